@@ -1,0 +1,33 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DIST": Path("dist"),          # a published build folder
+    "STORE": "memory",             # "memory" or the folder of an on-disk store
+    "BACKEND": None,               # a ready Backend (tests); overrides DIST/STORE loading
+    "PUBLIC_URL": None,            # where users reach the server, if not the data's base
+    "QUERY_TIMEOUT": 10.0,         # seconds
+    "SERVICE_ALLOWLIST": (),       # endpoints SERVICE may call
+    "MAX_CONTENT_LENGTH": 1_000_000,  # request body cap, bytes
+    "MAX_ROWS": 100_000,           # result rows cap
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: load the store, then register one blueprint per concern."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    if config:
+        app.config.from_mapping(config)
+
+    from sparql_endpoint import dist, dumps, meta, ops, pages, sparql
+
+    dist.init_app(app)
+    for module in (sparql, ops, meta, dumps, pages):
+        app.register_blueprint(module.bp)
+    return app
