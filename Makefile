@@ -5,28 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+OUT ?= dist
+# Wiki pages to import: the seed page, when ../shared is beside the project.
+WIKI ?= $(wildcard ../shared/seeds)
 
-.PHONY: run test build lint conformance bench clean
+.PHONY: install run test build conformance bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the project's dependency list changes.
+# Reinstall only when the dependency list changes.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The query editor's JavaScript (npm package @zazuko/yasgui), never committed.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 install: $(STAMP) node_modules/.package-lock.json
 
 build: install
-	$(BIN)/achat-graph build --wiki data/wiki --out dist
+	$(BIN)/achat-graph build $(if $(WIKI),--wiki $(WIKI)) --out $(OUT)
 
 run: build
-	$(BIN)/achat-graph serve --dist dist --host $(HOST) --port $(PORT)
+	$(BIN)/achat-graph serve --dist $(OUT) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .
@@ -39,6 +44,7 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/serve.py
+	$(BIN)/python benchmarks/decp.py
 
 clean:
-	rm -rf $(VENV) node_modules dist dist.builds
+	rm -rf $(VENV) node_modules $(OUT) $(OUT).builds
