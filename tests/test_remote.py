@@ -1,0 +1,496 @@
+"""The remote backend and the publisher, against a small SPARQL engine served in-process.
+
+The fake engine answers the SPARQL 1.1 protocol (query and update) and the Graph Store
+HTTP Protocol from a pyoxigraph store, and can be told to fail: 5xx answers, slow
+answers, Virtuoso's partial-result headers, Virtuoso-style blank node names.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import socket
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pyoxigraph as ox
+import pytest
+
+from graph_builder.remote_publish import Engine, PublishError, publish
+from sparql_endpoint.remote import (
+    CURRENT_VERSION,
+    EngineUnavailable,
+    PartialResults,
+    QueryRejected,
+    QueryTimeout,
+    RemoteBackend,
+    public_url,
+)
+
+GRAPH = "https://example.org/graph"
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+USER, PASSWORD = "publisher", "s3cret-Pa55"
+
+
+class FakeEngine(ThreadingHTTPServer):
+    """A SPARQL engine over a pyoxigraph store, with scripted faults."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.store = ox.Store()
+        self.faults: list[tuple[int, bytes]] = []  # answered first, one per request
+        self.delay = 0.0
+        self.extra_headers: dict[str, str] = {}
+        self.raw_json: bytes | None = None
+        self.lose_posts = False
+        self.requests: list[tuple[str, str, dict]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeEngine
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def do_PUT(self):
+        self._handle()
+
+    def _handle(self):
+        split = urllib.parse.urlsplit(self.path)
+        params = urllib.parse.parse_qs(split.query)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            params.update(urllib.parse.parse_qs(body.decode()))
+        self.server.requests.append((self.command, split.path, params))
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        if self.server.faults:
+            status, text = self.server.faults.pop(0)
+            return self._answer(status, "text/plain", text)
+        if split.path in ("/data", "/update") and not self._authorised():
+            return self._answer(401, "text/plain", b"who are you?")
+        if split.path == "/sparql":
+            return self._query(params)
+        if split.path == "/update":
+            self.server.store.update(params["update"][0])
+            return self._answer(200, "text/plain", b"done")
+        if split.path == "/data":
+            graph = ox.NamedNode(params["graph"][0])
+            if self.command == "PUT":
+                if self.server.store.contains_named_graph(graph):
+                    self.server.store.remove_graph(graph)
+            elif self.server.lose_posts:
+                return self._answer(204, "text/plain", b"")
+            self.server.store.load(body, format=ox.RdfFormat.TURTLE, to_graph=graph)
+            return self._answer(201 if self.command == "PUT" else 204, "text/plain", b"")
+        self._answer(404, "text/plain", b"no such endpoint")
+
+    def _authorised(self) -> bool:
+        expected = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return self.headers.get("Authorization") == f"Basic {expected}"
+
+    def _query(self, params):
+        if self.server.raw_json is not None:
+            return self._answer(200, "application/sparql-results+json", self.server.raw_json)
+        kwargs = {}
+        if "default-graph-uri" in params:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in params["default-graph-uri"]]
+        else:
+            kwargs["use_default_graph_as_union"] = True  # as Virtuoso does
+        if "named-graph-uri" in params:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in params["named-graph-uri"]]
+        try:
+            result = self.server.store.query(params["query"][0], **kwargs)
+        except SyntaxError as error:
+            return self._answer(400, "text/plain", f"parse error: {error}".encode())
+        if isinstance(result, ox.QueryTriples):
+            data = result.serialize(format=ox.RdfFormat.N_TRIPLES)
+            return self._answer(200, "application/n-triples", data)
+        accept = self.headers.get("Accept", "")
+        fmt = ox.QueryResultsFormat.CSV if "text/csv" in accept else ox.QueryResultsFormat.JSON
+        self._answer(200, fmt.media_type, result.serialize(format=fmt))
+
+    def _answer(self, status: int, content_type: str, body: bytes):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in self.server.extra_headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def engine():
+    server = FakeEngine()
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _triple(s, o, graph):
+    return ox.Quad(ox.NamedNode(s), LABEL, ox.Literal(o, language="fr"), ox.NamedNode(graph))
+
+
+def _published(engine: FakeEngine, version: str = f"{GRAPH}/b1"):
+    """Put a version, a pointer to it, and someone else's graph in the engine."""
+    engine.store.add(_triple("https://example.org/id/a", "a", version))
+    engine.store.add(_triple("https://example.org/id/b", "b", version))
+    engine.store.add(_triple("https://other.example/secret", "secret", "urn:other"))
+    engine.store.add(ox.Quad(ox.NamedNode(GRAPH), ox.NamedNode(CURRENT_VERSION),
+                             ox.NamedNode(version), ox.NamedNode(f"{GRAPH}/meta")))
+
+
+def _backend(engine, **kwargs):
+    sleeps = []
+    options = {"timeout": 2.0, "retries": 2, "backoff": 0.25, "sleep": sleeps.append}
+    options.update(kwargs)
+    return RemoteBackend(f"{engine.url}/sparql", GRAPH, **options), sleeps
+
+
+# -- RemoteBackend ---------------------------------------------------------------------
+
+
+def test_queries_see_only_the_current_version(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    rows = backend.select("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s")
+    assert [row["s"].value for row in rows] == ["https://example.org/id/a",
+                                                "https://example.org/id/b"]
+    assert rows[0]["o"] == ox.Literal("a", language="fr")
+    assert backend.triple_count() == 2
+    assert backend.ask("ASK { <https://example.org/id/a> ?p ?o }")
+    assert not backend.ask("ASK { <https://other.example/secret> ?p ?o }")
+    assert backend.select("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }") == []
+    triples = backend.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+    assert {t.subject.value for t in triples} == {"https://example.org/id/a",
+                                                 "https://example.org/id/b"}
+
+
+def test_unbound_variables_are_absent(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    rows = backend.select("SELECT ?s ?missing WHERE { ?s ?p ?o } LIMIT 1")
+    assert set(rows[0]) == {"s"}
+
+
+def test_without_a_pointer_the_graph_itself_is_queried(engine):
+    engine.store.add(_triple("https://example.org/id/z", "z", GRAPH))
+    backend, _ = _backend(engine)
+    assert backend.current_version() == GRAPH
+    assert backend.triple_count() == 1
+
+
+def test_the_pointer_is_read_again_after_its_ttl(engine):
+    _published(engine)
+    backend, _ = _backend(engine, pointer_ttl=0)
+    assert backend.current_version() == f"{GRAPH}/b1"
+    engine.store.update(
+        f"DELETE DATA {{ GRAPH <{GRAPH}/meta> {{ <{GRAPH}> <{CURRENT_VERSION}> <{GRAPH}/b1> }} }};"
+        f"INSERT DATA {{ GRAPH <{GRAPH}/meta> {{ <{GRAPH}> <{CURRENT_VERSION}> <{GRAPH}/b2> }} }}"
+    )
+    assert backend.current_version() == f"{GRAPH}/b2"
+    assert backend.triple_count() == 0
+
+
+def test_5xx_answers_are_retried_with_exponential_backoff(engine):
+    _published(engine)
+    backend, sleeps = _backend(engine)
+    backend.current_version()
+    engine.faults = [(503, b"busy"), (500, b"oops")]
+    assert backend.triple_count() == 2
+    assert sleeps == [0.25, 0.5]
+
+
+def test_an_engine_that_keeps_failing_is_unavailable(engine):
+    _published(engine)
+    backend, sleeps = _backend(engine)
+    backend.current_version()
+    engine.faults = [(502, b"bad gateway")] * 3
+    with pytest.raises(EngineUnavailable, match=r"3 attempts.*HTTP 502: bad gateway"):
+        backend.triple_count()
+    assert len(sleeps) == 2
+
+
+def test_connection_refused_is_unavailable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sleeps = []
+    backend = RemoteBackend(f"http://u:pw@127.0.0.1:{port}/sparql", GRAPH, retries=1,
+                            backoff=0.1, sleep=sleeps.append)
+    with pytest.raises(EngineUnavailable) as caught:
+        backend.ask("ASK {}")
+    assert f"127.0.0.1:{port}" in str(caught.value)
+    assert "pw" not in str(caught.value)
+    assert sleeps == [0.1]
+
+
+def test_a_slow_engine_times_out_without_retrying(engine):
+    _published(engine)
+    backend, sleeps = _backend(engine, timeout=0.3, pointer_ttl=60)
+    backend.current_version()
+    engine.delay = 1.0
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="within 0.3 s"):
+        backend.triple_count()
+    assert time.monotonic() - started < 0.9
+    assert sleeps == []
+
+
+def test_a_bad_query_is_rejected_with_the_engine_message(engine):
+    _published(engine)
+    backend, sleeps = _backend(engine)
+    with pytest.raises(QueryRejected, match="parse error"):
+        backend.select("SELEC * WHERE { ?s ?p ?o }")
+    assert sleeps == []
+
+
+def test_virtuoso_partial_result_headers_are_reported(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    backend.current_version()
+    engine.extra_headers = {"X-SQL-State": "S1TAT",
+                            "X-SQL-Message": "RC...: Returning incomplete results"}
+    with pytest.raises(PartialResults, match="S1TAT.*incomplete"):
+        backend.select("SELECT * WHERE { ?s ?p ?o }")
+    answer = backend.run_raw("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "text/csv")
+    assert "S1TAT" in answer.partial
+    assert b"".join(answer.chunks).startswith(b"s,p,o")
+
+
+def test_a_result_as_long_as_the_row_cap_is_partial(engine):
+    _published(engine)
+    backend, _ = _backend(engine, max_rows=2)
+    with pytest.raises(PartialResults, match="2 rows"):
+        backend.select("SELECT * WHERE { ?s ?p ?o }")
+    assert len(backend.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")) == 1
+
+
+def test_virtuoso_style_terms_are_converted(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    backend.current_version()
+    engine.raw_json = json.dumps({"head": {"link": [], "vars": ["b", "n", "l"]}, "results": {
+        "distinct": False, "ordered": True, "bindings": [
+            {"b": {"type": "bnode", "value": "nodeID://b10001"},
+             "n": {"type": "typed-literal", "value": "3",
+                   "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+             "l": {"type": "literal", "xml:lang": "en", "value": "thing"}},
+            {"b": {"type": "bnode", "value": "nodeID://b10002"}}]}}).encode()
+    rows = backend.select("SELECT * WHERE { ?s ?p ?o }")
+    assert isinstance(rows[0]["b"], ox.BlankNode)
+    assert rows[0]["b"] != rows[1]["b"]
+    assert rows[0]["n"] == ox.Literal("3", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer"))
+    assert rows[0]["l"] == ox.Literal("thing", language="en")
+
+
+def test_run_raw_streams_the_engine_answer_scoped_to_our_graph(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv")
+    assert answer.content_type.startswith("text/csv")
+    assert answer.partial is None
+    assert b"".join(answer.chunks).split() == [b"n", b"2"]
+    for graphs, expected in (([GRAPH], b"2"), ([f"{GRAPH}/b1"], b"2"), (["urn:other"], b"0")):
+        answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv",
+                                 default_graphs=graphs)
+        assert b"".join(answer.chunks).split()[-1] == expected
+    answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                             "text/csv", named_graphs=["urn:other"])
+    assert b"".join(answer.chunks).split()[-1] == b"0"
+
+
+@pytest.mark.parametrize("query, message", [
+    ("SELECT * FROM <urn:other> WHERE { ?s ?p ?o }", "FROM"),
+    ("SELECT * FROM NAMED <urn:other> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
+    ("define input:default-graph-uri <urn:other> SELECT * WHERE { ?s ?p ?o }", "SPARQL 1.1"),
+])
+def test_run_raw_refuses_queries_that_choose_their_own_graphs(engine, query, message):
+    _published(engine)
+    backend, _ = _backend(engine)
+    count = len(engine.requests)
+    with pytest.raises(QueryRejected, match=message):
+        backend.run_raw(query, "text/csv")
+    assert len(engine.requests) == count
+
+
+def test_public_url_hides_credentials():
+    assert public_url("https://me:pw@host.example:8890/sparql") == "https://host.example:8890/sparql"
+    assert public_url("http://host/sparql") == "http://host/sparql"
+
+
+# -- publish -------------------------------------------------------------------------
+
+
+def _build(folder, build_id, n, *, triples=None, base="https://example.org/"):
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f'<https://example.org/id/t{i}> <{LABEL.value}> "chose {i}"@fr .\n' for i in range(n)]
+    lines.append(f'_:x <{LABEL.value}> "un nœud anonyme"@fr .\n')
+    lines.append(f'_:x <{LABEL.value}> "a blank node"@en .\n')
+    with gzip.open(folder / "graph.nt.gz", "wt", encoding="utf-8") as stream:
+        stream.writelines(lines)
+    build = {"build_id": build_id, "base": base, "load": ["graph.nt.gz"],
+             "triples": n + 2 if triples is None else triples}
+    (folder / "build.json").write_text(json.dumps(build), encoding="utf-8")
+    return folder
+
+
+def _env(engine):
+    return {"ACHAT_SPARQL_USER": USER, "ACHAT_SPARQL_PASSWORD": PASSWORD,
+            "ACHAT_SPARQL_STORE_URL": f"{engine.url}/data",
+            "ACHAT_SPARQL_UPDATE_URL": f"{engine.url}/update"}
+
+
+def _publish(engine, folder, **kwargs):
+    options = {"engine": "generic", "env": _env(engine), "sleep": lambda s: None,
+               "batch_triples": 4, "timeout": 5.0}
+    options.update(kwargs)
+    return publish(folder, f"{engine.url}/sparql", **options)
+
+
+def _pointers(engine):
+    return sorted(q.object.value for q in engine.store.quads_for_pattern(
+        ox.NamedNode(GRAPH), ox.NamedNode(CURRENT_VERSION), None, ox.NamedNode(f"{GRAPH}/meta")))
+
+
+def test_publish_loads_a_new_version_then_switches(engine, tmp_path):
+    result = _publish(engine, _build(tmp_path / "b1", "b1", 10))
+    assert (result.graph, result.version, result.previous) == (GRAPH, f"{GRAPH}/b1", None)
+    assert result.triples == 12 and result.changed
+    assert _pointers(engine) == [f"{GRAPH}/b1"]
+    backend, _ = _backend(engine)
+    assert backend.triple_count() == 12
+    # the two triples of the blank node went in one request: still one node
+    rows = backend.select("SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b ?p ?o FILTER isBlank(?b) }")
+    assert rows[0]["n"].value == "1"
+    puts = [r for r in engine.requests if r[0] == "PUT"]
+    posts = [r for r in engine.requests if r[0] == "POST" and r[1] == "/data"]
+    assert len(puts) == 1 and len(posts) == 2
+
+
+def test_a_second_publish_keeps_the_previous_version_and_drops_older(engine, tmp_path):
+    _publish(engine, _build(tmp_path / "b1", "b1", 3))
+    second = _publish(engine, _build(tmp_path / "b2", "b2", 5))
+    assert second.previous == f"{GRAPH}/b1" and second.dropped == ()
+    third = _publish(engine, _build(tmp_path / "b3", "b3", 7))
+    assert third.previous == f"{GRAPH}/b2"
+    assert third.dropped == (f"{GRAPH}/b1",)
+    graphs = {g.value for g in engine.store.named_graphs()}
+    assert f"{GRAPH}/b1" not in graphs and {f"{GRAPH}/b2", f"{GRAPH}/b3"} <= graphs
+    assert _pointers(engine) == [f"{GRAPH}/b3"]
+    assert _backend(engine)[0].triple_count() == 9
+
+
+def test_publishing_the_current_build_again_changes_nothing(engine, tmp_path):
+    folder = _build(tmp_path / "b1", "b1", 3)
+    _publish(engine, folder)
+    count = len(engine.requests)
+    again = _publish(engine, folder)
+    assert not again.changed and "already current" in str(again)
+    assert all(r[0] != "PUT" for r in engine.requests[count:])
+
+
+def test_a_short_load_is_dropped_and_the_pointer_stays(engine, tmp_path):
+    _publish(engine, _build(tmp_path / "b1", "b1", 3))
+    engine.lose_posts = True
+    with pytest.raises(PublishError, match="holds 4 triples.*after loading 7"):
+        _publish(engine, _build(tmp_path / "b2", "b2", 5))
+    assert _pointers(engine) == [f"{GRAPH}/b1"]
+    assert f"{GRAPH}/b2" not in {g.value for g in engine.store.named_graphs()}
+
+
+def test_a_build_json_count_that_disagrees_with_the_dumps_stops_the_switch(engine, tmp_path):
+    with pytest.raises(PublishError, match=r"build.json: field 'triples' says 99.*hold 5"):
+        _publish(engine, _build(tmp_path / "b1", "b1", 3, triples=99))
+    assert _pointers(engine) == []
+
+
+def test_write_failures_are_retried(engine, tmp_path):
+    engine.faults = [(503, b"busy")]
+    result = _publish(engine, _build(tmp_path / "b1", "b1", 3))
+    assert result.triples == 5
+
+
+def test_missing_credentials_are_a_clear_error(engine, tmp_path):
+    env = _env(engine)
+    del env["ACHAT_SPARQL_PASSWORD"]
+    with pytest.raises(PublishError, match="ACHAT_SPARQL_USER and ACHAT_SPARQL_PASSWORD"):
+        _publish(engine, _build(tmp_path / "b1", "b1", 3), env=env)
+
+
+def test_wrong_credentials_are_refused_without_showing_them(engine, tmp_path):
+    env = _env(engine) | {"ACHAT_SPARQL_PASSWORD": "wrong-Secret-42"}
+    with pytest.raises(PublishError, match="refused the credentials") as caught:
+        _publish(engine, _build(tmp_path / "b1", "b1", 3), env=env)
+    assert "wrong-Secret-42" not in str(caught.value)
+
+
+def test_credentials_in_the_url_are_refused(tmp_path):
+    with pytest.raises(PublishError, match="not in the URL") as caught:
+        Engine.for_url("http://me:pw123@host/sparql", "virtuoso", {})
+    assert "pw123" not in str(caught.value)
+
+
+def test_virtuoso_write_endpoints_are_derived():
+    engine = Engine.for_url("http://127.0.0.1:8890/sparql", "virtuoso", {})
+    assert engine.store_url == "http://127.0.0.1:8890/sparql-graph-crud-auth"
+    assert engine.update_url == "http://127.0.0.1:8890/sparql-auth"
+    assert engine.auth == "digest"
+    fuseki = Engine.for_url("http://127.0.0.1:3030/ds/sparql", "fuseki", {})
+    assert (fuseki.store_url, fuseki.update_url) == ("http://127.0.0.1:3030/ds/data",
+                                                      "http://127.0.0.1:3030/ds/update")
+
+
+def test_an_unreachable_engine_is_a_clear_publish_error(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"ACHAT_SPARQL_USER": USER, "ACHAT_SPARQL_PASSWORD": PASSWORD}
+    with pytest.raises(PublishError, match="cannot be reached"):
+        publish(_build(tmp_path / "b1", "b1", 1), f"http://127.0.0.1:{port}/sparql",
+                env=env, retries=1, sleep=lambda s: None)
+
+
+@pytest.mark.parametrize("build, message", [
+    ("{", r"build.json:1: not JSON"),
+    ('{"build_id": "b1", "base": "https://example.org/"}', "field 'load': expected a list"),
+    ('{"build_id": "../x", "base": "https://e.org/", "load": ["graph.nt.gz"]}', "'build_id'"),
+    ('{"build_id": "b1", "base": "https://e.org/", "load": ["none.nt"]}', "none.nt: listed"),
+    ('{"build_id": "b1", "base": "https://e.org/", "load": ["../graph.nt"]}', "outside"),
+    ('{"build_id": "b1", "base": "https://e.org/", "load": ["graph.nt.gz"], "triples": "3"}',
+     "'triples': expected an integer"),
+])
+def test_bad_build_folders_are_named(engine, tmp_path, build, message):
+    folder = _build(tmp_path / "b1", "b1", 1)
+    (folder / "build.json").write_text(build, encoding="utf-8")
+    with pytest.raises(PublishError, match=message):
+        _publish(engine, folder)
+    assert engine.requests == []
+
+
+def test_an_invalid_dump_is_named_and_nothing_switches(engine, tmp_path):
+    folder = _build(tmp_path / "b1", "b1", 1)
+    with gzip.open(folder / "graph.nt.gz", "wt") as stream:
+        stream.write("<https://example.org/a> <https://example.org/b> not-a-term .\n")
+    with pytest.raises(PublishError, match=r"graph.nt.gz: not valid RDF"):
+        _publish(engine, folder)
+    assert _pointers(engine) == []
