@@ -94,3 +94,21 @@ def serve(dist_dir, host, port, workers, store, public_url, query_timeout):
                    public_url=public_url, query_timeout=query_timeout)
     except (OSError, ValueError) as error:
         _fail(f"error: {error}", 2)
+
+
+@main.command()
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="A published build folder.")
+@click.option("--to", "to", required=True, help="The engine's SPARQL query endpoint URL.")
+@click.option("--graph", default=None, help="Graph IRI (default: {base}graph).")
+@click.option("--engine", type=click.Choice(["virtuoso", "fuseki", "generic"]),
+              default="virtuoso", show_default=True, help="How to reach its write endpoints.")
+def publish(dist_dir, to, graph, engine):
+    """Publish a build to a remote SPARQL engine (credentials: ACHAT_SPARQL_USER/PASSWORD)."""
+    from graph_builder.remote_publish import PublishError
+    from graph_builder.remote_publish import publish as publish_remote
+
+    try:
+        click.echo(publish_remote(dist_dir, to, graph, engine=engine))
+    except (PublishError, OSError) as error:
+        _fail(f"error: {error}", 2)

@@ -1,0 +1,105 @@
+"""Time the builder against the limit set by pyoxigraph on the same graph, in one run.
+
+For each size, synthetic curated-style records (resources mostly, linked to
+organisations, themes and challenges) are written to a temporary folder; then, each in
+its own subprocess: the builder (read → map → validate → dump → publish) and the limit
+(pyoxigraph parsing the produced N-Triples and serialising Turtle).  Peak memory is the
+subprocess's own ``ru_maxrss``.  Run by hand (``make bench``), never in CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "https://example.org/benchmark-source"
+
+BUILDER = """
+import json, resource, sys, time
+from pathlib import Path
+from graph_builder.pipeline import BuildOptions, build_and_publish
+start = time.perf_counter()
+build_and_publish(BuildOptions(data_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]),
+                               quiet=True, created="2025-01-01"))
+print(json.dumps({"seconds": time.perf_counter() - start,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+LIMIT = """
+import gzip, json, resource, sys, time
+import pyoxigraph as ox
+start = time.perf_counter()
+with gzip.open(sys.argv[1], "rb") as stream:
+    triples = [q.triple for q in ox.parse(stream, format=ox.RdfFormat.N_TRIPLES)]
+ox.serialize(triples, format=ox.RdfFormat.TURTLE)
+print(json.dumps({"seconds": time.perf_counter() - start, "triples": len(triples),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def write_records(folder: Path, n: int) -> None:
+    """Write about ``n`` curated records: 5 % organisations, 1 % themes and challenges."""
+    folder.mkdir(parents=True)
+    orgs, themes = max(1, n // 20), max(1, n // 100)
+
+    def common(key: str, fr: str, en: str) -> str:
+        return (f"- key: {key}\n  label: {{fr: \"{fr}\", en: \"{en}\"}}\n"
+                f"  sources: [{SOURCE}/{key}]\n")
+
+    (folder / "organisations.yaml").write_text("".join(
+        common(f"org-{i}", f"Organisation {i}", f"Organisation {i}") + "  roles: [buyer]\n"
+        for i in range(orgs)), encoding="utf-8")
+    (folder / "themes.yaml").write_text("".join(
+        common(f"theme-{i}", f"Thème {i}", f"Theme {i}") for i in range(themes)),
+        encoding="utf-8")
+    (folder / "challenges.yaml").write_text("".join(
+        common(f"challenge-{i}", f"Défi {i}", f"Challenge {i}") for i in range(themes)),
+        encoding="utf-8")
+    resources = n - orgs - 2 * themes
+    (folder / "resources.yaml").write_text("".join(
+        common(f"res-{i}", f"Ressource {i}", f"Resource {i}")
+        + f"  title: {{fr: \"Ressource {i}\", en: \"Resource {i}\"}}\n  type: guide\n"
+        + f"  url: https://example.org/r/{i}\n  publisher: [org-{i % orgs}]\n"
+        + f"  themes: [theme-{i % themes}]\n  challenges: [challenge-{i % themes}]\n"
+        + (f"  related: [res-{i - 1}]\n" if i else "")
+        for i in range(resources)), encoding="utf-8")
+
+
+def run(script: str, *args: str) -> dict:
+    """Run a measuring script in a fresh interpreter and return what it printed."""
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Parse options, run every size and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated record counts (default: 1000,10000)")
+    parser.add_argument("--full", action="store_true", help="also run 100 000 records")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",") if s]
+    if options.full and 100_000 not in sizes:
+        sizes.append(100_000)
+    print(f"{'records':>8} {'triples':>9} {'build s':>8} {'build MB':>9} "
+          f"{'limit s':>8} {'limit MB':>9} {'ratio':>7}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            data, out = Path(tmp) / "data", Path(tmp) / "dist"
+            write_records(data, n)
+            build = run(BUILDER, str(data), str(out))
+            limit = run(LIMIT, str(out / "graph.nt.gz"))
+        print(f"{n:>8} {limit['triples']:>9} {build['seconds']:>8.2f} {build['rss_mb']:>9.0f} "
+              f"{limit['seconds']:>8.2f} {limit['rss_mb']:>9.0f} "
+              f"{build['seconds'] / limit['seconds']:>7.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""VoID and DCAT-AP descriptions of a build."""
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDF, XSD, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from graph_builder.catalog import (
+    LICENCE,
+    FileInfo,
+    GraphStats,
+    catalog_graph,
+    dataset_iri,
+    void_graph,
+)
+from graph_builder.namespaces import DCAT, SPDX, VOID
+
+BASE = "https://example.org/apg/"
+ORG = ox.NamedNode("https://w3id.org/achat-public/ontology#Organisation")
+TYPE = ox.NamedNode(str(RDF.type))
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+FILES = [
+    FileInfo("graph.ttl", 1234, "ab" * 32, "text/turtle", 10),
+    FileInfo("graph.nt.gz", 321, "cd" * 32, "application/n-triples", 10, compressed=True),
+]
+
+
+def _stats() -> GraphStats:
+    a, b = ox.NamedNode(f"{BASE}id/organisation/a"), ox.NamedNode(f"{BASE}id/organisation/b")
+    outside = ox.NamedNode("http://elsewhere.org/x")
+    triples = [ox.Triple(a, TYPE, ORG), ox.Triple(b, TYPE, ORG),
+               ox.Triple(a, LABEL, ox.Literal("A")), ox.Triple(outside, LABEL, ox.Literal("X"))]
+    return GraphStats.of(triples, f"{BASE}id/")
+
+
+def test_stats_count_triples_entities_classes_and_properties():
+    stats = _stats()
+    assert stats.triples == 4
+    assert stats.entities == 2  # the outside subject is not under the URI space
+    assert stats.classes[ORG.value] == 2
+    assert stats.properties[LABEL.value] == 2
+    assert "https://w3id.org/achat-public/ontology#" in stats.vocabularies()
+
+
+def test_void_describes_the_uri_space_dumps_and_partitions():
+    g = void_graph(BASE, _stats(), ["graph.ttl", "graph.nt.gz"], "2024-05-01")
+    ds = dataset_iri(BASE)
+    assert (ds, RDF.type, VOID.Dataset) in g
+    assert g.value(ds, VOID.uriSpace) == Literal(f"{BASE}id/")
+    assert g.value(ds, VOID.sparqlEndpoint) == URIRef(f"{BASE}sparql")
+    assert set(g.objects(ds, VOID.dataDump)) == {URIRef(f"{BASE}dumps/graph.ttl"),
+                                                  URIRef(f"{BASE}dumps/graph.nt.gz")}
+    assert g.value(ds, VOID.triples).toPython() == 4
+    partition = next(p for p in g.objects(ds, VOID.classPartition)
+                     if g.value(p, VOID["class"]) == URIRef(ORG.value))
+    assert g.value(partition, VOID.entities).toPython() == 2
+    assert not any(isinstance(t, rdflib.BNode) for triple in g for t in triple)
+
+
+def test_catalogue_distributions_carry_size_checksum_and_media_type():
+    g = catalog_graph(BASE, FILES, "2024-05-01")
+    dists = list(g.objects(dataset_iri(BASE), DCAT.distribution))
+    assert len(dists) == 2
+    by_url = {g.value(d, DCAT.downloadURL): d for d in dists}
+    ttl = by_url[URIRef(f"{BASE}dumps/graph.ttl")]
+    size = g.value(ttl, DCAT.byteSize)
+    assert size == Literal("1234", datatype=XSD.nonNegativeInteger)
+    checksum = g.value(ttl, SPDX.checksum)
+    assert g.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+    assert g.value(checksum, SPDX.checksumValue) == Literal("ab" * 32, datatype=XSD.hexBinary)
+    assert g.value(ttl, DCAT.mediaType) == URIRef(
+        "https://www.iana.org/assignments/media-types/text/turtle")
+    assert g.value(ttl, DCAT.compressFormat) is None
+    gz = by_url[URIRef(f"{BASE}dumps/graph.nt.gz")]
+    assert g.value(gz, DCAT.compressFormat) == URIRef(
+        "https://www.iana.org/assignments/media-types/application/gzip")
+    assert g.value(gz, DCTERMS.license) == LICENCE
+
+
+def test_catalogue_has_a_service_licence_and_no_blank_nodes():
+    g = catalog_graph(BASE, FILES, "2024-05-01", ("2014-01-01", "2023-12-31"))
+    service = g.value(URIRef(f"{BASE}catalog"), DCAT.service)
+    assert g.value(service, DCAT.endpointURL) == URIRef(f"{BASE}sparql")
+    assert g.value(service, DCAT.servesDataset) == dataset_iri(BASE)
+    assert g.value(URIRef(f"{BASE}catalog"), DCTERMS.license) == LICENCE
+    period = g.value(dataset_iri(BASE), DCTERMS.temporal)
+    assert g.value(period, DCAT.startDate) == Literal("2014-01-01", datatype=XSD.date)
+    for triple in g:
+        assert not any(isinstance(t, rdflib.BNode) for t in triple)
+        for term in triple:
+            if isinstance(term, URIRef) and str(term).startswith("https://example.org/"):
+                assert str(term).startswith(BASE)
+
+
+def test_temporal_coverage_is_left_out_when_unknown():
+    g = catalog_graph(BASE, FILES, "2024-05-01")
+    assert g.value(dataset_iri(BASE), DCTERMS.temporal) is None
+    assert g.value(dataset_iri(BASE), DCTERMS.modified) == Literal("2024-05-01",
+                                                                   datatype=XSD.date)

@@ -1,0 +1,147 @@
+"""The SHACL gate: results located in records, warnings apart from violations, chunking."""
+
+from pathlib import Path
+
+import rdflib
+from rdflib import RDF, SH, URIRef
+
+from graph_builder.gate import compact, validate_graph
+from graph_builder.records import Record
+
+EX = "http://example.org/"
+SHAPES = f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix schema: <http://schema.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <{EX}> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property ex:Thing-url , ex:Thing-part .
+ex:Thing-url sh:path schema:url ; sh:nodeKind sh:IRI ;
+  sh:name "adresse web"@fr, "web address"@en ;
+  sh:message "adresse web invalide"@fr, "invalid web address"@en .
+ex:Thing-part sh:path ex:part ; sh:class ex:Part ;
+  sh:message "doit désigner une partie"@fr, "must point to a part"@en .
+ex:PartShape a sh:NodeShape ; sh:targetClass ex:Part ;
+  sh:property [ sh:path ex:amount ; sh:minCount 1 ;
+                sh:message "montant requis"@fr, "amount required"@en ] .
+ex:Sub rdfs:subClassOf ex:Part .
+"""
+WARNINGS = f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <{EX}> .
+ex:ThingLabel a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path rdfs:label ; sh:languageIn ("en") ; sh:minCount 1 ;
+                sh:message "libellé anglais conseillé"@fr, "English label advised"@en ] .
+"""
+VOCABULARY = f"""
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <{EX}> .
+ex:Sub rdfs:subClassOf ex:Part .
+"""
+
+
+def _shapes():
+    return (rdflib.Graph().parse(data=SHAPES, format="turtle"),
+            rdflib.Graph().parse(data=WARNINGS, format="turtle"))
+
+
+def _vocabulary():
+    return rdflib.Graph().parse(data=VOCABULARY, format="turtle")
+
+
+def _data(n: int, bad: set[int]) -> tuple[rdflib.Graph, dict]:
+    ttl = [f"@prefix ex: <{EX}> . @prefix schema: <http://schema.org/> ."
+           "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."]
+    origins = {}
+    for i in range(n):
+        url = '"ftp nope"' if i in bad else f"<https://e.org/{i}>"
+        ttl.append(f'ex:t{i} a ex:Thing ; rdfs:label "t{i}"@en ; schema:url {url} ; '
+                   f"ex:part ex:p{i} . ex:p{i} a ex:Sub ; ex:amount {i} .")
+        origins[URIRef(f"{EX}t{i}")] = Record("thing", f"t{i}", {}, "things.yaml", 10 * i + 1,
+                                              {"url": 10 * i + 4, "part": 10 * i + 5})
+    return rdflib.Graph().parse(data="\n".join(ttl), format="turtle"), origins
+
+
+def test_a_conforming_graph_passes_with_subclasses_from_the_vocabulary():
+    data, origins = _data(3, set())
+    report = validate_graph(data, _shapes(), _vocabulary(), origins)
+    assert report.conforms, report.text()
+    assert report.violations == [] and report.warnings == []
+
+
+def test_a_violation_names_file_line_record_field_and_both_messages():
+    data, origins = _data(3, {1})
+    report = validate_graph(data, _shapes(), _vocabulary(), origins)
+    assert not report.conforms
+    [problem] = report.violations
+    assert (problem.file, problem.line, problem.record) == ("things.yaml", 14, "thing/t1")
+    assert problem.field.startswith("schema:url")
+    assert "web address" in problem.field  # the shape's sh:name
+    assert "invalid web address" in problem.message and "ftp nope" in problem.message
+    assert problem.message_fr.startswith("adresse web invalide")
+    assert "things.yaml:14" in report.text()
+
+
+def test_a_dependent_node_is_reported_under_its_owner_record():
+    data, origins = _data(2, set())
+    data.remove((URIRef(f"{EX}p1"), URIRef(f"{EX}amount"), None))
+    report = validate_graph(data, _shapes(), _vocabulary(), origins)
+    [problem] = report.violations
+    assert problem.record == "thing/t1"
+    assert problem.file == "things.yaml"
+    assert problem.field.startswith("<http://example.org/part>")
+    assert "amount required" in problem.message
+
+
+def test_warnings_do_not_block_but_are_reported():
+    data, origins = _data(2, set())
+    data.remove((URIRef(f"{EX}t0"), rdflib.RDFS.label, None))
+    data.add((URIRef(f"{EX}t0"), rdflib.RDFS.label, rdflib.Literal("t0", lang="fr")))
+    report = validate_graph(data, _shapes(), _vocabulary(), origins)
+    assert report.conforms
+    [warning] = report.warnings
+    assert warning.severity == "Warning" and warning.record == "thing/t0"
+    assert "English label advised" in report.text()
+
+
+def test_chunked_validation_finds_the_same_problems_as_one_run():
+    data, origins = _data(40, {3, 17, 31})
+    data.remove((URIRef(f"{EX}p20"), RDF.type, None))  # sh:class needs the neighbour's type
+    whole = validate_graph(data, _shapes(), _vocabulary(), origins)
+    seen = []
+    chunked = validate_graph(data, _shapes(), _vocabulary(), origins, chunk_size=7,
+                             progress=seen.append)
+    assert [str(p) for p in chunked.violations] == [str(p) for p in whole.violations]
+    assert len(whole.violations) == 4
+    assert sum(seen) == len(set(data.subjects()) | set(_vocabulary().subjects()))
+
+
+def test_the_report_graph_is_deterministic_and_has_no_blank_nodes():
+    data, origins = _data(5, {2})
+    first = validate_graph(data, _shapes(), _vocabulary(), origins).graph("https://b.org/")
+    second = validate_graph(data, _shapes(), _vocabulary(), origins).graph("https://b.org/")
+    assert set(first) == set(second)
+    assert not any(isinstance(t, rdflib.BNode) for triple in first for t in triple)
+    report = next(first.subjects(RDF.type, SH.ValidationReport))
+    assert first.value(report, SH.conforms).toPython() is False
+    assert len(list(first.objects(report, SH.result))) == 1
+
+
+def test_compact_uses_known_prefixes():
+    assert compact(URIRef("http://schema.org/url")) == "schema:url"
+    assert compact(URIRef("http://unknown.org/x")) == "<http://unknown.org/x>"
+
+
+def test_validate_cli_exit_codes(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from graph_builder.cli import main
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://e.org/a> <http://e.org/p> .")
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.ttl" in result.output
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.ttl")])
+    assert result.exit_code == 2

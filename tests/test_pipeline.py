@@ -1,0 +1,160 @@
+"""End to end: ``achat-graph build`` on small data folders, through the CLI."""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from graph_builder.cli import main
+
+SOURCE = "http://wiki.lafabriquedesmobilites.fr/wiki/Vers_un_territoire_Open_Source"
+THEMES = f"""\
+- key: donnees-ouvertes
+  label: {{fr: "Données ouvertes", en: "Open data"}}
+  sources: [{SOURCE}]
+"""
+CHALLENGES = f"""\
+- key: kit-innovation
+  label: {{fr: "Construire un kit d'aide à l'innovation", en: "Build an innovation toolkit"}}
+  description: {{fr: "Accompagner une collectivité.", en: "Support a local authority."}}
+  url: https://example.org/kit
+  sources: [{SOURCE}]
+"""
+COMMUNITY = f"""\
+- key: territoires
+  label: {{fr: "Communauté des Territoires et Collectivités", en: "Territories community"}}
+  part_of: [PART]
+  sources: [{SOURCE}]
+"""
+
+
+def _data(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    contents = {"themes.yaml": THEMES, "challenges.yaml": CHALLENGES,
+                "communities.yaml": COMMUNITY.replace("PART", "territoires-parent")}
+    contents["communities.yaml"] = COMMUNITY.replace("  part_of: [PART]\n", "")
+    contents.update({name.replace("_", "-") + ".yaml": text for name, text in files.items()})
+    for name, text in contents.items():
+        if isinstance(text, bytes):
+            (folder / name).write_bytes(text)
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _build(data: Path, out: Path, *extra: str):
+    return CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(out), "--quiet",
+                                     *extra])
+
+
+def _snapshot(out: Path) -> dict:
+    files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(out.rglob("*")) if p.is_file()}
+    return {"target": os.readlink(out), "files": files}
+
+
+@pytest.fixture()
+def published(tmp_path: Path) -> Path:
+    out = tmp_path / "dist"
+    result = _build(_data(tmp_path / "data"), out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_build_publishes_every_file_of_the_contract(published: Path):
+    names = {p.name for p in published.iterdir()}
+    assert {"graph.ttl", "graph.nt.gz", "graph.jsonld", "void.ttl", "catalog.ttl",
+            "validation-report.ttl", "summary.txt", "search-index.json", "build.json"} <= names
+    manifest = json.loads((published / "build.json").read_text())
+    assert manifest["load"] == ["graph.nt.gz"]
+    assert manifest["store"] is None
+    assert published.resolve().name == manifest["build_id"]
+    for name in ("graph.ttl", "graph.nt.gz", "graph.jsonld"):
+        info = manifest["files"][name]
+        data = (published / name).read_bytes()
+        assert info["bytes"] == len(data)
+        assert info["sha256"] == hashlib.sha256(data).hexdigest()
+        assert info["triples"] == manifest["triples"]
+    triples = list(ox.parse(path=str(published / "graph.ttl")))
+    assert len(triples) == manifest["triples"]
+    assert any("id/challenge/kit-innovation" in str(t) for t in triples)
+    assert manifest["build_id"] in (published / "summary.txt").read_text()
+
+
+def test_two_builds_give_identical_bytes(tmp_path: Path, published: Path):
+    other = tmp_path / "elsewhere" / "dist"
+    assert _build(tmp_path / "data", other).exit_code == 0
+    assert _snapshot(other)["files"] == _snapshot(published)["files"]
+    before = _snapshot(published)
+    assert _build(tmp_path / "data", published).exit_code == 0
+    assert _snapshot(published) == before
+
+
+def test_the_base_is_recorded_as_the_uri_space(tmp_path: Path):
+    out = tmp_path / "dist"
+    result = _build(_data(tmp_path / "data"), out, "--base", "https://example.org/kg/")
+    assert result.exit_code == 0, result.output
+    assert '"https://example.org/kg/id/"' in (out / "void.ttl").read_text()
+    assert "https://example.org/kg/id/theme/donnees-ouvertes" in (out / "graph.ttl").read_text()
+
+
+def test_quiet_prints_nothing_and_the_default_prints_the_summary(tmp_path: Path):
+    data = _data(tmp_path / "data")
+    quiet = CliRunner().invoke(main, ["build", "--data", str(data), "--out",
+                                      str(tmp_path / "a"), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""
+    loud = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(tmp_path / "b")])
+    assert loud.exit_code == 0
+    assert "Files:" in loud.output and "graph.ttl" in loud.output
+
+
+def test_a_missing_data_folder_is_a_usage_error(tmp_path: Path):
+    result = _build(tmp_path / "nowhere", tmp_path / "dist")
+    assert result.exit_code == 2
+    assert "nowhere" in result.output
+
+
+def test_a_plain_output_folder_is_refused(tmp_path: Path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    result = _build(_data(tmp_path / "data"), out)
+    assert result.exit_code == 2
+    assert "refusing" in result.output
+    assert (out / "mine.txt").read_text() == "keep"
+
+
+BAD_INPUTS = {
+    "malformed-yaml": ("themes", "- key: broken\n  label: {fr: [unclosed\n", "themes.yaml", None),
+    "missing-required-field": ("themes", "- key: sans-source\n  label: {fr: Sans source}\n",
+                               "themes.yaml", "sources"),
+    "invalid-url": ("challenges", CHALLENGES.replace(f"[{SOURCE}]", "[not a url]"),
+                    "challenges.yaml", "dcterms:source"),
+    "duplicate-key": ("themes", THEMES + THEMES, "themes.yaml", "key"),
+    "missing-reference": ("communities", COMMUNITY.replace("PART", "nulle-part"),
+                          "communities.yaml", "part_of"),
+    "not-utf8": ("themes", THEMES.replace("Données", "Donn\xe9es").encode("latin-1"),
+                 "themes.yaml", None),
+    "empty-file": ("themes", "", "themes.yaml", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_exits_1_names_the_place_and_leaves_the_output(tmp_path: Path,
+                                                                published: Path, case: str):
+    kind, text, file, field = BAD_INPUTS[case]
+    before = _snapshot(published)
+    bad = _data(tmp_path / f"bad-{case}", **{kind: text})
+    result = _build(bad, published)
+    assert result.exit_code == 1, result.output
+    assert file in result.output
+    if field:
+        assert field in result.output
+    assert "Traceback" not in result.output
+    assert _snapshot(published) == before
+    assert not [p for p in (published.parent / "dist.builds").iterdir()
+                if p.name.startswith(".partial")]

@@ -1,0 +1,81 @@
+"""Atomic publication through a switched symlink."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from graph_builder import publish
+
+
+def _build(out: Path, build_id: str, content: str) -> Path:
+    partial = publish.start(out, build_id)
+    (partial / "graph.ttl").write_text(content)
+    (partial / "sub").mkdir()
+    (partial / "sub" / "x").write_text(content)
+    return publish.finish(out, partial, build_id)
+
+
+def test_first_build_publishes_a_symlink_to_its_folder(tmp_path: Path):
+    out = tmp_path / "dist"
+    final = _build(out, "aaa", "one")
+    assert out.is_symlink()
+    assert not os.path.isabs(os.readlink(out))  # relative: the pair can be moved together
+    assert out.resolve() == final.resolve() == (tmp_path / "dist.builds" / "aaa").resolve()
+    assert (out / "graph.ttl").read_text() == "one"
+    assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
+
+
+def test_switch_keeps_the_previous_build_and_prunes_older_ones(tmp_path: Path):
+    out = tmp_path / "dist"
+    _build(out, "aaa", "one")
+    _build(out, "bbb", "two")
+    _build(out, "ccc", "three")
+    assert (out / "graph.ttl").read_text() == "three"
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["bbb", "ccc"]
+    assert not list(tmp_path.glob(".dist.link-*"))
+
+
+def test_a_plain_folder_is_never_replaced(tmp_path: Path):
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "precious").write_text("keep")
+    with pytest.raises(publish.PublishError, match="plain folder") as caught:
+        publish.start(out, "aaa")
+    assert isinstance(caught.value, OSError)
+    assert (out / "precious").read_text() == "keep"
+
+
+def test_a_discarded_build_leaves_the_output_as_it_was(tmp_path: Path):
+    out = tmp_path / "dist"
+    _build(out, "aaa", "one")
+    partial = publish.start(out, "bbb")
+    (partial / "graph.ttl").write_text("half")
+    publish.discard(partial)
+    assert (out / "graph.ttl").read_text() == "one"
+    assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
+
+
+def test_the_same_build_id_with_the_same_bytes_is_reused(tmp_path: Path):
+    out = tmp_path / "dist"
+    first = _build(out, "aaa", "one")
+    again = _build(out, "aaa", "one")
+    assert again == first
+    assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
+
+
+def test_the_same_build_id_with_other_bytes_gets_its_own_folder(tmp_path: Path):
+    out = tmp_path / "dist"
+    _build(out, "aaa", "one")
+    other = _build(out, "aaa", "changed")
+    assert other.name == "aaa-2"
+    assert (out / "graph.ttl").read_text() == "changed"
+    assert (tmp_path / "dist.builds" / "aaa" / "graph.ttl").read_text() == "one"
+
+
+def test_stale_partial_folders_of_dead_builds_are_removed(tmp_path: Path):
+    out = tmp_path / "dist"
+    stale = tmp_path / "dist.builds" / ".partial-zzz-999999999"
+    stale.mkdir(parents=True)
+    _build(out, "aaa", "one")
+    assert not stale.exists()
