@@ -10,6 +10,7 @@ DEFAULTS = {
     "DIST": Path("dist"),          # a published build folder
     "STORE": "memory",             # "memory" or the folder of an on-disk store
     "BACKEND": None,               # a ready Backend (tests); overrides DIST/STORE loading
+    "BUILD": None,                 # with BACKEND: the build record to report (tests)
     "PUBLIC_URL": None,            # where users reach the server, if not the data's base
     "QUERY_TIMEOUT": 10.0,         # seconds
     "SERVICE_ALLOWLIST": (),       # endpoints SERVICE may call
@@ -25,9 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from sparql_endpoint import dist, dumps, meta, ops, pages, sparql
+    from sparql_endpoint import dist, dumps, errors, meta, ops, pages, sparql
 
     dist.init_app(app)
+    errors.init_app(app)
     for module in (sparql, ops, meta, dumps, pages):
         app.register_blueprint(module.bp)
     return app

@@ -8,11 +8,53 @@ the protocol go through ``sparql_endpoint.runner`` with its limits.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
+
+from graph_builder.formats import Format
+from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The dataset of a protocol request: graph IRIs from ``default-graph-uri``/``named-graph-uri``.
+
+    ``None`` for both means "as the query says" (its FROM / FROM NAMED, else the
+    store's default graph and all named graphs).  Naming any graph in the request
+    replaces the query's own dataset, as the SPARQL 1.1 Protocol requires.  Graphs
+    are only ever chosen among those in the store; nothing is fetched.
+    """
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_request(cls, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Dataset:
+        """Build the dataset from the protocol parameters (both empty: the query decides)."""
+        if not default_graphs and not named_graphs:
+            return cls()
+        return cls(tuple(default_graphs), tuple(named_graphs))
+
+    def query_options(self) -> dict:
+        """Return pyoxigraph ``Store.query`` keyword arguments for this dataset."""
+        if self.default_graphs is None and self.named_graphs is None:
+            return {}
+        return {
+            "default_graph": [ox.NamedNode(g) for g in self.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(g) for g in self.named_graphs or ()],
+        }
+
+
+@dataclass
+class RunStats:
+    """What a user query produced: rows (or triples) written and whether the cap cut them."""
+
+    rows: int = 0
+    truncated: bool = False
 
 
 class Backend(Protocol):
@@ -29,6 +71,15 @@ class Backend(Protocol):
 
     def triple_count(self) -> int:
         """Return the number of quads in the store."""
+
+    def run_query(self, query: str, form: str, fmt: Format, dataset: Dataset, max_rows: int,
+                  open_output: Callable[[], BinaryIO], base_iri: str | None = None) -> RunStats:
+        """Run a checked user query and write its results, serialised in ``fmt``.
+
+        Relative IRIs in the query resolve against ``base_iri`` (the endpoint's address).
+        Errors found before the first result (syntax, dataset) are raised before
+        ``open_output`` is called, so the caller can still answer with an error status.
+        """
 
 
 class OxigraphBackend:
@@ -71,6 +122,29 @@ class OxigraphBackend:
 
     def triple_count(self) -> int:
         return len(self.store)
+
+    def run_query(self, query, form, fmt, dataset, max_rows, open_output,
+                  base_iri=None) -> RunStats:
+        result = self.store.query(query, base_iri=base_iri, **dataset.query_options())
+        if isinstance(result, ox.QueryBoolean):
+            write_boolean(result, fmt, open_output())
+            return RunStats(rows=1)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            first = next(result, None)  # evaluation errors surface before any output
+            rows = Counter(_chain(first, result), max_rows)
+            write_solutions(variables, rows, fmt, open_output())
+        else:
+            first = next(result, None)
+            rows = Counter(_chain(first, result), max_rows)
+            write_triples(rows, fmt, open_output())
+        return RunStats(rows=rows.count, truncated=rows.truncated)
+
+
+def _chain(first, rest):
+    if first is not None:
+        yield first
+        yield from rest
 
 
 def _format_of(path: Path) -> ox.RdfFormat:

@@ -1,0 +1,93 @@
+"""Loading a published dist/: clear errors for every way it can be wrong."""
+
+import json
+
+import pytest
+
+from sparql_endpoint import create_app
+from sparql_endpoint.dist import DistError, open_backend, read_build
+
+
+def _edit_build(dist, **changes):
+    path = dist / "build.json"
+    build = json.loads(path.read_text())
+    build.update(changes)
+    path.write_text(json.dumps(build))
+
+
+def test_a_good_dist_is_loaded_and_recorded(dist):
+    app = create_app({"DIST": dist})
+    assert app.extensions["build"]["build_id"] == "test-build"
+    assert app.extensions["build"]["dist"] == dist
+    assert app.extensions["backend"].triple_count() == 10
+
+
+def test_missing_folder_names_it(tmp_path):
+    with pytest.raises(DistError, match="no such folder; build the graph first"):
+        read_build(tmp_path / "nowhere")
+
+
+def test_missing_build_json(tmp_path):
+    with pytest.raises(DistError, match="build.json: missing"):
+        read_build(tmp_path)
+
+
+def test_invalid_json_names_the_file(dist):
+    (dist / "build.json").write_text("{not json")
+    with pytest.raises(DistError, match=r"build\.json: not valid JSON"):
+        read_build(dist)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"triples": "ten"}, "field 'triples' should be int"),
+    ({"load": ["../etc/passwd"]}, "field 'load' should list file names"),
+    ({"load": ["graph.ttl"]}, "names 'graph.ttl', but .* is missing"),
+    ({"load": []}, "'load' is empty"),
+])
+def test_bad_fields_are_named(dist, changes, message):
+    _edit_build(dist, **changes)
+    with pytest.raises(DistError, match=message):
+        read_build(dist)
+
+
+def test_missing_field_is_named(dist):
+    build = json.loads((dist / "build.json").read_text())
+    del build["build_id"]
+    (dist / "build.json").write_text(json.dumps(build))
+    with pytest.raises(DistError, match="field 'build_id' is missing"):
+        create_app({"DIST": dist})
+
+
+def test_triple_count_mismatch_is_a_startup_error(dist):
+    _edit_build(dist, triples=11)
+    with pytest.raises(DistError, match="says 11 triples, but the store holds 10"):
+        create_app({"DIST": dist})
+
+
+def test_corrupt_dump_is_a_startup_error(dist):
+    (dist / "graph.nt.gz").write_bytes(b"not gzip")
+    with pytest.raises(DistError, match="cannot be loaded"):
+        create_app({"DIST": dist})
+
+
+def test_on_disk_store_is_opened_read_only(dist, tmp_path):
+    import pyoxigraph as ox
+
+    folder = tmp_path / "store"
+    writer = ox.Store(str(folder))
+    backend = open_backend(dist, read_build(dist), "memory")
+    writer.extend(backend.store)
+    writer.flush()
+    del writer
+    read_only = open_backend(dist, read_build(dist), folder)
+    assert read_only.triple_count() == 10
+    with pytest.raises(RuntimeError, match="read-write"):
+        read_only.store.add(next(iter(backend.store)))
+    app = create_app({"DIST": dist, "STORE": str(folder)})
+    response = app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p 'UGAP'@fr }"})
+    assert response.get_json(force=True)["boolean"] is True
+
+
+def test_missing_store_folder(dist, tmp_path):
+    with pytest.raises(DistError, match="no such store folder"):
+        open_backend(dist, read_build(dist), tmp_path / "absent")

@@ -1,0 +1,178 @@
+"""The real server: `achat-graph serve` under gunicorn on a free localhost port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pyoxigraph as ox
+import pytest
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
+
+from graph_builder.paths import ROOT
+
+pytestmark = pytest.mark.slow
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9)) + " }"
+SMALL = "SELECT ?s { ?s a <https://w3id.org/achat-public/ontology#Instrument> }"
+COMMAND = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from conftest import SAMPLE_NT, write_dist
+
+    dist = write_dist(tmp_path_factory.mktemp("served") / "dist", SAMPLE_NT)
+    port = _free_port()
+    log_path = dist.parent / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
+    process = subprocess.Popen(
+        [*COMMAND, "--dist", str(dist), "--port", str(port), "--workers", "2",
+         "--query-timeout", "2"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1).read()
+            break
+        except OSError:
+            if process.poll() is not None:
+                log.close()
+                pytest.fail("the server exited: " + log_path.read_text())
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def _get(url, query, accept="application/sparql-results+json"):
+    request = urllib.request.Request(
+        url + "/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_runaway_query_is_stopped_while_another_client_is_answered(server):
+    result = {}
+
+    def runaway():
+        started = time.monotonic()
+        result["status"], result["body"] = _get(server, RUNAWAY)
+        result["elapsed"] = time.monotonic() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    status, body = _get(server, SMALL)
+    small_elapsed = time.monotonic() - started
+    thread.join()
+    assert status == 200 and b"partenariat-innovation" in body
+    assert small_elapsed < 1.0
+    assert result["status"] == 503 and b"stopped after 2 s" in result["body"]
+    assert 1.9 <= result["elapsed"] < 4.0
+    assert _get(server, SMALL)[0] == 200  # still answering
+
+
+@pytest.mark.parametrize(("query", "fmt", "check"), [
+    (SMALL, JSON, lambda r: len(r["results"]["bindings"]) == 2),
+    (SMALL, XML, lambda r: len(r.getElementsByTagName("result")) == 2),
+    (SMALL, CSV, lambda r: r.decode().count("\r\n") == 3),
+    (SMALL, TSV, lambda r: r.decode().count("\n") == 3),
+    ("CONSTRUCT WHERE { ?s a ?c }", TURTLE, lambda r: b"apg:Instrument" in r),
+    ("CONSTRUCT WHERE { ?s a ?c }", N3, lambda r: b"apg:Instrument" in r),
+    ("ASK { ?s ?p ?o }", JSON, lambda r: r["boolean"] is True),
+])
+def test_sparqlwrapper_gets_every_format(server, query, fmt, check):
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    assert check(client.query().convert())
+
+
+@pytest.mark.parametrize(("fmt", "media_type"), [
+    (JSONLD, "application/ld+json"), (XML, "application/rdf+xml"), (TURTLE, "text/turtle")])
+def test_sparqlwrapper_gets_graphs(server, fmt, media_type):
+    # SPARQLWrapper converts graphs with a deprecated rdflib class: read the raw body.
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery("CONSTRUCT WHERE { ?s a ?c }")
+    client.setReturnFormat(fmt)
+    response = client.query().response
+    assert response.headers["Content-Type"].split(";")[0] == media_type
+    triples = list(ox.parse(response.read(), format=ox.RdfFormat.from_media_type(media_type)))
+    assert len(triples) == 3
+
+
+def test_sparqlwrapper_post(server):
+    client = SPARQLWrapper(server + "/sparql")
+    client.setMethod("POST")
+    client.setQuery(SMALL)
+    client.setReturnFormat(JSON)
+    assert len(client.query().convert()["results"]["bindings"]) == 2
+
+
+def test_service_to_a_local_listener_sends_it_nothing(server):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        target = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        for query in (f"SELECT * {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}"):
+            status, body = _get(server, query)
+            assert status == 400 and b"SERVICE" in body
+        time.sleep(0.2)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_a_20_mb_body_is_refused_and_the_server_stays_up(server):
+    body = b"ASK {} #" + b"x" * 20_000_000
+    request = urllib.request.Request(server + "/sparql", data=body, method="POST",
+                                     headers={"Content-Type": "application/sparql-query"})
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    except (ConnectionError, urllib.error.URLError):
+        status = "reset"  # the server may close before reading 20 MB; either way refused
+    assert status in (413, "reset")
+    assert _get(server, "ASK {}")[0] == 200
+
+
+def test_forwarded_headers_are_honoured(server):
+    request = urllib.request.Request(server + "/sparql", headers={
+        "Accept": "application/n-triples", "X-Forwarded-Host": "data.example.org",
+        "X-Forwarded-Proto": "https"})
+    body = urllib.request.urlopen(request, timeout=10).read()
+    assert b"<https://data.example.org/sparql>" in body
+
+
+def test_missing_dist_fails_with_exit_2(tmp_path):
+    process = subprocess.run([*COMMAND, "--dist", str(tmp_path / "absent")], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.returncode == 2
+    assert "no such folder" in process.stderr and "Traceback" not in process.stderr
