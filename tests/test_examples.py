@@ -1,0 +1,131 @@
+"""The example queries: bilingual headers, rows on the real curated data, and the plain form."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from graph_builder.namespaces import PREFIXES
+from sparql_endpoint import create_app
+from sparql_endpoint.editor import YASGUI_DIR
+from sparql_endpoint.examples import QUERIES_DIR, load_examples, parse_example
+from sparql_endpoint.store import OxigraphBackend
+
+#: Examples about the curated graph (the ``decp-*`` ones need contract data).
+CURATED = [e for e in load_examples() if not e.name.startswith("decp-")]
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    """Build the real curated graph (data/ + ontology/) into a pyoxigraph store."""
+    from graph_builder.curated import read_data_dir
+    from graph_builder.errors import InvalidData
+    from graph_builder.mapping import map_records
+    from graph_builder.paths import DATA_DIR, DEFAULT_BASE
+    from graph_builder.vocabulary import load_vocabulary
+
+    try:
+        records = read_data_dir(DATA_DIR)
+    except InvalidData as error:
+        pytest.fail(f"the curated data in {DATA_DIR} does not read:\n{error}")
+    graph = load_vocabulary()
+    graph += map_records(records, DEFAULT_BASE).graph
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+@pytest.fixture(scope="module")
+def client(store):
+    app = create_app({"BACKEND": OxigraphBackend(store), "QUERY_TIMEOUT": 20.0})
+    return app.test_client()
+
+
+def test_at_least_eight_examples_with_bilingual_headers():
+    assert len(CURATED) >= 8
+    for example in load_examples():
+        assert example.title["fr"] and example.title["en"] and example.description["fr"]
+        assert example.title["fr"] != example.title["en"]
+
+
+def test_a_file_without_headers_is_named_in_the_error(tmp_path):
+    bad = tmp_path / "bad.rq"
+    bad.write_text("# title-en: Only English\nSELECT * WHERE { ?s ?p ?o }\n")
+    with pytest.raises(ValueError, match=r"bad\.rq.*title-fr"):
+        parse_example(bad)
+
+
+@pytest.mark.parametrize("example", CURATED, ids=lambda e: e.name)
+def test_example_returns_rows_on_the_curated_data(store, example):
+    solutions = store.query(example.query)
+    rows = list(solutions)
+    assert rows, f"{example.name} returned no rows"
+    assert all(any(row[v] is not None for v in solutions.variables) for row in rows)
+
+
+@pytest.mark.parametrize("example", [e for e in load_examples() if e not in CURATED],
+                         ids=lambda e: e.name)
+def test_contract_examples_are_valid_sparql(store, example):
+    list(store.query(example.query))  # raises SyntaxError on a broken query
+
+
+def test_form_runs_an_example_and_renders_a_table(client):
+    example = CURATED[0]
+    response = client.get("/query", query_string={"query": example.query})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<table class=\"results\">" in html and "<td>" in html
+    assert "format=csv" in html and "format=json" in html
+    assert "/doc/instrument/" in html          # IRIs link to their pages
+
+
+def test_form_ask_and_construct(client):
+    ask = client.get("/query", query_string={"query": "ASK { ?s a ?o }"}).get_data(as_text=True)
+    assert '<p class="boolean">true</p>' in ask
+    graph = client.get("/query", query_string={
+        "query": "CONSTRUCT { ?s a ?o } WHERE { ?s a ?o } LIMIT 3"}).get_data(as_text=True)
+    assert "?subject" in graph and "?object" in graph
+
+
+def test_form_shows_bad_query_and_update_errors(client):
+    bad = client.get("/query", query_string={"query": "SELECT ?x WHERE {"})
+    assert bad.status_code == 400
+    assert "role=\"alert\"" in bad.get_data(as_text=True)
+    update = client.get("/query", query_string={"query": "INSERT DATA { <a:b> <a:c> <a:d> }"})
+    assert update.status_code >= 400
+    assert "read-only" in update.get_data(as_text=True)
+
+
+def test_editor_page_without_query_lists_examples_and_uses_only_our_host(client):
+    html = client.get("/query?example=" + CURATED[1].name).get_data(as_text=True)
+    assert CURATED[1].title["fr"] in html
+    assert "<textarea" in html and "SELECT" in html
+    for attribute in ("src=\"http", "href=\"http://", "//cdn", "fonts.googleapis"):
+        assert attribute not in html.split("<footer")[0].split("<main")[0]
+    if (YASGUI_DIR / "yasgui.min.js").is_file():
+        assert "/editor/yasgui/yasgui.min.js" in html and "/static/editor.js" in html
+
+
+def test_editor_assets_and_prefixes(client):
+    assert client.get("/editor/prefixes.json").get_json() == PREFIXES
+    examples = client.get("/editor/examples.json?lang=en").get_json()
+    assert [e["name"] for e in examples] == [e.name for e in load_examples()]
+    assert examples[0]["title"] == load_examples()[0].title["en"]
+    assert client.get("/editor/yasgui/package.json").status_code == 404
+    if not (YASGUI_DIR / "yasgui.min.js").is_file():
+        pytest.skip("node_modules/@zazuko/yasgui is not installed (npm ci)")
+    js = client.get("/editor/yasgui/yasgui.min.js")
+    assert js.status_code == 200 and js.mimetype in ("text/javascript", "application/javascript")
+    js.close()
+
+
+def test_editor_and_error_views_are_registered(client):
+    extensions = client.application.extensions
+    assert callable(extensions["editor_view"]) and callable(extensions["error_page"])
+    with client.application.test_request_context("/x", headers={"Accept": "text/html"}):
+        page = extensions["error_page"](404, "nothing here")
+        assert "nothing here" in page.get_data(as_text=True)
+
+
+def test_queries_folder_is_the_packaged_one():
+    assert QUERIES_DIR.name == "queries" and any(QUERIES_DIR.glob("*.rq"))

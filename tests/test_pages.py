@@ -1,0 +1,166 @@
+"""Linked-data pages: 303 from /id/, negotiated /doc/, suffixes, languages, 404s, home, schemes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sparql_endpoint import create_app
+from sparql_endpoint.store import OxigraphBackend
+
+SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
+BASE = "https://w3id.org/achat-public/"
+DOC = "/doc/instrument/achat-innovant"
+
+
+@pytest.fixture(scope="module")
+def app():
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
+    return create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
+                       "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def test_id_redirects_to_doc_with_303(client):
+    response = client.get("/id/instrument/achat-innovant")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(DOC)
+
+
+@pytest.mark.parametrize("accept, media_type", [
+    ("text/turtle", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("text/turtle;q=0.5, application/ld+json", "application/ld+json"),
+])
+def test_doc_negotiates(client, accept, media_type):
+    response = client.get(DOC, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    assert "Accept" in response.headers["Vary"]
+    links = response.headers["Link"]
+    for suffix in ("ttl", "nt", "jsonld", "rdf", "html"):
+        assert f"{DOC}.{suffix}>" in links
+    assert 'rel="alternate"' in links
+
+
+@pytest.mark.parametrize("suffix, rdf_format", [
+    ("ttl", ox.RdfFormat.TURTLE), ("nt", ox.RdfFormat.N_TRIPLES),
+    ("jsonld", ox.RdfFormat.JSON_LD), ("rdf", ox.RdfFormat.RDF_XML),
+])
+def test_suffix_gives_parseable_rdf_about_the_thing(client, suffix, rdf_format):
+    response = client.get(f"{DOC}.{suffix}", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    triples = list(ox.parse(response.data, format=rdf_format))
+    subject = ox.NamedNode(BASE + "id/instrument/achat-innovant")
+    labels = {t.object for t in triples if t.subject == subject
+              and t.predicate.value.endswith("#label")}
+    assert ox.Literal("Innovative-purchase exemption", language="en") in labels
+    # The dependent threshold comes with its owner, and inbound links are included.
+    assert any(t.predicate.value.endswith("#amount") for t in triples)
+    assert any(t.object == subject and t.predicate.value.endswith("mentionsInstrument")
+               for t in triples)
+
+
+def test_unknown_suffix_is_404(client):
+    assert client.get(f"{DOC}.exe").status_code == 404
+
+
+def test_nothing_acceptable_is_406_with_the_offer(client):
+    response = client.get(DOC, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert b"text/turtle" in response.data
+
+
+def test_html_page_in_french_by_default(client):
+    html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert "Achat innovant sans publicité ni mise en concurrence</h1>" in html
+    assert "seuil" in html                       # property named from the ontology, in French
+    assert "100000" in html                      # the threshold's amount, nested
+    assert "information" in html and "conseil juridique" in html
+    assert '<time datetime="2026-11-25">' in html
+    assert "Ce qui pointe ici" in html and "Repenser l&#39;achat public" in html
+    assert "https://lgp-avocats.fr/2021/12/20/" in html     # the fact's source
+    assert "Licence Ouverte / Etalab 2.0" in html           # footer
+    assert "231" in html and "horizonspublics.fr" in html   # figure about it, with source
+    for suffix in ("ttl", "nt", "jsonld", "rdf"):
+        assert f'href="{DOC}.{suffix}"' in html
+    assert 'class="skip" href="#main"' in html
+
+
+def test_html_page_follows_accept_language_and_switch(client):
+    html = client.get(DOC, headers={"Accept": "text/html", "Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert '<html lang="en">' in html
+    assert "Innovative-purchase exemption</h1>" in html
+    assert "not legal advice" in html and "threshold" in html
+    switched = client.get(DOC + "?lang=fr", headers={"Accept": "text/html",
+                                                     "Accept-Language": "en"})
+    assert '<html lang="fr">' in switched.get_data(as_text=True)
+    assert "lang=fr" in switched.headers["Set-Cookie"]
+    # The cookie keeps the choice on the next page.
+    later = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="fr">' in later
+
+
+def test_tables_link_to_csv(client):
+    html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "/sparql?query=SELECT" in html and "format=csv" in html
+
+
+def test_external_links_and_eu_concepts(client):
+    html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
+    # The EU concept is described in the store: linked to our describe page, labelled.
+    assert "/describe?iri=http" in html and "Achat innovant</a>" in html
+    page = client.get("/describe?iri=http://publications.europa.eu/resource/authority/"
+                      "strategic-procurement/inn-pur", headers={"Accept": "text/turtle"})
+    assert page.status_code == 200 and b"inn-pur" in page.data
+
+
+def test_unknown_iri_gets_helpful_404(client):
+    response = client.get("/doc/instrument/nothing-here", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "instrument/nothing-here" in html and "/search?q=nothing+here" in html
+    plain = client.get("/id/instrument/nothing-here", follow_redirects=True,
+                       headers={"Accept": "text/turtle"})
+    assert plain.status_code == 404 and b"search" in plain.data.lower()
+
+
+def test_vocabulary_concept_is_served(client):
+    response = client.get("/doc/objective/innovative", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert b"ObjectiveScheme" in response.data
+
+
+def test_home_counts_and_questions(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "88" in html                               # triples in the fixture
+    assert "<strong>2</strong> instruments" in html
+    assert "<strong>1</strong> ressources" in html    # a wiki page is a knowledge resource
+    assert "Quels instruments permettent d&#39;acheter de l&#39;innovation sous un seuil" in html
+    assert "Licence Ouverte" in html and "/dumps/" in html and "/search" in html
+
+
+def test_schemes_list_their_concepts(client):
+    html = client.get("/schemes").get_data(as_text=True)
+    assert "Objectifs" in html and "/doc/objective/innovative" in html
+
+
+def test_public_url_maps_paths_onto_the_base(app):
+    store = app.extensions["backend"].store
+    other = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
+                        "PUBLIC_URL": "https://example.org/"})
+    response = other.test_client().get(DOC, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert b"achat-innovant" in response.data

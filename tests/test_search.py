@@ -1,0 +1,104 @@
+"""The search index (builder side) and /search (endpoint side): accents, case, ranking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph
+
+from graph_builder.search_index import fold, tokenize, write_search_index
+from sparql_endpoint import create_app
+from sparql_endpoint.store import OxigraphBackend
+
+SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
+BASE = "https://w3id.org/achat-public/"
+
+
+def test_fold_ignores_accents_case_ligatures_and_punctuation():
+    assert fold("Sourçage  ÉCONOMIE d'Œuvre") == "sourcage economie d oeuvre"
+    assert tokenize("Partenariat public–communs") == ["partenariat", "public", "communs"]
+
+
+@pytest.fixture(scope="module")
+def index_file(tmp_path_factory) -> Path:
+    graph = Graph().parse(SAMPLE, format="turtle")
+    path = tmp_path_factory.mktemp("dist") / "search-index.json"
+    write_search_index(graph, path)
+    return path
+
+
+def test_index_holds_labels_per_language_kind_and_tokens(index_file):
+    entries = {e["iri"]: e for e in json.loads(index_file.read_text("utf-8"))["entries"]}
+    item = entries[BASE + "id/instrument/achat-innovant"]
+    assert item["kind"] == "instrument"
+    assert item["labels"]["en"] == ["Innovative-purchase exemption"]
+    assert "publicite" in item["tokens"] and "dispositif" in item["tokens"]  # alias included
+    assert "Repenser l'achat public" in entries[
+        BASE + "id/resource/repenser-l-achat-public"]["labels"]["fr"]
+
+
+def test_index_is_reproducible(index_file, tmp_path):
+    again = tmp_path / "again.json"
+    write_search_index(Graph().parse(SAMPLE, format="turtle"), again)
+    assert again.read_bytes() == index_file.read_bytes()
+
+
+@pytest.fixture(scope="module", params=["file", "store"])
+def client(request, index_file):
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
+    build = {"base": BASE}
+    if request.param == "file":
+        build["dist"] = index_file.parent
+    app = create_app({"BACKEND": OxigraphBackend(store), "BUILD": build})
+    return app.test_client()
+
+
+def test_search_ignores_accents_and_case(client):
+    hits = client.get("/search.json?q=PUBLICITE").get_json()["results"]
+    assert [h["iri"] for h in hits] == [BASE + "id/instrument/achat-innovant"]
+
+
+def test_search_ranks_exact_then_prefix_then_words(client):
+    hits = client.get("/search.json?q=partenariat d'innovation").get_json()["results"]
+    assert hits[0]["iri"] == BASE + "id/instrument/partenariat-innovation"
+    assert hits[0]["score"] == 3
+    hits = client.get("/search.json?q=innovation").get_json()["results"]
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == 3            # the concept "Innovation"
+    by_iri = {h["iri"]: h["score"] for h in hits}
+    assert by_iri[BASE + "id/instrument/partenariat-innovation"] == 2  # "Innovation partnership"
+    words = client.get("/search.json?q=partnership innov").get_json()["results"]
+    assert [(h["iri"], h["score"]) for h in words] == [
+        (BASE + "id/instrument/partenariat-innovation", 1)]
+
+
+def test_search_finds_aliases_and_filters_by_kind(client):
+    hits = client.get("/search.json?q=27eme region").get_json()["results"]
+    assert hits and hits[0]["iri"] == BASE + "id/organisation/la-27e-region"
+    only = client.get("/search.json?q=innovation&kind=instrument").get_json()["results"]
+    assert only and {h["kind"] for h in only} == {"instrument"}
+
+
+def test_search_label_follows_language(client):
+    found = client.get("/search.json?q=innovative purchase exemption&lang=en").get_json()
+    hit = found["results"][0]
+    assert hit["label"] == "Innovative-purchase exemption" and hit["lang"] == "en"
+
+
+def test_search_html_twin(client):
+    html = client.get("/search?q=repenser").get_data(as_text=True)
+    assert "/doc/resource/repenser-l-achat-public" in html
+    assert "/search.json?q=repenser" in html
+    assert client.get("/search?q=zzzz").status_code == 200
+    assert "Aucun résultat" in client.get("/search?q=zzzz").get_data(as_text=True)
+
+
+def test_search_json_by_accept_and_bad_limit(client):
+    response = client.get("/search?q=seuil", headers={"Accept": "application/json"})
+    assert response.is_json
+    assert client.get("/search.json?q=x&limit=abc").status_code == 400
