@@ -1,0 +1,112 @@
+"""Tests of the streaming DECP reader and of quarantine in the build."""
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from graph_builder.decp import build_contracts
+from graph_builder.decp.reader import BrokenFile, RawRecord, read_records
+from graph_builder.errors import InvalidData
+
+FIXTURES = Path(__file__).parent / "fixtures" / "decp"
+BASE = "https://example.org/"
+
+
+def test_reads_marches_then_concessions_with_decimal_amounts():
+    items = list(read_records(FIXTURES / "quirks.json"))
+    assert all(isinstance(i, RawRecord) for i in items)
+    assert [i.kind for i in items] == ["marche"] * 5 + ["contrat-concession"]
+    assert [i.index for i in items[:5]] == list(range(5))
+    assert items[0].data["montant"] == Decimal("84999.99")
+    assert isinstance(items[0].data["montant"], Decimal)
+
+
+def test_reads_gzip_files(tmp_path):
+    path = tmp_path / "x.json.gz"
+    path.write_bytes(gzip.compress((FIXTURES / "quirks.json").read_bytes()))
+    assert len(list(read_records(path))) == 6
+
+
+def test_truncated_file_keeps_records_before_the_break():
+    items = list(read_records(FIXTURES / "truncated.json"))
+    assert isinstance(items[0], RawRecord) and items[0].data["id"] == "T1"
+    assert isinstance(items[-1], BrokenFile)
+    assert "invalid JSON" in items[-1].message and "\n" not in items[-1].message
+
+
+@pytest.fixture
+def bad_build(tmp_path):
+    return build_contracts([FIXTURES / "bad.json"], tmp_path / "out.nt", BASE, {})
+
+
+EXPECTED_KINDS = {"missing-field", "bad-siret", "bad-date", "bad-amount", "unknown-procedure",
+                  "empty-array", "bad-cpv", "bad-boolean", "bad-holder", "unknown-value",
+                  "not-an-object"}
+
+
+def test_every_bad_record_is_quarantined_and_counted(bad_build):
+    assert set(bad_build.rejected) == EXPECTED_KINDS
+    assert bad_build.rejected["bad-amount"] == 2
+    assert bad_build.contracts_mapped == 1
+    assert bad_build.records_read == 13
+    rows = [json.loads(line) for line in bad_build.rejected_path.read_text().splitlines()]
+    assert len(rows) == bad_build.rejected_total == 12
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["B1"]["field"] == "acheteur.id" and "14 digits" in by_id["B1"]["problem"]
+    assert by_id["B2"]["kind"] == "bad-date" and by_id["B2"]["record"] == 2
+    assert by_id["B8"]["field"] == "titulaires[0].titulaire.typeIdentifiant"
+    assert all(r["file"].endswith("bad.json") for r in rows)
+    assert "bad-siret: 1" in bad_build.summary()
+
+
+def test_good_record_beside_bad_ones_is_written(bad_build):
+    text = bad_build.out_path.read_text()
+    assert "/id/contract/21350238800019-ok1-" in text
+    assert "/contract/21350238800019-b1-" not in text
+
+
+def test_sample_includes_a_neighbour_of_each_rejected_kind(bad_build):
+    contracts = {str(s) for s in bad_build.sample.subjects() if "/id/contract/" in str(s)}
+    assert any("-ok1-" in c for c in contracts)
+
+
+def test_strict_stops_at_the_first_bad_record(tmp_path):
+    with pytest.raises(InvalidData) as error:
+        build_contracts([FIXTURES / "bad.json"], tmp_path / "out.nt", BASE, {}, strict=True)
+    problem = error.value.problems[0]
+    assert problem.file.endswith("bad.json") and problem.field == "id"
+    assert "missing-field" in problem.message
+
+
+def test_broken_file_is_reported_not_raised(tmp_path):
+    result = build_contracts([FIXTURES / "truncated.json"], tmp_path / "o.nt", BASE, {})
+    assert result.rejected == {"broken-file": 1}
+    assert result.contracts_mapped == 1
+
+
+def test_duplicate_key_keeps_the_first(tmp_path):
+    result = build_contracts([FIXTURES / "quirks.json"], tmp_path / "o.nt", BASE, {})
+    assert result.rejected == {"duplicate-key": 1}
+    text = result.out_path.read_text()
+    assert '"Même identifiant, autre acheteur"@fr' in text  # same id, other buyer: kept
+    assert '"10"^^' not in text  # the duplicate's amount never reaches the graph
+
+
+def test_output_is_deterministic_and_gzip_has_no_time(tmp_path):
+    a = build_contracts([FIXTURES / "quirks.json"], tmp_path / "a" / "o.nt.gz", BASE, {})
+    b = build_contracts([FIXTURES / "quirks.json"], tmp_path / "b" / "o.nt.gz", BASE, {})
+    data = a.out_path.read_bytes()
+    assert data == b.out_path.read_bytes()
+    assert data[4:8] == b"\x00\x00\x00\x00"  # gzip mtime
+    assert len(gzip.decompress(data).decode().splitlines()) == a.triples
+
+
+def test_file_with_no_records_is_named_in_the_summary(tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text('{"marches": {"marche": []}}')
+    result = build_contracts([path], tmp_path / "o.nt", BASE, {})
+    assert result.empty_files == [str(path)]
+    assert "no records" in result.summary()
