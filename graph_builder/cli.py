@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def main() -> None:
     """Build, validate and serve the achat-public-graph knowledge graph."""
 
 
+def _iso_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
               show_default=True, help="Folder of curated YAML records.")
@@ -41,14 +51,18 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Stop at the first bad DECP record.")
 @click.option("--sample-rate", type=click.FloatRange(0, 1), default=0.01, show_default=True,
               help="Share of DECP records checked with the SHACL shapes.")
+@click.option("--created", default=None, metavar="YYYY-MM-DD", callback=_iso_date,
+              help="Date recorded in the catalogue (default: SOURCE_DATE_EPOCH or the inputs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors.")
-def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate, quiet):
+def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
+          created, quiet):
     """Build, validate and publish the graph to OUT."""
     from graph_builder.pipeline import BuildOptions, build_and_publish
 
     options = BuildOptions(
         data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files), out_dir=out_dir,
         base=base, with_store=with_store, strict=strict, sample_rate=sample_rate, quiet=quiet,
+        created=created,
     )
     try:
         summary = build_and_publish(options)
