@@ -10,6 +10,11 @@ against the targets (>= 10x rdflib-endpoint's throughput; heavy queries at most
     python benchmarks/serve.py          # short run, about 20 k triples
     python benchmarks/serve.py --full   # at least 200 k triples
 
+With a Virtuoso running (``.ci/virtuoso.sh start`` then ``. $ACHAT_VIRTUOSO_DIR/env``:
+ACHAT_VIRTUOSO_URL and the publishing account), the graph is also published there and
+two more columns are timed in the same run: this endpoint over the remote backend,
+and Virtuoso queried directly (scoped to the same graph).
+
 Needs the ``bench`` extras: rdflib-endpoint, oxigraph (the server), uvicorn.
 """
 
@@ -20,6 +25,7 @@ import concurrent.futures
 import contextlib
 import gzip
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -80,9 +86,11 @@ def write_dist(folder: Path, nt: Path, count: int) -> Path:
     dist = folder / "dist"
     dist.mkdir()
     (dist / "graph.nt.gz").write_bytes(gzip.compress(nt.read_bytes(), mtime=0))
+    # A build id of its own per run, so a remote engine takes it as a new version.
     (dist / "build.json").write_text(json.dumps({
-        "build_id": "bench", "base": "https://w3id.org/achat-public/", "created": "2026-01-01",
-        "triples": count, "load": ["graph.nt.gz"], "store": None, "files": {}}))
+        "build_id": f"bench-{time.time_ns()}", "base": "https://w3id.org/achat-public/",
+        "created": "2026-01-01", "triples": count, "load": ["graph.nt.gz"], "store": None,
+        "files": {}}))
     return dist
 
 
@@ -93,11 +101,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    """Wait until ``url`` answers an ASK query."""
+def wait_ready(url: str, process: subprocess.Popen | None, seconds: float = 120) -> None:
+    """Wait until ``url`` answers an ASK query (``process``: the server, None if not ours)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(f"server for {url} exited with {process.returncode}")
         with contextlib.suppress(OSError):
             ask(url, "ASK {}", 5)
@@ -108,7 +116,8 @@ def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> Non
 
 def ask(url: str, query: str, timeout: float) -> float:
     """Send one query by GET; return its latency in seconds."""
-    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": query}),
+    separator = "&" if "?" in url else "?"
+    request = urllib.request.Request(url + separator + urllib.parse.urlencode({"query": query}),
                                      headers={"Accept": "application/sparql-results+json"})
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -153,6 +162,22 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int) -> dict:
             [oxigraph, "serve-read-only", "--location", str(location),
              "--bind", f"127.0.0.1:{port}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    virtuoso = os.environ.get("ACHAT_VIRTUOSO_URL")
+    if virtuoso:
+        from graph_builder.remote_publish import publish
+        from sparql_endpoint.remote import NO_GRAPH
+
+        result = publish(dist, virtuoso)
+        port = free_port()
+        servers["this over virtuoso"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
+            [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve",
+             "--dist", str(dist), "--port", str(port), "--workers", str(workers),
+             "--store", virtuoso],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        # Virtuoso itself, given the same scope as the remote backend gives it.
+        scope = urllib.parse.urlencode({"default-graph-uri": result.version,
+                                        "named-graph-uri": NO_GRAPH})
+        servers["virtuoso direct"] = (f"{virtuoso}?{scope}", None)
     rdflib_endpoint = shutil.which("rdflib-endpoint", path=str(BIN))
     if rdflib_endpoint:
         port = free_port()
@@ -189,6 +214,8 @@ def main() -> None:
                 results[name] = measure(url, args.clients, n)
         finally:
             for _, process in servers.values():
+                if process is None:
+                    continue
                 process.terminate()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(10)
@@ -207,6 +234,12 @@ def main() -> None:
             for name in HEAVY:
                 ratio = ours["per_query"][name] / results["oxigraph server"]["per_query"][name]
                 print(f"{name} latency vs oxigraph server: {ratio:.2f}x (target <= 2x)")
+        if "virtuoso direct" in results and "this over virtuoso" in results:
+            remote, direct = results["this over virtuoso"], results["virtuoso direct"]
+            print(f"this endpoint over virtuoso vs virtuoso direct: throughput "
+                  f"{remote['throughput'] / direct['throughput']:.2f}x, p50 "
+                  f"{remote['p50'] / direct['p50']:.2f}x (the cost of our checks, the child "
+                  "process and re-serialising)")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ from flask import Flask
 
 DEFAULTS = {
     "DIST": Path("dist"),          # a published build folder
-    "STORE": "memory",             # "memory" or the folder of an on-disk store
+    "STORE": "memory",             # "memory", an on-disk store's folder, or an engine's URL
+    "REMOTE_GRAPH": None,          # remote store: graph the build was published to ({base}graph)
+    "REMOTE_ENGINE": "virtuoso",   # remote store: "virtuoso" also sends it our time limit
+    "REMOTE_MAX_ROWS": None,       # remote store: the engine's silent row cap (ResultSetMaxRows)
     "BACKEND": None,               # a ready Backend (tests); overrides DIST/STORE loading
     "BUILD": None,                 # with BACKEND: the build record to report (tests)
     "PUBLIC_URL": None,            # where users reach the server, if not the data's base

@@ -6,7 +6,7 @@ on the inherited store, serialises the results and sends them back through a
 pipe in frames; the parent streams them on and sends SIGKILL at the deadline.
 
 Frames: one type byte, a 4-byte big-endian length, the payload.  ``D`` carries
-result bytes, ``E`` an error (JSON ``{"status", "message"}``) sent before any
+result bytes, ``E`` an error (JSON ``{"status", "message", "outcome"}``) sent before any
 ``D``, ``T`` the closing statistics (JSON ``{"rows", "truncated"}``).  The child
 buffers the first 64 KB, so an error found while writing them is still a clean
 error response.
@@ -30,7 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graph_builder.formats import Format
-from sparql_endpoint.store import Backend, Dataset
+from sparql_endpoint.query_check import digest
+from sparql_endpoint.store import Backend, BackendError, Dataset
 
 BUFFER = 64 * 1024
 _HEADER = struct.Struct(">cI")
@@ -93,11 +94,7 @@ def run(backend: Backend, job: Job, timeout: float) -> Outcome:
     except TimeoutError:
         child.stop()
         outcome.status, outcome.outcome = 503, "timeout"
-        outcome.message = (
-            f"The query was stopped after {timeout:g} s, this endpoint's time limit. "
-            "Narrow it (more specific patterns, LIMIT) or download the full dump to query it "
-            "locally."
-        )
+        outcome.message = time_limit_message(timeout)
         return outcome
     except EOFError:
         child.stop()
@@ -109,10 +106,18 @@ def run(backend: Backend, job: Job, timeout: float) -> Outcome:
         child.stop()
         error = json.loads(payload)
         outcome.status, outcome.message = error["status"], error["message"]
-        outcome.outcome = "bad-query" if outcome.status < 500 else "error"
+        outcome.outcome = error.get("outcome") or ("bad-query" if outcome.status < 500
+                                                   else "error")
         return outcome
     outcome.chunks = _stream(child, kind, payload, outcome)
     return outcome
+
+
+def time_limit_message(timeout: float) -> str:
+    """Return what a client reads when its query hits the time limit of ``timeout`` seconds."""
+    return (f"The query was stopped after {timeout:g} s, this endpoint's time limit. "
+            "Narrow it (more specific patterns, LIMIT) or download the full dump to query it "
+            "locally.")
 
 
 def _stream(child: _Child, kind: bytes, payload: bytes, outcome: Outcome) -> Iterator[bytes]:
@@ -208,12 +213,13 @@ class _Output:
         while view:
             view = view[os.write(self.fd, view):]
 
-    def error(self, status: int, message: str) -> bool:
+    def error(self, status: int, message: str, outcome: str | None = None) -> bool:
         """Send an error if no result bytes have left yet; say whether it could."""
         if self.sent:
             return False
         self.buffer.clear()
-        self._send(b"E", json.dumps({"status": status, "message": message}).encode())
+        self._send(b"E", json.dumps({"status": status, "message": message,
+                                     "outcome": outcome}).encode())
         return True
 
     def finish(self, rows: int, truncated: bool) -> None:
@@ -231,6 +237,11 @@ def _child(backend: Backend, job: Job, fd: int, timeout: float) -> None:  # prag
                                       out.open, job.base_iri)
         except SyntaxError as error:
             code = 0 if out.error(400, f"Syntax error in the query: {error}") else 1
+        except TimeoutError:  # a remote engine's own limit: the same answer as ours
+            code = 0 if out.error(503, time_limit_message(timeout), "timeout") else 1
+        except BackendError as error:
+            print(f"query hash={digest(job.query)}: {error}", file=sys.stderr, flush=True)
+            code = 0 if out.error(error.status, error.client_message) else 1
         except (ValueError, TypeError) as error:
             code = 0 if out.error(400, f"The query cannot be answered: {error}") else 1
         except Exception:

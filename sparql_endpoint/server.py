@@ -3,7 +3,9 @@
 Sync workers (one request at a time, single-threaded, so each may fork a query
 child safely).  The memory store is loaded once in the master before the workers
 fork (``preload_app``); an on-disk store is opened read-only by each worker after
-the fork.  The worker timeout stays above the query limit, so the query limit,
+the fork.  A remote engine is checked once in the master (``preload_app``, so a
+worker restarted while the engine is down still boots and answers 503s).
+The worker timeout stays above the query limit, so the query limit,
 not gunicorn, stops slow queries, with a readable answer.
 """
 
@@ -17,7 +19,8 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sparql_endpoint.app import create_app
-from sparql_endpoint.dist import open_backend, read_build
+from sparql_endpoint.dist import is_remote, open_backend, read_build, remote_graph
+from sparql_endpoint.remote import public_url as without_credentials
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
@@ -61,20 +64,29 @@ def gunicorn_options(host: str, port: int, workers: int, preload: bool,
 
 def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
           store: str = "memory", public_url: str | None = None,
-          query_timeout: float = 10.0) -> None:
+          query_timeout: float = 10.0, remote_graph_iri: str | None = None,
+          remote_engine: str = "virtuoso", remote_max_rows: int | None = None) -> None:
     """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable)."""
     dist = Path(dist)
     build = read_build(dist)  # fail fast, before any worker starts
+    remote = {"REMOTE_GRAPH": remote_graph_iri, "REMOTE_ENGINE": remote_engine,
+              "REMOTE_MAX_ROWS": remote_max_rows}
     if store != "memory":
-        # Check the on-disk store now, so a bad one fails here rather than in every worker.
-        open_backend(dist, build, store)
+        # Check the on-disk store or the engine now, so a bad one fails here, readably.
+        open_backend(dist, build, store, graph=remote_graph_iri, timeout=query_timeout,
+                     engine=remote_engine, engine_max_rows=remote_max_rows)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = {"DIST": dist, "STORE": store, "PUBLIC_URL": public_url,
-              "QUERY_TIMEOUT": float(query_timeout)}
-    options = gunicorn_options(host, port, workers, store == "memory", query_timeout)
+              "QUERY_TIMEOUT": float(query_timeout), **remote}
+    preload = store == "memory" or is_remote(store)
+    options = gunicorn_options(host, port, workers, preload, query_timeout)
+    where = f"from {dist}"
+    if is_remote(store):
+        where = (f"over the SPARQL engine at {without_credentials(store)}, graph "
+                 f"<{remote_graph(build, remote_graph_iri)}>, pages and dumps from {dist}")
     shown = f"[{host}]" if ":" in host else host
-    print(f"Serving build {build['build_id']} ({build['triples']} triples) from {dist} at "
+    print(f"Serving build {build['build_id']} ({build['triples']} triples) {where} at "
           f"http://{shown}:{port}/ — SPARQL endpoint at http://{shown}:{port}/sparql"
           + (f", public address {public_url}" if public_url else ""), file=sys.stderr, flush=True)
     Server(config, options).run()

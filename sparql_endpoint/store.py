@@ -49,6 +49,20 @@ class Dataset:
         }
 
 
+class BackendError(Exception):
+    """A store failure the client should hear about with an HTTP status (not a bug).
+
+    ``str(error)`` is for the server's log; ``client_message`` is what the client reads.
+    """
+
+    status = 502
+
+    @property
+    def client_message(self) -> str:
+        """Return the message for the client (by default, the error's own text)."""
+        return str(self)
+
+
 @dataclass
 class RunStats:
     """What a user query produced: rows (or triples) written and whether the cap cut them."""

@@ -2,7 +2,11 @@
 
 ``make_dist(tmp_path, data)`` writes a dist from N-Triples text or an rdflib Graph,
 so page and dump tests can serve their own data; ``app``, ``client`` and
-``runner`` follow Flask's tutorial.
+``runner`` follow Flask's tutorial.  ``make_app(data, **config)`` builds an app
+over its own dist.  Both serve from the store named by the ``store_kind`` fixture:
+``"memory"`` unless a module parametrises it with ``STORE_KINDS``, whose
+``"virtuoso"`` case publishes each dist to the Virtuoso of ``.ci/virtuoso.sh``
+(``. $ACHAT_VIRTUOSO_DIR/env``) and serves it through the remote backend.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -60,6 +66,39 @@ def write_dist(folder: Path, data, build_id: str = "test-build") -> Path:
     return folder
 
 
+#: ``pytest.mark.parametrize("store_kind", STORE_KINDS)`` runs a module over both stores.
+STORE_KINDS = ["memory", pytest.param("virtuoso", marks=pytest.mark.conformance)]
+VIRTUOSO_VARIABLES = ("ACHAT_VIRTUOSO_URL", "ACHAT_SPARQL_USER", "ACHAT_SPARQL_PASSWORD")
+
+
+def virtuoso_url() -> str | None:
+    """Return the URL of the test Virtuoso when its environment is loaded, else None."""
+    if all(os.environ.get(name) for name in VIRTUOSO_VARIABLES):
+        return os.environ["ACHAT_VIRTUOSO_URL"]
+    return None
+
+
+def publish_to_virtuoso(dist: Path) -> dict:
+    """Publish DIST to the test Virtuoso in a graph of its own; return the app's store config."""
+    from graph_builder.remote_publish import publish
+
+    url = virtuoso_url()
+    if url is None:
+        pytest.skip("no running Virtuoso: run `.ci/virtuoso.sh start` and "
+                    "`. $ACHAT_VIRTUOSO_DIR/env`")
+    graph = f"https://example.org/test-{uuid.uuid4().hex[:12]}/graph"
+    publish(dist, url, graph, retries=1)
+    cap = os.environ.get("ACHAT_VIRTUOSO_MAX_ROWS")
+    return {"STORE": url, "REMOTE_GRAPH": graph, "REMOTE_ENGINE": "virtuoso",
+            "REMOTE_MAX_ROWS": int(cap) if cap else None}
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """Where the app's triples live: "memory" here; modules parametrise it with STORE_KINDS."""
+    return "memory"
+
+
 @pytest.fixture
 def make_dist(tmp_path):
     """Return a function that writes a dist from N-Triples text or an rdflib Graph."""
@@ -77,10 +116,27 @@ def dist(make_dist) -> Path:
     return make_dist()
 
 
+def _app_config(dist: Path, store_kind: str) -> dict:
+    config = {"DIST": dist, "TESTING": True}
+    if store_kind == "virtuoso":
+        config.update(publish_to_virtuoso(dist))
+    return config
+
+
 @pytest.fixture
-def app(dist):
+def make_app(make_dist, store_kind):
+    """Return a function that builds an app over a new dist of DATA, with extra config."""
+
+    def make(data=SAMPLE_NT, **config):
+        return create_app({**_app_config(make_dist(data), store_kind), **config})
+
+    return make
+
+
+@pytest.fixture
+def app(dist, store_kind):
     """The app over the sample dist, with a short query time limit."""
-    return create_app({"DIST": dist, "QUERY_TIMEOUT": 3.0, "TESTING": True})
+    return create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 import socket
 import threading
@@ -19,7 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
+from graph_builder.formats import BY_NAME
 from graph_builder.remote_publish import Engine, PublishError, publish
+from sparql_endpoint import create_app
+from sparql_endpoint.dist import DistError, open_backend
 from sparql_endpoint.remote import (
     CURRENT_VERSION,
     EngineUnavailable,
@@ -29,6 +33,8 @@ from sparql_endpoint.remote import (
     RemoteBackend,
     public_url,
 )
+from sparql_endpoint.runner import time_limit_message
+from sparql_endpoint.store import Dataset
 
 GRAPH = "https://example.org/graph"
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -271,9 +277,6 @@ def test_virtuoso_partial_result_headers_are_reported(engine):
                             "X-SQL-Message": "RC...: Returning incomplete results"}
     with pytest.raises(PartialResults, match="S1TAT.*incomplete"):
         backend.select("SELECT * WHERE { ?s ?p ?o }")
-    answer = backend.run_raw("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "text/csv")
-    assert "S1TAT" in answer.partial
-    assert b"".join(answer.chunks).startswith(b"s,p,o")
 
 
 def test_a_result_as_long_as_the_row_cap_is_partial(engine):
@@ -303,34 +306,205 @@ def test_virtuoso_style_terms_are_converted(engine):
     assert rows[0]["l"] == ox.Literal("thing", language="en")
 
 
-def test_run_raw_streams_the_engine_answer_scoped_to_our_graph(engine):
+def _run(backend, query, fmt="csv", dataset=None, max_rows=100, base_iri=None):
+    """Run a user query as the runner's child does; return (stats, body)."""
+    out = io.BytesIO()
+    form = next(f for f in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") if f in query.upper())
+    stats = backend.run_query(query, form, BY_NAME[fmt], dataset or Dataset(), max_rows,
+                              lambda: out, base_iri)
+    return stats, out.getvalue()
+
+
+def _csv_rows(body: bytes) -> list[list[str]]:
+    return [line.split(",") for line in body.decode().split("\r\n") if line]
+
+
+def test_run_query_writes_our_own_serialisation_scoped_to_our_graph(engine):
     _published(engine)
     backend, _ = _backend(engine)
-    answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv")
-    assert answer.content_type.startswith("text/csv")
-    assert answer.partial is None
-    assert b"".join(answer.chunks).split() == [b"n", b"2"]
-    for graphs, expected in (([GRAPH], b"2"), ([f"{GRAPH}/b1"], b"2"), (["urn:other"], b"0")):
-        answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv",
-                                 default_graphs=graphs)
-        assert b"".join(answer.chunks).split()[-1] == expected
-    answer = backend.run_raw("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-                             "text/csv", named_graphs=["urn:other"])
-    assert b"".join(answer.chunks).split()[-1] == b"0"
+    stats, body = _run(backend, "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")
+    assert _csv_rows(body) == [["s"], ["https://example.org/id/a"], ["https://example.org/id/b"]]
+    assert (stats.rows, stats.truncated) == (2, False)
+    stats, body = _run(backend, "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "json")
+    assert json.loads(body)["results"]["bindings"] == []
+    stats, body = _run(backend, "ASK { <https://other.example/secret> ?p ?o }", "xml")
+    assert b"<boolean>false</boolean>" in body and stats.rows == 1
+    stats, body = _run(backend, "CONSTRUCT WHERE { ?s ?p ?o }", "ntriples")
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    assert {t.subject.value for t in triples} == {"https://example.org/id/a",
+                                                 "https://example.org/id/b"}
+    assert stats.rows == 2
 
 
-@pytest.mark.parametrize("query, message", [
-    ("SELECT * FROM <urn:other> WHERE { ?s ?p ?o }", "FROM"),
-    ("SELECT * FROM NAMED <urn:other> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM"),
-    ("define input:default-graph-uri <urn:other> SELECT * WHERE { ?s ?p ?o }", "SPARQL 1.1"),
+@pytest.mark.parametrize(("query", "count"), [
+    ("SELECT (COUNT(*) AS ?n) FROM <urn:other> WHERE { ?s ?p ?o }", "0"),
+    (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPH}> WHERE {{ ?s ?p ?o }}", "2"),
+    (f"PREFIX g: <{GRAPH.rsplit('/', 1)[0]}/> SELECT (COUNT(*) AS ?n) from g:graph "
+     "WHERE { ?s ?p ?o }", "2"),
+    (f"BASE <{GRAPH.rsplit('/', 1)[0]}/> SELECT (COUNT(*) AS ?n) FROM <graph> "
+     "WHERE { ?s ?p ?o }", "2"),
+    (f"SELECT (COUNT(*) AS ?n) FROM NAMED <{GRAPH}> WHERE {{ ?s ?p ?o }}", "0"),
+    (f"SELECT (COUNT(*) AS ?n) FROM NAMED <{GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "2"),
+    ("SELECT (COUNT(*) AS ?n) FROM NAMED <urn:other> WHERE { GRAPH ?g { ?s ?p ?o } }", "0"),
+    ("SELECT (COUNT(*) AS ?n) # FROM <urn:other>\nWHERE { ?s ?p 'FROM <urn:other>' }", "0"),
 ])
-def test_run_raw_refuses_queries_that_choose_their_own_graphs(engine, query, message):
+def test_from_clauses_choose_among_our_graph_only(engine, query, count):
+    _published(engine)
+    backend, _ = _backend(engine)
+    _, body = _run(backend, query)
+    assert _csv_rows(body)[-1] == [count]
+    sent = engine.requests[-1][2]["query"][0]
+    assert "FROM" not in sent.split("#")[0].upper().split("WHERE")[0]
+
+
+def test_the_protocol_dataset_wins_over_from(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    query = "SELECT (COUNT(*) AS ?n) FROM <urn:other> WHERE { ?s ?p ?o }"
+    _, body = _run(backend, query, dataset=Dataset((GRAPH,), ()))
+    assert _csv_rows(body)[-1] == ["2"]
+    _, body = _run(backend, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                   dataset=Dataset((), (GRAPH,)))
+    assert _csv_rows(body)[-1] == ["0"]  # no default graph named: it is empty
+
+
+@pytest.mark.parametrize(("query", "error", "message"), [
+    ("SELECT * \\u0046ROM <urn:other> WHERE { ?s ?p ?o }", (QueryRejected, SyntaxError), None),
+    ("SELECT * FROM # a comment\n <urn:other> WHERE { ?s ?p ?o }", QueryRejected, "FROM"),
+    ("define input:default-graph-uri <urn:other> SELECT * WHERE { ?s ?p ?o }", SyntaxError,
+     "error at 1:"),
+    ("SELECT * WHERE { ?s ?p }", SyntaxError, "error at 1:"),
+])
+def test_queries_that_cannot_be_scoped_never_reach_the_engine(engine, query, error, message):
     _published(engine)
     backend, _ = _backend(engine)
     count = len(engine.requests)
-    with pytest.raises(QueryRejected, match=message):
-        backend.run_raw(query, "text/csv")
+    with pytest.raises(error, match=message):
+        _run(backend, query)
     assert len(engine.requests) == count
+
+
+def test_relative_iris_resolve_against_the_endpoint_and_virtuoso_gets_the_time_limit(engine):
+    _published(engine)
+    backend = RemoteBackend(f"{engine.url}/sparql", GRAPH, timeout=2.5, engine="virtuoso")
+    _, body = _run(backend, "SELECT ?o WHERE { <id/a> ?p ?o }", base_iri="https://example.org/")
+    assert _csv_rows(body) == [["o"], ["a"]]
+    assert engine.requests[-1][2]["timeout"] == ["2500"]
+    backend, _ = _backend(engine)
+    _run(backend, "ASK {}")
+    assert "timeout" not in engine.requests[-1][2]
+
+
+def test_a_cut_result_is_truncated_and_a_cut_by_time_is_a_timeout(engine):
+    _published(engine)
+    backend, _ = _backend(engine, max_rows=2)
+    stats, body = _run(backend, "SELECT ?s WHERE { ?s ?p ?o }", "json")
+    assert stats.truncated and json.loads(body)["truncated"] is True
+    stats, _ = _run(backend, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+    assert not stats.truncated
+    stats, _ = _run(backend, "SELECT ?s WHERE { ?s ?p ?o }", max_rows=1)
+    assert (stats.rows, stats.truncated) == (1, True)
+    backend, _ = _backend(engine)
+    backend.current_version()  # the pointer is read before the engine starts cutting
+    engine.extra_headers = {"X-SQL-State": "22023", "X-SQL-Message": "cut"}
+    stats, _ = _run(backend, "CONSTRUCT WHERE { ?s ?p ?o }", "turtle")
+    assert (stats.rows, stats.truncated) == (2, True)
+    engine.extra_headers = {"X-SQL-State": "S1TAT", "X-SQL-Message": "incomplete"}
+    with pytest.raises(QueryTimeout) as caught:
+        _run(backend, "SELECT ?s WHERE { ?s ?p ?o }")
+    assert isinstance(caught.value, TimeoutError)
+
+
+def test_virtuoso_blank_nodes_keep_their_identity_in_user_results(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    backend.current_version()
+    engine.raw_json = json.dumps({"head": {"vars": ["b", "c"]}, "results": {"bindings": [
+        {"b": {"type": "bnode", "value": "nodeID://b10001"},
+         "c": {"type": "bnode", "value": "nodeID://b10001"}},
+        {"b": {"type": "bnode", "value": "nodeID://b10002"}}]}}).encode()
+    _, body = _run(backend, "SELECT ?b ?c WHERE { ?b ?p ?c }")
+    assert _csv_rows(body) == [["b", "c"], ["_:b10001", "_:b10001"], ["_:b10002", ""]]
+
+
+# -- the endpoint over a remote engine -------------------------------------------------
+
+
+def _app(engine, tmp_path, **config):
+    dist = _build(tmp_path / "dist", "b1", 2)
+    build = json.loads((dist / "build.json").read_text())
+    (dist / "build.json").write_text(json.dumps({**build, "created": "2026-01-01"}))
+    _publish(engine, dist, graph=GRAPH)
+    return create_app({"DIST": dist, "STORE": f"{engine.url}/sparql", "REMOTE_GRAPH": GRAPH,
+                       "QUERY_TIMEOUT": 2.0, "TESTING": True, **config})
+
+
+def test_the_endpoint_answers_from_the_engine(engine, tmp_path):
+    client = _app(engine, tmp_path).test_client()
+    response = client.get("/sparql", query_string={
+        "query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and response.data.split() == [b"n", b"4"]
+    assert client.get("/health").get_json()["triples"] == 4
+
+
+@pytest.mark.parametrize(("fault", "status", "message"), [
+    ((503, b"busy"), 503, "cannot be reached right now (HTTP 503)"),
+    ((400, b"Virtuoso 37000 Error SP030: syntax"), 400, "SP030"),
+    ((200, b"<html>not results</html>"), 502, "could not be used"),
+])
+def test_engine_failures_become_readable_answers(engine, tmp_path, fault, status, message):
+    app = _app(engine, tmp_path)
+    engine.faults = [fault] * 5
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
+                                     headers={"Accept": "application/json"})
+    assert response.status_code == status
+    assert message in response.get_json()["message"]
+    assert engine.url not in response.get_json()["message"]
+
+
+def test_a_slow_engine_gets_the_endpoint_time_limit_answer(engine, tmp_path):
+    app = _app(engine, tmp_path, QUERY_TIMEOUT=0.5)
+    engine.delay = 2.0
+    response = app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                                     headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert response.get_json()["message"] == time_limit_message(0.5)
+
+
+def test_pages_and_health_say_503_when_the_engine_is_gone(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    backend = RemoteBackend(f"http://127.0.0.1:{port}/sparql", GRAPH, retries=0)
+    app = create_app({"BACKEND": backend, "BUILD": {"loaded_triples": 4}, "TESTING": True})
+
+    @app.route("/needs-the-store")
+    def needs_the_store():
+        return str(backend.triple_count())
+
+    client = app.test_client()
+    response = client.get("/needs-the-store", headers={"Accept": "application/json"})
+    assert response.status_code == 503
+    assert "cannot be reached right now" in response.get_json()["message"]
+    assert client.get("/health").status_code == 503
+
+
+@pytest.mark.parametrize(("setup", "message"), [
+    ("nothing", "holds 0 triples.*says 4.*achat-graph publish"),
+    ("other build", "serves version <.*/b0>.*holds build 'b1'.*achat-graph publish"),
+    ("down", "cannot be reached"),
+])
+def test_serving_a_build_the_engine_does_not_hold_is_a_clear_error(engine, tmp_path, setup,
+                                                                   message):
+    dist = _build(tmp_path / "dist", "b1", 2)
+    url = f"{engine.url}/sparql"
+    if setup == "other build":
+        _publish(engine, _build(tmp_path / "b0", "b0", 2), graph=GRAPH)
+    elif setup == "down":
+        engine.faults = [(503, b"down")] * 10
+    with pytest.raises(DistError, match=message):
+        open_backend(dist, json.loads((dist / "build.json").read_text()), url, graph=GRAPH,
+                     timeout=2.0)
 
 
 def test_public_url_hides_credentials():

@@ -1,4 +1,4 @@
-"""The SPARQL protocol at /sparql, through the Flask test client."""
+"""The SPARQL protocol at /sparql, through the Flask test client, over every store kind."""
 
 import csv
 import io
@@ -6,8 +6,9 @@ import json
 
 import pyoxigraph as ox
 import pytest
+from conftest import STORE_KINDS
 
-from sparql_endpoint import create_app
+pytestmark = pytest.mark.parametrize("store_kind", STORE_KINDS)
 
 SELECT_LABELS = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?s ?label "
                  "{ ?s rdfs:label ?label FILTER(lang(?label) = 'en') } ORDER BY ?s")
@@ -50,9 +51,9 @@ def test_select_in_every_results_format(client, accept, media_type, results_form
     assert values == ["Competitive dialogue", "Innovation partnership"]
 
 
-def test_select_as_csv_quotes_what_needs_quoting(make_dist):
+def test_select_as_csv_quotes_what_needs_quoting(make_app):
     data = '<http://ex/a> <http://ex/p> "say \\"hi\\", then\\nleave" .\n'
-    client = create_app({"DIST": make_dist(data)}).test_client()
+    client = make_app(data).test_client()
     response = client.get("/sparql", query_string={"query": "SELECT ?s ?o { ?s ?p ?o }"},
                           headers={"Accept": "text/csv"})
     assert response.mimetype == "text/csv"
@@ -217,16 +218,16 @@ def test_default_graph_uri_selects_a_graph_of_the_store(client):
     assert response.status_code == 400
 
 
-def test_runaway_query_gets_a_readable_503(make_dist):
-    app = create_app({"DIST": make_dist(), "QUERY_TIMEOUT": 0.5})
+def test_runaway_query_gets_a_readable_503(make_app):
+    app = make_app(QUERY_TIMEOUT=0.5)
     response = app.test_client().get("/sparql", query_string={"query": RUNAWAY},
                                      headers={"Accept": "application/json"})
     assert response.status_code == 503
     assert "stopped after 0.5 s" in response.get_json()["message"]
 
 
-def test_row_cap_truncates_with_a_mark(make_dist):
-    app = create_app({"DIST": make_dist(), "MAX_ROWS": 3})
+def test_row_cap_truncates_with_a_mark(make_app):
+    app = make_app(MAX_ROWS=3)
     response = app.test_client().get("/sparql", query_string={"query": "SELECT * {?s ?p ?o}"})
     data = json.loads(response.data)
     assert len(data["results"]["bindings"]) == 3 and data["truncated"] is True
@@ -245,8 +246,8 @@ def test_get_without_query_is_the_service_description(client):
     assert not any(t.object.value == sd + "BasicFederatedQuery" for t in triples)
 
 
-def test_service_description_is_negotiated_and_uses_the_public_url(make_dist):
-    app = create_app({"DIST": make_dist(), "PUBLIC_URL": "https://data.example.org/"})
+def test_service_description_is_negotiated_and_uses_the_public_url(make_app):
+    app = make_app(PUBLIC_URL="https://data.example.org/")
     response = app.test_client().get("/sparql", headers={"Accept": "application/ld+json"})
     assert response.mimetype == "application/ld+json"
     triples = list(ox.parse(response.data, format=ox.RdfFormat.JSON_LD))

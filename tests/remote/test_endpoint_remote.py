@@ -1,0 +1,127 @@
+"""The endpoint over a real Virtuoso (`.ci/virtuoso.sh start`): failures, recovery, gunicorn.
+
+The protocol tests themselves run over Virtuoso from ``tests/test_sparql.py`` (its
+``store_kind`` parameter); this module covers what only a real engine shows.  Runs
+when ``. $ACHAT_VIRTUOSO_DIR/env`` has been sourced; skipped otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import SAMPLE_NT, publish_to_virtuoso, virtuoso_url, write_dist
+
+from graph_builder.paths import ROOT
+from sparql_endpoint import create_app
+from sparql_endpoint.dist import DistError
+
+pytestmark = [
+    pytest.mark.conformance,
+    pytest.mark.skipif(virtuoso_url() is None, reason="no running Virtuoso: run "
+                       "`.ci/virtuoso.sh start` and `. $ACHAT_VIRTUOSO_DIR/env`"),
+]
+SCRIPT = ROOT / ".ci" / "virtuoso.sh"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+def _count(client) -> tuple[int, str]:
+    response = client.get("/sparql", query_string={"query": COUNT},
+                          headers={"Accept": "application/json"})
+    if response.status_code != 200:
+        return response.status_code, response.get_json()["message"]
+    return 200, response.get_json()["results"]["bindings"][0]["n"]["value"]
+
+
+@pytest.mark.slow
+def test_a_stopped_engine_gives_a_readable_503_and_the_endpoint_recovers(tmp_path):
+    if not os.environ.get("ACHAT_VIRTUOSO_DIR"):
+        pytest.skip("ACHAT_VIRTUOSO_DIR is not set: this Virtuoso is not one .ci/virtuoso.sh runs")
+    dist = write_dist(tmp_path / "dist", SAMPLE_NT)
+    app = create_app({"DIST": dist, **publish_to_virtuoso(dist), "QUERY_TIMEOUT": 5.0,
+                      "TESTING": True})
+    client = app.test_client()
+    assert _count(client) == (200, "10")
+    subprocess.run([SCRIPT, "stop"], check=True, timeout=60, capture_output=True)
+    try:
+        status, message = _count(client)
+        assert status == 503
+        assert "cannot be reached right now" in message and "Try again" in message
+        assert os.environ["ACHAT_VIRTUOSO_URL"] not in message
+        assert client.get("/health").status_code == 503
+        # Dumps come from dist/, not from the engine.
+        dump = client.get("/dumps/graph.nt.gz")
+        assert dump.status_code == 200 and len(dump.data) > 0
+        dump.close()
+    finally:
+        subprocess.run([SCRIPT, "start"], check=True, timeout=180, capture_output=True)
+    assert _count(client) == (200, "10")
+    assert client.get("/health").status_code == 200
+
+
+def test_a_build_that_was_not_published_is_refused_at_start(tmp_path):
+    dist = write_dist(tmp_path / "dist", SAMPLE_NT)
+    config = publish_to_virtuoso(write_dist(tmp_path / "other", SAMPLE_NT, build_id="other"))
+    with pytest.raises(DistError, match="holds build 'test-build'; publish it first"):
+        create_app({"DIST": dist, **config})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _get(url: str, accept: str = "application/json") -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_gunicorn_serves_the_build_from_virtuoso(tmp_path):
+    dist = write_dist(tmp_path / "dist", SAMPLE_NT)
+    config = publish_to_virtuoso(dist)
+    port = _free_port()
+    code = ("import sys; from sparql_endpoint.server import serve; "
+            "serve(sys.argv[1], port=int(sys.argv[2]), workers=2, store=sys.argv[3], "
+            "query_timeout=2.0, remote_graph_iri=sys.argv[4])")
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(dist), str(port), config["STORE"],
+             config["REMOTE_GRAPH"]], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            if process.poll() is not None:
+                pytest.fail("the server exited: " + log_path.read_text())
+            try:
+                if _get(base + "/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        query = urllib.parse.urlencode({"query": COUNT})
+        for _ in range(6):  # several requests, so both workers fork query children
+            status, body = _get(f"{base}/sparql?{query}", "text/csv")
+            assert (status, body.split()) == (200, [b"n", b"10"])
+        status, body = _get(f"{base}/sparql?" + urllib.parse.urlencode(
+            {"query": "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}))
+        assert status == 400 and b"SERVICE" in body
+        assert _get(base + "/dumps/graph.nt.gz", "*/*")[0] == 200
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert "over the SPARQL engine at" in log_path.read_text()
