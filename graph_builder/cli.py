@@ -95,17 +95,29 @@ def validate(files):
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--store", "store", default="memory", show_default=True,
-              help="'memory', or the folder of an on-disk store written by the builder.")
+              help="'memory', the folder of an on-disk store written by the builder, or the "
+                   "http(s) URL of a SPARQL engine the build was published to.")
 @click.option("--public-url", default=None, help="Where users reach this server, if not the base.")
 @click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds after which a query is stopped.")
-def serve(dist_dir, host, port, workers, store, public_url, query_timeout):
+@click.option("--remote-graph", default=None,
+              help="With an http(s) --store: the graph IRI the build was published to "
+                   "(default: {base}graph).")
+@click.option("--remote-max-rows", type=click.IntRange(1), default=None,
+              help="With an http(s) --store: the engine's own row cap (Virtuoso "
+                   "ResultSetMaxRows), so a result that long is marked truncated.")
+@click.option("--engine", type=click.Choice(["virtuoso", "generic"]), default="virtuoso",
+              show_default=True, help="With an http(s) --store: the kind of engine.")
+def serve(dist_dir, host, port, workers, store, public_url, query_timeout, remote_graph,
+          remote_max_rows, engine):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
     from sparql_endpoint.server import serve as run_server
 
     try:
         run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,
-                   public_url=public_url, query_timeout=query_timeout)
+                   public_url=public_url, query_timeout=query_timeout,
+                   remote_graph_iri=remote_graph, remote_engine=engine,
+                   remote_max_rows=remote_max_rows)
     except (OSError, ValueError) as error:
         _fail(f"error: {error}", 2)
 
