@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def validate(files):
               show_default=True, help="A published build folder.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default="2 × cores + 1",
+              type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each waits on its query's child process.")
 @click.option("--store", "store", default="memory", show_default=True,
               help="'memory', the folder of an on-disk store written by the builder, or the "
                    "http(s) URL of a SPARQL engine the build was published to.")
