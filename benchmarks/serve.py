@@ -144,13 +144,14 @@ def _pct(values: list[float], p: int) -> float:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
-def start_servers(folder: Path, nt: Path, dist: Path, workers: int) -> dict:
+def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> dict:
     """Start the three servers; return {name: (url, process)}."""
     servers = {}
+    worker_args = ["--workers", str(workers)] if workers else []  # else the CLI's default
     port = free_port()
     servers["this endpoint"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
         [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve",
-         "--dist", str(dist), "--port", str(port), "--workers", str(workers)],
+         "--dist", str(dist), "--port", str(port), *worker_args],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
     if oxigraph:
@@ -171,8 +172,7 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int) -> dict:
         port = free_port()
         servers["this over virtuoso"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
             [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve",
-             "--dist", str(dist), "--port", str(port), "--workers", str(workers),
-             "--store", virtuoso],
+             "--dist", str(dist), "--port", str(port), *worker_args, "--store", virtuoso],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         # Virtuoso itself, given the same scope as the remote backend gives it.
         scope = urllib.parse.urlencode({"default-graph-uri": result.version,
@@ -193,7 +193,8 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="pad the graph to 200 k triples")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=None, help="query mix repetitions")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="our endpoint's workers (default: the serve command's)")
     args = parser.parse_args()
     size = 200_000 if args.full else 20_000
     rounds = args.rounds or (10 if args.full else 6)
