@@ -86,6 +86,30 @@ class GraphStats:
                              if isinstance(s, ox.NamedNode) and s.value.startswith(uri_space))
         return stats
 
+    @classmethod
+    def of_store(cls, store: ox.Store, uri_space: str) -> GraphStats:
+        """Count the same statistics in a store that holds only a default graph, with SPARQL."""
+        def first(query: str) -> ox.QuerySolution:
+            return next(iter(store.query(query)))
+
+        def grouped(query: str) -> Counter:
+            return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
+
+        space = ox.Literal(uri_space)
+        distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "
+                         f"STRSTARTS(STR(?s), {space}), 1, 0)) AS ?entities) "
+                         f"WHERE {{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} }}")
+        objects = first("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+        return cls(
+            triples=len(store),
+            entities=int(distinct["entities"].value),
+            subjects=int(distinct["subjects"].value),
+            objects=int(objects["n"].value),
+            classes=grouped(f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?k "
+                            f"FILTER isIRI(?k) }} GROUP BY ?k"),
+            properties=grouped("SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ?k ?o } GROUP BY ?k"),
+        )
+
     def vocabularies(self) -> list[str]:
         """Return the namespaces of the classes and properties used that have a known prefix."""
         known = set(PREFIXES.values())

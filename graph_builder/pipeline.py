@@ -1,9 +1,14 @@
 """The build: read → reconcile → map → validate → dump → describe → publish atomically.
 
 Curated data and wiki pages are all-or-nothing: one SHACL Violation, one dump that
-does not read back, and nothing is published.  Extra N-Triples parts (the seam for
-bulk sources such as DECP) are published beside the graph, catalogued, and listed
-in ``build.json`` for the endpoint to load.
+does not read back, and nothing is published.  DECP contract data is quarantined record
+by record: a bad record is written to ``decp-rejected.jsonl`` and left out, the rest is
+streamed to ``contracts.nt.gz`` (``--strict`` stops at the first bad record instead).  A
+sample of the mapped records and every indicator computed from the contracts are checked
+with the shapes: a Violation there is a bug of the builder, not of the input, and stops
+the build.  Contracts, indicators and extra N-Triples parts are published beside the
+graph, catalogued, listed in ``build.json`` for the endpoint to load, and loaded into the
+on-disk store when one is written.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from tqdm import tqdm
 from graph_builder import dumps, publish
 from graph_builder.catalog import FileInfo, GraphStats, catalog_graph, void_graph
 from graph_builder.curated import read_data_dir
+from graph_builder.decp import DecpResult, build_contracts, compute_indicators
+from graph_builder.decp.build import REJECTED_NAME
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.formats import BY_NAME
 from graph_builder.gate import GateReport, compact, validate_graph
@@ -45,7 +52,15 @@ GRAPH_DUMPS = ("graph.nt.gz", "graph.ttl", "graph.jsonld")
 UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
-OTHER_MEDIA_TYPES = {"summary.txt": "text/plain", "search-index.json": "application/json"}
+OTHER_MEDIA_TYPES = {"summary.txt": "text/plain", "search-index.json": "application/json",
+                     REJECTED_NAME: "application/x-ndjson"}
+#: What a DECP build publishes beside the quarantine report (REJECTED_NAME).
+CONTRACTS_DUMP = "contracts.nt.gz"
+INDICATORS_DUMP = "indicators.nt.gz"
+#: The source cited by indicators computed from DECP: the ``$id`` the DECP v2 JSON schema
+#: (``schema_decp_v2.0.3.json``) declares for itself.
+DECP_SOURCE = ("https://raw.githubusercontent.com/139bercy/format-commande-publique/master/"
+               "marches.json")
 
 
 class UnsupportedInput(OSError):
@@ -80,11 +95,13 @@ def _check_inputs(options: BuildOptions) -> None:
     for option, folder in folders:
         if not Path(folder).is_dir():
             raise FileNotFoundError(f"{option} {folder}: no such folder")
-    for path in options.extra_parts:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"{path}: no such file")
-    if options.decp_files:
-        raise UnsupportedInput("--decp: DECP contracts are not wired into the build yet")
+    for option, paths in (("--decp", options.decp_files), ("extra part", options.extra_parts)):
+        for path in paths:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"{option} {path}: no such file")
+    if not 0 <= options.sample_rate <= 1:
+        raise UnsupportedInput(f"--sample-rate {options.sample_rate}: expected a share "
+                               "between 0 and 1")
 
 
 def _input_files(options: BuildOptions) -> list[Path]:
@@ -93,7 +110,7 @@ def _input_files(options: BuildOptions) -> list[Path]:
         roots.append(options.wiki_dir)
     files = [p for root in roots for p in sorted(Path(root).rglob("*"))
              if p.is_file() and "__pycache__" not in p.parts]
-    return files + [Path(p) for p in options.extra_parts]
+    return files + [Path(p) for p in (*options.decp_files, *options.extra_parts)]
 
 
 def build_id_of(options: BuildOptions) -> str:
@@ -106,7 +123,8 @@ def build_id_of(options: BuildOptions) -> str:
     digest.update(f"{version}\n{options.base}\n".encode())
     for path in _input_files(options):
         digest.update(path.name.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with open(path, "rb") as stream:
+            digest.update(hashlib.file_digest(stream, "sha256").digest())
     return digest.hexdigest()[:16]
 
 
@@ -164,8 +182,9 @@ def _term_problems(graph: rdflib.Graph, origins: dict) -> list[Problem]:
 
 
 def _file_info(path: Path, media_type: str, triples: int | None) -> FileInfo:
-    data = path.read_bytes()
-    return FileInfo(path.name, len(data), hashlib.sha256(data).hexdigest(), media_type, triples,
+    with open(path, "rb") as stream:
+        sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
+    return FileInfo(path.name, path.stat().st_size, sha256, media_type, triples,
                     compressed=path.name.endswith(".gz"))
 
 
@@ -188,7 +207,7 @@ def _write_checked(triples: list[ox.Triple], path: Path) -> FileInfo:
     return _file_info(path, _media_type(path.name), len(triples))
 
 
-def _copy_part(source: Path, folder: Path) -> tuple[FileInfo, Iterable[ox.Triple]]:
+def _copy_part(source: Path, folder: Path) -> FileInfo:
     target = folder / source.name
     shutil.copyfile(source, target)
     try:
@@ -196,35 +215,80 @@ def _copy_part(source: Path, folder: Path) -> tuple[FileInfo, Iterable[ox.Triple
     except dumps.DumpError as error:
         raise InvalidData([Problem(str(error), f"relecture stricte refusée : {error}",
                                    file=str(source))]) from error
-    return _file_info(target, _media_type(target.name), count), _stream(target)
+    return _file_info(target, _media_type(target.name), count)
 
 
-def _stream(path: Path) -> Iterable[ox.Triple]:
-    with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as stream:
-        for quad in ox.parse(stream, format=dumps.format_of(path)):
-            yield quad.triple
-
-
-def _write_store(folder: Path, load: list[str]) -> None:
-    store = ox.Store(str(folder / "store"))
-    for name in load:
-        path = folder / name
-        with gzip.open(path, "rb") if name.endswith(".gz") else open(path, "rb") as stream:
+def _load(store: ox.Store, path: Path) -> None:
+    """Load a published dump into ``store``, strictly; name the file if it does not parse."""
+    try:
+        with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as stream:
             store.bulk_load(input=stream, format=dumps.format_of(path))
-    store.flush()
-    store.optimize()
-    del store
+    except (SyntaxError, EOFError, gzip.BadGzipFile) as error:
+        raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
+                                   file=path.name)]) from error
+
+
+def organisation_lookup(graph: rdflib.Graph) -> dict[str, str]:
+    """Return each curated SIREN and SIRET → the IRI of its organisation."""
+    lookup = {}
+    for predicate in (APG.siren, APG.siret):
+        for organisation, number in graph.subject_objects(predicate):
+            lookup[str(number)] = str(organisation)
+    return lookup
+
+
+def _map_contracts(folder: Path, options: BuildOptions, mapped) -> DecpResult:
+    return build_contracts(list(options.decp_files), folder / CONTRACTS_DUMP, options.base,
+                           organisation_lookup(mapped.graph), strict=options.strict,
+                           sample_rate=options.sample_rate, progress=not options.quiet)
+
+
+def _check_contracts(store: ox.Store, result: DecpResult) -> None:
+    """Check the freshly loaded contract dump holds every line the mapper wrote, once."""
+    found = len(store)
+    if found != result.triples:
+        raise InvalidData([Problem(
+            f"re-parsed {found} distinct triples, the mapper wrote {result.triples}",
+            f"{found} triplets distincts relus, {result.triples} écrits", file=CONTRACTS_DUMP)])
+
+
+def _builder_checks(mapped, result: DecpResult, indicators: list[ox.Triple], vocabulary,
+                    shapes) -> None:
+    """Validate the sample of contracts and the indicators with the curated graph around them.
+
+    The input was already checked record by record, so a Violation here is a builder bug.
+    """
+    data = rdflib.Graph()
+    for graph in (mapped.graph, result.sample):
+        for triple in graph:
+            data.add(triple)
+    data.parse(data=dumps.ntriples_bytes(indicators), format="nt")
+    report = validate_graph(data, shapes, vocabulary, mapped.origins)
+    if report.conforms:
+        return
+    problems = []
+    for p in report.violations:
+        dump = INDICATORS_DUMP if "indicator/" in (p.record or "") else CONTRACTS_DUMP
+        problems.append(Problem(
+            f"the builder wrote data that breaks a shape (a bug of the builder, not of the "
+            f"input: please report it): {p.message}",
+            f"le programme a écrit des données qui enfreignent une forme (un bogue du "
+            f"programme, pas des données) : {p.message_fr or p.message}",
+            p.file or dump, p.line, p.record, p.field))
+    raise InvalidData(problems)
 
 
 def summary_text(build_id: str, options: BuildOptions, created: str, stats: GraphStats,
                  report: GateReport, import_problems: list[Problem], new_nodes: list[str],
-                 files: list[FileInfo]) -> str:
-    """Return the readable summary of a build."""
+                 files: list[FileInfo], sections: Iterable[str] = ()) -> str:
+    """Return the readable summary of a build (``sections``: more text, e.g. the DECP summary)."""
     lines = [f"Build {build_id} — base {options.base} — created {created}",
              f"{stats.triples} triples, {stats.entities} things under {options.base}id/", "",
              "Things per class:"]
     for cls, count in sorted(stats.classes.items(), key=lambda item: (-item[1], item[0])):
         lines.append(f"  {count:>7}  {compact(URIRef(cls))}")
+    for section in sections:
+        lines += ["", section]
     warnings = import_problems + report.warnings
     lines += ["", f"Warnings ({len(warnings)}):"] + [f"  {w}" for w in warnings]
     lines += ["", f"New nodes from the wiki ({len(new_nodes)}):"] + [f"  {n}" for n in new_nodes]
@@ -237,7 +301,8 @@ def build_and_publish(options: BuildOptions) -> str:
     _check_inputs(options)
     out = Path(options.out_dir)
     publish.check_target(out)
-    steps = tqdm(total=7, desc="build", unit="step", disable=options.quiet, file=sys.stderr)
+    total = 9 if options.decp_files else 7
+    steps = tqdm(total=total, desc="build", unit="step", disable=options.quiet, file=sys.stderr)
     with steps:
         steps.set_postfix_str("reading")
         records, new_nodes, import_problems = _read(options)
@@ -246,10 +311,11 @@ def build_and_publish(options: BuildOptions) -> str:
         steps.set_postfix_str("mapping")
         mapped = map_records(records, options.base)
         vocabulary = load_vocabulary()
+        shapes = load_shapes()
         steps.update()
 
         steps.set_postfix_str("validating")
-        report = _validate(mapped, vocabulary, load_shapes(), options.quiet)
+        report = _validate(mapped, vocabulary, shapes, options.quiet)
         if not report.conforms:
             raise InvalidData(report.violations)
         whole = rdflib.Graph()
@@ -267,8 +333,9 @@ def build_and_publish(options: BuildOptions) -> str:
         created = created_date(options, mapped.graph)
         folder = publish.start(out, build_id)
         try:
-            summary = _write_build(folder, options, build_id, created, triples, whole, mapped,
-                                   report, import_problems, new_nodes, steps)
+            built = _Build(folder, options, build_id, created, mapped, vocabulary, shapes,
+                           steps)
+            summary = built.write(triples, whole, report, import_problems, new_nodes)
             steps.set_postfix_str("publishing")
             publish.finish(out, folder, build_id)
             steps.update()
@@ -286,56 +353,124 @@ def _validate(mapped, vocabulary, shapes, quiet: bool) -> GateReport:
                               progress=bar.update)
 
 
-def _write_build(folder: Path, options: BuildOptions, build_id: str, created: str,
-                 triples: list[ox.Triple], whole: rdflib.Graph, mapped, report: GateReport,
-                 import_problems: list[Problem], new_nodes: list[str], steps: tqdm) -> str:
-    steps.set_postfix_str("writing dumps")
-    dumped = [_write_checked(triples, folder / name) for name in GRAPH_DUMPS]
-    parts = [_copy_part(Path(p), folder) for p in options.extra_parts]
-    stats = GraphStats.of(triples, f"{options.base}id/")
-    for _, stream in parts:
-        extra = GraphStats.of(stream, f"{options.base}id/")
-        stats.triples += extra.triples
-        stats.entities += extra.entities
-        stats.classes.update(extra.classes)
-        stats.properties.update(extra.properties)
-    published = dumped + [info for info, _ in parts]
-    steps.update()
+@dataclass
+class _Build:
+    """One build folder being written: dumps, contracts, store, descriptions, manifest."""
 
-    steps.set_postfix_str("describing")
-    load = ["graph.nt.gz"] + [info.name for info, _ in parts]
-    described = [
-        ("void.ttl", void_graph(options.base, stats, [f.name for f in published], created)),
-        ("validation-report.ttl", report.graph(options.base)),
-    ]
-    infos = list(published)
-    for name, graph in described:
-        infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
-    write_search_index(whole, folder / "search-index.json")
-    infos.append(_file_info(folder / "search-index.json", OTHER_MEDIA_TYPES["search-index.json"],
-                            None))
-    catalog = catalog_graph(options.base, published, created, temporal_coverage(mapped.graph))
-    infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
-    with_store = options.with_store if options.with_store is not None else bool(parts)
-    if with_store:
-        _write_store(folder, load)
-    steps.update()
+    folder: Path
+    options: BuildOptions
+    build_id: str
+    created: str
+    mapped: object
+    vocabulary: rdflib.Graph
+    shapes: tuple[rdflib.Graph, rdflib.Graph]
+    steps: tqdm
 
-    summary = summary_text(build_id, options, created, stats, report, import_problems,
-                           new_nodes, infos)
-    (folder / "summary.txt").write_text(summary, encoding="utf-8")
-    infos.append(_file_info(folder / "summary.txt", OTHER_MEDIA_TYPES["summary.txt"], None))
-    manifest = {
-        "build_id": build_id,
-        "base": options.base,
-        "created": created,
-        "triples": stats.triples,
-        "load": load,
-        "store": "store" if with_store else None,
-        "files": {f.name: {"bytes": f.bytes, "sha256": f.sha256, "media_type": f.media_type,
-                           "triples": f.triples} for f in sorted(infos, key=lambda f: f.name)},
-    }
-    (folder / "build.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                       encoding="utf-8")
-    steps.update()
-    return summary
+    def step(self, name: str | None = None) -> None:
+        """Close the current step and name the next one."""
+        self.steps.update()
+        if name:
+            self.steps.set_postfix_str(name)
+
+    def fill(self, store: ox.Store, load: list[str],
+             decp: DecpResult | None) -> tuple[GraphStats, list[ox.Triple], FileInfo | None]:
+        """Load the dumps into ``store``; with contracts, add checked indicators to both.
+
+        The contract dump goes first, so its strict re-parse can be counted on its own.
+        Return the statistics of the whole store, the indicator triples and their dump.
+        """
+        indicators: list[ox.Triple] = []
+        info = None
+        if decp:
+            _load(store, decp.out_path)
+            _check_contracts(store, decp)
+        for name in load:
+            if name != CONTRACTS_DUMP:
+                _load(store, self.folder / name)
+        if decp:
+            indicators = compute_indicators(store, self.options.base, source=DECP_SOURCE)
+            _builder_checks(self.mapped, decp, indicators, self.vocabulary, self.shapes)
+            info = _write_checked(indicators, self.folder / INDICATORS_DUMP)
+            load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
+            _load(store, self.folder / INDICATORS_DUMP)
+            self.step("describing")
+        return GraphStats.of_store(store, f"{self.options.base}id/"), indicators, info
+
+    def write(self, triples: list[ox.Triple], whole: rdflib.Graph, report: GateReport,
+              import_problems: list[Problem], new_nodes: list[str]) -> str:
+        """Write every file of the build and return its summary."""
+        folder, options = self.folder, self.options
+        self.steps.set_postfix_str("writing dumps")
+        published = [_write_checked(triples, folder / name) for name in GRAPH_DUMPS]
+        parts = [_copy_part(Path(p), folder) for p in options.extra_parts]
+        self.step("contracts" if options.decp_files else "describing")
+
+        decp, reports, sections = None, [], []
+        if options.decp_files:
+            decp = _map_contracts(folder, options, self.mapped)
+            published.append(_file_info(decp.out_path, _media_type(CONTRACTS_DUMP),
+                                        decp.triples))
+            reports.append(_file_info(decp.rejected_path, OTHER_MEDIA_TYPES[REJECTED_NAME],
+                                      None))
+            sections.append(decp.summary().replace(f"{folder}/", ""))  # names only
+            self.step("indicators")
+        load = ["graph.nt.gz"] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
+        with_store = (options.with_store if options.with_store is not None
+                      else bool(parts or decp))
+        indicators: list[ox.Triple] = []
+        if with_store or len(load) > 1:
+            store = ox.Store(str(folder / "store")) if with_store else ox.Store()
+            stats, indicators, info = self.fill(store, load, decp)
+            if info:
+                published.append(info)
+                sections.append(f"DECP: {len(decp.sample)} sampled triples and "
+                                f"{len(indicators)} indicator triples checked with the shapes: "
+                                f"no violation (indicators -> {INDICATORS_DUMP})")
+            if with_store:
+                store.flush()
+                store.optimize()
+            del store
+        else:
+            stats = GraphStats.of(triples, f"{options.base}id/")
+        published += parts
+
+        infos = list(published)
+        described = [
+            ("void.ttl", void_graph(options.base, stats, [f.name for f in published],
+                                    self.created)),
+            ("validation-report.ttl", report.graph(options.base)),
+        ]
+        for name, graph in described:
+            infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
+        write_search_index(whole, folder / "search-index.json")
+        infos.append(_file_info(folder / "search-index.json",
+                                OTHER_MEDIA_TYPES["search-index.json"], None))
+        covered = rdflib.Graph()
+        for triple in self.mapped.graph:
+            covered.add(triple)
+        covered.parse(data=dumps.ntriples_bytes(indicators), format="nt")
+        catalog = catalog_graph(options.base, published, self.created,
+                                temporal_coverage(covered))
+        infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
+        infos += reports
+        self.step()
+
+        summary = summary_text(self.build_id, options, self.created, stats, report,
+                               import_problems, new_nodes, infos, sections)
+        (folder / "summary.txt").write_text(summary, encoding="utf-8")
+        infos.append(_file_info(folder / "summary.txt", OTHER_MEDIA_TYPES["summary.txt"], None))
+        manifest = {
+            "build_id": self.build_id,
+            "base": options.base,
+            "created": self.created,
+            "triples": stats.triples,
+            "load": load,
+            "store": "store" if with_store else None,
+            "files": {f.name: {"bytes": f.bytes, "sha256": f.sha256, "media_type": f.media_type,
+                               "triples": f.triples}
+                      for f in sorted(infos, key=lambda f: f.name)},
+        }
+        (folder / "build.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+        self.step()
+        return summary
