@@ -8,6 +8,9 @@ PORT ?= 8000
 OUT ?= dist
 # Wiki pages to import: the seed page, when ../shared is beside the project.
 WIKI ?= $(wildcard ../shared/seeds)
+# DECP v2 contract files (space-separated), opt-in: e.g.
+#   make run DECP=../shared/data/decp-v2/marches_concessions.json
+DECP ?=
 
 .PHONY: install run test build conformance bench clean
 
@@ -28,10 +31,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: $(STAMP) node_modules/.package-lock.json
 
 build: install
-	$(BIN)/achat-graph build $(if $(WIKI),--wiki $(WIKI)) --out $(OUT)
+	$(BIN)/achat-graph build $(if $(WIKI),--wiki $(WIKI)) $(foreach f,$(DECP),--decp $(f)) --out $(OUT)
 
 run: build
-	$(BIN)/achat-graph serve --dist $(OUT) --host $(HOST) --port $(PORT)
+	$(BIN)/achat-graph serve --dist $(OUT) $(if $(DECP),--store $(OUT)/store) --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/ruff check .
