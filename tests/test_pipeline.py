@@ -3,6 +3,9 @@
 import hashlib
 import json
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -158,3 +161,15 @@ def test_bad_input_exits_1_names_the_place_and_leaves_the_output(tmp_path: Path,
     assert _snapshot(published) == before
     assert not [p for p in (published.parent / "dist.builds").iterdir()
                 if p.name.startswith(".partial")]
+
+
+def test_raptor_parses_the_turtle_dump_with_the_same_triple_count(published: Path):
+    rapper = shutil.which("rapper")
+    if rapper is None:
+        pytest.skip("rapper (Debian raptor2-utils) is not installed; .ci/run installs it")
+    dump = published / "graph.ttl"
+    result = subprocess.run([rapper, "-i", "turtle", "-c", str(dump)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    counted = int(re.search(r"returned (\d+) triples", result.stderr).group(1))
+    assert counted == len(list(ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)))
