@@ -4,7 +4,9 @@ For each size, synthetic curated-style records (resources mostly, linked to
 organisations, themes and challenges) are written to a temporary folder; then, each in
 its own subprocess: the builder (read → map → validate → dump → publish) and the limit
 (pyoxigraph parsing the produced N-Triples and serialising Turtle).  Peak memory is the
-subprocess's own ``ru_maxrss``.  Run by hand (``make bench``), never in CI.
+subprocess's own ``ru_maxrss``.  With ``--stages``, a third subprocess times the
+builder's first steps one by one (read YAML, map to RDF, SHACL gate), to show where
+the time goes.  Run by hand (``make bench``), never in CI.
 """
 
 from __future__ import annotations
@@ -38,6 +40,26 @@ with gzip.open(sys.argv[1], "rb") as stream:
 ox.serialize(triples, format=ox.RdfFormat.TURTLE)
 print(json.dumps({"seconds": time.perf_counter() - start, "triples": len(triples),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+STAGES = """
+import json, resource, sys, time
+from pathlib import Path
+from graph_builder.curated import read_data_dir
+from graph_builder.gate import validate_graph
+from graph_builder.mapping import map_records
+from graph_builder.vocabulary import load_shapes, load_vocabulary
+seconds = {}
+start = time.perf_counter()
+records = read_data_dir(Path(sys.argv[1]))
+seconds["read"] = time.perf_counter() - start
+start = time.perf_counter()
+mapped = map_records(records, "https://w3id.org/achat-public/")
+seconds["map"] = time.perf_counter() - start
+shapes, vocabulary = load_shapes(), load_vocabulary()
+start = time.perf_counter()
+validate_graph(mapped.graph, shapes, vocabulary, mapped.origins)
+seconds["validate"] = time.perf_counter() - start
+print(json.dumps(seconds))
 """
 
 
@@ -84,6 +106,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000",
                         help="comma-separated record counts (default: 1000,10000)")
     parser.add_argument("--full", action="store_true", help="also run 100 000 records")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time reading, mapping and validation on their own")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",") if s]
     if options.full and 100_000 not in sizes:
@@ -96,9 +120,13 @@ def main() -> None:
             write_records(data, n)
             build = run(BUILDER, str(data), str(out))
             limit = run(LIMIT, str(out / "graph.nt.gz"))
+            stages = run(STAGES, str(data)) if options.stages else None
         print(f"{n:>8} {limit['triples']:>9} {build['seconds']:>8.2f} {build['rss_mb']:>9.0f} "
               f"{limit['seconds']:>8.2f} {limit['rss_mb']:>9.0f} "
               f"{build['seconds'] / limit['seconds']:>7.0f}", flush=True)
+        if stages:
+            print(" " * 9 + "stages: " + ", ".join(f"{name} {value:.2f} s"
+                                                   for name, value in stages.items()), flush=True)
 
 
 if __name__ == "__main__":

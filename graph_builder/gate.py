@@ -1,13 +1,15 @@
 """The SHACL gate: validate a graph against the shapes and name every failing record.
 
-pySHACL runs with ``inference="none"``, ``advanced=True`` (SHACL-AF targets and
-functions, if shapes use them), ``allow_warnings=True``, ``meta_shacl=False`` and
-``inplace=True`` on a graph this module assembles itself (data plus vocabulary, so
-``sh:class`` sees ``rdfs:subClassOf`` and ``skos:inScheme`` triples).  A result's
-severity is Warning when its shape comes from the warnings shapes, else the
-severity pySHACL reports.  Large graphs are validated in bounded chunks of
-subjects; each chunk carries the vocabulary and the full description of every
-node its subjects point to, which is what per-node shapes one hop deep need.
+Most constraints are checked by :mod:`graph_builder.shacl_engine`, set at a time over
+the whole graph, with pySHACL's semantics and wording.  Whatever that engine does not
+support (SPARQL constraints, comparisons between properties, complex paths) is left
+in a reduced shapes graph and run by pySHACL with ``inference="none"``,
+``advanced=True``, ``allow_warnings=True`` and ``meta_shacl=False``, on the focus
+nodes of those shapes only: each pySHACL run carries the vocabulary (so ``sh:class``
+sees ``rdfs:subClassOf`` and ``skos:inScheme`` triples), the description of its
+focus nodes and of every node they point to, which is what per-node shapes one hop
+deep need.  A result's severity is Warning when its shape comes from the warnings
+shapes, else the severity reported for it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import rdflib
 from rdflib import RDF, SH, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from graph_builder import mapping
+from graph_builder import mapping, shacl_engine
 from graph_builder.dumps import format_of, ntriples_bytes
 from graph_builder.errors import VIOLATION, WARNING, Problem
 from graph_builder.namespaces import APG, PREFIXES
@@ -169,50 +171,60 @@ def validate_graph(
     vocabulary = vocabulary if vocabulary is not None else rdflib.Graph()
     locator = _Locator(data, origins or {})
     report = GateReport()
-    for subjects, chunk in _chunks(data, vocabulary, chunk_size):
-        _, results_graph, _ = pyshacl.validate(
-            chunk, shacl_graph=shapes_graph, inference="none", advanced=True,
-            allow_warnings=True, meta_shacl=False, inplace=True, abort_on_first=False,
-        )
-        for result in results_graph.subjects(RDF.type, SH.ValidationResult):
-            focus = results_graph.value(result, SH.focusNode)
-            if subjects is not None and focus not in subjects:
-                continue
-            report.results.append(_read_result(results_graph, result, shapes_graph, advisory,
-                                               locator))
-        if progress is not None:
-            progress(len(subjects) if subjects is not None else len(data))
+    planned = shacl_engine.plan(shapes_graph)
+    engine = shacl_engine.Engine((data, vocabulary), shapes_graph)
+    for raw in engine.run(planned.checks):
+        report.results.append(_located(raw, shapes_graph, shapes_graph, advisory, locator))
+    if planned.residual is not None:
+        focus = {n for shape in planned.residual_shapes for n in engine.focus_nodes(shape)}
+        for raw, results_graph in _pyshacl_results(data, vocabulary, planned.residual, focus,
+                                                    chunk_size):
+            report.results.append(_located(raw, results_graph, shapes_graph, advisory, locator))
+    if progress is not None:
+        progress(len(set(data.subjects()) | set(vocabulary.subjects())))
     return report
 
 
-def _chunks(data: rdflib.Graph, vocabulary: rdflib.Graph, size: int):
-    """Yield (subjects or None, graph) pairs; one pair holding everything for small graphs."""
-    described = defaultdict(list)
-    for triple in data:
-        described[triple[0]].append(triple)
-    if len(described) <= size:
-        whole = rdflib.Graph()
-        for g in (vocabulary, data):
-            for triple in g:
-                whole.add(triple)
-        yield None, whole
-        return
-    ordered = sorted(set(described) | set(vocabulary.subjects()), key=str)
+def _pyshacl_results(data: rdflib.Graph, vocabulary: rdflib.Graph, shapes: rdflib.Graph,
+                     focus: set, size: int):
+    """Yield (raw result, results graph) from pySHACL, run on ``focus`` in bounded chunks."""
+    ordered = sorted(focus, key=str)
     for start in range(0, len(ordered), size):
         subjects = set(ordered[start:start + size])
-        chunk = rdflib.Graph()
-        for triple in vocabulary:
+        chunk = _neighbourhood(data, vocabulary, subjects)
+        _, results_graph, _ = pyshacl.validate(
+            chunk, shacl_graph=shapes, inference="none", advanced=True,
+            allow_warnings=True, meta_shacl=False, inplace=True, abort_on_first=False,
+        )
+        for result in results_graph.subjects(RDF.type, SH.ValidationResult):
+            raw = _raw_result(results_graph, result)
+            if raw.focus in subjects:
+                yield raw, results_graph
+
+
+def _neighbourhood(data: rdflib.Graph, vocabulary: rdflib.Graph, subjects: set) -> rdflib.Graph:
+    """Return the vocabulary, the description of ``subjects`` and of every node they name."""
+    chunk = rdflib.Graph()
+    for triple in vocabulary:
+        chunk.add(triple)
+    neighbours = set()
+    for subject in subjects:
+        for triple in data.triples((subject, None, None)):
             chunk.add(triple)
-        neighbours = set()
-        for subject in subjects:
-            for triple in described.get(subject, ()):
-                chunk.add(triple)
-                if triple[2] in described and triple[2] not in subjects:
-                    neighbours.add(triple[2])
-        for node in neighbours:
-            for triple in described[node]:
-                chunk.add(triple)
-        yield subjects, chunk
+            if not isinstance(triple[2], Literal) and triple[2] not in subjects:
+                neighbours.add(triple[2])
+    for node in neighbours:
+        for triple in data.triples((node, None, None)):
+            chunk.add(triple)
+    return chunk
+
+
+def _raw_result(results: rdflib.Graph, node) -> shacl_engine.RawResult:
+    messages = tuple(results.objects(node, SH.resultMessage))
+    return shacl_engine.RawResult(
+        results.value(node, SH.focusNode), results.value(node, SH.resultPath),
+        results.value(node, SH.value), results.value(node, SH.sourceConstraintComponent),
+        results.value(node, SH.sourceShape), results.value(node, SH.resultSeverity), messages)
 
 
 class _Locator:
@@ -232,19 +244,16 @@ class _Locator:
         return None, compact(focus), None
 
 
-def _read_result(results, node, shapes, advisory, locator: _Locator) -> Result:
-    focus = results.value(node, SH.focusNode)
-    path = results.value(node, SH.resultPath)
-    shape = results.value(node, SH.sourceShape)
-    value = results.value(node, SH.value)
-    component = results.value(node, SH.sourceConstraintComponent)
+def _located(raw: shacl_engine.RawResult, path_graph: rdflib.Graph, shapes: rdflib.Graph,
+             advisory: set, locator: _Locator) -> Result:
+    """Return ``raw`` as a Result located in its record; paths are read in ``path_graph``."""
+    focus, path, shape, value, component = (raw.focus, raw.path, raw.shape, raw.value,
+                                            raw.component)
     if shape in advisory:
         severity = WARNING
     else:
-        reported = results.value(node, SH.resultSeverity)
-        severity = VIOLATION if reported in (None, SH.Violation) else WARNING
-    messages = tuple(sorted(results.objects(node, SH.resultMessage), key=lambda m: (m.language
-                                                                                      or "", m)))
+        severity = VIOLATION if raw.severity in (None, SH.Violation) else WARNING
+    messages = tuple(sorted(raw.messages, key=lambda m: (m.language or "", m)))
     en = _message(messages, "en") or f"fails {compact(component)}"
     fr = _message(messages, "fr")
     if value is not None:
@@ -252,7 +261,7 @@ def _read_result(results, node, shapes, advisory, locator: _Locator) -> Result:
         if fr:
             fr += f" (valeur : {_show(value)})"
     origin, dependent, link = locator.locate(focus)
-    field_name = _path_text(results, path)
+    field_name = _path_text(path_graph, path)
     name = _shape_name(shapes, shape)
     if name:
         field_name = f"{field_name} ({name})" if field_name else name

@@ -145,3 +145,24 @@ def test_validate_cli_exit_codes(tmp_path: Path):
     assert "bad.ttl" in result.output
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.ttl")])
     assert result.exit_code == 2
+
+
+def test_constraints_left_to_pyshacl_are_checked_in_chunks_and_located():
+    compared = SHAPES + """
+ex:PartCompared a sh:NodeShape ; sh:targetClass ex:Part ;
+  sh:property [ sh:path ex:amount ; sh:lessThan ex:limit ;
+                sh:message "montant au-dessus du plafond"@fr, "amount above the limit"@en ] .
+"""
+    shapes = (rdflib.Graph().parse(data=compared, format="turtle"),
+              rdflib.Graph().parse(data=WARNINGS, format="turtle"))
+    data, origins = _data(30, {4})
+    for i in (2, 11, 25):
+        data.add((URIRef(f"{EX}p{i}"), URIRef(f"{EX}limit"), rdflib.Literal(0)))
+    whole = validate_graph(data, shapes, _vocabulary(), origins)
+    chunked = validate_graph(data, shapes, _vocabulary(), origins, chunk_size=4)
+    assert [str(p) for p in chunked.violations] == [str(p) for p in whole.violations]
+    above = [p for p in whole.violations if "amount above the limit" in p.message]
+    assert [p.record for p in above] == ["thing/t2", "thing/t11", "thing/t25"]
+    assert all(p.file == "things.yaml" and p.field.startswith("<http://example.org/part>")
+               for p in above)
+    assert len(whole.violations) == 4
