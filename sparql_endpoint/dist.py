@@ -3,6 +3,11 @@
 The store is the build's dumps loaded in memory, an on-disk store written by the
 builder, or a remote SPARQL engine the build was published to (``STORE`` is then its
 http(s) URL); pages and dumps always come from ``dist/``.
+
+``dist/`` is usually a symlink the builder switches to each new build.  It is
+resolved once, at start-up, and every file is read from the build folder it
+pointed to then, so a running server never mixes two builds: after a rebuild it
+keeps serving the build it loaded until it is restarted.
 ``app.extensions["backend"]`` gets the store, ``app.extensions["build"]`` the
 parsed ``build.json`` plus ``"dist"`` (the folder) and ``"loaded_triples"``.
 """
@@ -126,6 +131,18 @@ def _check_remote(backend: RemoteBackend, dist: Path, build: dict) -> None:
                         f"({publish}) or check --remote-graph")
 
 
+def served_folder(dist: str | Path) -> Path:
+    """Return the build folder ``dist`` names now, its symlinks resolved, to serve from."""
+    return Path(dist).resolve()
+
+
+def local_store(store: str | Path) -> str | Path:
+    """Return ``store`` with an on-disk folder's symlinks resolved; "memory" and URLs unchanged."""
+    if str(store) == "memory" or is_remote(store):
+        return store
+    return Path(store).resolve()
+
+
 def init_app(app: Flask) -> None:
     """Attach the backend and the build record; a ready BACKEND in the config skips loading."""
     app.register_error_handler(BackendError, _store_failure)
@@ -136,9 +153,9 @@ def init_app(app: Flask) -> None:
         if "loaded_triples" not in build:
             build["loaded_triples"] = backend.triple_count()
     else:
-        dist = Path(app.config["DIST"])
+        dist = served_folder(app.config["DIST"])
         build = read_build(dist)
-        backend = open_backend(dist, build, app.config["STORE"],
+        backend = open_backend(dist, build, local_store(app.config["STORE"]),
                                graph=app.config["REMOTE_GRAPH"],
                                timeout=app.config["QUERY_TIMEOUT"],
                                engine=app.config["REMOTE_ENGINE"],

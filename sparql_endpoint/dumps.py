@@ -1,4 +1,9 @@
-"""The published dumps at ``/dumps/``: listed files only, with validators, 304s and gzip."""
+"""The published dumps at ``/dumps/``: listed files only, with validators, 304s and gzip.
+
+Each file is served with the media type the format table gives its last suffix
+(``graph.nt.gz`` as ``application/gzip``, a download saved as is); ``build.json``
+and the DCAT catalogue describe its content (N-Triples, gzip-compressed).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,14 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, send_file
 
-from graph_builder.formats import BY_SUFFIX
+from graph_builder.formats import content_of, of_file
+from sparql_endpoint.errors import problem
 from sparql_endpoint.web import build_info, render
 
 bp = Blueprint("dumps", __name__)
 
 CHUNK = 64 * 1024
-#: Media types of published files the format table does not cover, by suffix.
-OTHER_TYPES = {"json": "application/json", "txt": "text/plain", "gz": "application/gzip"}
+UNKNOWN = "application/octet-stream"
 
 
 def created() -> datetime | None:
@@ -27,20 +32,25 @@ def created() -> datetime | None:
         return None
 
 
-def media_type(name: str, listed: dict) -> str:
-    """Return the media type a file is served with (``.gz`` files as ``application/gzip``)."""
-    suffix = name.rsplit(".", 1)[-1]
-    if suffix == "gz":
-        return OTHER_TYPES["gz"]
-    if suffix in BY_SUFFIX:
-        return BY_SUFFIX[suffix].media_type
-    return listed.get("media_type") or OTHER_TYPES.get(suffix, "application/octet-stream")
+def media_type(name: str) -> str:
+    """Return the media type a file is served with, from the format table (``.gz``: gzip)."""
+    fmt = of_file(name)
+    return fmt.media_type if fmt else UNKNOWN
 
 
 def published_files() -> list[dict]:
-    """List the build's files as {name, bytes, media_type, triples, sha256}, by name."""
+    """List the build's files as {name, bytes, media_type, content_type, triples, sha256}.
+
+    ``media_type`` is how the file is served, ``content_type`` what it holds (they
+    differ for compressed dumps); sorted by name.
+    """
     files = build_info().get("files") or {}
-    return [{"name": n, **files[n], "media_type": media_type(n, files[n])} for n in sorted(files)]
+    listed = []
+    for name in sorted(files):
+        content = content_of(name)
+        listed.append({"name": name, **files[name], "media_type": media_type(name),
+                       "content_type": content.media_type if content else media_type(name)})
+    return listed
 
 
 def _gzip_stream(path: Path):
@@ -53,8 +63,7 @@ def _gzip_stream(path: Path):
 
 
 def _not_found(name: str) -> Response:
-    return Response(f"404 Not Found: no published file named {name!r}; "
-                    f"see /dumps/ for the list.\n", status=404, mimetype="text/plain")
+    return problem(404, f"No published file is named {name!r}; see /dumps/ for the list.")
 
 
 @bp.get("/dumps/")
@@ -74,7 +83,7 @@ def dump(name: str):
     if not path.is_file():
         return _not_found(name)
     sha = files[name].get("sha256") or ""
-    mimetype = media_type(name, files[name])
+    mimetype = media_type(name)
     wants_gzip = request.accept_encodings["gzip"] > 0 and not name.endswith(".gz")
     # Answer 304 before opening the file.
     response = Response(status=200, mimetype=mimetype)

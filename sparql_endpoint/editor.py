@@ -7,6 +7,7 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from graph_builder.namespaces import PREFIXES
 from graph_builder.paths import ROOT
 from sparql_endpoint import examples, results
+from sparql_endpoint.errors import problem
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import public_url, query_link, render, term_view
 
@@ -61,8 +62,8 @@ def query_page():
 def yasgui_file(name: str):
     """Serve one file of the YASGUI build from our own host."""
     if name not in YASGUI_FILES or not (YASGUI_DIR / name).is_file():
-        return Response(f"404 Not Found: {name} (the query editor is installed by `npm ci`)\n",
-                        status=404, mimetype="text/plain")
+        return problem(404, f"No editor file {name!r} here (the query editor's files are "
+                            "installed by `npm ci`).")
     return send_from_directory(YASGUI_DIR, name, max_age=3600)
 
 

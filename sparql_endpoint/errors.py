@@ -13,28 +13,29 @@ from http import HTTPStatus
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from graph_builder.formats import BY_NAME, Format
+from graph_builder.formats import BY_NAME
 from sparql_endpoint.negotiation import negotiate
 
 log = logging.getLogger("sparql_endpoint.errors")
 
-_JSON = Format("json", "application/json", "json", "error",
-               ("application/sparql-results+json", "application/ld+json"))
-_TEXT = Format("text", "text/plain", "txt", "error")
+#: What an error can be written as, server's preference first.  A client that
+#: accepts only SPARQL JSON results or JSON-LD reads JSON errors best.
+OFFERED = tuple(BY_NAME[n] for n in ("text", "json-document", "json", "jsonld", "html"))
+JSON_FORMATS = tuple(BY_NAME[n] for n in ("json-document", "json", "jsonld"))
 
 
 def problem(status: int, message: str, headers: dict | None = None):
     """Answer ``status`` with a readable ``message``, negotiated as JSON, HTML or text."""
     reason = HTTPStatus(status).phrase
-    chosen = negotiate(request.headers.get("Accept"), (_TEXT, _JSON, BY_NAME["html"]))
+    chosen = negotiate(request.headers.get("Accept"), OFFERED)
     page = current_app.extensions.get("error_page")
     if chosen is BY_NAME["html"] and page is not None:
         response = page(status, message)
-    elif chosen is _JSON:
+    elif chosen in JSON_FORMATS:
         response = jsonify({"status": status, "error": reason, "message": message})
     else:
         response = current_app.response_class(
-            f"{status} {reason}: {message}\n", mimetype="text/plain"
+            f"{status} {reason}: {message}\n", mimetype=BY_NAME["text"].media_type
         )
     response.status_code = status
     response.headers["Access-Control-Allow-Origin"] = "*"

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-OWL = "http://www.w3.org/2002/07/owl#"
-SCHEMA = "http://schema.org/"
+from graph_builder import namespaces
+
+#: Namespace IRIs as plain strings, from the project's one list of namespaces.
+RDF, RDFS, SKOS, DCT, OWL = (namespaces.PREFIXES[p]
+                             for p in ("rdf", "rdfs", "skos", "dcterms", "owl"))
+SCHEMA, ADMS, ELI = str(namespaces.SCHEMA), str(namespaces.ADMS), str(namespaces.ELI)
 
 #: Names for common external terms the store does not describe: IRI -> (fr, en).
 FALLBACK: dict[str, tuple[str, str]] = {
@@ -54,8 +54,8 @@ FALLBACK: dict[str, tuple[str, str]] = {
     OWL + "versionIRI": ("IRI de version", "version IRI"),
     SCHEMA + "url": ("site web", "web site"),
     SCHEMA + "image": ("image", "image"),
-    "http://www.w3.org/ns/adms#identifier": ("identifiant", "identifier"),
-    "http://data.europa.eu/eli/ontology#date_document": ("date du texte", "date of the text"),
+    ADMS + "identifier": ("identifiant", "identifier"),
+    ELI + "date_document": ("date du texte", "date of the text"),
 }
 
 LABEL_PATH = f"<{RDFS}label>|<{SKOS}prefLabel>|<{DCT}title>"

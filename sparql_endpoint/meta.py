@@ -5,19 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Blueprint, Response, current_app, url_for
 
-from graph_builder.formats import BY_SUFFIX
 from graph_builder.paths import ONTOLOGY_NS
+from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
-from sparql_endpoint.negotiation import describe, negotiate
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import (
-    DOC_FORMATS,
     ONTOLOGY_IRI,
     alternate_links,
     backend,
     build_info,
+    document_format,
     labeller,
     link_header,
     rdf_response,
@@ -37,20 +36,6 @@ SECTIONS = (
     ("schemes", (SKOS + "ConceptScheme",)),
     ("other_terms", (OWL + "AnnotationProperty", RDF + "Property")),
 )
-
-
-def _format(suffix: str | None):
-    if suffix is not None:
-        fmt = BY_SUFFIX.get(suffix)
-        return fmt if fmt in DOC_FORMATS else abort(404)
-    return negotiate(request.headers.get("Accept"), DOC_FORMATS)
-
-
-def _not_acceptable() -> Response:
-    response = Response(f"406 Not Acceptable: offered as {describe(DOC_FORMATS)}\n",
-                        status=406, mimetype="text/plain")
-    response.vary.add("Accept")
-    return response
 
 
 def file_triples(name: str) -> list[ox.Triple] | None:
@@ -85,13 +70,10 @@ def graph_view(triples: list[ox.Triple], lang: str) -> list[dict]:
 
 def serve_file(name: str, title_key: str, endpoint: str, suffix: str | None) -> Response:
     """Answer with a published metadata file in the negotiated format."""
-    fmt = _format(suffix)
-    if fmt is None:
-        return _not_acceptable()
+    fmt = document_format(suffix)
     triples = file_triples(name)
     if triples is None:
-        return Response(f"404 Not Found: this server has no published {name} "
-                        f"(was the graph built?)\n", status=404, mimetype="text/plain")
+        return problem(404, f"This server has no published {name} (was the graph built?).")
     alternates = alternate_links(lambda f: url_for(endpoint, suffix=f.suffix))
     if fmt.name == "html":
         response = render("graph.html", title_key=title_key, subjects=graph_view(
@@ -117,13 +99,30 @@ def catalog(suffix: str | None):
     return serve_file("catalog.ttl", "catalog", "meta.catalog", suffix)
 
 
+#: Types of the ontology's terms (with ``rdfs:isDefinedBy``, how its terms are found).
+TERM_TYPES = tuple(dict.fromkeys(t for _, types in SECTIONS for t in types))
+
+
 def ontology_triples() -> list[ox.Triple]:
-    """Return the ontology's triples: its terms and the concepts of its fixed schemes."""
-    schemes = " ".join(f"<{ONTOLOGY_NS}{s}>" for s in FIXED_SCHEMES)
-    return backend().construct(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
-        f"{{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), \"{ONTOLOGY_IRI}\")) }} UNION "
-        f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
+    """Return the ontology's triples: its header, its terms and the concepts of its fixed schemes.
+
+    Terms are found by their type or their ``rdfs:isDefinedBy``, never by scanning
+    every subject, so the query's cost follows the ontology's size, not the data's.
+    Computed once per process: the data never change while serving.
+    """
+    cache = current_app.extensions.setdefault("meta_cache", {})
+    if "ontology" not in cache:
+        schemes = " ".join(f"<{ONTOLOGY_NS}{s}>" for s in FIXED_SCHEMES)
+        types = " ".join(f"<{t}>" for t in TERM_TYPES)
+        cache["ontology"] = backend().construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
+            f"{{ VALUES ?s {{ <{ONTOLOGY_IRI}> }} ?s ?p ?o }} UNION "
+            f"{{ {{ SELECT DISTINCT ?s WHERE {{ "
+            f"{{ ?s <{RDFS}isDefinedBy> <{ONTOLOGY_IRI}> }} UNION "
+            f"{{ VALUES ?type {{ {types} }} ?s a ?type }} "
+            f"FILTER(STRSTARTS(STR(?s), \"{ONTOLOGY_NS}\")) }} }} ?s ?p ?o }} UNION "
+            f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
+    return cache["ontology"]
 
 
 def ontology_terms(triples: list[ox.Triple], lang: str) -> tuple[dict, list]:
@@ -171,13 +170,10 @@ def ontology_terms(triples: list[ox.Triple], lang: str) -> tuple[dict, list]:
 @bp.get("/ontology.<suffix>")
 def ontology(suffix: str | None):
     """Serve the ontology at its namespace: HTML documentation or RDF."""
-    fmt = _format(suffix)
-    if fmt is None:
-        return _not_acceptable()
+    fmt = document_format(suffix)
     triples = ontology_triples()
     if not triples:
-        return Response("404 Not Found: the ontology is not in the published graph.\n",
-                        status=404, mimetype="text/plain")
+        return problem(404, "The ontology is not in the published graph.")
     alternates = alternate_links(lambda f: url_for("meta.ontology", suffix=f.suffix))
     if fmt.name == "html":
         lang = choose_language()

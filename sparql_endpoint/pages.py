@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import pyoxigraph as ox
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+import logging
 
-from graph_builder.formats import BY_SUFFIX
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+
 from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import editor, examples, search
+from sparql_endpoint import editor, examples, results, search
+from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
-from sparql_endpoint.negotiation import describe as describe_formats
 from sparql_endpoint.negotiation import negotiate
-from sparql_endpoint.texts import choose_language
+from sparql_endpoint.texts import choose_language, text
 from sparql_endpoint.web import (
     DOC_FORMATS,
     alternate_links,
     backend,
     bases,
+    document_format,
     is_external,
     labeller,
     link_header,
@@ -28,6 +30,7 @@ from sparql_endpoint.web import (
 )
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("sparql_endpoint.pages")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(editor.bp)
 
@@ -39,7 +42,16 @@ DEPENDENT_KINDS = ("threshold/", "identifier/")
 #: Properties shown first on a page, in this order.
 FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
          DCT + "description", APG + "oneLineDescription")
+#: Links pointing at a thing listed on its page (a sample when there are more).
 INBOUND_LIMIT = 500
+#: Links pointing at a thing counted per property, at most (then "more than").
+COUNT_LIMIT = 10_000
+#: Rows per page of the editor query that lists all the links of one property.
+PAGE_SIZE = 1_000
+#: Values of a thing listed on its page, at most.
+OUTBOUND_LIMIT = 5_000
+#: Rows read about the figures of an instrument, at most.
+FIGURE_ROWS = 5_000
 #: Counts on the home page: (key, French, English, class IRI).
 COUNTED = (
     ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
@@ -55,19 +67,56 @@ def _iri(value: str) -> str:
     return str(ox.NamedNode(value))
 
 
+class PageQueryTimeout(Exception):
+    """A page's query ran past the time limit; the page answers 503."""
+
+
+def timed_select(query: str) -> list[dict]:
+    """Run a page's SELECT in a query process with the endpoint's time limit; return its rows."""
+    try:
+        return results.run(query).rows
+    except results.QueryError as error:
+        if error.status == 503:
+            raise PageQueryTimeout(str(error)) from None
+        raise
+
+
+@bp.app_errorhandler(PageQueryTimeout)
+def page_timeout(error: PageQueryTimeout):
+    """Answer 503 when a page's query hit the time limit, saying what to do instead."""
+    log.warning("page query stopped on %s: %s", request.path, error)
+    return problem(503, text("page_timeout", choose_language()), {"Retry-After": "60"})
+
+
 def outbound(iri: str) -> list[tuple[ox.NamedNode, object]]:
-    """Return the (property, value) pairs of a subject."""
-    rows = backend().select(f"SELECT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }}")
+    """Return the (property, value) pairs of a subject, up to OUTBOUND_LIMIT."""
+    rows = backend().select(
+        f"SELECT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} LIMIT {OUTBOUND_LIMIT}")
     return [(r["p"], r["o"]) for r in rows]
 
 
 def inbound(iri: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
-    """Return the (subject, property) pairs pointing at an IRI, up to a limit."""
-    rows = backend().select(
-        f"SELECT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER(isIRI(?s)) }} "
-        f"ORDER BY ?p ?s LIMIT {INBOUND_LIMIT + 1}"
-    )
-    return [(r["s"], r["p"]) for r in rows]
+    """Return up to INBOUND_LIMIT + 1 (subject, property) pairs pointing at an IRI, sorted.
+
+    The store returns the first pairs it finds (no ORDER BY, whose cost grows with
+    every link); only that bounded sample is sorted, here.
+    """
+    rows = timed_select(
+        f"SELECT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER(isIRI(?s)) }} LIMIT {INBOUND_LIMIT + 1}")
+    return sorted(((r["s"], r["p"]) for r in rows), key=lambda pair: (pair[1].value,
+                                                                      pair[0].value))
+
+
+def inbound_counts(iri: str) -> tuple[dict[str, int], bool]:
+    """Count the links pointing at an IRI per property, stopping at COUNT_LIMIT links.
+
+    Return the counts and whether the limit was reached (then each count is a lower bound).
+    """
+    rows = timed_select(
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?p WHERE {{ ?s ?p {_iri(iri)} "
+        f"FILTER(isIRI(?s)) }} LIMIT {COUNT_LIMIT + 1} }} }} GROUP BY ?p")
+    counts = {r["p"].value: int(r["n"].value) for r in rows}
+    return counts, sum(counts.values()) > COUNT_LIMIT
 
 
 def triples_of(iri: str) -> list[ox.Triple]:
@@ -108,11 +157,11 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
 
 def figures_about(iri: str, lang: str) -> list[dict]:
     """Return the figures and indicators about an instrument, each with its source."""
-    rows = backend().select(
-        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o }} ORDER BY ?f"
-    )
+    rows = timed_select(
+        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o }} "
+        f"LIMIT {FIGURE_ROWS}")
     figures: dict[str, dict] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r["f"].value):
         figure = figures.setdefault(row["f"].value, {"term": term_view(row["f"], lang), "p": {}})
         figure["p"].setdefault(row["p"].value.removeprefix(APG).removeprefix(DCT), []).append(
             row["o"])
@@ -156,7 +205,7 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
         types=types, checked_on=checked[0] if checked else None,
         properties=_group(shown, lang, nested=True),
-        inbound=_group([(p, s) for s, p in points_here[:INBOUND_LIMIT]], lang),
+        inbound=_inbound_groups(iri, points_here, lang),
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
         sources=sources, figures=figures_about(iri, lang), alternates=alternates,
@@ -167,6 +216,25 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     )
 
 
+def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
+    """Group a sample of inbound links by property; past the sample, count them and link on."""
+    groups = _group([(p, s) for s, p in points_here[:INBOUND_LIMIT]], lang)
+    if len(points_here) <= INBOUND_LIMIT:
+        return groups
+    counts, capped = inbound_counts(iri)
+    node = _iri(iri)
+    for group in groups:
+        prop = group["property"]["iri"]
+        total = counts.get(prop, len(group["values"]))
+        if total > len(group["values"]) or capped:
+            group["total"] = total
+            group["total_capped"] = capped
+            group["more_href"] = query_link(
+                f"SELECT ?subject WHERE {{ ?subject <{prop}> {node} }} LIMIT {PAGE_SIZE} "
+                f"OFFSET 0")
+    return groups
+
+
 def exists(iri: str) -> bool:
     """Tell whether the store says anything about or pointing to an IRI."""
     node = _iri(iri)
@@ -174,30 +242,19 @@ def exists(iri: str) -> bool:
 
 
 def not_found(iri: str | None, path: str) -> Response:
-    """Answer 404 with help: an HTML page for browsers, plain text otherwise."""
+    """Answer 404 with help: an HTML page with search hints for browsers, else problem()."""
     words = path.rsplit("/", 1)[-1].replace("-", " ")
     fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
     if fmt is None or fmt.name != "html":
-        body = (f"404 Not Found: the published graph holds nothing about <{iri or path}>.\n"
-                f"Search: {url_for('pages.search.search_page', q=words, _external=True)}\n")
-        return Response(body, status=404, mimetype="text/plain")
+        search = url_for("pages.search.search_page", q=words, _external=True)
+        return problem(404, f"The published graph holds nothing about <{iri or path}>. "
+                            f"Search: {search}")
     return render("not_found.html", status=404, iri=iri or path, words=words)
 
 
 def serve_document(iri: str, suffix: str | None, url_of) -> Response:
     """Answer with a thing's description in the asked or negotiated format."""
-    if suffix is not None:
-        fmt = BY_SUFFIX.get(suffix)
-        if fmt is None or fmt not in DOC_FORMATS:
-            abort(404)
-    else:
-        fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
-        if fmt is None:
-            response = Response(
-                f"406 Not Acceptable: this document is offered as {describe_formats(DOC_FORMATS)}"
-                f"; for example Accept: text/turtle\n", status=406, mimetype="text/plain")
-            response.vary.add("Accept")
-            return response
+    fmt = document_format(suffix)
     alternates = alternate_links(url_of)
     if fmt.name == "html":
         response = document_page(iri, alternates)

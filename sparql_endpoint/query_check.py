@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: Deepest nesting of ``{``, ``(`` and ``[`` accepted: deeper ones crash the engine's parser.
+MAX_NESTING = 100
+_OPENING, _CLOSING = "{([", "})]"
 UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
@@ -94,6 +97,7 @@ def check_query(query: str, service_allowlist=()) -> QueryInfo:
     if not query.strip():
         raise QueryRefused(400, "the query is empty")
     toks = tokens(unescape(query))
+    _check_nesting(toks)
     base, prefixes, position = _prologue(toks)
     form = _form(toks, position)
     allowed = {iri.rstrip("/") for iri in service_allowlist}
@@ -116,6 +120,21 @@ def check_query(query: str, service_allowlist=()) -> QueryInfo:
             )
         services.append(endpoint)
     return QueryInfo(form=form, digest=digest(query), services=tuple(services))
+
+
+def _check_nesting(toks) -> None:
+    depth = 0
+    for kind, text in toks:
+        if kind != "other":
+            continue
+        if text in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryRefused(
+                    400, f"the query nests braces, parentheses or brackets more than "
+                         f"{MAX_NESTING} levels deep; this endpoint does not run such queries")
+        elif text in _CLOSING:
+            depth = max(0, depth - 1)
 
 
 def _prologue(toks):

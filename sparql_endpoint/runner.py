@@ -60,7 +60,7 @@ class Outcome:
 
     ``rows``, ``truncated`` and ``outcome`` are final once ``chunks`` is exhausted
     (outcome: ``ok``, ``truncated``, ``timeout``, ``cut``, ``aborted``, ``bad-query``,
-    ``error``).
+    ``error``, ``head``: a HEAD request, stopped once the first results proved the query runs).
     """
 
     status: int
@@ -70,11 +70,23 @@ class Outcome:
     truncated: bool = False
     outcome: str = "ok"
     started: float = field(default_factory=time.monotonic)
+    child: _Child | None = field(default=None, repr=False)
 
     @property
     def duration(self) -> float:
         """Return seconds since the query started."""
         return time.monotonic() - self.started
+
+    def close(self) -> None:
+        """Stop the query process if it still runs (a HEAD request, an unread or dropped body).
+
+        Safe to call more than once; a response registers it with ``call_on_close``,
+        because a stream that was never started does not run its own clean-up.
+        """
+        if self.child is not None and self.child.pid is not None:
+            if self.outcome == "ok" and self.chunks is not None:
+                self.outcome = "aborted"
+            self.child.stop()
 
 
 def run(backend: Backend, job: Job, timeout: float) -> Outcome:
@@ -109,6 +121,7 @@ def run(backend: Backend, job: Job, timeout: float) -> Outcome:
         outcome.outcome = error.get("outcome") or ("bad-query" if outcome.status < 500
                                                    else "error")
         return outcome
+    outcome.child = child
     outcome.chunks = _stream(child, kind, payload, outcome)
     return outcome
 

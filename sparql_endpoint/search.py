@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from graph_builder.formats import BY_NAME
 from graph_builder.search_index import entry, fold, tokenize
+from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import LABEL_PATH, SKOS, pick
 from sparql_endpoint.negotiation import negotiate
 from sparql_endpoint.texts import choose_language
@@ -94,10 +95,12 @@ def search_page():
     lang = choose_language()
     query = request.args.get("q", "").strip()
     kind = request.args.get("kind") or None
+    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
     try:
-        limit = max(1, min(MAX_LIMIT, int(request.args.get("limit", DEFAULT_LIMIT))))
+        limit = max(1, min(MAX_LIMIT, int(raw_limit)))
     except ValueError:
-        return jsonify({"error": "limit must be a whole number"}), 400
+        return problem(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
+                            f"not {raw_limit!r}.")
     hits = find(query, lang, kind, limit)
     wants_json = request.path.endswith(".json") or negotiate(
         request.headers.get("Accept"), (BY_NAME["html"], BY_NAME["json"])) == BY_NAME["json"]

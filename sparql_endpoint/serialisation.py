@@ -6,11 +6,18 @@ When the cap is reached the document is closed properly and, where the format ha
 comments or room for it, says that it was truncated (JSON: a top-level
 ``"truncated": true`` member; XML, Turtle, N-Triples: a comment; CSV, TSV,
 JSON-LD and RDF/XML: no mark, only the server's log).
+
+XML 1.0 forbids some characters that RDF literals may hold (C0 controls other than
+tab, line feed and carriage return; U+FFFE and U+FFFF).  In SPARQL XML results and
+RDF/XML each of them is written as U+FFFD (the replacement character), so the
+document always parses; a carriage return is written ``&#13;`` so it survives.
+JSON, CSV, TSV, Turtle and N-Triples carry every character unchanged.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
@@ -20,7 +27,10 @@ import pyoxigraph as ox
 from graph_builder.formats import Format
 from graph_builder.namespaces import PREFIXES
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = PREFIXES["xsd"] + "string"
+#: Characters XML 1.0 does not allow in a document.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 class Counter:
@@ -54,9 +64,31 @@ def write_boolean(value: ox.QueryBoolean, fmt: Format, out: BinaryIO) -> None:
 def write_triples(triples: Counter, fmt: Format, out: BinaryIO) -> None:
     """Write CONSTRUCT or DESCRIBE triples in an RDF format."""
     prefixes = PREFIXES if fmt.name == "turtle" else None
-    ox.serialize(triples, out, fmt.rdf_format, prefixes=prefixes)
+    items = (xml_safe_triple(t) for t in triples) if fmt.name == "rdfxml" else triples
+    ox.serialize(items, out, fmt.rdf_format, prefixes=prefixes)
     if triples.truncated and fmt.name in ("turtle", "ntriples"):
         out.write(f"# truncated: more than {triples.limit} triples\n".encode())
+
+
+def xml_safe(text: str) -> str:
+    """Replace the characters XML 1.0 forbids with U+FFFD."""
+    return NOT_IN_XML.sub(REPLACEMENT, text)
+
+
+def xml_safe_triple(triple: ox.Triple) -> ox.Triple:
+    """Return a triple whose literal object holds no character XML 1.0 forbids."""
+    value = triple.object
+    if not isinstance(value, ox.Literal) or not NOT_IN_XML.search(value.value):
+        return triple
+    if value.language:
+        safe = ox.Literal(xml_safe(value.value), language=value.language)
+    else:
+        safe = ox.Literal(xml_safe(value.value), datatype=value.datatype)
+    return ox.Triple(triple.subject, triple.predicate, safe)
+
+
+def _xml_text(text: str) -> str:
+    return escape(xml_safe(text), {"\r": "&#13;"})
 
 
 def _json_term(term) -> dict:
@@ -98,16 +130,16 @@ def _write_json(variables, rows, out) -> None:
 
 def _xml_term(term) -> str:
     if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
+        return f"<uri>{_xml_text(term.value)}</uri>"
     if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
+        return f"<bnode>{_xml_text(term.value)}</bnode>"
     if isinstance(term, ox.Literal):
+        text = _xml_text(term.value)
         if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+            return f"<literal xml:lang={quoteattr(term.language)}>{text}</literal>"
         if term.datatype.value != XSD_STRING:
-            return (f"<literal datatype={quoteattr(term.datatype.value)}>"
-                    f"{escape(term.value)}</literal>")
-        return f"<literal>{escape(term.value)}</literal>"
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{text}</literal>"
+        return f"<literal>{text}</literal>"
     return (f"<triple><subject>{_xml_term(term.subject)}</subject>"
             f"<predicate>{_xml_term(term.predicate)}</predicate>"
             f"<object>{_xml_term(term.object)}</object></triple>")

@@ -19,7 +19,14 @@ from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sparql_endpoint.app import create_app
-from sparql_endpoint.dist import is_remote, open_backend, read_build, remote_graph
+from sparql_endpoint.dist import (
+    is_remote,
+    local_store,
+    open_backend,
+    read_build,
+    remote_graph,
+    served_folder,
+)
 from sparql_endpoint.remote import public_url as without_credentials
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
@@ -66,8 +73,13 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
           store: str = "memory", public_url: str | None = None,
           query_timeout: float = 10.0, remote_graph_iri: str | None = None,
           remote_engine: str = "virtuoso", remote_max_rows: int | None = None) -> None:
-    """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable)."""
-    dist = Path(dist)
+    """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable).
+
+    ``dist`` and an on-disk ``store`` are resolved here, once: every worker, even one
+    gunicorn restarts later, serves the build they named at start-up.
+    """
+    dist = served_folder(dist)
+    store = local_store(store)
     build = read_build(dist)  # fail fast, before any worker starts
     remote = {"REMOTE_GRAPH": remote_graph_iri, "REMOTE_ENGINE": remote_engine,
               "REMOTE_MAX_ROWS": remote_max_rows}

@@ -11,15 +11,14 @@ one this endpoint writes, and are ignored otherwise.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from graph_builder.formats import BY_NAME, Format, by_media_type, of_kind
-from graph_builder.namespaces import SD, VOID
+from graph_builder.formats import BY_NAME, Format, by_parameter, of_kind
+from graph_builder.namespaces import PREFIXES, SD, VOID
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
@@ -33,26 +32,7 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 READ_ONLY = ("This endpoint is read-only: SPARQL Update and graph writes are not accepted; "
              "the data change only through a new build.")
 RESULT_FORMATS = of_kind("results")
-#: RDF formats for CONSTRUCT/DESCRIBE; ``application/json`` there means JSON-LD.
-GRAPH_FORMATS = tuple(
-    dataclasses.replace(f, aliases=(*f.aliases, "application/json")) if f.name == "jsonld" else f
-    for f in of_kind("rdf")
-)
-#: Values of ``format``/``output``/``results`` parameters, per kind of result.
-FORMAT_NAMES = {
-    "results": {"json": "json", "srj": "json", "xml": "xml", "srx": "xml",
-                "csv": "csv", "tsv": "tsv"},
-    "rdf": {"json": "jsonld", "jsonld": "jsonld", "json-ld": "jsonld",
-            "xml": "rdfxml", "rdf": "rdfxml", "rdfxml": "rdfxml", "rdf+xml": "rdfxml",
-            "turtle": "turtle", "ttl": "turtle", "n3": "turtle",
-            "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples"},
-}
-#: W3C format IRIs (https://www.w3.org/ns/formats/) for the Service Description.
-FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples",
-    "jsonld": "JSON-LD", "rdfxml": "RDF_XML",
-}
+GRAPH_FORMATS = of_kind("rdf")
 
 
 class Refusal(Exception):
@@ -155,25 +135,39 @@ def _answer(query: str, params: MultiDict):
     if outcome.chunks is None:
         _log_query(info, fmt, outcome)
         return problem(outcome.status, outcome.message)
-    mimetype = fmt.media_type
-    if mimetype.startswith("text/"):
-        mimetype += "; charset=utf-8"
-    return current_app.response_class(
-        _logged(outcome, info, fmt), status=200, headers={"Content-Type": mimetype,
-                                                         "Vary": "Accept"},
-    )
+    mimetype = fmt.media_type + ("; charset=utf-8" if fmt.is_text else "")
+    headers = {"Content-Type": mimetype, "Vary": "Accept"}
+    if request.method == "HEAD":
+        # The status and headers are known once the first results arrive: stop there.
+        outcome.close()
+        outcome.outcome = "head"
+        _log_query(info, fmt, outcome)
+        return current_app.response_class((), status=200, headers=headers)
+    logged = []
+
+    def finish() -> None:
+        outcome.close()  # a body never started (client gone before the first byte) leaves a child
+        if not logged:
+            logged.append(True)
+            _log_query(info, fmt, outcome)
+
+    def body():
+        try:
+            yield from outcome.chunks
+        finally:
+            finish()
+
+    response = current_app.response_class(body(), status=200, headers=headers)
+    response.call_on_close(finish)
+    return response
 
 
 def _choose_format(kind: str, params: MultiDict, form: str) -> Format:
     offered = RESULT_FORMATS if kind == "results" else GRAPH_FORMATS
     for name in ("format", "output", "results"):
         for value in params.getlist(name):
-            value = value.strip().lower()
-            chosen = FORMAT_NAMES[kind].get(value)
-            if chosen:
-                return BY_NAME[chosen]
-            fmt = by_media_type(value) if "/" in value else None
-            if fmt is not None and fmt.kind == kind:
+            fmt = by_parameter(value, kind)
+            if fmt is not None:
                 return fmt
     accept = request.headers.get("Accept")
     fmt = negotiate(accept, offered)
@@ -181,14 +175,7 @@ def _choose_format(kind: str, params: MultiDict, form: str) -> Format:
         raise Refusal(406, f"None of the types in 'Accept: {accept}' is available for a {form} "
                            f"query. Available: {describe(offered)}. For example: "
                            f"Accept: {offered[0].media_type}")
-    return BY_NAME[fmt.name]
-
-
-def _logged(outcome: runner.Outcome, info, fmt: Format):
-    try:
-        yield from outcome.chunks
-    finally:
-        _log_query(info, fmt, outcome)
+    return fmt
 
 
 def _log_query(info, fmt: Format, outcome: runner.Outcome) -> None:
@@ -210,7 +197,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
     sd = {name: ox.NamedNode(SD[name]) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
         "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
     dataset = ox.NamedNode(endpoint + "#dataset")
     graph = ox.NamedNode(endpoint + "#default-graph")
     build = current_app.extensions.get("build", {})
@@ -224,11 +211,11 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         ox.Triple(graph, rdf_type, sd["Graph"]),
         ox.Triple(graph, ox.NamedNode(VOID.triples),
                   ox.Literal(str(build.get("loaded_triples", 0)),
-                             datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+                             datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
     ]
     triples += [
-        ox.Triple(node, sd["resultFormat"], ox.NamedNode("http://www.w3.org/ns/formats/" + iri))
-        for iri in FORMAT_IRIS.values()
+        ox.Triple(node, sd["resultFormat"], ox.NamedNode(f.w3c))
+        for f in (*RESULT_FORMATS, *GRAPH_FORMATS) if f.w3c
     ]
     if current_app.config["SERVICE_ALLOWLIST"]:
         triples.append(ox.Triple(node, sd["feature"], sd["BasicFederatedQuery"]))

@@ -90,6 +90,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "build": ("Version publiée", "Published build"),
     "open_editor": ("Ouvrir l'éditeur de requêtes", "Open the query editor"),
     "more": ("et d'autres", "and more"),
+    "more_than": ("plus de", "more than"),
+    "see_all": ("tout voir dans l'éditeur de requêtes", "see them all in the query editor"),
+    "page_timeout": ("Cette page demande trop de calcul pour être affichée dans le temps "
+                     "imparti ; interrogez le point d'accès SPARQL ou téléchargez les données.",
+                     "This page needs more work than the time limit allows; query the SPARQL "
+                     "endpoint or download the data."),
 }
 
 

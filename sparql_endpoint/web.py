@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from flask import Response, current_app, g, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 
-from graph_builder.formats import BY_NAME, Format
+from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
 from graph_builder.namespaces import PREFIXES
 from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
 from sparql_endpoint.labels import Labeller
+from sparql_endpoint.negotiation import describe, negotiate
+from sparql_endpoint.serialisation import xml_safe_triple
 from sparql_endpoint.texts import COOKIE, LANGUAGES, choose_language, text
 
 #: Formats a described thing is offered in, server's preference first.
 DOC_FORMATS: tuple[Format, ...] = tuple(
     BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld", "rdfxml")
 )
-RDF_FORMATS: tuple[Format, ...] = DOC_FORMATS[1:]
 ONTOLOGY_IRI = ONTOLOGY_NS.rstrip("#")
 
 
@@ -123,7 +133,7 @@ def render(template: str, status: int = 200, **context) -> Response:
 
     args = request.args.to_dict()
     args["lang"] = other
-    switch = request.path + "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in args.items())
+    switch = request.path + "?" + urlencode(args, quote_via=quote)
     response = make_response(render_template(
         template, lang=lang, other_lang=other, t=t, switch_url=switch, build=build_info(),
         **context,
@@ -135,9 +145,30 @@ def render(template: str, status: int = 200, **context) -> Response:
     return response
 
 
+def document_format(suffix: str | None) -> Format:
+    """Return the format a document is asked in: its URL suffix, else the Accept header.
+
+    An unknown suffix is a 404; nothing acceptable is a 406 listing what is offered
+    (both answered by the app's error handlers, negotiated like every error).
+    """
+    if suffix is not None:
+        fmt = BY_SUFFIX.get(suffix)
+        if fmt not in DOC_FORMATS:
+            abort(404, description=f"No document format has the suffix .{suffix}; use one of "
+                                   + ", ".join(f".{f.suffix}" for f in DOC_FORMATS) + ".")
+        return fmt
+    fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
+    if fmt is None:
+        abort(406, description=f"This document is offered as {describe(DOC_FORMATS)}; "
+                               f"for example Accept: text/turtle")
+    return fmt
+
+
 def rdf_response(triples: list[ox.Triple], fmt: Format, status: int = 200) -> Response:
     """Serialise triples in an RDF format of the table."""
     used = {p: ns for p, ns in PREFIXES.items()}
+    if fmt.name == "rdfxml":
+        triples = [xml_safe_triple(t) for t in triples]
     body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
     response = Response(body, status=status, mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):

@@ -1,5 +1,6 @@
 """Loading a published dist/: clear errors for every way it can be wrong."""
 
+import hashlib
 import json
 
 import pytest
@@ -91,3 +92,47 @@ def test_on_disk_store_is_opened_read_only(dist, tmp_path):
 def test_missing_store_folder(dist, tmp_path):
     with pytest.raises(DistError, match="no such store folder"):
         open_backend(dist, read_build(dist), tmp_path / "absent")
+
+
+def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
+    from graph_builder.paths import DATA_DIR
+    from graph_builder.pipeline import BuildOptions, build_and_publish
+
+    out = tmp_path / "dist"
+    first_base, second_base = "https://example.org/first/", "https://example.org/second/"
+    build_and_publish(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=first_base, quiet=True))
+    app = create_app({"DIST": out})
+    client = app.test_client()
+    with client.get("/dumps/graph.ttl") as before:
+        assert before.status_code == 200
+        before_body, before_etag = before.data, before.headers["ETag"]
+    first_folder = out.resolve()
+    assert app.extensions["build"]["dist"] == first_folder
+
+    build_and_publish(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=second_base, quiet=True))
+    assert out.resolve() != first_folder  # the symlink now points at the new build
+
+    with client.get("/dumps/graph.ttl") as after:
+        assert after.status_code == 200
+        assert after.data == before_body and after.headers["ETag"] == before_etag
+    expected = json.loads((first_folder / "build.json").read_text())["files"]["graph.ttl"]
+    assert before_etag.strip('"') == expected["sha256"]
+    assert hashlib.sha256(before_body).hexdigest() == expected["sha256"]
+    catalog = client.get("/catalog.ttl").get_data(as_text=True)
+    assert first_base in catalog and second_base not in catalog
+    ask = client.get("/sparql", query_string={
+        "query": f"ASK {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), '{first_base}')) }}"})
+    assert ask.get_json()["boolean"] is True
+    fresh = create_app({"DIST": out}).test_client().get("/catalog.ttl").get_data(as_text=True)
+    assert second_base in fresh  # a restarted server serves the new build
+
+
+def test_an_on_disk_store_path_is_resolved_at_start(tmp_path, dist):
+    from sparql_endpoint.dist import local_store, served_folder
+
+    link = tmp_path / "current"
+    link.symlink_to(dist, target_is_directory=True)
+    assert served_folder(link) == dist.resolve()
+    assert local_store(link) == dist.resolve()
+    assert local_store("memory") == "memory"
+    assert local_store("https://user:pw@example.org/sparql") == "https://user:pw@example.org/sparql"

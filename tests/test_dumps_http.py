@@ -100,3 +100,24 @@ def test_listing_links_every_file(client):
     html = client.get("/dumps/").get_data(as_text=True)
     assert 'href="/dumps/graph.ttl"' in html and 'href="/dumps/graph.nt.gz"' in html
     assert client.files["graph.ttl"]["sha256"] in html
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("text/html", "text/html"), ("application/json", "application/json"),
+    ("*/*", "text/plain")])
+def test_a_missing_file_is_a_negotiated_404(client, accept, media_type):
+    response = client.get("/dumps/nope.ttl", headers={"Accept": accept})
+    assert response.status_code == 404 and response.mimetype == media_type
+    assert "nope.ttl" in response.get_data(as_text=True)
+
+
+def test_media_types_come_from_the_format_table(client):
+    from graph_builder.formats import BY_SUFFIX, content_of, of_file
+
+    assert of_file("graph.nt.gz") is BY_SUFFIX["gz"] and of_file("README") is None
+    assert content_of("graph.nt.gz") is BY_SUFFIX["nt"] and content_of("x.jsonl").name == "ndjson"
+    served = client.get("/dumps/graph.nt.gz").mimetype
+    assert served == of_file("graph.nt.gz").media_type == "application/gzip"
+    html = client.get("/dumps/").get_data(as_text=True)
+    # The listing says what the file holds and how it is served.
+    assert "application/n-triples (application/gzip)" in html

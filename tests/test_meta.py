@@ -90,3 +90,36 @@ def test_ontology_html_documents_terms_with_anchors(client):
     # Terms elsewhere link to the ontology page's anchors.
     page = client.get("/doc/instrument/achat-innovant", headers={"Accept": "text/html"})
     assert 'href="/ontology#threshold"' in page.get_data(as_text=True)
+
+
+def test_the_ontology_is_computed_once_per_process(tmp_path, monkeypatch):
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
+    backend = OxigraphBackend(store)
+    app = create_app({"BACKEND": backend, "BUILD": {"base": BASE, "dist": tmp_path}})
+    client = app.test_client()
+    first = client.get("/ontology.ttl")
+    assert first.status_code == 200
+
+    def no_more_queries(query):
+        raise AssertionError("the ontology was queried again")
+
+    monkeypatch.setattr(backend, "construct", no_more_queries)
+    again = client.get("/ontology.ttl")
+    assert again.status_code == 200 and again.data == first.data
+    assert client.get("/ontology", headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_metadata_refusals_match_the_document_pages(client):
+    for path in ("/catalog", "/.well-known/void", "/ontology"):
+        refused = client.get(path, headers={"Accept": "image/png"})
+        assert refused.status_code == 406 and "text/turtle" in refused.get_data(as_text=True)
+        assert client.get(path + ".xyz").status_code == 404
+
+
+def test_a_missing_metadata_file_is_a_negotiated_404(tmp_path):
+    app = create_app({"BACKEND": OxigraphBackend(ox.Store()),
+                      "BUILD": {"base": BASE, "dist": tmp_path}})
+    response = app.test_client().get("/catalog", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+    assert "catalog.ttl" in response.get_json()["message"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -164,3 +165,95 @@ def test_public_url_maps_paths_onto_the_base(app):
     response = other.test_client().get(DOC, headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     assert b"achat-innovant" in response.data
+
+
+def _crowded_app(links: int, **config):
+    """An app whose instrument has LINKS contracts pointing at it, through two properties."""
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
+    target = ox.NamedNode(BASE + "id/instrument/achat-innovant")
+    uses = ox.NamedNode("https://w3id.org/achat-public/ontology#usesInstrument")
+    inferred = ox.NamedNode("https://w3id.org/achat-public/ontology#inferredInstrument")
+    for i in range(links):
+        contract = ox.NamedNode(f"{BASE}id/contract/c{i:05d}")
+        store.add(ox.Quad(contract, uses if i % 4 else inferred, target))
+    return create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
+                       "TESTING": True, **config})
+
+
+def test_a_crowded_page_shows_a_sorted_sample_counts_and_a_link_to_the_rest():
+    from sparql_endpoint.pages import INBOUND_LIMIT
+
+    client = _crowded_app(INBOUND_LIMIT * 2).test_client()
+    html = client.get(DOC + ".html?lang=en").get_data(as_text=True)
+    shown = re.findall(r'/doc/contract/(c\d+)"', html)
+    assert 0 < len(shown) <= INBOUND_LIMIT
+    uses_part = html.split("usesInstrument", 1)[1]
+    assert f"/ {INBOUND_LIMIT * 2 * 3 // 4} " in uses_part  # the exact count per property
+    assert "see them all in the query editor" in html
+    assert "/query?query=SELECT%20%3Fsubject" in html and "LIMIT%201000%20OFFSET%200" in html
+    listed = re.findall(r'/doc/contract/(c\d+)"', uses_part.split("</td>", 1)[0])
+    assert listed == sorted(listed)
+
+
+def test_counts_past_the_cap_say_more_than(monkeypatch):
+    from sparql_endpoint import pages
+
+    monkeypatch.setattr(pages, "INBOUND_LIMIT", 20)
+    monkeypatch.setattr(pages, "COUNT_LIMIT", 50)
+    app = _crowded_app(200)
+    html = app.test_client().get(DOC + ".html?lang=en").get_data(as_text=True)
+    assert "/ more than " in html
+    with app.test_request_context():
+        counts, capped = pages.inbound_counts(BASE + "id/instrument/achat-innovant")
+    assert capped and sum(counts.values()) == 51
+
+
+def test_a_page_query_past_the_time_limit_is_a_readable_503():
+    from sparql_endpoint.pages import INBOUND_LIMIT
+
+    client = _crowded_app(INBOUND_LIMIT + 10, QUERY_TIMEOUT=0.0001).test_client()
+    page = client.get(DOC, headers={"Accept": "text/html"})
+    assert page.status_code == 503
+    assert "<html" in page.get_data(as_text=True) and "SPARQL" in page.get_data(as_text=True)
+    turtle = client.get(DOC, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 503 and "Traceback" not in turtle.get_data(as_text=True)
+
+
+def test_the_language_switch_escapes_parameter_names_and_values(client):
+    html = client.get(DOC + '?a%26b%3D%22c=1%202&lang=fr',
+                      headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "a%26b%3D%22c=1%202" in html and "lang=en" in html
+    assert 'a&b="c' not in html and "a&amp;b" not in html
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/json", "application/json"), ("text/turtle", "text/plain"),
+    ("text/html", "text/html")])
+def test_an_unknown_thing_is_a_negotiated_404(client, accept, media_type):
+    response = client.get("/doc/instrument/nothing-here", headers={"Accept": accept})
+    assert response.status_code == 404 and response.mimetype == media_type
+    assert "nothing" in response.get_data(as_text=True)
+
+
+def test_an_unacceptable_or_unknown_format_is_answered_by_problem(client):
+    refused = client.get(DOC, headers={"Accept": "image/png"})
+    assert refused.status_code == 406 and refused.mimetype == "text/plain"
+    assert "text/turtle" in refused.get_data(as_text=True)
+    assert "Accept" in refused.headers["Vary"]
+    unknown = client.get(DOC + ".xyz", headers={"Accept": "application/json"})
+    assert unknown.status_code == 404 and unknown.get_json()["status"] == 404
+    assert ".ttl" in unknown.get_json()["message"]
+
+
+def test_rdf_xml_pages_parse_even_with_characters_xml_forbids():
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
+    thing = ox.NamedNode(BASE + "id/instrument/achat-innovant")
+    note = ox.NamedNode("https://w3id.org/achat-public/ontology#usageNote")
+    store.add(ox.Quad(thing, note, ox.Literal("bell\x07here", language="en")))
+    app = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE}})
+    response = app.test_client().get(DOC + ".rdf")
+    assert response.status_code == 200
+    triples = list(ox.parse(response.data, format=ox.RdfFormat.RDF_XML))
+    assert ox.Literal("bell\ufffdhere", language="en") in {t.object for t in triples}

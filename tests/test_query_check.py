@@ -2,7 +2,7 @@
 
 import pytest
 
-from sparql_endpoint.query_check import QueryRefused, check_query, tokens, unescape
+from sparql_endpoint.query_check import MAX_NESTING, QueryRefused, check_query, tokens, unescape
 
 
 @pytest.mark.parametrize(("query", "form"), [
@@ -73,3 +73,28 @@ def test_empty_query_is_refused():
 def test_digest_is_stable_and_short():
     assert check_query("ASK {}").digest == check_query("ASK {}").digest
     assert len(check_query("ASK {}").digest) == 12
+
+
+def _nested(depth: int) -> str:
+    return "SELECT * WHERE " + "{" * depth + " ?s ?p ?o " + "}" * depth
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    assert check_query(_nested(MAX_NESTING)).form == "SELECT"
+
+
+@pytest.mark.parametrize("query", [
+    _nested(MAX_NESTING + 1),
+    "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 200 + "1" + ")" * 201 + " }",
+    "SELECT * WHERE { ?s ?p " + "[ ?p " * 150 + "1" + " ]" * 150 + " }",
+], ids=["braces", "parentheses", "brackets"])
+def test_deeper_nesting_is_refused_saying_why(query):
+    with pytest.raises(QueryRefused) as caught:
+        check_query(query)
+    assert caught.value.status == 400
+    assert f"more than {MAX_NESTING} levels" in caught.value.message
+
+
+def test_braces_in_strings_and_iris_do_not_count():
+    query = 'SELECT * WHERE { ?s ?p "' + "{" * 500 + '" }'
+    assert check_query(query).form == "SELECT"

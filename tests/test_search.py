@@ -9,6 +9,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from graph_builder.dumps import canonical_triples
 from graph_builder.search_index import fold, tokenize, write_search_index
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
@@ -24,9 +25,9 @@ def test_fold_ignores_accents_case_ligatures_and_punctuation():
 
 @pytest.fixture(scope="module")
 def index_file(tmp_path_factory) -> Path:
-    graph = Graph().parse(SAMPLE, format="turtle")
+    triples = canonical_triples(Graph().parse(SAMPLE, format="turtle"))
     path = tmp_path_factory.mktemp("dist") / "search-index.json"
-    write_search_index(graph, path)
+    write_search_index(triples, path)
     return path
 
 
@@ -42,7 +43,8 @@ def test_index_holds_labels_per_language_kind_and_tokens(index_file):
 
 def test_index_is_reproducible(index_file, tmp_path):
     again = tmp_path / "again.json"
-    write_search_index(Graph().parse(SAMPLE, format="turtle"), again)
+    triples = canonical_triples(Graph().parse(SAMPLE, format="turtle"))
+    write_search_index(reversed(triples), again)  # the order of the triples does not matter
     assert again.read_bytes() == index_file.read_bytes()
 
 
@@ -102,3 +104,15 @@ def test_search_json_by_accept_and_bad_limit(client):
     response = client.get("/search?q=seuil", headers={"Accept": "application/json"})
     assert response.is_json
     assert client.get("/search.json?q=x&limit=abc").status_code == 400
+
+
+@pytest.mark.parametrize(("accept", "media_type", "marker"), [
+    ("text/html,application/xhtml+xml;q=0.9,*/*;q=0.8", "text/html", "<html"),
+    ("application/json", "application/json", '"status"'),
+    ("*/*", "text/plain", "400 Bad Request: limit must be a whole number"),
+])
+def test_a_bad_limit_is_a_400_in_the_client_s_format(client, accept, media_type, marker):
+    response = client.get("/search?q=seuil&limit=1e3", headers={"Accept": accept})
+    assert response.status_code == 400 and response.mimetype == media_type
+    text = response.get_data(as_text=True)
+    assert marker in text and "1e3" in text

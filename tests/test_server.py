@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -31,7 +32,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def served(tmp_path_factory):
     from conftest import SAMPLE_NT, write_dist
 
     dist = write_dist(tmp_path_factory.mktemp("served") / "dist", SAMPLE_NT)
@@ -53,7 +54,7 @@ def server(tmp_path_factory):
                 log.close()
                 pytest.fail("the server exited: " + log_path.read_text())
             time.sleep(0.1)
-    yield base
+    yield base, process
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -61,6 +62,30 @@ def server(tmp_path_factory):
         process.kill()
         process.wait()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(served) -> str:
+    """The running server's root URL."""
+    return served[0]
+
+
+def _descendants(pid: int) -> dict[int, int]:
+    """Return {process id: depth below PID} for every process under PID."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier, depth = {}, [pid], 0
+    while frontier:
+        depth += 1
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        found.update(dict.fromkeys(frontier, depth))
+    return found
 
 
 def _get(url, query, accept="application/sparql-results+json"):
@@ -176,3 +201,18 @@ def test_missing_dist_fails_with_exit_2(tmp_path):
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.returncode == 2
     assert "no such folder" in process.stderr and "Traceback" not in process.stderr
+
+
+def test_head_requests_leave_no_query_process(served):
+    base, process = served
+    url = base + "/sparql?" + urllib.parse.urlencode({"query": SMALL})
+    for _ in range(4):
+        request = urllib.request.Request(url, method="HEAD")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "application/sparql-results+json"
+            assert response.read() == b""
+    time.sleep(0.3)
+    query_processes = [pid for pid, depth in _descendants(process.pid).items() if depth >= 2]
+    assert query_processes == []
+    assert _get(base, SMALL)[0] == 200  # GET still answers, with a body

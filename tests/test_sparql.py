@@ -3,6 +3,9 @@
 import csv
 import io
 import json
+import os
+import xml.dom.minidom
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -288,3 +291,100 @@ def test_queries_are_logged_with_hash_form_outcome_and_duration(client, caplog):
     line = next(r.getMessage() for r in caplog.records if r.name == "sparql_endpoint.query")
     assert "form=SELECT" in line and "outcome=ok" in line and "duration_ms=" in line
     assert "rows=2" in line and "rdfs:label" not in line  # the hash, not the text
+
+
+def _children() -> set[int]:
+    """Return the ids of this process's children, running or not yet reaped."""
+    pid = os.getpid()
+    return {int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+BIG = "".join(f'<http://ex/s{i}> <http://ex/p> "{"x" * 200} {i}" .\n' for i in range(2000))
+
+
+def test_head_leaves_no_query_process_behind(make_app):
+    client = make_app(BIG).test_client()
+    before = _children()
+    for _ in range(3):
+        response = client.head("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+        assert response.status_code == 200
+        assert response.mimetype == "application/sparql-results+json"
+        assert response.data == b""
+        response.close()
+    assert _children() <= before
+
+
+def test_head_of_a_bad_query_is_the_same_400_as_get(client):
+    response = client.head("/sparql", query_string={"query": "SELECT * {"})
+    assert response.status_code == 400 and response.data == b""
+
+
+def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog):
+    caplog.set_level("INFO", logger="sparql_endpoint.query")
+    client = make_app(BIG).test_client()
+    before = _children()
+    unread = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
+                        buffered=False)
+    assert unread.status_code == 200 and unread.is_streamed
+    unread.close()
+    assert _children() <= before
+    assert "outcome=aborted" in caplog.text
+    read = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
+                      buffered=False)
+    assert read.is_streamed
+    assert len(read.get_json(force=True)["results"]["bindings"]) == 2000
+    read.close()
+    assert _children() <= before
+
+
+def test_xml_results_replace_characters_xml_forbids(client):
+    query = 'SELECT ("a\\u0001b\\u0000c\\uFFFEd\\u0009e" AS ?x) ("<ok>" AS ?y) {}'
+    response = client.get("/sparql", query_string={"query": query, "format": "xml"})
+    assert response.status_code == 200
+    document = xml.dom.minidom.parseString(response.data)
+    values = [n.firstChild.data for n in document.getElementsByTagName("literal")]
+    assert values == ["a\ufffdb\ufffdc\ufffdd\te", "<ok>"]
+
+
+def test_rdf_xml_replaces_characters_xml_forbids(make_app):
+    client = make_app('<http://ex/a> <http://ex/p> "a\\u0001b"@fr .\n').test_client()
+    response = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+                          headers={"Accept": "application/rdf+xml"})
+    assert response.status_code == 200
+    xml.dom.minidom.parseString(response.data)
+    triples = list(ox.parse(response.data, format=ox.RdfFormat.RDF_XML))
+    assert [t.object for t in triples] == [ox.Literal("a\ufffdb", language="fr")]
+
+
+def test_deeply_nested_query_is_a_readable_400_not_a_crash(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * WHERE " + "{" * 5000},
+                          headers={"Accept": "text/plain"})
+    assert response.status_code == 400
+    assert "levels deep" in response.get_data(as_text=True)
+    accepted = "SELECT * WHERE " + "{" * 100 + " ?s ?p ?o " + "}" * 100 + " LIMIT 1"
+    assert client.get("/sparql", query_string={"query": accepted}).status_code == 200
+
+
+@pytest.mark.parametrize(("query", "value", "media_type"), [
+    (SELECT_LABELS, "application/json", "application/sparql-results+json"),
+    (CONSTRUCT, "application/json", "application/ld+json"),
+    (CONSTRUCT, "N-Triples", "application/n-triples"),
+    (CONSTRUCT, "text/plain", "application/n-triples"),
+    (SELECT_LABELS, "application/xml", "application/sparql-results+xml"),
+    (CONSTRUCT, "application/gzip", "text/turtle"),  # a file format, not a graph one: ignored
+])
+def test_format_parameters_are_read_from_the_format_table(client, query, value, media_type):
+    response = client.get("/sparql", query_string={"query": query, "format": value},
+                          headers={"Accept": "text/turtle, text/csv"})
+    assert response.status_code == 200 and response.mimetype == media_type
+    assert response.data
+
+
+def test_service_description_lists_the_table_s_w3c_formats(client):
+    from graph_builder.formats import of_kind
+
+    response = client.get("/sparql", headers={"Accept": "application/n-triples"})
+    triples = list(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES))
+    listed = {t.object.value for t in triples if t.predicate.value.endswith("#resultFormat")}
+    expected = {f.w3c for f in (*of_kind("results"), *of_kind("rdf"))}
+    assert listed == expected and None not in expected
