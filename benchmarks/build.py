@@ -5,8 +5,9 @@ organisations, themes and challenges) are written to a temporary folder; then, e
 its own subprocess: the builder (read → map → validate → dump → publish) and the limit
 (pyoxigraph parsing the produced N-Triples and serialising Turtle).  Peak memory is the
 subprocess's own ``ru_maxrss``.  With ``--stages``, a third subprocess times the
-builder's first steps one by one (read YAML, map to RDF, SHACL gate), to show where
-the time goes.  Run by hand (``make bench``), never in CI.
+builder's steps one by one (read YAML, map to RDF, SHACL gate, conversion to
+pyoxigraph, writing and re-parsing each dump, VoID statistics, search index), to show
+where the time goes.  Run by hand (``make bench``), never in CI.
 """
 
 from __future__ import annotations
@@ -42,23 +43,48 @@ print(json.dumps({"seconds": time.perf_counter() - start, "triples": len(triples
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 STAGES = """
-import json, resource, sys, time
+import gzip, json, resource, sys, tempfile, time
 from pathlib import Path
+import pyoxigraph as ox
+from graph_builder import dumps
+from graph_builder.catalog import GraphStats
 from graph_builder.curated import read_data_dir
 from graph_builder.gate import validate_graph
 from graph_builder.mapping import map_records
+from graph_builder.pipeline import GRAPH_DUMPS
+from graph_builder.search_index import write_search_index
 from graph_builder.vocabulary import load_shapes, load_vocabulary
 seconds = {}
+def lap(name, start):
+    seconds[name] = time.perf_counter() - start
+    return time.perf_counter()
 start = time.perf_counter()
 records = read_data_dir(Path(sys.argv[1]))
-seconds["read"] = time.perf_counter() - start
-start = time.perf_counter()
+start = lap("read", start)
 mapped = map_records(records, "https://w3id.org/achat-public/")
-seconds["map"] = time.perf_counter() - start
+start = lap("map", start)
 shapes, vocabulary = load_shapes(), load_vocabulary()
 start = time.perf_counter()
 validate_graph(mapped.graph, shapes, vocabulary, mapped.origins)
-seconds["validate"] = time.perf_counter() - start
+start = lap("validate", start)
+triples = dumps.canonical_triples(vocabulary, mapped.graph)
+start = lap("convert", start)
+with tempfile.TemporaryDirectory() as folder:
+    for name in GRAPH_DUMPS:
+        dumps.write_dump(triples, Path(folder) / name)
+        start = lap("write " + name, start)
+    for name in GRAPH_DUMPS[1:]:
+        dumps.check_dump(Path(folder) / name, len(triples))
+        start = lap("check " + name, start)
+    store = ox.Store()
+    with gzip.open(Path(folder) / GRAPH_DUMPS[0], "rb") as stream:
+        store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES)
+    start = lap("load+check " + GRAPH_DUMPS[0], start)
+    GraphStats.of_store(store, "https://w3id.org/achat-public/id/")
+    start = lap("VoID stats", start)
+    write_search_index(triples, Path(folder) / "search-index.json")
+    start = lap("search index", start)
+seconds["peak MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(seconds))
 """
 
@@ -125,8 +151,10 @@ def main() -> None:
               f"{limit['seconds']:>8.2f} {limit['rss_mb']:>9.0f} "
               f"{build['seconds'] / limit['seconds']:>7.0f}", flush=True)
         if stages:
+            peak = stages.pop("peak MB")
             print(" " * 9 + "stages: " + ", ".join(f"{name} {value:.2f} s"
-                                                   for name, value in stages.items()), flush=True)
+                                                   for name, value in stages.items())
+                  + f" (peak {peak:.0f} MB)", flush=True)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ YEAR_MONTH = re.compile(r"^[12][0-9]{3}(?:-(0[1-9]|1[0-2]))?$")
 LANGUAGES = ("fr", "en")
 _YAML_TAG = "tag:yaml.org,2002:"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+#: libyaml's composer when PyYAML was built with it (about 4 times faster), else PyYAML's own.
+_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
 
 @dataclass(frozen=True)
@@ -253,7 +255,7 @@ def _read_file(file: Path, kind: str, problems: _Collector) -> list[Record]:
                      f"le fichier n'est pas en UTF-8 : octet invalide 0x{data[error.start]:02x} "
                      f"à la position {error.start} ; enregistrez-le en UTF-8")
         return []
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -366,17 +368,14 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
                      record=record, field=path)
 
     kind_of = spec.type
-    if kind_of in {"texts", "strings", "urls", "codes", "refs", "eu-concepts",
-                   "thresholds", "unmapped"}:
+    if kind_of in _ITEM_TYPES:
         if not isinstance(node, yaml.SequenceNode):
             wrong(f", found {_describe(node)}", f", trouvé {_describe(node, fr=True)}")
             return None
-        item_type = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
-                     "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
-                     "unmapped": "unmapped-entry"}[kind_of]
+        item_spec = Field(_ITEM_TYPES[kind_of], refs=spec.refs)
         items = []
         for index, item in enumerate(node.value, start=1):
-            value = _read_value(item, Field(item_type, refs=spec.refs), name, record,
+            value = _read_value(item, item_spec, name, record,
                                 f"{path}[{index}]", problems, kind)
             if value is not None:
                 items.append(value)
@@ -466,16 +465,23 @@ def _check_scalar(value: Any, node: yaml.ScalarNode, kind_of: str, wrong) -> Any
         wrong(found_en, found_fr)
         return None
     value = value.strip()
-    checks = {
-        "code": SLUG.match, "ref": SLUG.match, "eu-concept": EU_CONCEPT.match,
-        "currency": CURRENCY.match, "siren": re.compile(r"^[0-9]{9}$").match,
-        "siret": re.compile(r"^[0-9]{14}$").match,
-        "wikidata": re.compile(r"^Q[1-9][0-9]*$").match,
-    }
-    if kind_of in checks and not checks[kind_of](value):
+    check = _SCALAR_CHECKS.get(kind_of)
+    if check is not None and not check(value):
         wrong(found_en, found_fr)
         return None
     return value
+
+
+_SCALAR_CHECKS = {
+    "code": SLUG.match, "ref": SLUG.match, "eu-concept": EU_CONCEPT.match,
+    "currency": CURRENCY.match, "siren": re.compile(r"^[0-9]{9}$").match,
+    "siret": re.compile(r"^[0-9]{14}$").match,
+    "wikidata": re.compile(r"^Q[1-9][0-9]*$").match,
+}
+#: List field type → the type of its items.
+_ITEM_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
+               "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
+               "unmapped": "unmapped-entry"}
 
 
 def _scalar(node: yaml.Node) -> Any:

@@ -8,8 +8,12 @@ in a reduced shapes graph and run by pySHACL with ``inference="none"``,
 nodes of those shapes only: each pySHACL run carries the vocabulary (so ``sh:class``
 sees ``rdfs:subClassOf`` and ``skos:inScheme`` triples), the description of its
 focus nodes and of every node they point to, which is what per-node shapes one hop
-deep need.  A result's severity is Warning when its shape comes from the warnings
-shapes, else the severity reported for it.
+deep need.  Only pySHACL's top-level results count (``sh:result`` of the report):
+the nested details of a failed ``sh:node`` have blank-node shapes and generic English
+messages.  The project's own shapes are SHACL Core only, so with them nothing is left
+to pySHACL.  A result's severity is Warning when its shape comes from the warnings
+shapes, else the severity reported for it; every result has an English and a French
+text (the shape's messages, else pySHACL's untagged wording, marked as untranslated).
 """
 
 from __future__ import annotations
@@ -196,7 +200,7 @@ def _pyshacl_results(data: rdflib.Graph, vocabulary: rdflib.Graph, shapes: rdfli
             chunk, shacl_graph=shapes, inference="none", advanced=True,
             allow_warnings=True, meta_shacl=False, inplace=True, abort_on_first=False,
         )
-        for result in results_graph.subjects(RDF.type, SH.ValidationResult):
+        for result in results_graph.objects(None, SH.result):  # not the nested sh:detail
             raw = _raw_result(results_graph, result)
             if raw.focus in subjects:
                 yield raw, results_graph
@@ -254,12 +258,10 @@ def _located(raw: shacl_engine.RawResult, path_graph: rdflib.Graph, shapes: rdfl
     else:
         severity = VIOLATION if raw.severity in (None, SH.Violation) else WARNING
     messages = tuple(sorted(raw.messages, key=lambda m: (m.language or "", m)))
-    en = _message(messages, "en") or f"fails {compact(component)}"
-    fr = _message(messages, "fr")
+    en, fr = _messages(messages, component)
     if value is not None:
         en += f" (value: {_show(value)})"
-        if fr:
-            fr += f" (valeur : {_show(value)})"
+        fr += f" (valeur : {_show(value)})"
     origin, dependent, link = locator.locate(focus)
     field_name = _path_text(path_graph, path)
     name = _shape_name(shapes, shape)
@@ -275,11 +277,21 @@ def _located(raw: shacl_engine.RawResult, path_graph: rdflib.Graph, shapes: rdfl
     return Result(focus, path, severity, messages, value, component, shape, problem)
 
 
-def _message(messages: Iterable[Literal], lang: str) -> str | None:
+def _message(messages: Iterable[Literal], lang: str | None) -> str | None:
     for m in messages:
-        if (m.language or "en").lower().startswith(lang):
+        if (m.language.lower().split("-")[0] if m.language else None) == lang:
             return str(m)
     return None
+
+
+def _messages(messages: tuple[Literal, ...], component) -> tuple[str, str]:
+    """Return the English and French messages, falling back on untagged or generic text."""
+    untagged = _message(messages, None)
+    en = _message(messages, "en") or untagged or f"fails {compact(component)}"
+    fr = _message(messages, "fr") or (
+        f"non conforme à {compact(component)}" + (f" : {untagged}" if untagged else "")
+        + " (message non traduit)")
+    return en, fr
 
 
 def _show(term: rdflib.term.Node) -> str:

@@ -23,11 +23,12 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import XSD, Literal, URIRef
+from rdflib import XSD, URIRef
 from tqdm import tqdm
 
 from graph_builder import dumps, publish
@@ -52,6 +53,7 @@ GRAPH_DUMPS = ("graph.nt.gz", "graph.ttl", "graph.jsonld")
 UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
+_XSD_DATE = ox.NamedNode(str(XSD.date))
 OTHER_MEDIA_TYPES = {"summary.txt": "text/plain", "search-index.json": "application/json",
                      REJECTED_NAME: "application/x-ndjson"}
 #: What a DECP build publishes beside the quarantine report (REJECTED_NAME).
@@ -128,19 +130,19 @@ def build_id_of(options: BuildOptions) -> str:
     return digest.hexdigest()[:16]
 
 
-def _dates(graph: rdflib.Graph, predicates: set[str] | None = None,
+def _dates(triples: Iterable[ox.Triple], predicates: set[str] | None = None,
            excluded: set[str] = frozenset()) -> list[str]:
     found = []
-    for _, predicate, obj in graph:
-        if (isinstance(obj, Literal) and obj.datatype == XSD.date
-                and (predicates is None or str(predicate) in predicates)
-                and str(predicate) not in excluded):
-            found.append(str(obj))
+    for _, predicate, obj in triples:
+        if (isinstance(obj, ox.Literal) and obj.datatype == _XSD_DATE
+                and (predicates is None or predicate.value in predicates)
+                and predicate.value not in excluded):
+            found.append(obj.value)
     return found
 
 
-def created_date(options: BuildOptions, data: rdflib.Graph) -> str:
-    """Return the build's date: the option, SOURCE_DATE_EPOCH, or the inputs' latest date."""
+def created_date(options: BuildOptions, data: Iterable[ox.Triple]) -> str:
+    """Return the build's date: the option, SOURCE_DATE_EPOCH, or the data's latest date."""
     if options.created:
         return dt.date.fromisoformat(options.created).isoformat()
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -150,9 +152,11 @@ def created_date(options: BuildOptions, data: rdflib.Graph) -> str:
     return max(dates) if dates else "1970-01-01"
 
 
-def temporal_coverage(data: rdflib.Graph) -> tuple[str, str] | None:
+def temporal_coverage(data: Iterable[ox.Triple]) -> tuple[str, str] | None:
     """Return the (start, end) dates the data's figures cover, if any."""
-    starts, ends = _dates(data, PERIOD_STARTS), _dates(data, PERIOD_ENDS)
+    periods = PERIOD_STARTS | PERIOD_ENDS
+    dated = [t for t in data if t.predicate.value in periods]
+    starts, ends = _dates(dated, PERIOD_STARTS), _dates(dated, PERIOD_ENDS)
     if not starts or not ends:
         return None
     return min(starts), max(ends)
@@ -166,10 +170,10 @@ def _read(options: BuildOptions) -> tuple[list, list[str], list[Problem]]:
     return result.records, list(result.new_nodes), list(result.problems)
 
 
-def _term_problems(graph: rdflib.Graph, origins: dict) -> list[Problem]:
+def _term_problems(graphs: Iterable[rdflib.Graph], origins: dict) -> list[Problem]:
     """Name every triple whose terms are not valid RDF (an invalid IRI, a bad language tag)."""
     problems = []
-    for triple in sorted(graph, key=str):
+    for triple in sorted((t for graph in graphs for t in graph), key=str):
         try:
             dumps.to_oxigraph(triple)
         except dumps.DumpError as error:
@@ -199,12 +203,17 @@ BY_NAME_SUFFIX = {f.suffix: f for f in (BY_NAME["turtle"], BY_NAME["ntriples"], 
 
 def _write_checked(triples: list[ox.Triple], path: Path) -> FileInfo:
     dumps.write_dump(triples, path)
+    _check(path, len(triples))
+    return _file_info(path, _media_type(path.name), len(triples))
+
+
+def _check(path: Path, expected: int) -> None:
+    """Re-parse a written dump strictly; refuse it unless it holds ``expected`` triples."""
     try:
-        dumps.check_dump(path, len(triples))
+        dumps.check_dump(path, expected)
     except dumps.DumpError as error:
         raise InvalidData([Problem(str(error), f"relecture stricte refusée : {error}",
                                    file=path.name)]) from error
-    return _file_info(path, _media_type(path.name), len(triples))
 
 
 def _copy_part(source: Path, folder: Path) -> FileInfo:
@@ -310,6 +319,7 @@ def build_and_publish(options: BuildOptions) -> str:
 
         steps.set_postfix_str("mapping")
         mapped = map_records(records, options.base)
+        del records  # the origins keep the records they need
         vocabulary = load_vocabulary()
         shapes = load_shapes()
         steps.update()
@@ -318,24 +328,17 @@ def build_and_publish(options: BuildOptions) -> str:
         report = _validate(mapped, vocabulary, shapes, options.quiet)
         if not report.conforms:
             raise InvalidData(report.violations)
-        whole = rdflib.Graph()
-        for g in (vocabulary, mapped.graph):
-            for triple in g:
-                whole.add(triple)
-        try:
-            triples = dumps.canonical_triples(whole)
-        except dumps.DumpError as error:
-            raise InvalidData(_term_problems(whole, mapped.origins)
-                              or [Problem(str(error), file="graph")]) from error
+        triples, created = _graph_triples(options, mapped, vocabulary)
+        if not options.decp_files:
+            mapped = None  # only contracts need the mapped graph again: free it
         steps.update()
 
         build_id = build_id_of(options)
-        created = created_date(options, mapped.graph)
         folder = publish.start(out, build_id)
         try:
             built = _Build(folder, options, build_id, created, mapped, vocabulary, shapes,
                            steps)
-            summary = built.write(triples, whole, report, import_problems, new_nodes)
+            summary = built.write(triples, report, import_problems, new_nodes)
             steps.set_postfix_str("publishing")
             publish.finish(out, folder, build_id)
             steps.update()
@@ -345,9 +348,29 @@ def build_and_publish(options: BuildOptions) -> str:
     return summary
 
 
+def _graph_triples(options: BuildOptions, mapped,
+                   vocabulary: rdflib.Graph) -> tuple[list[ox.Triple], str]:
+    """Return the sorted triples of vocabulary and data, and the build's date.
+
+    Each graph is converted to pyoxigraph once; every term is checked on the way.
+    """
+    try:
+        data = dumps.oxigraph_triples(mapped.graph)
+        words = dumps.oxigraph_triples(vocabulary)
+    except dumps.DumpError as error:
+        raise InvalidData(_term_problems((vocabulary, mapped.graph), mapped.origins)
+                          or [Problem(str(error), file="graph")]) from error
+    created = created_date(options, data)
+    if dumps.has_blank_nodes(data) or dumps.has_blank_nodes(words):
+        return dumps.canonical_triples(vocabulary, mapped.graph), created
+    return dumps.sort_triples(chain(words, data)), created
+
+
 def _validate(mapped, vocabulary, shapes, quiet: bool) -> GateReport:
+    if quiet:  # counting the subjects for the bar is a pass over the whole graph
+        return validate_graph(mapped.graph, shapes, vocabulary, mapped.origins)
     subjects = len(set(mapped.graph.subjects()))
-    with tqdm(total=subjects, desc="validate", unit="node", disable=quiet or subjects < 5000,
+    with tqdm(total=subjects, desc="validate", unit="node", disable=subjects < 5000,
               file=sys.stderr) as bar:
         return validate_graph(mapped.graph, shapes, vocabulary, mapped.origins,
                               progress=bar.update)
@@ -361,7 +384,7 @@ class _Build:
     options: BuildOptions
     build_id: str
     created: str
-    mapped: object
+    mapped: object  # the mapped curated graph, kept only for contracts
     vocabulary: rdflib.Graph
     shapes: tuple[rdflib.Graph, rdflib.Graph]
     steps: tqdm
@@ -372,21 +395,30 @@ class _Build:
         if name:
             self.steps.set_postfix_str(name)
 
-    def fill(self, store: ox.Store, load: list[str],
-             decp: DecpResult | None) -> tuple[GraphStats, list[ox.Triple], FileInfo | None]:
+    def fill(self, store: ox.Store, load: list[str], decp: DecpResult | None,
+             graph_triples: int) -> tuple[GraphStats, list[ox.Triple], FileInfo | None]:
         """Load the dumps into ``store``; with contracts, add checked indicators to both.
 
-        The contract dump goes first, so its strict re-parse can be counted on its own.
-        Return the statistics of the whole store, the indicator triples and their dump.
+        Loading ``graph.nt.gz`` is its strict re-parse: the store must then hold exactly
+        ``graph_triples``.  With contracts, their dump goes first, so its re-parse can be
+        counted on its own, and the graph dump is re-parsed apart.  Return the statistics
+        of the whole store, the indicator triples and their dump.
         """
         indicators: list[ox.Triple] = []
         info = None
         if decp:
             _load(store, decp.out_path)
             _check_contracts(store, decp)
+            _check(self.folder / GRAPH_DUMPS[0], graph_triples)
         for name in load:
-            if name != CONTRACTS_DUMP:
-                _load(store, self.folder / name)
+            if name == CONTRACTS_DUMP:
+                continue
+            _load(store, self.folder / name)
+            if name == GRAPH_DUMPS[0] and not decp and len(store) != graph_triples:
+                raise InvalidData([Problem(
+                    f"re-parsed {len(store)} distinct triples, expected {graph_triples}",
+                    f"{len(store)} triplets distincts relus, {graph_triples} attendus",
+                    file=name)])
         if decp:
             indicators = compute_indicators(store, self.options.base, source=DECP_SOURCE)
             _builder_checks(self.mapped, decp, indicators, self.vocabulary, self.shapes)
@@ -396,12 +428,15 @@ class _Build:
             self.step("describing")
         return GraphStats.of_store(store, f"{self.options.base}id/"), indicators, info
 
-    def write(self, triples: list[ox.Triple], whole: rdflib.Graph, report: GateReport,
+    def write(self, triples: list[ox.Triple], report: GateReport,
               import_problems: list[Problem], new_nodes: list[str]) -> str:
         """Write every file of the build and return its summary."""
         folder, options = self.folder, self.options
         self.steps.set_postfix_str("writing dumps")
-        published = [_write_checked(triples, folder / name) for name in GRAPH_DUMPS]
+        graph_dump = folder / GRAPH_DUMPS[0]
+        dumps.write_dump(triples, graph_dump)  # re-parsed when loaded into the store
+        published = [_file_info(graph_dump, _media_type(graph_dump.name), len(triples))]
+        published += [_write_checked(triples, folder / name) for name in GRAPH_DUMPS[1:]]
         parts = [_copy_part(Path(p), folder) for p in options.extra_parts]
         self.step("contracts" if options.decp_files else "describing")
 
@@ -414,24 +449,20 @@ class _Build:
                                       None))
             sections.append(decp.summary().replace(f"{folder}/", ""))  # names only
             self.step("indicators")
-        load = ["graph.nt.gz"] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
+        load = [GRAPH_DUMPS[0]] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
         with_store = (options.with_store if options.with_store is not None
                       else bool(parts or decp))
-        indicators: list[ox.Triple] = []
-        if with_store or len(load) > 1:
-            store = ox.Store(str(folder / "store")) if with_store else ox.Store()
-            stats, indicators, info = self.fill(store, load, decp)
-            if info:
-                published.append(info)
-                sections.append(f"DECP: {len(decp.sample)} sampled triples and "
-                                f"{len(indicators)} indicator triples checked with the shapes: "
-                                f"no violation (indicators -> {INDICATORS_DUMP})")
-            if with_store:
-                store.flush()
-                store.optimize()
-            del store
-        else:
-            stats = GraphStats.of(triples, f"{options.base}id/")
+        store = ox.Store(str(folder / "store")) if with_store else ox.Store()
+        stats, indicators, info = self.fill(store, load, decp, len(triples))
+        if info:
+            published.append(info)
+            sections.append(f"DECP: {len(decp.sample)} sampled triples and "
+                            f"{len(indicators)} indicator triples checked with the shapes: "
+                            f"no violation (indicators -> {INDICATORS_DUMP})")
+        if with_store:
+            store.flush()
+            store.optimize()
+        del store
         published += parts
 
         infos = list(published)
@@ -442,15 +473,11 @@ class _Build:
         ]
         for name, graph in described:
             infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
-        write_search_index(whole, folder / "search-index.json")
+        write_search_index(triples, folder / "search-index.json")
         infos.append(_file_info(folder / "search-index.json",
                                 OTHER_MEDIA_TYPES["search-index.json"], None))
-        covered = rdflib.Graph()
-        for triple in self.mapped.graph:
-            covered.add(triple)
-        covered.parse(data=dumps.ntriples_bytes(indicators), format="nt")
         catalog = catalog_graph(options.base, published, self.created,
-                                temporal_coverage(covered))
+                                temporal_coverage(chain(triples, indicators)))
         infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
         infos += reports
         self.step()

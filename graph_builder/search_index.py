@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import RDF, RDFS
 from rdflib.namespace import DCTERMS, SKOS
 
 #: Properties whose values name a thing, most preferred first.
-LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+LABEL_PROPERTIES = (str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title))
 #: Other names a thing goes by (found by search, not shown as its title).
-ALIAS_PROPERTIES = (SKOS.altLabel,)
+ALIAS_PROPERTIES = (str(SKOS.altLabel),)
+_TYPE = str(RDF.type)
 INDEX_VERSION = 1
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
@@ -26,8 +29,11 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 def fold(text: str) -> str:
     """Return text without accents, in lower case, with punctuation turned into spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.translate(_LIGATURES)
+    if not text.isascii():  # ASCII text has no accents to strip
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -48,43 +54,42 @@ def kind_of(iri: str, types: list[str]) -> str:
 
 def entry(iri: str, labels: dict[str, list[str]], aliases: list[str], types: list[str]) -> dict:
     """Build one index entry from a thing's labels, aliases and types."""
-    words: set[str] = set()
-    for text in [*(t for texts in labels.values() for t in texts), *aliases]:
-        words.update(tokenize(text))
+    texts = {t for values in labels.values() for t in values} | set(aliases)
+    folded = {fold(t) for t in texts}
     return {
         "iri": iri,
         "kind": kind_of(iri, types),
-        "labels": {lang: sorted(set(texts)) for lang, texts in sorted(labels.items())},
+        "labels": {lang: sorted(set(values)) for lang, values in sorted(labels.items())},
         "aliases": sorted(set(aliases)),
-        "folded": sorted({fold(t) for texts in labels.values() for t in texts} | {
-            fold(a) for a in aliases
-        }),
-        "tokens": sorted(words),
+        "folded": sorted(folded),
+        "tokens": sorted({word for f in folded for word in f.split()}),
     }
 
 
-def build_entries(graph: Graph) -> list[dict]:
-    """Return one entry per labelled IRI subject of a graph, sorted by IRI."""
+def build_entries(triples: Iterable[ox.Triple]) -> list[dict]:
+    """Return one entry per labelled IRI subject of the triples, sorted by IRI (one pass)."""
     labels: dict[str, dict[str, list[str]]] = {}
     aliases: dict[str, list[str]] = {}
-    for prop in LABEL_PROPERTIES:
-        for subject, value in graph.subject_objects(prop):
-            if isinstance(subject, URIRef) and isinstance(value, Literal):
-                by_lang = labels.setdefault(str(subject), {})
-                by_lang.setdefault(value.language or "", []).append(str(value))
-    for prop in ALIAS_PROPERTIES:
-        for subject, value in graph.subject_objects(prop):
-            if str(subject) in labels and isinstance(value, Literal):
-                aliases.setdefault(str(subject), []).append(str(value))
-    entries = []
-    for iri in sorted(labels):
-        types = [str(t) for t in graph.objects(URIRef(iri), RDF.type)]
-        entries.append(entry(iri, labels[iri], aliases.get(iri, []), types))
-    return entries
+    types: dict[str, list[str]] = {}
+    label_properties, alias_properties = set(LABEL_PROPERTIES), set(ALIAS_PROPERTIES)
+    for subject, predicate, value in triples:
+        if not isinstance(subject, ox.NamedNode):
+            continue
+        name = predicate.value
+        if name == _TYPE:
+            types.setdefault(subject.value, []).append(value.value)
+        elif isinstance(value, ox.Literal):
+            if name in label_properties:
+                by_lang = labels.setdefault(subject.value, {})
+                by_lang.setdefault(value.language or "", []).append(value.value)
+            elif name in alias_properties:
+                aliases.setdefault(subject.value, []).append(value.value)
+    return [entry(iri, labels[iri], aliases.get(iri, []), types.get(iri, []))
+            for iri in sorted(labels)]
 
 
-def write_search_index(graph: Graph, path: Path) -> None:
-    """Write the search index of a graph's labelled things to a JSON file, reproducibly."""
-    document = {"version": INDEX_VERSION, "entries": build_entries(graph)}
+def write_search_index(triples: Iterable[ox.Triple], path: Path) -> None:
+    """Write the search index of the labelled things among the triples to a JSON file."""
+    document = {"version": INDEX_VERSION, "entries": build_entries(triples)}
     text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     Path(path).write_text(text + "\n", encoding="utf-8")

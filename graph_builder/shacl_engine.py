@@ -16,6 +16,7 @@ constraint, a complex path, a flag it does not know) stays in the reduced graph.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -34,14 +35,18 @@ Node = rdflib.term.Node
 SUPPORTED = frozenset({
     SH["class"], SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.pattern,
     SH.languageIn, SH.uniqueLang, SH["in"], SH.hasValue, SH.node, SH["or"], SH.property,
-    SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
+    SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.lessThan,
+    SH.lessThanOrEquals,
 })
 #: Every parameter that makes a constraint (pySHACL's list and the extensions it knows).
 CONSTRAINT_PARAMETERS = frozenset(ALL_CONSTRAINT_PARAMETERS) | {
     SH.expression, SH.js, SH.flags}
 #: Parameters only meaningful on a property shape.
 PROPERTY_ONLY = frozenset({SH.minCount, SH.maxCount, SH.uniqueLang, SH.qualifiedValueShape,
-                           SH.qualifiedMinCount, SH.qualifiedMaxCount})
+                           SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.lessThan,
+                           SH.lessThanOrEquals})
+#: Parameters comparing each value node with the values of another property of the focus.
+_COMPARISONS = {SH.lessThan: operator.lt, SH.lessThanOrEquals: operator.le}
 #: Parameters whose presence anywhere in the shapes sends the whole graph to pySHACL.
 UNPLANNABLE = frozenset({SH.target, SH.rule, SH.declare, SH.parameter})
 TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
@@ -119,6 +124,8 @@ class _Shapes:
         if param == SH.pattern:
             flags = self.one(shape, SH.flags)
             return flags is None or set(str(flags).lower()) <= {"i", "m"}
+        if param in _COMPARISONS:
+            return all(isinstance(p, URIRef) for p in self.graph.objects(shape, param))
         if param in (SH.qualifiedMinCount, SH.qualifiedMaxCount):
             return self.param_ok(shape, SH.qualifiedValueShape, nested)
         if param == SH.qualifiedValueShape:
@@ -307,7 +314,7 @@ class Engine:
         for f in focus:
             values = lookup(f)
             for check in checks:
-                for value, component in check(values):
+                for value, component in check(f, values):
                     found.append((shape, f, value, component))
                     if stop_early:
                         return found
@@ -342,25 +349,31 @@ class Engine:
         return self._checks[key]
 
     def _check(self, shape: Node, param: URIRef, rule: Node):
-        """Return a function: value nodes of one focus → (value or None, component) failures."""
+        """Return a function: (focus, its value nodes) → (value or None, component) failures."""
         component = CONSTRAINT_PARAMETERS_MAP[param].shacl_constraint_component
         if param == SH.minCount:
             low = int(rule)
-            return lambda values: [(None, component)] if len(values) < low else ()
+            return lambda _, values: [(None, component)] if len(values) < low else ()
         if param == SH.maxCount:
             high = int(rule)
-            return lambda values: [(None, component)] if len(values) > high else ()
+            return lambda _, values: [(None, component)] if len(values) > high else ()
         if param == SH.hasValue:
-            return lambda values: () if any(v == rule for v in values) else [(None, component)]
+            return lambda _, values: () if any(v == rule for v in values) else [(None, component)]
         if param == SH.uniqueLang:
             unique = bool(rule.value) if isinstance(rule, Literal) else False
-            return lambda values: [(None, component) for _ in _duplicated_languages(values)
-                                   ] if unique else ()
+            return lambda _, values: [(None, component) for _ in _duplicated_languages(values)
+                                      ] if unique else ()
+        if param in _COMPARISONS:
+            others = self._index(rule, self._out)
+            compare = _COMPARISONS[param]
+            return lambda focus, values: [
+                (v, component) for v in dict.fromkeys(values)
+                for o in dict.fromkeys(others.get(focus, ())) if not _ordered(v, o, compare)]
         if param == SH.qualifiedValueShape:
             low = self.shapes.one(shape, SH.qualifiedMinCount)
             high = self.shapes.one(shape, SH.qualifiedMaxCount)
 
-            def qualified(values):
+            def qualified(_, values):
                 count = sum(1 for v in values if self.conforms(v, rule))
                 failures = []
                 if low is not None and count < int(low):
@@ -370,7 +383,7 @@ class Engine:
                 return failures
             return qualified
         test = self._value_test(shape, param, rule)
-        return lambda values: [(v, component) for v in values if not test(v)]
+        return lambda _, values: [(v, component) for v in values if not test(v)]
 
     def _value_test(self, shape: Node, param: URIRef, rule: Node):
         """Return a predicate saying whether one value node meets a value-type constraint."""
@@ -429,6 +442,25 @@ class Engine:
 def _deactivated(graph: rdflib.Graph, shape: Node) -> bool:
     flags = graph.objects(shape, SH.deactivated)
     return any(getattr(flag, "value", None) is True for flag in flags)
+
+
+def _comparable(term: Node) -> tuple[object, bool]:
+    """Return what pySHACL compares for a term, and whether it is a string."""
+    if isinstance(term, BNode):
+        raise ValueError("sh:lessThan and sh:lessThanOrEquals cannot compare a blank node")
+    if isinstance(term, URIRef):
+        return str(term), True
+    if isinstance(term, Literal) and isinstance(term.value, str):
+        return term.value, True
+    return term, False
+
+
+def _ordered(value: Node, other: Node, compare) -> bool:
+    """Return whether ``value`` is below (or at) ``other``; a string never meets a non-string."""
+    (left, left_text), (right, right_text) = _comparable(value), _comparable(other)
+    if left_text != right_text:
+        return False
+    return bool(compare(left, right))
 
 
 def _duplicated_languages(values: list[Node]) -> list[str]:

@@ -118,3 +118,32 @@ def test_count_mismatch_is_refused(tmp_path: Path):
 def test_unknown_suffix_is_refused(tmp_path: Path):
     with pytest.raises(dumps.DumpError, match="suffix"):
         dumps.write_dump([], tmp_path / "graph.csv")
+
+
+def test_several_graphs_give_the_triples_of_their_union_once():
+    whole = _graph()
+    first, second = rdflib.Graph(), rdflib.Graph()
+    for i, triple in enumerate(sorted(whole, key=str)):
+        (first if i % 2 else second).add(triple)
+    shared = (URIRef(EX + "b"), URIRef(EX + "p"), URIRef(EX + "c"))
+    first.add(shared)
+    second.add(shared)
+    assert dumps.canonical_triples(first, second) == dumps.canonical_triples(whole)
+    plain = rdflib.Graph().parse(data=TRIPLE.decode(), format="nt")
+    assert dumps.canonical_triples(plain, plain) == dumps.oxigraph_triples(plain)
+    assert not dumps.has_blank_nodes(dumps.oxigraph_triples(plain))
+
+
+def test_a_dump_that_repeats_a_triple_is_refused(tmp_path: Path):
+    path = tmp_path / "g.nt"
+    path.write_bytes(TRIPLE + b"\n" + TRIPLE + b"\n")
+    assert dumps.strict_count(path) == 1
+    with pytest.raises(dumps.DumpError, match="re-parsed 2 triples, expected 1"):
+        dumps.check_dump(path, 1)
+
+
+def test_the_dump_check_rejects_broken_files_naming_them(tmp_path: Path):
+    path = tmp_path / "truncated.nt.gz"
+    path.write_bytes(gzip.compress(TRIPLE)[:-6])
+    with pytest.raises(dumps.DumpError, match=r"truncated\.nt\.gz"):
+        dumps.check_dump(path, 1)

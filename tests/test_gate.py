@@ -150,19 +150,52 @@ def test_validate_cli_exit_codes(tmp_path: Path):
 def test_constraints_left_to_pyshacl_are_checked_in_chunks_and_located():
     compared = SHAPES + """
 ex:PartCompared a sh:NodeShape ; sh:targetClass ex:Part ;
-  sh:property [ sh:path ex:amount ; sh:lessThan ex:limit ;
-                sh:message "montant au-dessus du plafond"@fr, "amount above the limit"@en ] .
+  sh:property [ sh:path ex:amount ; sh:disjoint ex:limit ;
+                sh:message "montant égal au plafond"@fr, "amount equal to the limit"@en ] .
 """
     shapes = (rdflib.Graph().parse(data=compared, format="turtle"),
               rdflib.Graph().parse(data=WARNINGS, format="turtle"))
     data, origins = _data(30, {4})
     for i in (2, 11, 25):
-        data.add((URIRef(f"{EX}p{i}"), URIRef(f"{EX}limit"), rdflib.Literal(0)))
+        data.add((URIRef(f"{EX}p{i}"), URIRef(f"{EX}limit"), rdflib.Literal(i)))
     whole = validate_graph(data, shapes, _vocabulary(), origins)
     chunked = validate_graph(data, shapes, _vocabulary(), origins, chunk_size=4)
     assert [str(p) for p in chunked.violations] == [str(p) for p in whole.violations]
-    above = [p for p in whole.violations if "amount above the limit" in p.message]
+    above = [p for p in whole.violations if "amount equal to the limit" in p.message]
     assert [p.record for p in above] == ["thing/t2", "thing/t11", "thing/t25"]
     assert all(p.file == "things.yaml" and p.field.startswith("<http://example.org/part>")
                for p in above)
     assert len(whole.violations) == 4
+
+
+def test_the_pyshacl_fallback_reports_top_level_results_only_with_both_messages():
+    nested = SHAPES + """
+ex:Thing-linked a sh:PropertyShape ; sh:path ex:linked ; sh:node ex:Amounted ; sh:maxLength 200 ;
+  sh:message "lien invalide"@fr, "invalid link"@en .
+ex:ThingShape sh:property ex:Thing-linked .
+ex:Amounted a sh:NodeShape ; sh:property [ sh:path ex:amount ; sh:minCount 1 ] .
+"""
+    shapes = (rdflib.Graph().parse(data=nested, format="turtle"), rdflib.Graph())
+    data, origins = _data(3, set())
+    data.add((URIRef(f"{EX}t0"), URIRef(f"{EX}linked"), URIRef(f"{EX}t1")))
+    report = validate_graph(data, shapes, _vocabulary(), origins)
+    # t1 has no ex:amount: pySHACL also reports that as a nested result about t1
+    [result] = report.results
+    assert (result.focus, result.component) == (URIRef(f"{EX}t0"), SH.NodeConstraintComponent)
+    [problem] = report.violations
+    assert problem.record == "thing/t0"
+    assert problem.message.startswith("invalid link")
+    assert problem.message_fr.startswith("lien invalide")
+    assert " / lien invalide" in str(problem)
+
+
+def test_a_result_without_a_french_message_still_has_a_french_text():
+    bare = SHAPES + """
+ex:PartShape sh:property [ sh:path ex:unit ; sh:minCount 1 ] .
+"""
+    shapes = (rdflib.Graph().parse(data=bare, format="turtle"), rdflib.Graph())
+    data, origins = _data(1, set())
+    [problem] = validate_graph(data, shapes, _vocabulary(), origins).violations
+    assert "ex:unit" in problem.message or "example.org/unit" in problem.message
+    assert problem.message_fr.startswith("non conforme à sh:MinCountConstraintComponent : ")
+    assert problem.message in problem.message_fr and "non traduit" in problem.message_fr

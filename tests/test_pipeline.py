@@ -173,3 +173,35 @@ def test_raptor_parses_the_turtle_dump_with_the_same_triple_count(published: Pat
     assert result.returncode == 0, result.stderr
     counted = int(re.search(r"returned (\d+) triples", result.stderr).group(1))
     assert counted == len(list(ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)))
+
+
+@pytest.mark.parametrize("name", ["graph.nt.gz", "graph.ttl", "graph.jsonld"])
+def test_a_dump_that_loses_a_triple_is_refused_and_nothing_is_published(
+        tmp_path: Path, published: Path, monkeypatch, name: str):
+    from graph_builder import dumps
+
+    write = dumps.write_dump
+
+    def lossy(triples, path):
+        write(triples[1:] if path.name == name else triples, path)
+
+    monkeypatch.setattr(dumps, "write_dump", lossy)
+    before = _snapshot(published)
+    result = _build(tmp_path / "data", published)
+    assert result.exit_code == 1, result.output
+    assert name in result.output and "expected" in result.output
+    assert _snapshot(published) == before
+
+
+def test_statistics_and_search_index_describe_the_published_graph(published: Path):
+    manifest = json.loads((published / "build.json").read_text())
+    store = ox.Store()
+    store.load(path=str(published / "graph.ttl"), format=ox.RdfFormat.TURTLE)
+    void = (published / "void.ttl").read_text()
+    assert f"void:triples {len(store)} " in void
+    assert manifest["triples"] == len(store)
+    labelled = {s.value for s, _, _, _ in store.quads_for_pattern(
+        None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None)
+        if isinstance(s, ox.NamedNode)}
+    index = json.loads((published / "search-index.json").read_text("utf-8"))
+    assert labelled <= {e["iri"] for e in index["entries"]}

@@ -44,6 +44,11 @@ ex:Special a sh:NodeShape ; sh:targetNode ex:special , ex:t1 ;
   sh:property [ sh:path ex:code ; sh:minCount 1 ; sh:severity sh:Info ] .
 ex:Compared a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:start ;
   sh:lessThan ex:end ; sh:datatype xsd:integer .
+ex:ComparedOrEqual a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:start ;
+  sh:lessThanOrEquals ex:end , ex:last ;
+  sh:message "début après la fin"@fr , "start after the end"@en .
+ex:Equal a sh:PropertyShape ; sh:targetClass ex:Thing ; sh:path ex:start ;
+  sh:equals ex:end ; sh:maxCount 1 .
 """
 COVERAGE_DATA = f"""
 @prefix ex: <{EX}> .
@@ -58,7 +63,10 @@ ex:t1 a ex:Thing ; ex:code "a" , "c" , 2 ; ex:name "un"@fr , "one"@en , "uno"@fr
   ex:kind ex:k1 , ex:k2 ; ex:start 5 ; ex:end 3 .
 ex:t2 a ex:Sub ; ex:name "two"@EN , "deux"@en ; ex:count "x"^^xsd:integer ; ex:start "s" ;
   ex:end 9 .
-ex:t3 a ex:Thing ; ex:code "b" ; ex:web "ftp://x" .
+ex:t3 a ex:Thing ; ex:code "b" ; ex:web "ftp://x" ; ex:start 4 ; ex:end 4 .
+ex:t4 a ex:Thing ; ex:start "2020-01-01"^^xsd:date , <http://e.org/a> ;
+  ex:end "2021-01-01"^^xsd:date , "2019-06-30"^^xsd:date , <http://e.org/b> ;
+  ex:last "2020-01-01"^^xsd:date , "zz" .
 ex:k1 ex:scheme ex:kinds .
 ex:k2 ex:scheme ex:other .
 """
@@ -127,7 +135,8 @@ def test_every_supported_component_matches_pyshacl_on_defects():
             SH.QualifiedMaxCountConstraintComponent, SH.ClassConstraintComponent,
             SH.DatatypeConstraintComponent, SH.PatternConstraintComponent,
             SH.NodeConstraintComponent, SH.OrConstraintComponent,
-            SH.MinCountConstraintComponent, SH.LessThanConstraintComponent} <= components
+            SH.MinCountConstraintComponent, SH.LessThanConstraintComponent,
+            SH.LessThanOrEqualsConstraintComponent, SH.EqualsConstraintComponent} <= components
     assert not any(key[3] == SH.NodeKindConstraintComponent and key[2] == URIRef(f"{EX}t1")
                    for key in found)  # ex:Off is deactivated
 
@@ -135,13 +144,16 @@ def test_every_supported_component_matches_pyshacl_on_defects():
 def test_the_plan_leaves_unsupported_constraints_to_pyshacl_and_only_them():
     shapes = rdflib.Graph().parse(data=COVERAGE, format="turtle")
     planned = plan(shapes)
-    compared = URIRef(f"{EX}Compared")
-    assert planned.residual_shapes == [compared]
-    assert (compared, SH.lessThan, URIRef(f"{EX}end")) in planned.residual
-    assert (compared, SH.datatype, None) not in planned.residual
-    assert (URIRef(f"{EX}A"), SH.targetClass, None) not in planned.residual
+    equal = URIRef(f"{EX}Equal")
+    assert planned.residual_shapes == [equal]
+    assert (equal, SH.equals, URIRef(f"{EX}end")) in planned.residual
+    assert (equal, SH.maxCount, None) not in planned.residual
+    for shape in ("A", "Compared", "ComparedOrEqual"):
+        assert (URIRef(f"{EX}{shape}"), SH.targetClass, None) not in planned.residual
     checked = {shape: own for shape, own, _ in planned.checks}
-    assert set(checked[compared]) == {SH.datatype}
+    assert set(checked[equal]) == {SH.maxCount}
+    assert set(checked[URIRef(f"{EX}Compared")]) == {SH.datatype, SH.lessThan}
+    assert set(checked[URIRef(f"{EX}ComparedOrEqual")]) == {SH.lessThanOrEquals}
     assert all(set(own) <= SUPPORTED for own in checked.values())
 
 
@@ -204,3 +216,11 @@ def test_the_gate_matches_pyshacl_on_a_graph_with_many_defects(project):
             graph.remove((s, RDF.type, None))
     found = _assert_same(graph, vocabulary, violations, warnings)
     assert len(found) > 50
+
+
+def test_the_project_shapes_need_no_pyshacl_fallback(project):
+    _, violations, warnings = project
+    planned = plan(violations + warnings)
+    assert planned.residual is None and planned.residual_shapes == []
+    checked = {shape for shape, _, _ in planned.checks}
+    assert URIRef("https://w3id.org/achat-public/shapes#Instrument-legalBasisRequired") in checked
