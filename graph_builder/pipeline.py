@@ -35,9 +35,8 @@ from graph_builder import dumps, publish
 from graph_builder.catalog import FileInfo, GraphStats, catalog_graph, void_graph
 from graph_builder.curated import read_data_dir
 from graph_builder.decp import DecpResult, build_contracts, compute_indicators
-from graph_builder.decp.build import REJECTED_NAME
 from graph_builder.errors import InvalidData, Problem
-from graph_builder.formats import BY_NAME
+from graph_builder.formats import content_of
 from graph_builder.gate import GateReport, compact, validate_graph
 from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG
@@ -54,8 +53,6 @@ UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
 _XSD_DATE = ox.NamedNode(str(XSD.date))
-OTHER_MEDIA_TYPES = {"summary.txt": "text/plain", "search-index.json": "application/json",
-                     REJECTED_NAME: "application/x-ndjson"}
 #: What a DECP build publishes beside the quarantine report (REJECTED_NAME).
 CONTRACTS_DUMP = "contracts.nt.gz"
 INDICATORS_DUMP = "indicators.nt.gz"
@@ -87,10 +84,12 @@ class BuildOptions:
 
 
 def _check_inputs(options: BuildOptions) -> None:
-    if not options.base.startswith(("http://", "https://")) or not options.base.endswith(("/",
-                                                                                          "#")):
+    if not options.base.startswith(("http://", "https://")) or not options.base.endswith("/"):
         raise UnsupportedInput(f"--base {options.base!r}: expected an absolute http(s) IRI "
                                "ending with '/'")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.isdigit():
+        raise UnsupportedInput(f"SOURCE_DATE_EPOCH={epoch!r}: expected a number of seconds")
     folders = [("--data", options.data_dir)]
     if options.wiki_dir is not None:
         folders.append(("--wiki", options.wiki_dir))
@@ -185,26 +184,18 @@ def _term_problems(graphs: Iterable[rdflib.Graph], origins: dict) -> list[Proble
     return problems
 
 
-def _file_info(path: Path, media_type: str, triples: int | None) -> FileInfo:
+def _file_info(path: Path, triples: int | None) -> FileInfo:
+    """Describe a published file; its media type is its content's, from the format table."""
     with open(path, "rb") as stream:
         sha256 = hashlib.file_digest(stream, "sha256").hexdigest()
-    return FileInfo(path.name, path.stat().st_size, sha256, media_type, triples,
-                    compressed=path.name.endswith(".gz"))
-
-
-def _media_type(name: str) -> str:
-    if name in OTHER_MEDIA_TYPES:
-        return OTHER_MEDIA_TYPES[name]
-    return BY_NAME_SUFFIX[name.removesuffix(".gz").rsplit(".", 1)[-1]].media_type
-
-
-BY_NAME_SUFFIX = {f.suffix: f for f in (BY_NAME["turtle"], BY_NAME["ntriples"], BY_NAME["jsonld"])}
+    return FileInfo(path.name, path.stat().st_size, sha256, content_of(path.name).media_type,
+                    triples, compressed=path.name.endswith(".gz"))
 
 
 def _write_checked(triples: list[ox.Triple], path: Path) -> FileInfo:
     dumps.write_dump(triples, path)
     _check(path, len(triples))
-    return _file_info(path, _media_type(path.name), len(triples))
+    return _file_info(path, len(triples))
 
 
 def _check(path: Path, expected: int) -> None:
@@ -224,7 +215,7 @@ def _copy_part(source: Path, folder: Path) -> FileInfo:
     except dumps.DumpError as error:
         raise InvalidData([Problem(str(error), f"relecture stricte refusée : {error}",
                                    file=str(source))]) from error
-    return _file_info(target, _media_type(target.name), count)
+    return _file_info(target, count)
 
 
 def _load(store: ox.Store, path: Path) -> None:
@@ -435,7 +426,7 @@ class _Build:
         self.steps.set_postfix_str("writing dumps")
         graph_dump = folder / GRAPH_DUMPS[0]
         dumps.write_dump(triples, graph_dump)  # re-parsed when loaded into the store
-        published = [_file_info(graph_dump, _media_type(graph_dump.name), len(triples))]
+        published = [_file_info(graph_dump, len(triples))]
         published += [_write_checked(triples, folder / name) for name in GRAPH_DUMPS[1:]]
         parts = [_copy_part(Path(p), folder) for p in options.extra_parts]
         self.step("contracts" if options.decp_files else "describing")
@@ -443,10 +434,8 @@ class _Build:
         decp, reports, sections = None, [], []
         if options.decp_files:
             decp = _map_contracts(folder, options, self.mapped)
-            published.append(_file_info(decp.out_path, _media_type(CONTRACTS_DUMP),
-                                        decp.triples))
-            reports.append(_file_info(decp.rejected_path, OTHER_MEDIA_TYPES[REJECTED_NAME],
-                                      None))
+            published.append(_file_info(decp.out_path, decp.triples))
+            reports.append(_file_info(decp.rejected_path, None))
             sections.append(decp.summary().replace(f"{folder}/", ""))  # names only
             self.step("indicators")
         load = [GRAPH_DUMPS[0]] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
@@ -474,8 +463,7 @@ class _Build:
         for name, graph in described:
             infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
         write_search_index(triples, folder / "search-index.json")
-        infos.append(_file_info(folder / "search-index.json",
-                                OTHER_MEDIA_TYPES["search-index.json"], None))
+        infos.append(_file_info(folder / "search-index.json", None))
         catalog = catalog_graph(options.base, published, self.created,
                                 temporal_coverage(chain(triples, indicators)))
         infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
@@ -485,7 +473,7 @@ class _Build:
         summary = summary_text(self.build_id, options, self.created, stats, report,
                                import_problems, new_nodes, infos, sections)
         (folder / "summary.txt").write_text(summary, encoding="utf-8")
-        infos.append(_file_info(folder / "summary.txt", OTHER_MEDIA_TYPES["summary.txt"], None))
+        infos.append(_file_info(folder / "summary.txt", None))
         manifest = {
             "build_id": self.build_id,
             "base": options.base,

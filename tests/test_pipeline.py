@@ -205,3 +205,18 @@ def test_statistics_and_search_index_describe_the_published_graph(published: Pat
         if isinstance(s, ox.NamedNode)}
     index = json.loads((published / "search-index.json").read_text("utf-8"))
     assert labelled <= {e["iri"] for e in index["entries"]}
+
+
+@pytest.mark.parametrize("base", ["https://example.org/data#", "example.org/data/"])
+def test_a_base_that_is_not_a_slash_iri_is_a_usage_error(tmp_path: Path, base: str):
+    result = _build(_data(tmp_path / "data"), tmp_path / "dist", "--base", base)
+    assert result.exit_code == 2
+    assert "ending with '/'" in result.output
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    result = _build(_data(tmp_path / "data"), tmp_path / "dist")
+    assert result.exit_code == 2
+    assert "SOURCE_DATE_EPOCH" in result.output and "Traceback" not in result.output

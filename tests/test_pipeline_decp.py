@@ -330,3 +330,13 @@ def test_a_missing_decp_file_is_a_usage_error(tmp_path):
     result = _build(tmp_path / "dist", tmp_path / "absent.json")
     assert result.exit_code == 2
     assert "absent.json" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_decp_json_is_a_usage_error(built, tmp_path, inputs):
+    before = _snapshot(built)
+    wrong = tmp_path / "notes.json"
+    wrong.write_text("# not JSON at all\n", encoding="utf-8")
+    result = _build(built, inputs["own"], wrong)
+    assert result.exit_code == 2, result.output
+    assert "notes.json" in result.output and "not a DECP v2 JSON file" in result.output
+    assert _snapshot(built) == before

@@ -31,6 +31,10 @@ _FLUSH_EVERY = 2000
 _SAMPLE_SCALE = 1_000_000
 
 
+class NotDecpFile(OSError):
+    """A DECP input that breaks before its first record: most likely the wrong file."""
+
+
 @dataclass
 class DecpResult:
     """What a DECP build did: counts, paths and a sample of the graph for SHACL checks."""
@@ -124,6 +128,9 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                 before = result.records_read
                 for item in read_records(Path(path)):
                     if isinstance(item, BrokenFile):
+                        if result.records_read == before:
+                            raise NotDecpFile(f"{item.file}: not a DECP v2 JSON file "
+                                              f"(broken before its first record): {item.message}")
                         reject(item.file, item.kind, item.index, None, "broken-file", "",
                                item.message)
                         continue
