@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.compare import to_canonical_graph
 
-from graph_builder.formats import BY_NAME
+from graph_builder.formats import content_of
 from graph_builder.namespaces import PREFIXES
 
 
@@ -136,29 +136,24 @@ def gzip_bytes(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+_WRITERS = {"turtle": turtle_bytes, "ntriples": ntriples_bytes, "jsonld": jsonld_bytes}
+
+
 def write_dump(triples: list[ox.Triple], path: Path) -> None:
     """Write sorted triples to ``path`` in the format its suffix names (``.ttl``, ``.nt.gz``…)."""
-    name = path.name
-    compressed = name.endswith(".gz")
-    suffix = name.removesuffix(".gz").rsplit(".", 1)[-1]
-    writers = {
-        BY_NAME["turtle"].suffix: turtle_bytes,
-        BY_NAME["ntriples"].suffix: ntriples_bytes,
-        BY_NAME["jsonld"].suffix: jsonld_bytes,
-    }
-    if suffix not in writers:
-        raise DumpError(f"{name}: no dump writer for the suffix .{suffix}")
-    data = writers[suffix](triples)
-    path.write_bytes(gzip_bytes(data) if compressed else data)
+    fmt = content_of(path.name)
+    if fmt is None or fmt.name not in _WRITERS:
+        raise DumpError(f"{path.name}: no dump writer for this file suffix")
+    data = _WRITERS[fmt.name](triples)
+    path.write_bytes(gzip_bytes(data) if path.name.endswith(".gz") else data)
 
 
 def format_of(path: Path) -> ox.RdfFormat:
     """Return the RDF format of a file from its suffix (a trailing ``.gz`` is ignored)."""
-    suffix = path.name.removesuffix(".gz").rsplit(".", 1)[-1]
-    try:
-        return ox.RdfFormat.from_extension(suffix)
-    except ValueError as error:
-        raise DumpError(f"{path.name}: not an RDF file suffix (.{suffix})") from error
+    fmt = content_of(path.name)
+    if fmt is None or fmt.kind != "rdf":
+        raise DumpError(f"{path.name}: not an RDF file suffix")
+    return fmt.rdf_format
 
 
 def _read(path: Path, base_iri: str | None = None) -> Iterator[ox.Quad]:
