@@ -167,7 +167,7 @@ def web_address(text: Any) -> URIRef | Literal:
 
 def map_records(records: list[Record], base: str) -> Mapped:
     """Map records to an RDF graph with no blank nodes, recording which record made each node."""
-    graph = Graph(bind_namespaces="none")
+    graph = Graph(store="SimpleMemory", bind_namespaces="none")
     graph.bind("apg", str(APG))
     for prefix, namespace in (("dcterms", DCTERMS), ("skos", SKOS), ("owl", OWL),
                               ("schema", SCHEMA), ("eli", ELI), ("adms", ADMS),
