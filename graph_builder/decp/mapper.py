@@ -122,12 +122,7 @@ class Mapper:
         siret = _siret(_object(data, "acheteur").get("id"), "acheteur.id")
         day = _date(data.get("dateNotification"), "dateNotification")
         amount = _amount(data.get("montant"), "montant")
-        procedure = data.get("procedure")
-        if procedure is None:
-            raise Rejected("missing-field", "procedure", "required field is missing")
-        if procedure not in codes.PROCEDURES:
-            raise Rejected("unknown-procedure", "procedure",
-                           f"{_show(procedure)} is not one of the DECP v2 procedures")
+        procedure = _procedure_name(data, codes.PROCEDURES, "procedures")
         innovative = data.get("marcheInnovant")
         if innovative is None:
             raise Rejected("missing-field", "marcheInnovant", "required field is missing")
@@ -171,12 +166,7 @@ class Mapper:
         siret = _siret(_object(data, "autoriteConcedante").get("id"), "autoriteConcedante.id")
         day = _date(data.get("dateSignature"), "dateSignature")
         amount = _amount(data.get("valeurGlobale"), "valeurGlobale")
-        procedure = data.get("procedure")
-        if procedure is None:
-            raise Rejected("missing-field", "procedure", "required field is missing")
-        if procedure not in codes.CONCESSION_PROCEDURES:
-            raise Rejected("unknown-procedure", "procedure",
-                           f"{_show(procedure)} is not one of the DECP v2 concession procedures")
+        _procedure_name(data, codes.CONCESSION_PROCEDURES, "concession procedures")
         nature = _enum(data.get("nature"), codes.CONCESSION_NATURES, "nature", required=False)
         holders = _holders(data, "concessionnaires", "concessionnaire")
         social, green = _considerations(data)
@@ -376,6 +366,16 @@ def _object(data: dict, name: str) -> dict:
     if not isinstance(value, dict):
         raise Rejected("bad-value", name, f"expected an object, found {_show(value)}")
     return value
+
+
+def _procedure_name(data: dict, allowed, what: str) -> str:
+    procedure = data.get("procedure")
+    if procedure is None:
+        raise Rejected("missing-field", "procedure", "required field is missing")
+    if procedure not in allowed:
+        raise Rejected("unknown-procedure", "procedure",
+                       f"{_show(procedure)} is not one of the DECP v2 {what}")
+    return procedure
 
 
 def _siret(value: Any, name: str) -> str:
