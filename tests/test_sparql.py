@@ -337,13 +337,16 @@ def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog
     assert _children() <= before
 
 
-def test_xml_results_replace_characters_xml_forbids(client):
-    query = 'SELECT ("a\\u0001b\\u0000c\\uFFFEd\\u0009e" AS ?x) ("<ok>" AS ?y) {}'
+def test_xml_results_replace_characters_xml_forbids(client, store_kind):
+    # Virtuoso keeps strings as C strings: a NUL ends its copy, so it gets none.
+    nul = "" if store_kind == "virtuoso" else "\\u0000c"
+    query = f'SELECT ("a\\u0001b{nul}\\uFFFEd\\u0009e" AS ?x) ("<ok>" AS ?y) {{}}'
     response = client.get("/sparql", query_string={"query": query, "format": "xml"})
     assert response.status_code == 200
     document = xml.dom.minidom.parseString(response.data)
     values = [n.firstChild.data for n in document.getElementsByTagName("literal")]
-    assert values == ["a\ufffdb\ufffdc\ufffdd\te", "<ok>"]
+    expected = "a\ufffdb" + ("" if store_kind == "virtuoso" else "\ufffdc") + "\ufffdd\te"
+    assert values == [expected, "<ok>"]
 
 
 def test_rdf_xml_replaces_characters_xml_forbids(make_app):
@@ -356,13 +359,18 @@ def test_rdf_xml_replaces_characters_xml_forbids(make_app):
     assert [t.object for t in triples] == [ox.Literal("a\ufffdb", language="fr")]
 
 
-def test_deeply_nested_query_is_a_readable_400_not_a_crash(client):
+def test_deeply_nested_query_is_a_readable_400_not_a_crash(client, store_kind):
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE " + "{" * 5000},
                           headers={"Accept": "text/plain"})
     assert response.status_code == 400
     assert "levels deep" in response.get_data(as_text=True)
     accepted = "SELECT * WHERE " + "{" * 100 + " ?s ?p ?o " + "}" * 100 + " LIMIT 1"
-    assert client.get("/sparql", query_string={"query": accepted}).status_code == 200
+    answer = client.get("/sparql", query_string={"query": accepted})
+    if store_kind == "virtuoso":  # its own parser stops earlier, and says so
+        assert answer.status_code == 400
+        assert "nested too deep" in answer.get_data(as_text=True)
+    else:
+        assert answer.status_code == 200
 
 
 @pytest.mark.parametrize(("query", "value", "media_type"), [
