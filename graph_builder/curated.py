@@ -216,14 +216,27 @@ def _line(node: yaml.Node) -> int:
 
 
 def read_data_dir(path: Path) -> list[Record]:
-    """Read every curated YAML file of a folder into records, or raise InvalidData."""
+    """Read every curated YAML file of a folder into records, or raise InvalidData.
+
+    A folder that is missing or holds no ``*.yaml`` file raises FileNotFoundError.
+    """
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"curated data folder not found: {path}")
+    files = sorted(path.glob("*.yaml"))
+    misnamed = sorted(path.glob("*.yml"))
+    if not files:
+        hint = f"; rename to .yaml: {', '.join(f.name for f in misnamed)}" if misnamed else ""
+        raise FileNotFoundError(f"no curated data found in {path}: expected files named "
+                                f"{', '.join(sorted(FILE_KINDS))}{hint}")
     problems = _Collector()
+    for file in misnamed:
+        problems.add(str(file), None, "ignored: curated files end in .yaml; rename to .yaml",
+                     "ignoré : les fichiers de données se terminent par .yaml ; renommez-le en "
+                     ".yaml")
     records: list[Record] = []
     unreadable: set[str] = set()
-    for file in sorted(path.glob("*.yaml")):
+    for file in files:
         kind = FILE_KINDS.get(file.name)
         if kind is None:
             problems.add(str(file), None,
@@ -237,6 +250,7 @@ def read_data_dir(path: Path) -> list[Record]:
             unreadable.add(kind)  # references into it cannot be checked
         records.extend(read)
     _check_references(records, problems, unreadable)
+    _check_identifiers(records, problems)
     if problems.problems:
         raise InvalidData(problems.problems)
     return records
@@ -576,3 +590,23 @@ def _check_references(records: list[Record], problems: _Collector,
                              f"record (in {files}){hint_en}",
                              f"renvoie à {target!r}, qui n'est la clé d'aucun enregistrement "
                              f"{kinds} (dans {files}){hint_fr}", record=record.key, field=path)
+
+
+def _check_identifiers(records: list[Record], problems: _Collector) -> None:
+    """Reject a SIREN or SIRET given to two organisations: both would share one identifier."""
+    for field in ("siren", "siret"):
+        owners: dict[str, Record] = {}
+        for record in records:
+            number = record.fields.get(field) if record.kind == "organisation" else None
+            if number is None:
+                continue
+            first = owners.setdefault(number, record)
+            if first is record:
+                continue
+            where = f"{first.file}:{first.field_lines.get(field, first.line)}"
+            problems.add(record.file or "", record.field_lines.get(field, record.line),
+                         f"{field} {number} is already the {field} of organisation "
+                         f"{first.key!r} ({where}); an organisation number belongs to one record",
+                         f"{field} {number} est déjà le {field} de l'organisation "
+                         f"{first.key!r} ({where}) ; un numéro d'organisation appartient à un "
+                         f"seul enregistrement", record=record.key, field=field)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -336,6 +337,8 @@ def read_rdf_file(path: Path) -> rdflib.Graph:
                                                   base_iri=path.resolve().as_uri())]
         except SyntaxError as error:
             raise SyntaxError(f"{path}: {error}") from error
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            raise SyntaxError(f"{path}: broken gzip file: {error}") from error
     graph = rdflib.Graph()
     graph.parse(data=ntriples_bytes(triples), format="nt")
     return graph

@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from graph_builder.namespaces import ADMS, APG, ELI, EU_AUTHORITY, SCHEMA
 from graph_builder.paths import DEFAULT_BASE
 from graph_builder.records import Record
+from graph_builder.text import to_iri
 
 #: The fixed base of the project's own concept schemes (docs/model.md).
 VOCABULARY_BASE = DEFAULT_BASE
@@ -124,10 +124,6 @@ SPECIAL = {"key", "title", "type", "aliases", "thresholds", "siren", "siret", "w
            "unmapped"}
 
 _EU_CONCEPT = re.compile(r"^([a-z][a-z0-9-]*)/([A-Za-z0-9][A-Za-z0-9-]*)$")
-# A host name (letters of any script, digits, hyphens, dots) or an IPv6 address.
-_HOST = re.compile(r"^(?:[^\W_]|-)+(?:\.(?:[^\W_]|-)+)*$|^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*$")
-# Characters allowed in an IRI besides letters and digits (RFC 3987), and "%" of %XX.
-_IRI_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
 
 
 @dataclass
@@ -151,18 +147,8 @@ def concept_iri(scheme: str, code: str) -> URIRef:
 def web_address(text: Any) -> URIRef | Literal:
     """Return an absolute http(s) address as an IRI, or else as an ``xsd:anyURI`` literal."""
     text = str(text).strip()
-    encoded = quote(text, safe=_IRI_SAFE)
-    encoded = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", encoded)
-    try:
-        host = urlsplit(text).hostname or ""
-        parts = urlsplit(encoded)
-        valid = parts.scheme in ("http", "https") and bool(_HOST.match(host))
-        if valid:
-            ox.NamedNode(encoded)
-            parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        valid = False
-    return URIRef(encoded) if valid else Literal(text, datatype=XSD.anyURI)
+    iri = to_iri(text)
+    return URIRef(iri) if iri is not None else Literal(text, datatype=XSD.anyURI)
 
 
 def map_records(records: list[Record], base: str) -> Mapped:

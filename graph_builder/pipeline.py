@@ -87,6 +87,10 @@ def _check_inputs(options: BuildOptions) -> None:
     if not options.base.startswith(("http://", "https://")) or not options.base.endswith("/"):
         raise UnsupportedInput(f"--base {options.base!r}: expected an absolute http(s) IRI "
                                "ending with '/'")
+    try:
+        ox.NamedNode(f"{options.base}id/x")
+    except ValueError as error:
+        raise UnsupportedInput(f"--base {options.base!r}: not a valid IRI ({error})") from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.isdigit():
         raise UnsupportedInput(f"SOURCE_DATE_EPOCH={epoch!r}: expected a number of seconds")
@@ -114,14 +118,24 @@ def _input_files(options: BuildOptions) -> list[Path]:
     return files + [Path(p) for p in (*options.decp_files, *options.extra_parts)]
 
 
+def _with_store(options: BuildOptions) -> bool:
+    """Say whether to write an on-disk store: as asked, else when there is more than the graph."""
+    if options.with_store is not None:
+        return options.with_store
+    return bool(options.extra_parts or options.decp_files)
+
+
 def build_id_of(options: BuildOptions) -> str:
-    """Return a short hash of the inputs, the base and the code version."""
+    """Return a short hash of the inputs, the options that change the output and the version."""
     digest = hashlib.sha256()
     try:
         version = metadata.version("achat-public-graph")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    digest.update(f"{version}\n{options.base}\n".encode())
+    settings = [version, options.base, options.created or "",
+                os.environ.get("SOURCE_DATE_EPOCH", ""), repr(options.sample_rate),
+                str(options.strict), str(_with_store(options))]
+    digest.update("\n".join(settings).encode() + b"\n")
     for path in _input_files(options):
         digest.update(path.name.encode() + b"\0")
         with open(path, "rb") as stream:
@@ -439,8 +453,7 @@ class _Build:
             sections.append(decp.summary().replace(f"{folder}/", ""))  # names only
             self.step("indicators")
         load = [GRAPH_DUMPS[0]] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
-        with_store = (options.with_store if options.with_store is not None
-                      else bool(parts or decp))
+        with_store = _with_store(options)
         store = ox.Store(str(folder / "store")) if with_store else ox.Store()
         stats, indicators, info = self.fill(store, load, decp, len(triples))
         if info:

@@ -274,3 +274,51 @@ def test_an_unsafe_yaml_tag_is_a_clear_error_not_a_crash(tmp_path):
                                  "  sources: [!!python/object:os.system echo]\n")
     problem = only(problems_of(tmp_path))
     assert (problem.record, problem.field, problem.line) == ("marche", "sources[1]", 3)
+
+
+def test_a_siren_shared_by_two_organisations_names_both_records(tmp_path):
+    write(tmp_path, "organisations.yaml", ORGANISATIONS + """\
+
+- key: ugap-bis
+  label: {fr: UGAP bis, en: UGAP bis}
+  roles: [central-purchasing-body]
+  siren: "776056467"
+  sources: [http://example.org/d]
+""")
+    problem = only(problems_of(tmp_path), record="ugap-bis", field="siren")
+    assert problem.file == str(tmp_path / "organisations.yaml") and problem.line == 19
+    assert "'ugap'" in problem.message and "organisations.yaml:13" in problem.message
+    assert "'ugap'" in problem.message_fr
+
+
+def test_a_siret_shared_by_two_organisations_is_rejected(tmp_path):
+    siret = '  siret: "77605646700587"\n'
+    text = ORGANISATIONS.replace("  sources: [http://example.org/a]\n",
+                                 siret + "  sources: [http://example.org/a]\n")
+    text = text.replace("  sources: [http://example.org/b]\n",
+                        siret + "  sources: [http://example.org/b]\n")
+    write(tmp_path, "organisations.yaml", text)
+    problem = only(problems_of(tmp_path), field="siret")
+    assert problem.record == "ugap" and "'la-27e-region'" in problem.message
+
+
+def test_distinct_sirets_of_one_siren_are_allowed(tmp_path):
+    text = ORGANISATIONS.replace("  sources: [http://example.org/a]\n",
+                                 '  siret: "77605646700587"\n  sources: [http://example.org/a]\n')
+    write(tmp_path, "organisations.yaml", text)
+    assert len(read_data_dir(tmp_path)) == 2
+
+
+def test_a_folder_without_yaml_files_is_a_usage_error(tmp_path):
+    write(tmp_path, "README.md", "notes")
+    with pytest.raises(FileNotFoundError, match="no curated data found"):
+        read_data_dir(tmp_path)
+
+
+def test_yml_files_are_named_with_a_rename_hint(tmp_path):
+    write(tmp_path, "organisations.yml", ORGANISATIONS)
+    with pytest.raises(FileNotFoundError, match=r"rename to \.yaml: organisations\.yml"):
+        read_data_dir(tmp_path)
+    write(tmp_path, "instruments.yaml", INSTRUMENT)
+    problem = only(problems_of(tmp_path))
+    assert problem.file == str(tmp_path / "organisations.yml") and "rename" in problem.message

@@ -88,3 +88,22 @@ def test_shipped_queries_have_bilingual_headers_and_parse():
         example = parse_example(path)
         assert example.title["fr"] and example.description["en"]
         list(store.query(example.query))  # parses and runs
+
+
+def test_unbound_sum_leaves_that_indicator_out(tmp_path):
+    out = tmp_path / "c.nt"
+    build_contracts([FIXTURES / "quirks.json"], out, BASE, {})
+    store = ox.Store()
+    store.load(path=str(out), format=ox.RdfFormat.N_TRIPLES)
+    # An amount beyond the store's decimal range makes SUM unbound.
+    store.update(
+        "PREFIX epo: <http://data.europa.eu/a4g/ontology#> "
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> "
+        "DELETE { ?v epo:hasAmountValue ?a } "
+        "INSERT { ?v epo:hasAmountValue \"300000000000000000000\"^^xsd:decimal } "
+        "WHERE { ?v epo:hasAmountValue ?a FILTER(?a = 84999.99) }")
+    graph = ox.Store()
+    for t in compute_indicators(store, BASE):
+        graph.add(ox.Quad(t.subject, t.predicate, t.object))
+    assert value(graph, "achat-innovant-inferred-contracts") == "1"
+    assert not graph.query(f"ASK {{ <{BASE}id/indicator/achat-innovant-inferred-amount> ?p ?o }}")

@@ -180,6 +180,8 @@ def test_concession_maps_authority_and_concessionnaires():
     ({"montant": "84999"}, "bad-amount", "montant"),
     ({"montant": Decimal("NaN")}, "bad-amount", "montant"),
     ({"montant": True}, "bad-amount", "montant"),
+    ({"montant": 300000000000000000000}, "bad-amount", "montant"),
+    ({"montant": Decimal("1000000000000.01")}, "bad-amount", "montant"),
     ({"procedure": "Partenariat"}, "unknown-procedure", "procedure"),
     ({"marcheInnovant": None}, "missing-field", "marcheInnovant"),
     ({"codeCPV": "38432000-22"}, "bad-cpv", "codeCPV"),
@@ -196,3 +198,10 @@ def test_bad_fields_are_rejected_with_kind_and_field(fields, kind, field):
         Mapper(BASE, {}).map("marche", changed(**fields))
     assert (error.value.kind, error.value.field) == (kind, field)
     assert error.value.message
+
+
+def test_amount_at_the_cap_is_kept_and_summable():
+    _, store = graph(changed(montant=10**12))
+    rows = list(store.query(f"PREFIX epo: <{EPO}> SELECT (SUM(?a) AS ?s) "
+                            "WHERE { ?v epo:hasAmountValue ?a }"))
+    assert rows[0]["s"].value == "1000000000000"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph_builder.decp import build_contracts
+from graph_builder.decp.build import NotDecpFile
 from graph_builder.decp.reader import BrokenFile, RawRecord, read_records
 from graph_builder.errors import InvalidData
 
@@ -110,3 +111,34 @@ def test_file_with_no_records_is_named_in_the_summary(tmp_path):
     result = build_contracts([path], tmp_path / "o.nt", BASE, {})
     assert result.empty_files == [str(path)]
     assert "no records" in result.summary()
+
+
+def _many_records() -> bytes:
+    record = json.loads((FIXTURES / "quirks.json").read_text(encoding="utf-8"))["marches"]
+    return json.dumps({"marches": {"marche": record["marche"] * 400}}).encode()
+
+
+def test_truncated_gzip_ends_with_a_broken_file_naming_it(tmp_path):
+    packed = gzip.compress(_many_records())
+    path = tmp_path / "trunc.json.gz"
+    path.write_bytes(packed[:len(packed) // 2])
+    items = list(read_records(path))
+    assert isinstance(items[0], RawRecord)
+    broken = items[-1]
+    assert isinstance(broken, BrokenFile) and broken.file == str(path)
+    assert "gzip" in broken.message and broken.index == len(items) - 1
+
+
+def test_corrupt_gzip_ends_with_a_broken_file(tmp_path):
+    packed = bytearray(gzip.compress(_many_records()))
+    packed[200:210] = b"\xff" * 10
+    path = tmp_path / "corrupt.json.gz"
+    path.write_bytes(bytes(packed))
+    assert isinstance(list(read_records(path))[-1], BrokenFile)
+
+
+def test_gzip_broken_before_the_first_record_is_not_a_decp_file(tmp_path):
+    path = tmp_path / "head.json.gz"
+    path.write_bytes(gzip.compress(_many_records())[:30])
+    with pytest.raises(NotDecpFile, match="head.json.gz"):
+        build_contracts([path], tmp_path / "o.nt", BASE, {})

@@ -1,11 +1,13 @@
 """The SHACL gate: results located in records, warnings apart from violations, chunking."""
 
+import gzip
 from pathlib import Path
 
+import pytest
 import rdflib
 from rdflib import RDF, SH, URIRef
 
-from graph_builder.gate import compact, validate_graph
+from graph_builder.gate import compact, read_rdf_file, validate_graph
 from graph_builder.records import Record
 
 EX = "http://example.org/"
@@ -145,6 +147,37 @@ def test_validate_cli_exit_codes(tmp_path: Path):
     assert "bad.ttl" in result.output
     result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.ttl")])
     assert result.exit_code == 2
+
+
+def _broken_gzip_files(folder: Path) -> dict[str, Path]:
+    lines = "".join(f"<http://e.org/s{i}> <http://e.org/p> \"{'v' * 40}{i}\" .\n"
+                    for i in range(3000)).encode()
+    packed = gzip.compress(lines)
+    corrupt = bytearray(packed)
+    corrupt[100:110] = b"\xff" * 10
+    files = {"truncated.nt.gz": packed[:len(packed) // 2], "plain.nt.gz": lines,
+             "corrupt.nt.gz": bytes(corrupt)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return {name: folder / name for name in files}
+
+
+def test_a_broken_gzip_file_is_a_syntax_error_naming_the_file(tmp_path: Path):
+    for name, path in _broken_gzip_files(tmp_path).items():
+        with pytest.raises(SyntaxError, match=name):
+            read_rdf_file(path)
+
+
+def test_validate_cli_exits_2_on_a_truncated_gzip_file(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from graph_builder.cli import main
+
+    path = _broken_gzip_files(tmp_path)["truncated.nt.gz"]
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "truncated.nt.gz" in result.output
+    assert "Aborted" not in result.output
 
 
 def test_constraints_left_to_pyshacl_are_checked_in_chunks_and_located():

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from graph_builder.mapping import map_records, web_address
 from graph_builder.namespaces import ADMS, APG, SCHEMA
 from graph_builder.records import Record
+from graph_builder.text import to_iri
 
 BASE = "http://example.org/kg/"
 VOCAB = "https://w3id.org/achat-public/id/"
@@ -241,6 +242,19 @@ def test_web_addresses_are_percent_encoded_into_valid_iris(given, expected):
     result = web_address(given)
     assert result == URIRef(expected)
     ox.NamedNode(str(result))
+
+
+@pytest.mark.parametrize("given", [
+    "https://M\u00fcnchen.Example/\u00e9t\u00e9", "HTTP://Example.ORG/A b",
+    "http://user name@exemple.org:8080/p",
+])
+def test_web_addresses_follow_the_one_normalisation_of_to_iri(given):
+    assert str(web_address(given)) == to_iri(given)
+
+
+def test_web_address_lower_cases_the_host_and_applies_idna():
+    assert web_address("https://M\u00fcnchen.Example/x") == URIRef(
+        "https://xn--mnchen-3ya.example/x")
 
 
 @pytest.mark.parametrize("bad", ["not a url", "ftp://example.org/x", "http//example.org",

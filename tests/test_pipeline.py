@@ -1,17 +1,20 @@
 """End to end: ``achat-graph build`` on small data folders, through the CLI."""
 
+import gzip
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from graph_builder import pipeline
 from graph_builder.cli import main
 
 SOURCE = "http://wiki.lafabriquedesmobilites.fr/wiki/Vers_un_territoire_Open_Source"
@@ -213,6 +216,41 @@ def test_a_base_that_is_not_a_slash_iri_is_a_usage_error(tmp_path: Path, base: s
     assert result.exit_code == 2
     assert "ending with '/'" in result.output
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_base_that_is_not_a_valid_iri_is_a_usage_error(tmp_path: Path):
+    result = _build(_data(tmp_path / "data"), tmp_path / "dist", "--base", "http://x/ y/")
+    assert result.exit_code == 2
+    assert "not a valid IRI" in result.output and "Violation" not in result.output
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_truncated_gzip_decp_file_is_a_usage_error_naming_it(tmp_path: Path):
+    record = {"id": "1", "acheteur": {"id": "77605646700587"}, "montant": 1}
+    packed = gzip.compress(json.dumps({"marches": {"marche": [record] * 2000}}).encode())
+    broken = tmp_path / "trunc.json.gz"
+    broken.write_bytes(packed[:20])
+    result = _build(_data(tmp_path / "data"), tmp_path / "dist", "--decp", str(broken))
+    assert result.exit_code == 2, result.output
+    assert "trunc.json.gz" in result.output and "Aborted" not in result.output
+
+
+@pytest.mark.parametrize("change", [
+    {"created": "2024-01-02"}, {"sample_rate": 0.5}, {"strict": True}, {"with_store": True},
+    {"base": "https://example.org/other/"}])
+def test_the_build_id_changes_with_each_setting_that_changes_the_output(tmp_path: Path, change):
+    options = pipeline.BuildOptions(data_dir=_data(tmp_path / "data"))
+    same = pipeline.BuildOptions(data_dir=tmp_path / "data")
+    assert pipeline.build_id_of(options) == pipeline.build_id_of(same)
+    assert pipeline.build_id_of(options) != pipeline.build_id_of(replace(options, **change))
+
+
+def test_the_build_id_changes_with_source_date_epoch(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    options = pipeline.BuildOptions(data_dir=_data(tmp_path / "data"))
+    before = pipeline.build_id_of(options)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert pipeline.build_id_of(options) != before
 
 
 def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path, monkeypatch):

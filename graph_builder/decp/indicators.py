@@ -5,6 +5,9 @@ contract dates it covers), the instrument it is about, the SPARQL text that made
 (``apg:computedByQuery``, one of ``sparql_endpoint/queries/decp-*.rq``) and, for the
 innovative-contracts-by-procedure figures shown on the innovation partnership's page,
 ``apg:isProxy true``: DECP has no field for the innovation partnership.
+
+An indicator whose query leaves the value unbound (a sum beyond the store's ``xsd:decimal``
+range, for instance) is left out rather than published with a wrong value.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class _Writer:
     def add(self, slug: str, label: tuple[str, str], value, unit: str, measure: str,
             scope: tuple[str, str], period: tuple[str, str], query: str,
             instrument: str | None = None, proxy: bool = False) -> None:
+        if value is None:  # unbound: the store could not compute it
+            return
         node = ox.NamedNode(f"{self.base}id/indicator/{slug}")
         add = self.triples.append
         add(ox.Triple(node, RDF_TYPE, _p(APG.Indicator)))

@@ -44,6 +44,11 @@ _SIRET = re.compile(r"^[0-9]{14}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _CPV = re.compile(r"^([0-9]{8})(?:-[0-9])?$")
 _PLAIN_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Largest plausible amount (EUR, excluding VAT): a thousand billion, far above any public
+# contract. The store holds xsd:decimal as a 128-bit number with 18 fractional digits (at most
+# about 1.7e20), so a larger amount would leave sums unbound; this cap keeps sums of up to
+# 170 million contracts in range.
+MAX_AMOUNT = 10**12
 
 # Predicates and classes, as N-Triples terms.
 A = RDF_TYPE
@@ -411,6 +416,9 @@ def _amount(value: Any, name: str) -> Decimal | int:
         raise Rejected("bad-amount", name, f"expected a finite number, found {value}")
     if value < 0:
         raise Rejected("bad-amount", name, f"expected an amount of 0 or more, found {value}")
+    if value > MAX_AMOUNT:
+        raise Rejected("bad-amount", name, f"expected an amount of at most {MAX_AMOUNT} EUR, "
+                                           f"found {value}")
     return value
 
 

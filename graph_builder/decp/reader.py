@@ -2,13 +2,14 @@
 
 A file is ``{"marches": {"marche": [...], "contrat-concession": [...]}}`` (plain or
 gzip).  Each array is streamed with ijson; amounts come as ``Decimal`` (or ``int``),
-never as floats.  A file that is not JSON, or breaks off, ends with a ``BrokenFile``
+never as floats.  A file that is not JSON, or breaks off (JSON or gzip), ends with a ``BrokenFile``
 item naming where reading stopped: records before it are kept.
 """
 
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,4 +59,7 @@ def read_records(path: Path) -> Iterator[RawRecord | BrokenFile]:
             except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as error:
                 message = (str(error).strip().splitlines() or [type(error).__name__])[0]
                 yield BrokenFile(str(path), kind, index + 1, f"invalid JSON: {message}")
+                return
+            except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+                yield BrokenFile(str(path), kind, index + 1, f"broken gzip data: {error}")
                 return
