@@ -129,29 +129,22 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                                               f"{year}"),
                 row["total"], "EUR", "innovative-amount", france, period, query)
 
-    query = read_query("decp-innovative-per-buyer")
-    for row in _rows(store, query):
-        slug = row["buyer"].rsplit("/", 1)[-1]
-        name = row["label"] or slug
-        period = (row["first"], row["last"])
-        out.add(f"innovative-contracts-buyer-{slug}", (f"Marchés innovants : {name}",
-                                                       f"Innovative contracts: {name}"),
-                row["contracts"], "contracts", "innovative-contracts", (name, name), period, query)
-        out.add(f"innovative-amount-buyer-{slug}", (f"Montant HT des marchés innovants : {name}",
-                                                    f"Amount of innovative contracts: {name}"),
-                row["total"], "EUR", "innovative-amount", (name, name), period, query)
-
-    query = read_query("decp-innovative-per-region")
-    for row in _rows(store, query):
-        slug = row["region"].rsplit("/", 1)[-1]
-        name = row["name"]
-        period = (row["first"], row["last"])
-        out.add(f"innovative-contracts-{slug}", (f"Marchés innovants : {name}",
-                                                 f"Innovative contracts: {name}"),
-                row["contracts"], "contracts", "innovative-contracts", (name, name), period, query)
-        out.add(f"innovative-amount-{slug}", (f"Montant HT des marchés innovants : {name}",
-                                              f"Amount of innovative contracts: {name}"),
-                row["total"], "EUR", "innovative-amount", (name, name), period, query)
+    for query_name, column, name_column, prefix in (
+            ("decp-innovative-per-buyer", "buyer", "label", "buyer-"),
+            ("decp-innovative-per-region", "region", "name", "")):
+        query = read_query(query_name)
+        for row in _rows(store, query):
+            code = row[column].rsplit("/", 1)[-1]
+            name = row[name_column] or code
+            period = (row["first"], row["last"])
+            out.add(f"innovative-contracts-{prefix}{code}", (f"Marchés innovants : {name}",
+                                                             f"Innovative contracts: {name}"),
+                    row["contracts"], "contracts", "innovative-contracts", (name, name), period,
+                    query)
+            out.add(f"innovative-amount-{prefix}{code}",
+                    (f"Montant HT des marchés innovants : {name}",
+                     f"Amount of innovative contracts: {name}"),
+                    row["total"], "EUR", "innovative-amount", (name, name), period, query)
 
     query = read_query("decp-considerations-share")
     considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
