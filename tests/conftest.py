@@ -15,6 +15,9 @@ import gzip
 import hashlib
 import json
 import os
+import socket
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -44,6 +47,23 @@ SAMPLE_NT = "".join(f"<{s}> <{p}> {o} .\n" for s, p, o in [
     (UGAP, f"{APG}siren", '"776056467"'),
     (f"{EX}id/threshold/achat-innovant-1", f"{APG}amount", f'"100000"^^<{DECIMAL}>'),
 ])
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_get(url: str, accept: str = "application/json") -> tuple[int, bytes]:
+    """GET ``url`` from a real server; return the status and the body, errors included."""
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
 
 
 def write_dist(folder: Path, data, build_id: str = "test-build") -> Path:

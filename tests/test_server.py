@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import free_port, http_get
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 from graph_builder.paths import ROOT
@@ -25,18 +26,12 @@ SMALL = "SELECT ?s { ?s a <https://w3id.org/achat-public/ontology#Instrument> }"
 COMMAND = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from conftest import SAMPLE_NT, write_dist
 
     dist = write_dist(tmp_path_factory.mktemp("served") / "dist", SAMPLE_NT)
-    port = _free_port()
+    port = free_port()
     log_path = dist.parent / "server.log"
     log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
     process = subprocess.Popen(
@@ -89,13 +84,7 @@ def _descendants(pid: int) -> dict[int, int]:
 
 
 def _get(url, query, accept="application/sparql-results+json"):
-    request = urllib.request.Request(
-        url + "/sparql?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    return http_get(url + "/sparql?" + urllib.parse.urlencode({"query": query}), accept)
 
 
 def test_runaway_query_is_stopped_while_another_client_is_answered(server):

@@ -8,7 +8,6 @@ when ``. $ACHAT_VIRTUOSO_DIR/env`` has been sourced; skipped otherwise.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import SAMPLE_NT, publish_to_virtuoso, virtuoso_url, write_dist
+from conftest import SAMPLE_NT, free_port, http_get, publish_to_virtuoso, virtuoso_url, write_dist
 
 from graph_builder.paths import ROOT
 from sparql_endpoint import create_app
@@ -72,25 +71,10 @@ def test_a_build_that_was_not_published_is_refused_at_start(tmp_path):
         create_app({"DIST": dist, **config})
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _get(url: str, accept: str = "application/json") -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 def test_gunicorn_serves_the_build_from_virtuoso(tmp_path):
     dist = write_dist(tmp_path / "dist", SAMPLE_NT)
     config = publish_to_virtuoso(dist)
-    port = _free_port()
+    port = free_port()
     code = ("import sys; from sparql_endpoint.server import serve; "
             "serve(sys.argv[1], port=int(sys.argv[2]), workers=2, store=sys.argv[3], "
             "query_timeout=2.0, remote_graph_iri=sys.argv[4])")
@@ -105,18 +89,18 @@ def test_gunicorn_serves_the_build_from_virtuoso(tmp_path):
             if process.poll() is not None:
                 pytest.fail("the server exited: " + log_path.read_text())
             try:
-                if _get(base + "/health")[0] == 200:
+                if http_get(base + "/health")[0] == 200:
                     break
             except OSError:
                 time.sleep(0.1)
         query = urllib.parse.urlencode({"query": COUNT})
         for _ in range(6):  # several requests, so both workers fork query children
-            status, body = _get(f"{base}/sparql?{query}", "text/csv")
+            status, body = http_get(f"{base}/sparql?{query}", "text/csv")
             assert (status, body.split()) == (200, [b"n", b"10"])
-        status, body = _get(f"{base}/sparql?" + urllib.parse.urlencode(
+        status, body = http_get(f"{base}/sparql?" + urllib.parse.urlencode(
             {"query": "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}))
         assert status == 400 and b"SERVICE" in body
-        assert _get(base + "/dumps/graph.nt.gz", "*/*")[0] == 200
+        assert http_get(base + "/dumps/graph.nt.gz", "*/*")[0] == 200
     finally:
         process.terminate()
         try:
