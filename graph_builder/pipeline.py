@@ -32,7 +32,7 @@ from rdflib import XSD, URIRef
 from tqdm import tqdm
 
 from graph_builder import dumps, publish
-from graph_builder.catalog import FileInfo, GraphStats, catalog_graph, void_graph
+from graph_builder.catalog import DatasetPart, FileInfo, GraphStats, catalog_graph, void_graph
 from graph_builder.curated import read_data_dir
 from graph_builder.decp import DecpResult, build_contracts, compute_indicators
 from graph_builder.errors import InvalidData, Problem
@@ -173,6 +173,24 @@ def temporal_coverage(data: Iterable[ox.Triple]) -> tuple[str, str] | None:
     if not starts or not ends:
         return None
     return min(starts), max(ends)
+
+
+def contract_dates(store: ox.Store) -> tuple[str, str] | None:
+    """Return the first and last conclusion dates of the contracts in ``store``, if any."""
+    rows = list(store.query(
+        "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?c "
+        "<http://data.europa.eu/a4g/ontology#hasContractConclusionDate> ?d }"))
+    if not rows or rows[0]["first"] is None:
+        return None
+    return rows[0]["first"].value, rows[0]["last"].value
+
+
+def _span(*periods: tuple[str, str] | None) -> tuple[str, str] | None:
+    """Return the period that covers all the given ones (None when none is known)."""
+    known = [p for p in periods if p is not None]
+    if not known:
+        return None
+    return min(p[0] for p in known), max(p[1] for p in known)
 
 
 def _read(options: BuildOptions) -> tuple[list, list[str], list[Problem]]:
@@ -393,6 +411,8 @@ class _Build:
     vocabulary: rdflib.Graph
     shapes: tuple[rdflib.Graph, rdflib.Graph]
     steps: tqdm
+    #: The first and last conclusion dates of the contracts, once loaded.
+    contract_dates: tuple[str, str] | None = None
 
     def step(self, name: str | None = None) -> None:
         """Close the current step and name the next one."""
@@ -425,6 +445,7 @@ class _Build:
                     f"{len(store)} triplets distincts relus, {graph_triples} attendus",
                     file=name)])
         if decp:
+            self.contract_dates = contract_dates(store)
             indicators = compute_indicators(store, self.options.base, source=DECP_SOURCE)
             _builder_checks(self.mapped, decp, indicators, self.vocabulary, self.shapes)
             info = _write_checked(indicators, self.folder / INDICATORS_DUMP)
@@ -477,8 +498,14 @@ class _Build:
             infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
         write_search_index(triples, folder / "search-index.json")
         infos.append(_file_info(folder / "search-index.json", None))
-        catalog = catalog_graph(options.base, published, self.created,
-                                temporal_coverage(chain(triples, indicators)))
+        knowledge = [f for f in published if f.name not in (CONTRACTS_DUMP, INDICATORS_DUMP)]
+        contracts = [f for f in published if f.name in (CONTRACTS_DUMP, INDICATORS_DUMP)]
+        catalog_parts = [DatasetPart("knowledge", tuple(knowledge), temporal_coverage(triples))]
+        if contracts:
+            catalog_parts.append(DatasetPart("contracts", tuple(contracts),
+                                             _span(self.contract_dates,
+                                                   temporal_coverage(indicators))))
+        catalog = catalog_graph(options.base, catalog_parts, self.created)
         infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
         infos += reports
         self.step()
