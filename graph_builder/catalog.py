@@ -271,15 +271,20 @@ def catalog_graph(base: str, parts: Iterable[DatasetPart], created: str) -> rdfl
     g.add((contact, VCARD.hasURL, homepage))
     g.add((rights, RDF.type, DCTERMS.RightsStatement))
     _texts(g, rights, RDFS.label, RIGHTS)
-    for licence in (LICENCE, EU_LICENCE):
+    # One licence, two IRIs: its canonical address (catalogue, datasets, service, read
+    # by people and by data.gouv.fr) and the EU licence table's (distributions, scored
+    # by data.europa.eu), each stated as the exact match of the other.
+    for licence, same in ((LICENCE, EU_LICENCE), (EU_LICENCE, LICENCE)):
         g.add((licence, RDF.type, DCTERMS.LicenseDocument))
         _texts(g, licence, RDFS.label, LABEL)
-    g.add((LICENCE, SKOS.exactMatch, EU_LICENCE))
+        g.add((licence, SKOS.exactMatch, same))
     g.add((homepage, RDF.type, FOAF.Document))
     g.add((FRANCE, RDF.type, DCTERMS.Location))
     g.add((FRANCE, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}country")))
+    _texts(g, FRANCE, SKOS.prefLabel, {"fr": "France", "en": "France"})
     g.add((ACCESS_PUBLIC, RDF.type, DCTERMS.RightsStatement))
     g.add((ACCESS_PUBLIC, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}access-right")))
+    _texts(g, ACCESS_PUBLIC, SKOS.prefLabel, {"fr": "public", "en": "public"})
     g.add((SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard))
     for language in LANGUAGES:
         g.add((language, RDF.type, DCTERMS.LinguisticSystem))
@@ -378,7 +383,7 @@ def _distribution(g: rdflib.Graph, base: str, ds: URIRef, info: FileInfo, date: 
         g.add((dist, DCAT.compressFormat, gzip_type))
         g.add((gzip_type, RDF.type, DCTERMS.MediaType))
     g.add((dist, DCAT.byteSize, Literal(str(info.bytes), datatype=XSD.nonNegativeInteger)))
-    g.add((dist, DCTERMS.license, LICENCE))
+    g.add((dist, DCTERMS.license, EU_LICENCE))
     g.add((dist, DCTERMS.rights, rights))
     g.add((dist, DCTERMS.issued, date))
     g.add((dist, DCTERMS.modified, date))

@@ -5,18 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from graph_builder.formats import BY_NAME, Format
 from graph_builder.paths import ONTOLOGY_NS
+from sparql_endpoint.catalog_view import catalog_view, words
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
+from sparql_endpoint.negotiation import describe, negotiate
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import (
+    DOC_FORMATS,
     ONTOLOGY_IRI,
     alternate_links,
     backend,
     build_info,
+    data_base,
     document_format,
+    href,
     labeller,
     link_header,
     rdf_response,
@@ -36,6 +42,23 @@ SECTIONS = (
     ("schemes", (SKOS + "ConceptScheme",)),
     ("other_terms", (OWL + "AnnotationProperty", RDF + "Property")),
 )
+
+
+#: Metadata is for machines first: RDF unless the client prefers HTML (a browser).
+#: Harvesters send ``*/*`` or no Accept at all and must get Turtle.
+METADATA_FORMATS: tuple[Format, ...] = (
+    *(f for f in DOC_FORMATS if f.name != "html"), BY_NAME["html"])
+
+
+def metadata_format(suffix: str | None) -> Format:
+    """Return the format a metadata document is asked in: its suffix, else Accept, RDF first."""
+    if suffix is not None:
+        return document_format(suffix)
+    fmt = negotiate(request.headers.get("Accept"), METADATA_FORMATS)
+    if fmt is None:
+        abort(406, description=f"This document is offered as {describe(METADATA_FORMATS)}; "
+                               f"for example Accept: text/turtle")
+    return fmt
 
 
 def file_triples(name: str) -> list[ox.Triple] | None:
@@ -69,13 +92,23 @@ def graph_view(triples: list[ox.Triple], lang: str) -> list[dict]:
 
 
 def serve_file(name: str, title_key: str, endpoint: str, suffix: str | None) -> Response:
-    """Answer with a published metadata file in the negotiated format."""
-    fmt = document_format(suffix)
+    """Answer with a published metadata file in the negotiated format (RDF unless HTML)."""
+    fmt = metadata_format(suffix)
     triples = file_triples(name)
     if triples is None:
         return problem(404, f"This server has no published {name} (was the graph built?).")
     alternates = alternate_links(lambda f: url_for(endpoint, suffix=f.suffix))
-    if fmt.name == "html":
+    if fmt.name == "html" and name == "catalog.ttl":
+        lang = choose_language()
+        names = labeller()
+
+        def name_of(iri: str) -> str:
+            return names.label(iri, lang)[0]
+
+        response = render("catalog.html", view=catalog_view(triples, lang, href, name_of),
+                          w=words(lang), alternates=alternates,
+                          catalog_url=url_for(endpoint, _external=True))
+    elif fmt.name == "html":
         response = render("graph.html", title_key=title_key, subjects=graph_view(
             triples, choose_language()), alternates=alternates, source_file=name)
     else:
@@ -97,6 +130,50 @@ def void(suffix: str | None):
 def catalog(suffix: str | None):
     """Serve the DCAT catalogue of the dataset and its distributions."""
     return serve_file("catalog.ttl", "catalog", "meta.catalog", suffix)
+
+
+#: Published files whose nodes have IRIs of their own under the data's base.
+DESCRIBED_FILES = ("catalog.ttl", "void.ttl")
+
+
+def node_triples(iri: str) -> list[ox.Triple]:
+    """Return what the catalogue and VoID say about one of their nodes, with its own parts.
+
+    A part is a node under the node's IRI that it points to (a checksum, a period).
+    """
+    found: list[ox.Triple] = []
+    for name in DESCRIBED_FILES:
+        triples = file_triples(name) or []
+        own = [t for t in triples if t.subject.value == iri]
+        parts = {t.object.value for t in own if isinstance(t.object, ox.NamedNode)
+                 and t.object.value.startswith(iri + "/")}
+        found += own + [t for t in triples if t.subject.value in parts]
+    return list(dict.fromkeys(found))
+
+
+@bp.get("/dataset", defaults={"rest": ""})
+@bp.get("/dataset/<path:rest>", defaults={"top": "dataset"})
+@bp.get("/service/<path:rest>", defaults={"top": "service"})
+@bp.get("/catalog/<path:rest>", defaults={"top": "catalog"})
+def node(rest: str, top: str = "dataset"):
+    """Describe a node of the catalogue or of VoID (dataset, distribution, service...)."""
+    stem, dot, suffix = rest.rpartition(".")
+    key, suffix = (stem, suffix) if dot and "/" not in suffix else (rest, None)
+    path = f"{top}/{key}".rstrip("/")
+    iri = data_base() + path
+    triples = node_triples(iri)
+    if not triples:
+        return problem(404, f"The catalogue and the VoID description say nothing about <{iri}>.")
+    fmt = metadata_format(suffix)
+    alternates = alternate_links(lambda f: url_for("pages.home") + f"{path}.{f.suffix}")
+    if fmt.name == "html":
+        response = render("graph.html", title_key="catalog", subjects=graph_view(
+            triples, choose_language()), alternates=alternates, source_file=iri)
+    else:
+        response = rdf_response(triples, fmt)
+    response.headers["Link"] = link_header(alternates)
+    response.vary.add("Accept")
+    return response
 
 
 #: Types of the ontology's terms (with ``rdfs:isDefinedBy``, how its terms are found).
@@ -166,11 +243,28 @@ def ontology_terms(triples: list[ox.Triple], lang: str) -> tuple[dict, list]:
     ]
 
 
+def version_iri() -> str | None:
+    """Return the ontology's ``owl:versionIRI`` as the published graph states it."""
+    for t in ontology_triples():
+        if t.subject.value == ONTOLOGY_IRI and t.predicate.value == OWL + "versionIRI":
+            return t.object.value
+    return None
+
+
 @bp.get("/ontology", defaults={"suffix": None})
 @bp.get("/ontology.<suffix>")
-def ontology(suffix: str | None):
-    """Serve the ontology at its namespace: HTML documentation or RDF."""
-    fmt = document_format(suffix)
+@bp.get("/ontology/<version>", defaults={"suffix": None})
+def ontology(suffix: str | None, version: str | None = None):
+    """Serve the ontology at its namespace and its version IRI: RDF, or HTML for browsers."""
+    if version is not None:
+        stem, dot, ext = version.rpartition(".")
+        known = (version_iri() or "").rsplit("/", 1)[-1]
+        if version != known and not (dot and stem == known and ext in ("ttl", "rdf", "nt",
+                                                                        "jsonld", "html")):
+            return problem(404, f"This server publishes version {known} of the ontology, "
+                                f"not {version}.")
+        suffix = ext if version != known else None
+    fmt = metadata_format(suffix)
     triples = ontology_triples()
     if not triples:
         return problem(404, "The ontology is not in the published graph.")

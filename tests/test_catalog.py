@@ -6,6 +6,7 @@ from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from graph_builder.catalog import (
+    EU_LICENCE,
     LICENCE,
     VCARD,
     DatasetPart,
@@ -88,7 +89,8 @@ def test_catalogue_distributions_carry_size_checksum_format_and_media_type():
         "https://www.iana.org/assignments/media-types/application/gzip")
     assert g.value(gz, DCTERMS["format"]) == URIRef(
         "http://publications.europa.eu/resource/authority/file-type/RDF_N_TRIPLES")
-    assert g.value(gz, DCTERMS.license) == LICENCE
+    assert g.value(gz, DCTERMS.license) == EU_LICENCE
+    assert (EU_LICENCE, SKOS.exactMatch, LICENCE) in g
 
 
 def test_contracts_and_knowledge_are_two_datasets_served_by_one_service():
