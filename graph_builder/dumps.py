@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import rdflib
 from rdflib.compare import to_canonical_graph
 
 from graph_builder.formats import content_of
+from graph_builder.jsonld import compact_bytes, with_inline_context
 from graph_builder.namespaces import PREFIXES
 
 
@@ -124,8 +126,8 @@ def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
 
 
 def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
-    """Serialise sorted triples as JSON-LD."""
-    return ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    """Serialise sorted triples as JSON-LD, compacted with the project's published context."""
+    return compact_bytes(triples)
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -162,8 +164,11 @@ def _read(path: Path, base_iri: str | None = None) -> Iterator[ox.Quad]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as stream:
+            if fmt == ox.RdfFormat.JSON_LD:  # our context, read without the network
+                stream = io.BytesIO(with_inline_context(stream.read()))
             yield from ox.parse(stream, format=fmt, base_iri=base_iri, without_named_graphs=True)
-    except (SyntaxError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+    except (SyntaxError, EOFError, gzip.BadGzipFile, UnicodeDecodeError,
+            json.JSONDecodeError) as error:
         raise DumpError(f"{path.name}: not valid {fmt.name}: {error}") from error
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from graph_builder.formats import BY_NAME, Format
-from graph_builder.paths import ONTOLOGY_NS
+from graph_builder.jsonld import CONTEXT_PATH, context
+from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
 from sparql_endpoint.catalog_view import catalog_view, words
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
@@ -176,6 +178,17 @@ def node(rest: str, top: str = "dataset"):
     return response
 
 
+@bp.get(f"/{CONTEXT_PATH}")
+def jsonld_context():
+    """Serve the JSON-LD context our JSON-LD documents name: any site may read it, for long."""
+    response = Response(json.dumps(context(), indent=2), mimetype="application/ld+json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = 365 * 24 * 3600
+    response.cache_control.immutable = True
+    return response
+
+
 #: Types of the ontology's terms (with ``rdfs:isDefinedBy``, how its terms are found).
 TERM_TYPES = tuple(dict.fromkeys(t for _, types in SECTIONS for t in types))
 
@@ -193,7 +206,7 @@ def ontology_triples() -> list[ox.Triple]:
         types = " ".join(f"<{t}>" for t in TERM_TYPES)
         cache["ontology"] = backend().construct(
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
-            f"{{ VALUES ?s {{ <{ONTOLOGY_IRI}> }} ?s ?p ?o }} UNION "
+            f"{{ VALUES ?s {{ <{ONTOLOGY_IRI}> <{DEFAULT_BASE}> }} ?s ?p ?o }} UNION "
             f"{{ {{ SELECT DISTINCT ?s WHERE {{ "
             f"{{ ?s <{RDFS}isDefinedBy> <{ONTOLOGY_IRI}> }} UNION "
             f"{{ VALUES ?type {{ {types} }} ?s a ?type }} "

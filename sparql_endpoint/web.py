@@ -17,6 +17,7 @@ from flask import (
 )
 
 from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
+from graph_builder.jsonld import compact_bytes
 from graph_builder.namespaces import PREFIXES
 from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
 from sparql_endpoint.labels import Labeller
@@ -169,7 +170,10 @@ def rdf_response(triples: list[ox.Triple], fmt: Format, status: int = 200) -> Re
     used = {p: ns for p, ns in PREFIXES.items()}
     if fmt.name == "rdfxml":
         triples = [xml_safe_triple(t) for t in triples]
-    body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
+    if fmt.name == "jsonld":
+        body = compact_bytes(sorted(triples, key=str))
+    else:
+        body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
     response = Response(body, status=status, mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
         response.mimetype_params["charset"] = "utf-8"

@@ -43,6 +43,11 @@ def test_header(ontology):
     created = ontology.value(ONTOLOGY, DCTERMS.created).toPython()
     modified = ontology.value(ONTOLOGY, DCTERMS.modified).toPython()
     assert created <= modified
+    assert ontology.value(ONTOLOGY, DCTERMS.issued).toPython() <= modified
+    # What LOV requires: who made and published it (a described agent).
+    for prop in (DCTERMS.creator, DCTERMS.contributor, DCTERMS.publisher):
+        agent = ontology.value(ONTOLOGY, prop)
+        assert ontology.value(agent, URIRef(FOAF + "name")) is not None, prop
     for prop in (DCTERMS.title, DCTERMS.description):
         assert {o.language for o in ontology.objects(ONTOLOGY, prop)} == {"fr", "en"}
     vann = "http://purl.org/vocab/vann/"
