@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from graph_builder.formats import BY_NAME, Format
+from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
 from graph_builder.jsonld import CONTEXT_PATH, context
 from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
 from sparql_endpoint.catalog_view import catalog_view, words
@@ -264,19 +264,93 @@ def version_iri() -> str | None:
     return None
 
 
+#: Words of a term's page: key -> (French, English).
+TERM_WORDS = {
+    "term": ("Terme de l'ontologie", "Ontology term"),
+    "definition": ("Définition", "Definition"),
+    "labels": ("Libellés", "Labels"),
+    "subterms": ("Termes plus précis", "Narrower terms"),
+    "domain_of": ("Propriétés qui le décrivent", "Properties describing it"),
+    "range_of": ("Propriétés qui y mènent", "Properties leading to it"),
+    "in_ontology": ("Voir dans l'ontologie complète", "See it in the whole ontology"),
+    "parents": ("Termes plus généraux", "Broader terms"),
+    "matches": ("Correspondances", "Mappings"),
+}
+
+
+def term_page(name: str, suffix: str | None) -> Response:
+    """Document one class or property of the ontology in both languages, or give its RDF."""
+    iri = ONTOLOGY_NS + name
+    triples = ontology_triples()
+    own = [t for t in triples if t.subject.value == iri]
+    fmt = metadata_format(suffix)
+    alternates = alternate_links(lambda f: url_for("meta.ontology", version=f"{name}.{f.suffix}"))
+    if fmt.name != "html":
+        response = rdf_response(own, fmt)
+    else:
+        lang = choose_language()
+        names = labeller()
+        names.fetch(t.object.value for t in own if isinstance(t.object, ox.NamedNode))
+
+        def texts(prop: str) -> list[dict]:
+            return sorted(({"lang": t.object.language or "", "text": t.object.value}
+                           for t in own if t.predicate.value == prop
+                           and isinstance(t.object, ox.Literal)),
+                          key=lambda v: (v["lang"] != lang, v["lang"]))
+
+        def linked(prop: str, reverse: bool = False) -> list[dict]:
+            found = ([t.subject for t in triples if t.predicate.value == prop
+                      and t.object.value == iri] if reverse else
+                     [t.object for t in own if t.predicate.value == prop])
+            names.fetch(n.value for n in found if isinstance(n, ox.NamedNode))
+            return [term_view(n, lang) for n in found if isinstance(n, ox.NamedNode)]
+
+        labels = texts(RDFS + "label")
+        w = {key: pair[1 if lang == "en" else 0] for key, pair in TERM_WORDS.items()}
+        relations = [
+            (t_key, values) for t_key, values in (
+                ("types", linked(RDF + "type")), ("domain", linked(RDFS + "domain")),
+                ("range", linked(RDFS + "range")),
+                ("parents", linked(RDFS + "subClassOf") + linked(RDFS + "subPropertyOf")),
+                ("subterms", linked(RDFS + "subClassOf", True)
+                 + linked(RDFS + "subPropertyOf", True)),
+                ("domain_of", linked(RDFS + "domain", True)),
+                ("range_of", linked(RDFS + "range", True)),
+                ("matches", linked(SKOS + "exactMatch") + linked(SKOS + "closeMatch")
+                 + linked(SKOS + "relatedMatch"))) if values]
+        title = next((v["text"] for v in labels if v["lang"] == lang), name)
+        response = render("ontology_term.html", name=name, iri=iri, title=title,
+                          labels=labels, definitions=texts(SKOS + "definition")
+                          + texts(RDFS + "comment"), relations=relations, w=w,
+                          alternates=alternates)
+    response.headers["Link"] = link_header(alternates)
+    response.vary.add("Accept")
+    return response
+
+
+def ontology_term_names() -> list[str]:
+    """Return the local names of the ontology's classes and properties."""
+    types = set(TERM_TYPES) - {SKOS + "ConceptScheme"}
+    return sorted({t.subject.value[len(ONTOLOGY_NS):] for t in ontology_triples()
+                   if t.subject.value.startswith(ONTOLOGY_NS) and t.predicate.value == RDF + "type"
+                   and t.object.value in types})
+
+
 @bp.get("/ontology", defaults={"suffix": None})
 @bp.get("/ontology.<suffix>")
 @bp.get("/ontology/<version>", defaults={"suffix": None})
 def ontology(suffix: str | None, version: str | None = None):
-    """Serve the ontology at its namespace and its version IRI: RDF, or HTML for browsers."""
+    """Serve the ontology at its namespace and its version IRI, and a page per term."""
     if version is not None:
         stem, dot, ext = version.rpartition(".")
         known = (version_iri() or "").rsplit("/", 1)[-1]
-        if version != known and not (dot and stem == known and ext in ("ttl", "rdf", "nt",
-                                                                        "jsonld", "html")):
-            return problem(404, f"This server publishes version {known} of the ontology, "
-                                f"not {version}.")
-        suffix = ext if version != known else None
+        name, ext = (stem, ext) if dot and ext in BY_SUFFIX else (version, None)
+        if name in ontology_term_names():
+            return term_page(name, ext)
+        if name != known:
+            return problem(404, f"The ontology has no term {name!r}, and this server "
+                                f"publishes its version {known}, not {name}.")
+        suffix = ext
     fmt = metadata_format(suffix)
     triples = ontology_triples()
     if not triples:

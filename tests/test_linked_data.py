@@ -4,9 +4,11 @@ dereferenceable catalogue nodes and ontology version."""
 from __future__ import annotations
 
 import json
+from html import unescape as html_unescape
 
 import pyoxigraph as ox
 import pytest
+from rdflib import OWL, RDF, RDFS, SKOS, Graph
 
 from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
 from graph_builder.dumps import canonical_triples, jsonld_bytes, turtle_bytes
@@ -84,3 +86,25 @@ def test_a_browser_still_gets_pages(client):
 def test_unknown_catalogue_nodes_and_ontology_versions_are_404(client):
     assert client.get("/dataset/nothing-here").status_code == 404
     assert client.get("/ontology/9.9.9").status_code == 404
+
+
+def test_every_class_and_property_has_a_page_in_both_languages(client):
+    ontology = Graph().parse(ONTOLOGY_DIR / "achat-public.ttl", format="turtle")
+    ns = "https://w3id.org/achat-public/ontology#"
+    terms = {s for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+             for s in ontology.subjects(RDF.type, kind) if str(s).startswith(ns)}
+    assert len(terms) > 50
+    html = client.get("/ontology", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for iri in sorted(terms):
+        name = str(iri)[len(ns):]
+        assert f'href="/ontology/{name}"' in html
+        for lang in ("fr", "en"):
+            page = client.get(f"/ontology/{name}?lang={lang}", headers={"Accept": "text/html"})
+            assert page.status_code == 200, name
+            text = html_unescape(page.get_data(as_text=True))
+            for prop in (RDFS.label, SKOS.definition):  # both languages on each page
+                assert all(str(v) in text for v in ontology.objects(iri, prop)), (name, prop)
+        turtle = client.get(f"/ontology/{name}.ttl")
+        assert turtle.mimetype == "text/turtle"
+        assert {t.subject.value for t in ox.parse(turtle.data, format=ox.RdfFormat.TURTLE)} == {
+            str(iri)}
