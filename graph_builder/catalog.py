@@ -58,6 +58,46 @@ class FileInfo:
     compressed: bool = False
 
 
+@dataclass(frozen=True)
+class LinkTarget:
+    """A dataset the graph links to, known by the namespace of its IRIs."""
+
+    key: str
+    namespace: str
+    title: dict[str, str]
+    #: A namespace inside ``namespace`` that is a vocabulary, not the target's things.
+    excluded: str | None = None
+
+    def holds(self, iri: str) -> bool:
+        """Tell whether an IRI names one of the target's things."""
+        return iri.startswith(self.namespace) and not (
+            self.excluded and iri.startswith(self.excluded))
+
+
+#: The datasets VoID counts links to (``void:Linkset``), in this order.
+LINK_TARGETS = (
+    LinkTarget("eu-authority-tables", f"{EU_AUTHORITY}",
+               {"fr": "Tables d'autorité de l'UE", "en": "EU authority tables"}),
+    LinkTarget("cpv", "http://data.europa.eu/cpv/cpv/",
+               {"fr": "Vocabulaire commun pour les marchés publics (CPV)",
+                "en": "Common Procurement Vocabulary (CPV)"}),
+    LinkTarget("nuts", "http://data.europa.eu/nuts/code/",
+               {"fr": "Nomenclature NUTS", "en": "NUTS classification"}),
+    LinkTarget("eli", "http://data.europa.eu/eli/",
+               {"fr": "Textes juridiques (ELI)", "en": "Legislation (ELI)"},
+               excluded="http://data.europa.eu/eli/ontology#"),
+    LinkTarget("wikidata", "http://www.wikidata.org/entity/",
+               {"fr": "Wikidata", "en": "Wikidata"}),
+    LinkTarget("business-directory", "https://annuaire-entreprises.data.gouv.fr/",
+               {"fr": "Annuaire des entreprises", "en": "French business directory"}),
+)
+
+
+def link_target(iri: str) -> str | None:
+    """Return the key of the link target an IRI belongs to, or None."""
+    return next((t.key for t in LINK_TARGETS if t.holds(iri)), None)
+
+
 @dataclass
 class GraphStats:
     """Counts VoID needs: triples, entities, instances per class, triples per property."""
@@ -68,6 +108,8 @@ class GraphStats:
     objects: int = 0
     classes: Counter = field(default_factory=Counter)
     properties: Counter = field(default_factory=Counter)
+    #: Links out: (target key, property IRI) -> triples.
+    links: Counter = field(default_factory=Counter)
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple], uri_space: str) -> GraphStats:
@@ -81,6 +123,10 @@ class GraphStats:
             stats.properties[t.predicate.value] += 1
             if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
                 stats.classes[t.object.value] += 1
+            elif isinstance(t.object, ox.NamedNode):
+                target = link_target(t.object.value)
+                if target:
+                    stats.links[target, t.predicate.value] += 1
         stats.subjects = len(subjects)
         stats.objects = len(objects)
         stats.entities = sum(1 for s in subjects
@@ -96,6 +142,20 @@ class GraphStats:
         def grouped(query: str) -> Counter:
             return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
 
+        def links() -> Counter:
+            # One pass: each object IRI gets the key of its target, or "" (left out).
+            key = '""'
+            for target in reversed(LINK_TARGETS):
+                test = f"STRSTARTS(?iri, {ox.Literal(target.namespace)})"
+                if target.excluded:
+                    test += f" && !STRSTARTS(?iri, {ox.Literal(target.excluded)})"
+                key = f"IF({test}, {ox.Literal(target.key)}, {key})"
+            rows = store.query(
+                f"SELECT ?t ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && "
+                f"?p != <{RDF.type}>) BIND(STR(?o) AS ?iri) BIND({key} AS ?t) "
+                f"FILTER(?t != \"\") }} GROUP BY ?t ?p")
+            return Counter({(r["t"].value, r["p"].value): int(r["n"].value) for r in rows})
+
         space = ox.Literal(uri_space)
         distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "
                          f"STRSTARTS(STR(?s), {space}), 1, 0)) AS ?entities) "
@@ -109,6 +169,7 @@ class GraphStats:
             classes=grouped(f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?k "
                             f"FILTER isIRI(?k) }} GROUP BY ?k"),
             properties=grouped("SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ?k ?o } GROUP BY ?k"),
+            links=links(),
         )
 
     def vocabularies(self) -> list[str]:
@@ -151,7 +212,8 @@ def void_graph(base: str, stats: GraphStats, dumps: Iterable[str], created: str)
     g.add((ds, DCTERMS.modified, Literal(created, datatype=XSD.date)))
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
-    g.add((ds, VOID.rootResource, URIRef(f"{base}id/")))
+    # The entry point a reader starts from: the home page lists and links everything.
+    g.add((ds, VOID.rootResource, URIRef(base)))
     for name in dumps:
         g.add((ds, VOID.dataDump, download_url(base, name)))
     for predicate, number in ((VOID.triples, stats.triples), (VOID.entities, stats.entities),
@@ -167,6 +229,19 @@ def void_graph(base: str, stats: GraphStats, dumps: Iterable[str], created: str)
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(count)))
+    targets = {t.key: t for t in LINK_TARGETS}
+    for (key, prop), count in sorted(stats.links.items()):
+        target = URIRef(f"{base}dataset/target/{key}")
+        linkset = URIRef(f"{base}dataset/linkset/{key}/{_slug(prop)}")
+        g.add((target, RDF.type, VOID.Dataset))
+        _texts(g, target, DCTERMS.title, targets[key].title)
+        g.add((target, VOID.uriSpace, Literal(targets[key].namespace)))
+        g.add((ds, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.subjectsTarget, ds))
+        g.add((linkset, VOID.objectsTarget, target))
+        g.add((linkset, VOID.linkPredicate, URIRef(prop)))
+        g.add((linkset, VOID.triples, Literal(count)))
     for prop, count in stats.properties.items():
         part = URIRef(f"{base}dataset/property/{_slug(prop)}")
         g.add((ds, VOID.propertyPartition, part))

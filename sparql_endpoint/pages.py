@@ -267,7 +267,15 @@ def serve_document(iri: str, suffix: str | None, url_of) -> Response:
 
 @bp.get("/id/<path:path>")
 def thing(path: str):
-    """Redirect a thing's IRI to the document that describes it (303 See Other)."""
+    """Redirect a thing's IRI to the document that describes it (303); unknown ones are 404."""
+    known = False
+    for base in bases():
+        try:
+            known = known or exists(ox.NamedNode(base + "id/" + path).value)
+        except ValueError:
+            break
+    if not known:
+        return not_found(bases()[0] + "id/" + path, path)
     response = redirect(url_for("pages.doc", path=path), code=303)
     response.vary.add("Accept")
     return response

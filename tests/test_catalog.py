@@ -139,3 +139,28 @@ def test_temporal_coverage_is_left_out_when_unknown():
     knowledge = part_iri(BASE, "knowledge")
     assert g.value(knowledge, DCTERMS.temporal) is None
     assert g.value(knowledge, DCTERMS.modified) == Literal("2024-05-01", datatype=XSD.date)
+
+
+def test_void_counts_links_to_the_outside_datasets_per_property():
+    a = ox.NamedNode(f"{BASE}id/organisation/a")
+    same = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+    see = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    triples = [
+        ox.Triple(a, same, ox.NamedNode("http://www.wikidata.org/entity/Q1")),
+        ox.Triple(a, see, ox.NamedNode("https://annuaire-entreprises.data.gouv.fr/entreprise/1")),
+        ox.Triple(a, see, ox.NamedNode("https://annuaire-entreprises.data.gouv.fr/entreprise/2")),
+        # A term of the ELI ontology is a vocabulary, not a link to legislation.
+        ox.Triple(a, see, ox.NamedNode("http://data.europa.eu/eli/ontology#LegalResource")),
+        ox.Triple(a, see, ox.NamedNode("http://data.europa.eu/eli/dir/2014/24/oj")),
+    ]
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    stats = GraphStats.of(triples, f"{BASE}id/")
+    assert stats.links == GraphStats.of_store(store, f"{BASE}id/").links
+    g = void_graph(BASE, stats, [], "2024-05-01")
+    counts = {(str(g.value(s, VOID.objectsTarget)).rsplit("/", 1)[-1],
+               str(g.value(s, VOID.linkPredicate))): g.value(s, VOID.triples).toPython()
+              for s in g.objects(dataset_iri(BASE), VOID.subset)}
+    assert counts == {("wikidata", same.value): 1, ("business-directory", see.value): 2,
+                      ("eli", see.value): 1}
+    assert g.value(dataset_iri(BASE), VOID.rootResource) == URIRef(BASE)

@@ -108,3 +108,17 @@ def test_every_class_and_property_has_a_page_in_both_languages(client):
         assert turtle.mimetype == "text/turtle"
         assert {t.subject.value for t in ox.parse(turtle.data, format=ox.RdfFormat.TURTLE)} == {
             str(iri)}
+
+
+def test_the_service_description_names_its_public_address_features_and_void(tmp_path):
+    store = ox.Store()
+    app = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
+                      "PUBLIC_URL": "https://graph.example.org/"})
+    response = app.test_client().get("/sparql", headers={"Accept": "text/turtle"})
+    triples = set(ox.parse(response.data, format=ox.RdfFormat.TURTLE))
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    service = ox.NamedNode("https://graph.example.org/sparql")
+    assert ox.Triple(service, ox.NamedNode(sd + "endpoint"), service) in triples
+    assert ox.Triple(service, ox.NamedNode(sd + "defaultDataset"),
+                     ox.NamedNode(BASE + "dataset")) in triples
+    assert len([t for t in triples if t.predicate.value == sd + "feature"]) >= 3
