@@ -115,7 +115,7 @@ def test_the_service_description_names_its_public_address_features_and_void(tmp_
     app = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
                       "PUBLIC_URL": "https://graph.example.org/"})
     response = app.test_client().get("/sparql", headers={"Accept": "text/turtle"})
-    triples = set(ox.parse(response.data, format=ox.RdfFormat.TURTLE))
+    triples = {q.triple for q in ox.parse(response.data, format=ox.RdfFormat.TURTLE)}
     sd = "http://www.w3.org/ns/sparql-service-description#"
     service = ox.NamedNode("https://graph.example.org/sparql")
     assert ox.Triple(service, ox.NamedNode(sd + "endpoint"), service) in triples
