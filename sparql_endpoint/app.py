@@ -29,10 +29,10 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from sparql_endpoint import dist, dumps, errors, meta, ops, pages, sparql
+    from sparql_endpoint import discovery, dist, dumps, errors, meta, ops, pages, sparql
 
     dist.init_app(app)
     errors.init_app(app)
-    for module in (sparql, ops, meta, dumps, pages):
+    for module in (sparql, ops, meta, dumps, pages, discovery):
         app.register_blueprint(module.bp)
     return app
