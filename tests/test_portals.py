@@ -22,7 +22,7 @@ from rdflib import RDF
 from rdflib.namespace import DCTERMS, FOAF
 
 from graph_builder.decp.generator import write_decp
-from graph_builder.namespaces import DCAT
+from graph_builder.namespaces import DCAT, VOID
 from graph_builder.paths import DATA_DIR, ROOT, SHARED_DIR
 
 pytestmark = pytest.mark.slow
@@ -220,13 +220,18 @@ def _iris(g: rdflib.Graph, root: str) -> set[str]:
             if isinstance(t, rdflib.URIRef) and str(t).startswith(root)}
 
 
-def test_every_iri_of_the_catalogue_and_the_ontology_answers(served, catalogue):
+def test_every_iri_of_the_catalogue_void_and_the_ontology_answers(served, catalogue):
     root, _ = served
     ontology = rdflib.Graph().parse(data=_request(root + "ontology")[2], format="turtle")
     onto = "https://w3id.org/achat-public/ontology"
     version = str(ontology.value(rdflib.URIRef(onto), rdflib.OWL.versionIRI))
     assert version.startswith(onto + "/")
-    iris = _iris(catalogue, root) | {root + "ontology", root + version[len(onto) - 8:]}
+    void = rdflib.Graph().parse(data=_request(root + ".well-known/void")[2], format="turtle")
+    root_resource = void.value(rdflib.URIRef(root + "dataset"), VOID.rootResource)
+    assert str(root_resource) == root
+    assert len(set(void.subjects(RDF.type, VOID.Linkset))) >= 3
+    iris = _iris(catalogue, root) | _iris(void, root) | {
+        root + "ontology", root + version[len(onto) - 8:]}
     assert len(iris) > 20
     for iri in sorted(iris):
         for accept in ("*/*", "text/html", "text/turtle"):
