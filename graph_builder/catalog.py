@@ -143,18 +143,15 @@ class GraphStats:
             return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
 
         def links() -> Counter:
-            # One pass: each object IRI gets the key of its target, or "" (left out).
-            key = '""'
-            for target in reversed(LINK_TARGETS):
-                test = f"STRSTARTS(?iri, {ox.Literal(target.namespace)})"
-                if target.excluded:
-                    test += f" && !STRSTARTS(?iri, {ox.Literal(target.excluded)})"
-                key = f"IF({test}, {ox.Literal(target.key)}, {key})"
-            rows = store.query(
-                f"SELECT ?t ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?o) && "
-                f"?p != <{RDF.type}>) BIND(STR(?o) AS ?iri) BIND({key} AS ?t) "
-                f"FILTER(?t != \"\") }} GROUP BY ?t ?p")
-            return Counter({(r["t"].value, r["p"].value): int(r["n"].value) for r in rows})
+            # Grouped by (property, object) in the store, sorted into targets here: one
+            # scan, and a string test per distinct pair rather than per triple.
+            found: Counter = Counter()
+            for row in store.query(f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o "
+                                   f"FILTER(isIRI(?o) && ?p != <{RDF.type}>) }} GROUP BY ?p ?o"):
+                target = link_target(row["o"].value)
+                if target:
+                    found[target, row["p"].value] += int(row["n"].value)
+            return found
 
         space = ox.Literal(uri_space)
         distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "

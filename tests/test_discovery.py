@@ -171,3 +171,11 @@ def test_past_the_limit_the_sitemap_is_split_into_parts(client, monkeypatch):
         found += locs
     assert found == every
     assert client.get(f"/sitemap-{len(parts) + 1}.xml").status_code == 404
+
+
+def test_a_known_id_redirects_and_an_unknown_one_is_a_direct_404(client):
+    known = client.get("/id/" + PI.split("/id/", 1)[1])
+    assert known.status_code == 303 and known.headers["Location"].endswith(
+        "/doc/instrument/partenariat-innovation")
+    unknown = client.get("/id/instrument/nothing-here", headers={"Accept": "text/turtle"})
+    assert unknown.status_code == 404 and "Location" not in unknown.headers
