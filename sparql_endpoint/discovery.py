@@ -32,8 +32,12 @@ bp = Blueprint("discovery", __name__)
 #: A sitemap file lists at most this many addresses (the sitemaps.org limit).
 SITEMAP_LIMIT = 50_000
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-#: Kinds of things that only exist inside their owner's page (no page of their own).
-DEPENDENT_KINDS = ("threshold/", "identifier/")
+#: Kinds of things a sitemap leaves out: parts shown on their owner's page (a threshold,
+#: an identifier) and the structural nodes of a contract (its lot, amount, procedure,
+#: roles...), whose pages add nothing a search engine should list beside the contract's.
+PART_KINDS = ("threshold/", "identifier/", "amount/", "lot/", "contract-term/", "procedure/",
+              "procedure-term/", "purpose/", "strategic-procurement/", "buyer/", "winner/",
+              "location/")
 DCT = PREFIXES["dcterms"]
 SKOS = PREFIXES["skos"]
 SCHEMA = "https://schema.org/"
@@ -215,19 +219,27 @@ def _page_paths() -> list[str]:
             paths += [f"/ontology/{name}" for name in ontology_term_names()]
         keys = set()
         for base in bases():
+            # Typed things only: the type index is read, not every triple.
             space = base + "id/"
             rows = backend().select(
-                f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && "
-                f"STRSTARTS(STR(?s), {json.dumps(space)})) }}")
+                f"SELECT DISTINCT ?s WHERE {{ ?s a ?class "
+                f"FILTER(STRSTARTS(STR(?s), {json.dumps(space)})) }}")
             keys |= {r["s"].value[len(space):] for r in rows}
         paths += [f"/doc/{key}" for key in sorted(keys)
-                  if key and not key.startswith(DEPENDENT_KINDS)]
+                  if key and not key.startswith(PART_KINDS)]
         cache["paths"] = paths
     return cache["paths"]
 
 
-def _addresses() -> list[str]:
-    return [_address(path, lang=lang) for path in _page_paths() for lang in LANGUAGES]
+def _addresses(start: int = 0, stop: int | None = None) -> list[str]:
+    """Return the public addresses from ``start`` to ``stop``: each page in each language."""
+    paths, n = _page_paths(), len(LANGUAGES)
+    stop = _count() if stop is None else min(stop, _count())
+    return [_address(paths[i // n], lang=LANGUAGES[i % n]) for i in range(start, stop)]
+
+
+def _count() -> int:
+    return len(_page_paths()) * len(LANGUAGES)
 
 
 def _xml(root: ET.Element) -> Response:
@@ -238,11 +250,11 @@ def _xml(root: ET.Element) -> Response:
 @bp.get("/sitemap.xml")
 def sitemap():
     """List the pages in both languages: one sitemap, or an index of parts past the limit."""
-    addresses = _addresses()
-    if len(addresses) <= SITEMAP_LIMIT:
-        return _urlset(addresses)
+    total = _count()
+    if total <= SITEMAP_LIMIT:
+        return _urlset(_addresses())
     index = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
-    for number in range(1, (len(addresses) - 1) // SITEMAP_LIMIT + 2):
+    for number in range(1, (total - 1) // SITEMAP_LIMIT + 2):
         part = ET.SubElement(index, "sitemap")
         ET.SubElement(part, "loc").text = _address(url_for("discovery.sitemap_part",
                                                            number=number))
@@ -252,11 +264,10 @@ def sitemap():
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int):
     """One part of a split sitemap (numbered from 1)."""
-    addresses = _addresses()
-    chunk = addresses[(number - 1) * SITEMAP_LIMIT:number * SITEMAP_LIMIT]
-    if number < 1 or not chunk or len(addresses) <= SITEMAP_LIMIT:
+    total = _count()
+    if number < 1 or (number - 1) * SITEMAP_LIMIT >= total or total <= SITEMAP_LIMIT:
         return problem(404, f"There is no sitemap part {number}; see /sitemap.xml.")
-    return _urlset(chunk)
+    return _urlset(_addresses((number - 1) * SITEMAP_LIMIT, number * SITEMAP_LIMIT))
 
 
 def _urlset(addresses: list[str]) -> Response:
