@@ -18,8 +18,8 @@ from urllib.parse import quote
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from achat_core.iris import DEFAULT_BASE
 from graph_builder.namespaces import ADMS, APG, ELI, EU_AUTHORITY, SCHEMA
-from graph_builder.paths import DEFAULT_BASE
 from graph_builder.records import Record
 from graph_builder.text import to_iri
 

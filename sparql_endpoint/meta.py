@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, url_for
 
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.iris import ONTOLOGY_NS
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
 from sparql_endpoint.texts import choose_language

@@ -7,7 +7,7 @@ import logging
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.iris import ONTOLOGY_NS
 from sparql_endpoint import editor, examples, results, search
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS

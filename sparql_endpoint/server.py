@@ -18,6 +18,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from achat_core.engine import public_url as without_credentials
 from sparql_endpoint.app import create_app
 from sparql_endpoint.dist import (
     is_remote,
@@ -27,7 +28,7 @@ from sparql_endpoint.dist import (
     remote_graph,
     served_folder,
 )
-from sparql_endpoint.remote import public_url as without_credentials
+from sparql_endpoint.editor import YASGUI_DIR, YASGUI_HINT
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
@@ -101,4 +102,6 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     print(f"Serving build {build['build_id']} ({build['triples']} triples) {where} at "
           f"http://{shown}:{port}/ — SPARQL endpoint at http://{shown}:{port}/sparql"
           + (f", public address {public_url}" if public_url else ""), file=sys.stderr, flush=True)
+    if not (YASGUI_DIR / "yasgui.min.js").is_file():
+        print(YASGUI_HINT, file=sys.stderr, flush=True)
     Server(config, options).run()

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from graph_builder.formats import BY_NAME, Format, by_parameter, of_kind
-from graph_builder.namespaces import PREFIXES, SD, VOID
+from achat_core.formats import BY_NAME, Format, by_parameter, of_kind
+from achat_core.iris import PREFIXES, SD
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
@@ -194,7 +194,7 @@ def _log_refusal(refusal: QueryRefused) -> None:
 def service_description_triples(endpoint: str) -> list[ox.Triple]:
     """Return the Service Description of the endpoint at ``endpoint`` as triples."""
     node = ox.NamedNode(endpoint)
-    sd = {name: ox.NamedNode(SD[name]) for name in (
+    sd = {name: ox.NamedNode(SD + name) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
         "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
     rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
@@ -209,7 +209,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         ox.Triple(dataset, rdf_type, sd["Dataset"]),
         ox.Triple(dataset, sd["defaultGraph"], graph),
         ox.Triple(graph, rdf_type, sd["Graph"]),
-        ox.Triple(graph, ox.NamedNode(VOID.triples),
+        ox.Triple(graph, ox.NamedNode(PREFIXES["void"] + "triples"),
                   ox.Literal(str(build.get("loaded_triples", 0)),
                              datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
     ]
@@ -243,7 +243,7 @@ def _describe_service():
     if fmt.name == "html":
         return editor()
     body = ox.serialize(service_description_triples(endpoint_url()), format=fmt.rdf_format,
-                        prefixes={"sd": str(SD), "void": str(VOID)}
+                        prefixes={"sd": SD, "void": PREFIXES["void"]}
                         if fmt.name == "turtle" else None)
     response = current_app.response_class(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"

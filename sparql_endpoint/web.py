@@ -16,9 +16,8 @@ from flask import (
     url_for,
 )
 
-from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
-from graph_builder.namespaces import PREFIXES
-from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
+from achat_core.formats import BY_NAME, BY_SUFFIX, Format
+from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
 from sparql_endpoint.labels import Labeller
 from sparql_endpoint.negotiation import describe, negotiate
 from sparql_endpoint.serialisation import xml_safe_triple

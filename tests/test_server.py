@@ -14,21 +14,19 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port, http_get
+from helpers import ROOT, free_port, http_get
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
-
-from graph_builder.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9)) + " }"
 SMALL = "SELECT ?s { ?s a <https://w3id.org/achat-public/ontology#Instrument> }"
-COMMAND = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve"]
+COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from conftest import SAMPLE_NT, write_dist
+    from helpers import SAMPLE_NT, write_dist
 
     dist = write_dist(tmp_path_factory.mktemp("served") / "dist", SAMPLE_NT)
     port = free_port()

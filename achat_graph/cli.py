@@ -1,5 +1,7 @@
 """The ``achat-graph`` command: build, validate, serve and publish the graph.
 
+Each command imports the side it needs when it runs (``graph_builder`` or
+``sparql_endpoint``), so ``serve`` never loads the builder and ``build`` never loads Flask.
 Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
 """
 
@@ -12,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from graph_builder.errors import InvalidData
-from graph_builder.paths import DATA_DIR, DEFAULT_BASE
+from achat_core.iris import DEFAULT_BASE
+from achat_core.resources import DATA_DIR
 
 
 def _fail(problems_or_message, code: int) -> None:
@@ -58,6 +60,7 @@ def _iso_date(ctx, param, value):
 def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
           created, quiet):
     """Build, validate and publish the graph to OUT."""
+    from graph_builder.errors import InvalidData
     from graph_builder.pipeline import BuildOptions, build_and_publish
 
     options = BuildOptions(
