@@ -12,6 +12,7 @@ over its own dist.  Both serve from the store named by the ``store_kind`` fixtur
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,15 @@ def app(dist, store_kind):
 def client(app):
     """A Flask test client."""
     return app.test_client()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under ``ACHAT_FORBID_SKIPS=1`` (``.ci/run``), a skipped test fails: CI has everything."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("ACHAT_FORBID_SKIPS") == "1" \
+            and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped where CI must run it: {reason}"

@@ -1,0 +1,146 @@
+"""The ``achat-graph`` command: build, validate, serve and publish the graph.
+
+Each command imports the side it needs when it runs (``graph_builder`` or
+``sparql_endpoint``), so ``serve`` never loads the builder and ``build`` never loads Flask.
+Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from achat_core.iris import DEFAULT_BASE
+from achat_core.resources import DATA_DIR
+
+
+def _fail(problems_or_message, code: int) -> None:
+    click.echo(str(problems_or_message), err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="achat-public-graph")
+def main() -> None:
+    """Build, validate and serve the achat-public-graph knowledge graph."""
+
+
+def _iso_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date of the form YYYY-MM-DD") from None
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
+              show_default=True, help="Folder of curated YAML records.")
+@click.option("--wiki", "wiki_dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of Fabrique des Mobilités wiki pages (text form).")
+@click.option("--decp", "decp_files", type=click.Path(path_type=Path), multiple=True,
+              help="A DECP v2 JSON file (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="Where to publish (a symlink switched atomically).")
+@click.option("--base", default=DEFAULT_BASE, show_default=True,
+              help="Base IRI of minted things: {base}id/{kind}/{slug}.")
+@click.option("--store/--no-store", "with_store", default=None,
+              help="Also write an on-disk pyoxigraph store (default: on with --decp).")
+@click.option("--strict", is_flag=True, help="Stop at the first bad DECP record.")
+@click.option("--sample-rate", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+              help="Share of DECP records checked with the SHACL shapes.")
+@click.option("--created", default=None, metavar="YYYY-MM-DD", callback=_iso_date,
+              help="Date recorded in the catalogue (default: SOURCE_DATE_EPOCH or the inputs).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors.")
+def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
+          created, quiet):
+    """Build, validate and publish the graph to OUT."""
+    from graph_builder.errors import InvalidData
+    from graph_builder.pipeline import BuildOptions, build_and_publish
+
+    options = BuildOptions(
+        data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files), out_dir=out_dir,
+        base=base, with_store=with_store, strict=strict, sample_rate=sample_rate, quiet=quiet,
+        created=created,
+    )
+    try:
+        summary = build_and_publish(options)
+    except InvalidData as error:
+        _fail(error, 1)
+    except OSError as error:
+        _fail(f"error: {error}", 2)
+    if not quiet:
+        click.echo(summary)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files):
+    """Validate RDF FILES against the shapes (0 conforms, 1 does not, 2 error)."""
+    from graph_builder.gate import validate_files
+
+    try:
+        report = validate_files(files)
+    except (OSError, SyntaxError, ValueError) as error:
+        _fail(f"error: {error}", 2)
+    click.echo(report.text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command()
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="A published build folder.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default="2 × cores + 1",
+              type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each waits on its query's child process.")
+@click.option("--store", "store", default="memory", show_default=True,
+              help="'memory', the folder of an on-disk store written by the builder, or the "
+                   "http(s) URL of a SPARQL engine the build was published to.")
+@click.option("--public-url", default=None, help="Where users reach this server, if not the base.")
+@click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds after which a query is stopped.")
+@click.option("--remote-graph", default=None,
+              help="With an http(s) --store: the graph IRI the build was published to "
+                   "(default: {base}graph).")
+@click.option("--remote-max-rows", type=click.IntRange(1), default=None,
+              help="With an http(s) --store: the engine's own row cap (Virtuoso "
+                   "ResultSetMaxRows), so a result that long is marked truncated.")
+@click.option("--engine", type=click.Choice(["virtuoso", "generic"]), default="virtuoso",
+              show_default=True, help="With an http(s) --store: the kind of engine.")
+def serve(dist_dir, host, port, workers, store, public_url, query_timeout, remote_graph,
+          remote_max_rows, engine):
+    """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
+    from sparql_endpoint.server import serve as run_server
+
+    try:
+        run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,
+                   public_url=public_url, query_timeout=query_timeout,
+                   remote_graph_iri=remote_graph, remote_engine=engine,
+                   remote_max_rows=remote_max_rows)
+    except (OSError, ValueError) as error:
+        _fail(f"error: {error}", 2)
+
+
+@main.command()
+@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+              show_default=True, help="A published build folder.")
+@click.option("--to", "to", required=True, help="The engine's SPARQL query endpoint URL.")
+@click.option("--graph", default=None, help="Graph IRI (default: {base}graph).")
+@click.option("--engine", type=click.Choice(["virtuoso", "fuseki", "generic"]),
+              default="virtuoso", show_default=True, help="How to reach its write endpoints.")
+def publish(dist_dir, to, graph, engine):
+    """Publish a build to a remote SPARQL engine (credentials: ACHAT_SPARQL_USER/PASSWORD)."""
+    from graph_builder.remote_publish import PublishError
+    from graph_builder.remote_publish import publish as publish_remote
+
+    try:
+        click.echo(publish_remote(dist_dir, to, graph, engine=engine))
+    except (PublishError, OSError) as error:
+        _fail(f"error: {error}", 2)

@@ -1,0 +1,1 @@
+"""Turn curated records, wiki pages and DECP contracts into a validated RDF graph."""

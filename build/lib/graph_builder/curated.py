@@ -1,0 +1,612 @@
+"""The reader of the curated knowledge base: one YAML file per kind of record in ``data/``.
+
+Every problem names the file, the line, the record and the field, in English and
+French; all problems of a folder are collected before :class:`InvalidData` is raised.
+Checks that the SHACL shapes make with a better message (web addresses, codes in
+concept schemes, languages of texts) are left to the gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph_builder.errors import InvalidData, Problem
+from graph_builder.records import Record
+
+#: File name → kind of record (the IRI path segment).
+FILE_KINDS: dict[str, str] = {
+    "instruments.yaml": "instrument",
+    "organisations.yaml": "organisation",
+    "resources.yaml": "resource",
+    "legal-texts.yaml": "legal-text",
+    "legal-provisions.yaml": "legal-provision",
+    "challenges.yaml": "challenge",
+    "communities.yaml": "community",
+    "projects.yaml": "project",
+    "figures.yaml": "figure",
+    "themes.yaml": "theme",
+    "tags.yaml": "tag",
+}
+KIND_FILES = {kind: name for name, kind in FILE_KINDS.items()}
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EU_CONCEPT = re.compile(r"^[a-z][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9-]*$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+YEAR_MONTH = re.compile(r"^[12][0-9]{3}(?:-(0[1-9]|1[0-2]))?$")
+LANGUAGES = ("fr", "en")
+_YAML_TAG = "tag:yaml.org,2002:"
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+#: libyaml's composer when PyYAML was built with it (about 4 times faster), else PyYAML's own.
+_LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one field of a record is written: its type, whether required, what it refers to."""
+
+    type: str
+    required: bool = False
+    refs: tuple[str, ...] = ()
+
+
+_COMMON = {
+    "key": Field("code", True),
+    "label": Field("text", True),
+    "aliases": Field("strings"),
+    "sources": Field("urls", True),
+    "description": Field("text"),
+    "url": Field("url"),
+}
+
+THRESHOLD_FIELDS = {
+    "amount": Field("decimal", True),
+    "currency": Field("currency", True),
+    "excluding_vat": Field("bool", True),
+    "scope": Field("text"),
+}
+UNMAPPED_FIELDS = {"label": Field("string", True), "value": Field("string", True)}
+
+#: The fields each kind of record may have (the contract with ``graph_builder.mapping``).
+SCHEMA: dict[str, dict[str, Field]] = {
+    "instrument": {
+        **_COMMON,
+        "definition": Field("text", True),
+        "instrument_kind": Field("code", True),
+        "objectives": Field("codes"),
+        "legal_basis": Field("refs", refs=("legal-provision", "legal-text")),
+        "legal_basis_note": Field("text"),
+        "thresholds": Field("thresholds"),
+        "in_force_from": Field("date"),
+        "in_force_until": Field("date"),
+        "legal_facts_checked_on": Field("date"),
+        "phases": Field("texts"),
+        "usage_notes": Field("texts"),
+        "exact_match": Field("eu-concepts"),
+        "close_match": Field("eu-concepts"),
+        "related_match": Field("eu-concepts"),
+    },
+    "organisation": {
+        **_COMMON,
+        "roles": Field("codes", True),
+        "siren": Field("siren"),
+        "siret": Field("siret"),
+        "wikidata": Field("wikidata"),
+        "member_of": Field("refs", refs=("organisation",)),
+    },
+    "resource": {
+        **_COMMON,
+        "label": Field("text"),
+        "title": Field("text", True),
+        "type": Field("code"),
+        "one_line": Field("text"),
+        "wiki_page": Field("url"),
+        "image": Field("url"),
+        "license": Field("url"),
+        "issued": Field("partial-date"),
+        "publisher": Field("refs", refs=("organisation",)),
+        "creator": Field("refs", refs=("organisation",)),
+        "involves": Field("refs", refs=("organisation",)),
+        "used_by": Field("refs", refs=("organisation",)),
+        "challenges": Field("refs", refs=("challenge",)),
+        "communities": Field("refs", refs=("community",)),
+        "themes": Field("refs", refs=("theme",)),
+        "tags": Field("refs", refs=("tag",)),
+        "mentions": Field("refs", refs=("instrument",)),
+        "related": Field("refs", refs=("resource",)),
+        "next_step": Field("text"),
+        "other_information": Field("text"),
+        "unmapped": Field("unmapped"),
+    },
+    "legal-text": {
+        **_COMMON,
+        "title": Field("text"),
+        "identifiers": Field("strings"),
+        "date": Field("date"),
+        "entry_into_force": Field("date"),
+        "same_as": Field("urls"),
+        "exact_match": Field("eu-concepts"),
+    },
+    "legal-provision": {
+        **_COMMON,
+        "article_number": Field("string", True),
+        "part_of": Field("ref", True, refs=("legal-text",)),
+        "identifier": Field("string"),
+    },
+    "challenge": dict(_COMMON),
+    "community": {**_COMMON, "part_of": Field("refs", refs=("community", "organisation"))},
+    "project": {
+        **_COMMON,
+        "led_by": Field("refs", refs=("organisation",)),
+        "partners": Field("refs", refs=("organisation",)),
+        "start": Field("partial-date"),
+        "end": Field("partial-date"),
+    },
+    "figure": {
+        **_COMMON,
+        "value": Field("decimal", True),
+        "unit": Field("string", True),
+        "observation_date": Field("date"),
+        "period_start": Field("date"),
+        "period_end": Field("date"),
+        "scope": Field("text", True),
+        "about_instrument": Field("refs", refs=("instrument",)),
+    },
+    "theme": dict(_COMMON),
+    "tag": dict(_COMMON),
+}
+
+_EXPECTED = {
+    "text": ("a text map such as {fr: …, en: …}", "un texte de la forme {fr: …, en: …}"),
+    "texts": ("a list of text maps {fr: …, en: …}", "une liste de textes {fr: …, en: …}"),
+    "string": ("a character string", "une chaîne de caractères"),
+    "strings": ("a list of character strings", "une liste de chaînes de caractères"),
+    "url": ("a web address (a string)", "une adresse web (chaîne)"),
+    "urls": ("a list of web addresses", "une liste d'adresses web"),
+    "code": ("a lower-case ASCII slug (letters, digits, hyphens)",
+             "un identifiant en minuscules ASCII (lettres, chiffres, tirets)"),
+    "codes": ("a list of lower-case ASCII slugs", "une liste d'identifiants en minuscules ASCII"),
+    "ref": ("the key of a record (a lower-case ASCII slug)",
+            "la clé d'un enregistrement (minuscules ASCII)"),
+    "refs": ("a list of record keys", "une liste de clés d'enregistrements"),
+    "eu-concepts": ("a list of EU authority concepts written table/code, e.g. "
+                    "procurement-procedure-type/open",
+                    "une liste de concepts des tables d'autorité de l'UE de la forme table/code, "
+                    "p. ex. procurement-procedure-type/open"),
+    "eu-concept": ("an EU authority concept written table/code, e.g. "
+                   "procurement-procedure-type/open",
+                   "un concept des tables d'autorité de l'UE de la forme table/code, "
+                   "p. ex. procurement-procedure-type/open"),
+    "date": ("a date YYYY-MM-DD", "une date AAAA-MM-JJ"),
+    "partial-date": ("a date YYYY-MM-DD, a year YYYY or a month \"YYYY-MM\"",
+                     "une date AAAA-MM-JJ, une année AAAA ou un mois \"AAAA-MM\""),
+    "decimal": ("a number", "un nombre"),
+    "bool": ("true or false", "true ou false"),
+    "currency": ("an ISO 4217 currency code such as EUR", "un code de devise ISO 4217, p. ex. EUR"),
+    "siren": ("a SIREN number: 9 digits, quoted", "un numéro SIREN : 9 chiffres, entre guillemets"),
+    "siret": ("a SIRET number: 14 digits, quoted",
+              "un numéro SIRET : 14 chiffres, entre guillemets"),
+    "wikidata": ("a Wikidata id such as Q1296", "un identifiant Wikidata comme Q1296"),
+    "thresholds": ("a list of thresholds {amount, currency, excluding_vat, scope}",
+                   "une liste de seuils {amount, currency, excluding_vat, scope}"),
+    "unmapped": ("a list of {label, value}", "une liste de {label, value}"),
+}
+
+
+class _Collector:
+    """Problems found in one folder, each tied to a file."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, line: int | None, en: str, fr: str,
+            record: str | None = None, field: str | None = None) -> None:
+        self.problems.append(Problem(en, fr, file=file, line=line, record=record, field=field))
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def read_data_dir(path: Path) -> list[Record]:
+    """Read every curated YAML file of a folder into records, or raise InvalidData.
+
+    A folder that is missing or holds no ``*.yaml`` file raises FileNotFoundError.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"curated data folder not found: {path}")
+    files = sorted(path.glob("*.yaml"))
+    misnamed = sorted(path.glob("*.yml"))
+    if not files:
+        hint = f"; rename to .yaml: {', '.join(f.name for f in misnamed)}" if misnamed else ""
+        raise FileNotFoundError(f"no curated data found in {path}: expected files named "
+                                f"{', '.join(sorted(FILE_KINDS))}{hint}")
+    problems = _Collector()
+    for file in misnamed:
+        problems.add(str(file), None, "ignored: curated files end in .yaml; rename to .yaml",
+                     "ignoré : les fichiers de données se terminent par .yaml ; renommez-le en "
+                     ".yaml")
+    records: list[Record] = []
+    unreadable: set[str] = set()
+    for file in files:
+        kind = FILE_KINDS.get(file.name)
+        if kind is None:
+            problems.add(str(file), None,
+                         f"unknown file name; expected one of {', '.join(sorted(FILE_KINDS))}",
+                         f"nom de fichier inconnu ; attendu l'un de "
+                         f"{', '.join(sorted(FILE_KINDS))}")
+            continue
+        before = len(problems.problems)
+        read = _read_file(file, kind, problems)
+        if not read and len(problems.problems) > before:
+            unreadable.add(kind)  # references into it cannot be checked
+        records.extend(read)
+    _check_references(records, problems, unreadable)
+    _check_identifiers(records, problems)
+    if problems.problems:
+        raise InvalidData(problems.problems)
+    return records
+
+
+def _read_file(file: Path, kind: str, problems: _Collector) -> list[Record]:
+    name = str(file)
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problems.add(name, line,
+                     f"the file is not UTF-8: invalid byte 0x{data[error.start]:02x} at byte "
+                     f"offset {error.start}; save it as UTF-8",
+                     f"le fichier n'est pas en UTF-8 : octet invalide 0x{data[error.start]:02x} "
+                     f"à la position {error.start} ; enregistrez-le en UTF-8")
+        return []
+    loader = _LOADER(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        column = f", column {mark.column + 1}" if mark else ""
+        colonne = f", colonne {mark.column + 1}" if mark else ""
+        problems.add(name, line, f"malformed YAML{column}: {error.problem or error}",
+                     f"YAML mal formé{colonne} : {error.problem or error}")
+        return []
+    except yaml.YAMLError as error:
+        problems.add(name, None, f"malformed YAML: {error}", f"YAML mal formé : {error}")
+        return []
+    finally:
+        loader.dispose()
+    if root is None:
+        problems.add(name, 1, "the file is empty; expected a list of records",
+                     "le fichier est vide ; attendu une liste d'enregistrements")
+        return []
+    if not isinstance(root, yaml.SequenceNode):
+        problems.add(name, _line(root),
+                     "the top level is not a list; expected a list of records (lines starting "
+                     "with '- key: …')",
+                     "le niveau supérieur n'est pas une liste ; attendu une liste "
+                     "d'enregistrements (lignes commençant par « - key: … »)")
+        return []
+    records = []
+    seen: dict[str, int] = {}
+    for item in root.value:
+        record = _read_record(item, kind, name, problems)
+        if record is None:
+            continue
+        if record.key in seen:
+            problems.add(name, record.line,
+                         f"duplicate key {record.key!r}: already used on line {seen[record.key]}",
+                         f"clé {record.key!r} en double : déjà utilisée ligne {seen[record.key]}",
+                         record=record.key, field="key")
+            continue
+        seen[record.key] = record.line
+        records.append(record)
+    return records
+
+
+def _read_record(node: yaml.Node, kind: str, name: str, problems: _Collector) -> Record | None:
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(name, _line(node), "a record must be a mapping of fields (key: value)",
+                     "un enregistrement doit être un ensemble de champs (clé: valeur)")
+        return None
+    key_node = next((v for k, v in node.value if k.value == "key"), None)
+    key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+    label = key if isinstance(key, str) and key else f"(line {_line(node)})"
+    if key is None or key == "":
+        problems.add(name, _line(node), "record without a 'key'; expected a lower-case ASCII slug",
+                     "enregistrement sans « key » ; attendu un identifiant en minuscules ASCII",
+                     record=label, field="key")
+        return None
+    schema = SCHEMA[kind]
+    fields, lines = _read_mapping(node, schema, name, label, problems, kind)
+    if "key" not in fields:
+        return None
+    record = Record(kind=kind, key=fields.pop("key"), fields=fields, file=name,
+                    line=_line(node), field_lines=lines)
+    _check_record(record, problems)
+    return record
+
+
+def _read_mapping(node: yaml.MappingNode, schema: dict[str, Field], name: str, record: str,
+                  problems: _Collector, kind: str, prefix: str = ""):
+    """Read the fields of a mapping node against a schema; return values and their lines."""
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        field = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        path = f"{prefix}{field}"
+        if not isinstance(field, str) or field not in schema:
+            allowed = ", ".join(sorted(schema))
+            what = f"{kind} record" if not prefix else "entry"
+            problems.add(name, _line(key_node),
+                         f"unknown field {field!r} in a {what}; allowed fields: {allowed}",
+                         f"champ {field!r} inconnu ; champs permis : {allowed}",
+                         record=record, field=path)
+            continue
+        if field in lines:
+            problems.add(name, _line(key_node),
+                         f"field {field!r} appears twice (first on line {lines[field]}); "
+                         "keep one",
+                         f"le champ {field!r} apparaît deux fois (d'abord ligne {lines[field]}) ; "
+                         "n'en garder qu'un", record=record, field=path)
+            continue
+        lines[field] = _line(key_node)
+        value = _read_value(value_node, schema[field], name, record, path, problems, kind)
+        if value is not None:
+            values[field] = value
+    for field, spec in schema.items():
+        if spec.required and field not in lines:
+            en, fr = _EXPECTED[spec.type]
+            problems.add(name, _line(node), f"required field {field!r} is missing; expected {en}",
+                         f"le champ obligatoire {field!r} manque ; attendu {fr}",
+                         record=record, field=f"{prefix}{field}")
+    return values, lines
+
+
+def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
+                problems: _Collector, kind: str) -> Any:
+    """Return the value of one field, or None after reporting why it is wrong."""
+
+    def wrong(detail_en: str = "", detail_fr: str = "", at: yaml.Node = node) -> None:
+        en, fr = _EXPECTED[spec.type]
+        problems.add(name, _line(at), f"expected {en}{detail_en}", f"attendu {fr}{detail_fr}",
+                     record=record, field=path)
+
+    kind_of = spec.type
+    if kind_of in _ITEM_TYPES:
+        if not isinstance(node, yaml.SequenceNode):
+            wrong(f", found {_describe(node)}", f", trouvé {_describe(node, fr=True)}")
+            return None
+        item_spec = Field(_ITEM_TYPES[kind_of], refs=spec.refs)
+        items = []
+        for index, item in enumerate(node.value, start=1):
+            value = _read_value(item, item_spec, name, record,
+                                f"{path}[{index}]", problems, kind)
+            if value is not None:
+                items.append(value)
+        return items if len(items) == len(node.value) else None
+    if kind_of == "threshold" or kind_of == "unmapped-entry":
+        schema = THRESHOLD_FIELDS if kind_of == "threshold" else UNMAPPED_FIELDS
+        if not isinstance(node, yaml.MappingNode):
+            problems.add(name, _line(node), f"expected a mapping with {', '.join(schema)}",
+                         f"attendu un ensemble de champs {', '.join(schema)}",
+                         record=record, field=path)
+            return None
+        values, _ = _read_mapping(node, schema, name, record, problems, kind, prefix=f"{path}.")
+        return values if set(values) >= {f for f, s in schema.items() if s.required} else None
+    if kind_of == "text":
+        if not isinstance(node, yaml.MappingNode):
+            wrong(f", found {_describe(node)}", f", trouvé {_describe(node, fr=True)}")
+            return None
+        text: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            lang = key_node.value
+            if lang not in LANGUAGES:
+                wrong(f"; {lang!r} is not a language of the data (fr, en)",
+                      f" ; {lang!r} n'est pas une langue des données (fr, en)", at=key_node)
+                return None
+            if lang in text:
+                wrong(f"; language {lang!r} given twice", f" ; langue {lang!r} en double",
+                      at=key_node)
+                return None
+            value = _scalar(value_node)
+            if not isinstance(value, str) or not value.strip():
+                wrong(f"; the {lang!r} text is empty or not a string",
+                      f" ; le texte {lang!r} est vide ou n'est pas une chaîne", at=value_node)
+                return None
+            text[lang] = value.strip()
+        if not text:
+            wrong("; the map is empty", " ; le texte est vide")
+            return None
+        return text
+    if not isinstance(node, yaml.ScalarNode):
+        wrong(f", found {_describe(node)}", f", trouvé {_describe(node, fr=True)}")
+        return None
+    try:
+        value = _scalar(node)
+    except (ValueError, yaml.constructor.ConstructorError):
+        if kind_of in {"date", "partial-date"}:
+            problems.add(name, _line(node), f"invalid date {node.value!r}; expected an existing "
+                         "calendar date YYYY-MM-DD",
+                         f"date invalide {node.value!r} ; attendu une date du calendrier "
+                         "AAAA-MM-JJ", record=record, field=path)
+        else:
+            wrong(f", found {node.value!r}", f", trouvé {node.value!r}")
+        return None
+    return _check_scalar(value, node, kind_of, wrong)
+
+
+def _check_scalar(value: Any, node: yaml.ScalarNode, kind_of: str, wrong) -> Any:
+    """Return a scalar value if it fits its field type, or None after reporting it."""
+    found_en, found_fr = f", found {node.value!r}", f", trouvé {node.value!r}"
+    if kind_of in {"date", "partial-date"}:
+        if isinstance(value, dt.datetime):
+            wrong(" without a time", " sans heure")
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if kind_of == "partial-date":
+            if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 2999:
+                return str(value)
+            if isinstance(value, str) and YEAR_MONTH.match(value):
+                return value
+        wrong(found_en, found_fr)
+        return None
+    if kind_of == "decimal":
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+            wrong(found_en, found_fr)
+            return None
+        value = Decimal(value)
+        if not value.is_finite():
+            wrong(found_en, found_fr)
+            return None
+        return value
+    if kind_of == "bool":
+        if not isinstance(value, bool):
+            wrong(found_en, found_fr)
+            return None
+        return value
+    if not isinstance(value, str) or not value.strip():
+        wrong(found_en, found_fr)
+        return None
+    value = value.strip()
+    check = _SCALAR_CHECKS.get(kind_of)
+    if check is not None and not check(value):
+        wrong(found_en, found_fr)
+        return None
+    return value
+
+
+_SCALAR_CHECKS = {
+    "code": SLUG.match, "ref": SLUG.match, "eu-concept": EU_CONCEPT.match,
+    "currency": CURRENCY.match, "siren": re.compile(r"^[0-9]{9}$").match,
+    "siret": re.compile(r"^[0-9]{14}$").match,
+    "wikidata": re.compile(r"^Q[1-9][0-9]*$").match,
+}
+#: List field type → the type of its items.
+_ITEM_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
+               "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
+               "unmapped": "unmapped-entry"}
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """Construct a scalar the way YAML's safe loader does, but numbers as Decimal."""
+    if not isinstance(node, yaml.ScalarNode):
+        return node
+    if node.tag == _YAML_TAG + "float":
+        try:
+            return Decimal(node.value.replace("_", ""))
+        except InvalidOperation as error:
+            raise ValueError(node.value) from error
+    construct = _CONSTRUCTOR.yaml_constructors.get(
+        node.tag, yaml.constructor.SafeConstructor.construct_undefined)
+    return construct(_CONSTRUCTOR, node)
+
+
+def _describe(node: yaml.Node, fr: bool = False) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "un ensemble de champs" if fr else "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "une liste" if fr else "a list"
+    return repr(node.value)
+
+
+def _check_record(record: Record, problems: _Collector) -> None:
+    """Check the rules that tie several fields of one record together."""
+    name, line, key = record.file or "", record.line, record.key
+    if not SLUG.match(key):
+        return
+    label = record.fields.get("label")
+    if record.kind != "resource" and isinstance(label, dict):
+        for lang in LANGUAGES:
+            if lang not in label:
+                problems.add(name, record.field_lines.get("label", line),
+                             f"the label has no {lang!r} text; curated records need French "
+                             "and English labels",
+                             f"le libellé n'a pas de texte {lang!r} ; les enregistrements "
+                             "saisis à la main ont un libellé en français et en anglais",
+                             record=key, field="label")
+    if record.kind == "figure":
+        fields = record.fields
+        period = "period_start" in fields or "period_end" in fields
+        if "observation_date" not in fields and not (
+                "period_start" in fields and "period_end" in fields):
+            problems.add(name, line, "a figure needs observation_date, or period_start and "
+                         "period_end", "un chiffre demande observation_date, ou period_start et "
+                         "period_end", record=key,
+                         field="period_end" if period else "observation_date")
+        elif period and fields.get("period_start", dt.date.min) > fields.get(
+                "period_end", dt.date.max):
+            problems.add(name, record.field_lines.get("period_end", line),
+                         "period_end is before period_start",
+                         "period_end est antérieure à period_start", record=key,
+                         field="period_end")
+    if record.kind == "instrument" and "legal_basis" in record.fields and \
+            "legal_facts_checked_on" not in record.fields:
+        problems.add(name, record.field_lines.get("legal_basis", line),
+                     "an instrument with a legal basis needs legal_facts_checked_on (YYYY-MM-DD)",
+                     "un instrument doté d'une base légale demande legal_facts_checked_on "
+                     "(AAAA-MM-JJ)", record=key, field="legal_facts_checked_on")
+    if record.kind == "instrument" and not record.fields.get("legal_basis") and \
+            "legal_basis_note" not in record.fields:
+        problems.add(name, line, "an instrument needs legal_basis or a legal_basis_note saying "
+                     "why it has none", "un instrument demande legal_basis, ou une "
+                     "legal_basis_note expliquant pourquoi il n'en a pas", record=key,
+                     field="legal_basis")
+
+
+def _check_references(records: list[Record], problems: _Collector,
+                      unreadable: set[str]) -> None:
+    keys: dict[str, set[str]] = {}
+    for record in records:
+        keys.setdefault(record.kind, set()).add(record.key)
+    for record in records:
+        schema = SCHEMA[record.kind]
+        for field, value in record.fields.items():
+            spec = schema.get(field)
+            if spec is None or not spec.refs or unreadable & set(spec.refs):
+                continue
+            for index, target in enumerate(value if isinstance(value, list) else [value], 1):
+                if any(target in keys.get(kind, ()) for kind in spec.refs):
+                    continue
+                candidates = sorted(set().union(*(keys.get(kind, set()) for kind in spec.refs)))
+                close = difflib.get_close_matches(target, candidates, n=3, cutoff=0.6)
+                kinds = " or ".join(spec.refs)
+                files = ", ".join(KIND_FILES[kind] for kind in spec.refs)
+                hint_en = f"; close keys: {', '.join(close)}" if close else ""
+                hint_fr = f" ; clés proches : {', '.join(close)}" if close else ""
+                path = f"{field}[{index}]" if isinstance(value, list) else field
+                problems.add(record.file or "", record.field_lines.get(field, record.line),
+                             f"refers to {target!r}, which is not the key of any {kinds} "
+                             f"record (in {files}){hint_en}",
+                             f"renvoie à {target!r}, qui n'est la clé d'aucun enregistrement "
+                             f"{kinds} (dans {files}){hint_fr}", record=record.key, field=path)
+
+
+def _check_identifiers(records: list[Record], problems: _Collector) -> None:
+    """Reject a SIREN or SIRET given to two organisations: both would share one identifier."""
+    for field in ("siren", "siret"):
+        owners: dict[str, Record] = {}
+        for record in records:
+            number = record.fields.get(field) if record.kind == "organisation" else None
+            if number is None:
+                continue
+            first = owners.setdefault(number, record)
+            if first is record:
+                continue
+            where = f"{first.file}:{first.field_lines.get(field, first.line)}"
+            problems.add(record.file or "", record.field_lines.get(field, record.line),
+                         f"{field} {number} is already the {field} of organisation "
+                         f"{first.key!r} ({where}); an organisation number belongs to one record",
+                         f"{field} {number} est déjà le {field} de l'organisation "
+                         f"{first.key!r} ({where}) ; un numéro d'organisation appartient à un "
+                         f"seul enregistrement", record=record.key, field=field)

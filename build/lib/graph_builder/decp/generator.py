@@ -1,0 +1,187 @@
+"""Generate schema-valid DECP v2 files of any size, streaming, for tests and benchmarks.
+
+Distributions are chosen to look like the national file: mostly "Procédure adaptée",
+log-normal amounts, a few thousand buyers, CPV codes written with a check digit half of the
+time, about 2 % innovative contracts, social and environmental considerations on a
+minority, several holders on some contracts, foreign holders, modifications, and a share
+of contrats de concession.  The same seed gives the same file, byte for byte.
+
+    python -m graph_builder.decp.generator --contracts 100000 --out decp.json --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+from graph_builder.decp import codes
+
+_PROCEDURES = [("Procédure adaptée", 70), ("Appel d'offres ouvert", 15),
+               ("Marché passé sans publicité ni mise en concurrence préalable", 8),
+               ("Procédure avec négociation", 4), ("Appel d'offres restreint", 2),
+               ("Dialogue compétitif", 1)]
+_CPV_DIVISIONS = ["03", "09", "15", "22", "30", "33", "34", "39", "44", "45", "48", "50", "55",
+                  "60", "64", "71", "72", "73", "77", "79", "80", "85", "90", "92"]
+_DEPARTEMENTS = sorted(codes.REGION_OF_DEPARTEMENT)
+_START = date(2019, 1, 1)
+
+
+def _siret(rng: random.Random) -> str:
+    return f"{rng.randrange(10**13, 10**14)}"
+
+
+def _amount(rng: random.Random) -> float | int:
+    value = rng.lognormvariate(10.8, 1.6)
+    return int(value) + 1 if rng.random() < 0.6 else round(value + 1, 2)
+
+
+def _holder(rng: random.Random, inner: str) -> dict:
+    roll = rng.random()
+    if roll < 0.95:
+        holder = {"typeIdentifiant": "SIRET", "id": _siret(rng)}
+    elif roll < 0.98:
+        holder = {"typeIdentifiant": "TVA", "id": f"DE{rng.randrange(10**8, 10**9)}"}
+    else:
+        holder = {"typeIdentifiant": "HORS-UE", "id": f"US-{rng.randrange(10**6, 10**7)}"}
+    return {inner: holder}
+
+
+def _day(rng: random.Random) -> date:
+    return _START + timedelta(days=rng.randrange(6 * 365))
+
+
+def _considerations(rng: random.Random, reserved: str = "Marché réservé") -> tuple[dict, dict]:
+    social = rng.choice(["Clause sociale", "Critère social", reserved]) \
+        if rng.random() < 0.12 else "Pas de considération sociale"
+    green = rng.choice(["Clause environnementale", "Critère environnemental"]) \
+        if rng.random() < 0.25 else "Pas de considération environnementale"
+    return ({"considerationSociale": [social]},
+            {"considerationEnvironnementale": [green]})
+
+
+def _cpv(rng: random.Random) -> str:
+    code = f"{rng.choice(_CPV_DIVISIONS)}{rng.randrange(10**6):06d}"
+    return f"{code}-{rng.randrange(10)}" if rng.random() < 0.5 else code
+
+
+def _place(rng: random.Random) -> dict:
+    dep = rng.choice(_DEPARTEMENTS)
+    if rng.random() < 0.5:
+        return {"code": dep, "typeCode": "Code département"}
+    suffix = "000" if len(dep) == 2 else "00"
+    return {"code": (dep if dep not in ("2A", "2B") else "20") + suffix, "typeCode": "Code postal"}
+
+
+def marche(rng: random.Random, n: int, buyers: list[str]) -> dict:
+    """Return one generated marché."""
+    procedure = rng.choices([p for p, _ in _PROCEDURES], [w for _, w in _PROCEDURES])[0]
+    day = _day(rng)
+    social, green = _considerations(rng)
+    record = {
+        "id": f"M{n:08d}",
+        "acheteur": {"id": rng.choice(buyers)},
+        "nature": "Marché",
+        "objet": f"Marché généré n° {n}",
+        "codeCPV": _cpv(rng),
+        "techniques": {"technique": [rng.choice(["Sans objet", "Accord-cadre", "Concours"])]},
+        "modalitesExecution": {"modaliteExecution": ["Sans objet"]},
+        "marcheInnovant": rng.random() < 0.02,
+        "ccag": "Pas de CCAG",
+        "offresRecues": rng.randrange(1, 12),
+        "attributionAvance": False,
+        "typeGroupementOperateurs": "Pas de groupement",
+        "procedure": procedure,
+        "lieuExecution": _place(rng),
+        "dureeMois": rng.randrange(1, 61),
+        "dateNotification": day.isoformat(),
+        "datePublicationDonnees": (day + timedelta(days=rng.randrange(1, 60))).isoformat(),
+        "montant": _amount(rng),
+        "typesPrix": {"typePrix": ["Définitif ferme"]},
+        "formePrix": "Forfaitaire",
+        "sousTraitanceDeclaree": False,
+        "titulaires": [_holder(rng, "titulaire") for _ in range(1 if rng.random() < 0.9 else 3)],
+        "considerationsSociales": social,
+        "considerationsEnvironnementales": green,
+    }
+    if rng.random() < 0.1:
+        record["modifications"] = [{"modification": {
+            "id": 1, "montant": _amount(rng),
+            "dateNotificationModification": (day + timedelta(days=90)).isoformat(),
+            "datePublicationDonneesModification": (day + timedelta(days=95)).isoformat(),
+        }}]
+    return record
+
+
+def concession(rng: random.Random, n: int, buyers: list[str]) -> dict:
+    """Return one generated contrat de concession."""
+    day = _day(rng)
+    social, green = _considerations(rng, "Concession réservée")
+    return {
+        "id": f"C{n:08d}",
+        "autoriteConcedante": {"id": rng.choice(buyers)},
+        "nature": rng.choice(sorted(codes.CONCESSION_NATURES)),
+        "objet": f"Concession générée n° {n}",
+        "procedure": rng.choice(sorted(codes.CONCESSION_PROCEDURES)),
+        "dureeMois": rng.randrange(12, 361),
+        "dateSignature": day.isoformat(),
+        "datePublicationDonnees": (day + timedelta(days=10)).isoformat(),
+        "dateDebutExecution": (day + timedelta(days=30)).isoformat(),
+        "valeurGlobale": _amount(rng) * 10,
+        "montantSubventionPublique": 0,
+        "concessionnaires": [_holder(rng, "concessionnaire")],
+        "considerationsSociales": social,
+        "considerationsEnvironnementales": green,
+    }
+
+
+@contextmanager
+def _text_writer(path: Path) -> Iterator[io.TextIOWrapper]:
+    if not path.name.endswith(".gz"):
+        with open(path, "w", encoding="utf-8") as out:
+            yield out
+        return
+    with (open(path, "wb") as raw,
+          gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+          io.TextIOWrapper(packed, encoding="utf-8") as out):
+        yield out
+
+
+def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02) -> None:
+    """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz)."""
+    rng = random.Random(seed)
+    buyers = [_siret(rng) for _ in range(max(1, min(20_000, contracts // 20)))]
+    concessions = int(contracts * concession_share)
+    with _text_writer(path) as out:
+        out.write('{"marches": {"marche": [\n')
+        for n in range(contracts - concessions):
+            out.write((",\n" if n else "") + json.dumps(marche(rng, n, buyers), ensure_ascii=False))
+        out.write('\n], "contrat-concession": [\n')
+        for n in range(concessions):
+            out.write((",\n" if n else "")
+                      + json.dumps(concession(rng, n, buyers), ensure_ascii=False))
+        out.write("\n]}}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the generator from the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--contracts", type=int, required=True, help="number of records")
+    parser.add_argument("--out", type=Path, required=True, help="output file (.json or .json.gz)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--concession-share", type=float, default=0.02,
+                        help="share of contrats de concession")
+    args = parser.parse_args(argv)
+    if args.contracts < 0:
+        parser.error("--contracts must be 0 or more")
+    write_decp(args.out, args.contracts, args.seed, args.concession_share)
+
+
+if __name__ == "__main__":
+    main()

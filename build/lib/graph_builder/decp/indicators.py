@@ -1,0 +1,171 @@
+"""Indicators computed from the contract graph at build time, stored as ``apg:Indicator``.
+
+Each indicator records its value, unit, scope, period (the years or the first and last
+contract dates it covers), the instrument it is about, the SPARQL text that made it
+(``apg:computedByQuery``, one of ``achat_core/queries/decp-*.rq``) and, for the
+innovative-contracts-by-procedure figures shown on the innovation partnership's page,
+``apg:isProxy true``: DECP has no field for the innovation partnership.
+
+An indicator whose query leaves the value unbound (a sum beyond the store's ``xsd:decimal``
+range, for instance) is left out rather than published with a wrong value.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+from achat_core.resources import QUERIES_DIR
+from graph_builder.decp import codes
+from graph_builder.namespaces import APG
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+PROCEDURE_TYPE = codes.EU + "procurement-procedure-type/"
+
+
+def _p(term) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+def read_query(name: str) -> str:
+    """Return the text of a shipped query, e.g. ``decp-innovative-per-year``."""
+    return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+class _Writer:
+    """Collect the triples of indicators under one base."""
+
+    def __init__(self, base: str, source: str | None):
+        self.base = base
+        self.source = source
+        self.triples: list[ox.Triple] = []
+
+    def add(self, slug: str, label: tuple[str, str], value, unit: str, measure: str,
+            scope: tuple[str, str], period: tuple[str, str], query: str,
+            instrument: str | None = None, proxy: bool = False) -> None:
+        if value is None:  # unbound: the store could not compute it
+            return
+        node = ox.NamedNode(f"{self.base}id/indicator/{slug}")
+        add = self.triples.append
+        add(ox.Triple(node, RDF_TYPE, _p(APG.Indicator)))
+        add(ox.Triple(node, LABEL, ox.Literal(label[0], language="fr")))
+        add(ox.Triple(node, LABEL, ox.Literal(label[1], language="en")))
+        add(ox.Triple(node, _p(APG.value), ox.Literal(_decimal(value),
+                                                      datatype=ox.NamedNode(XSD + "decimal"))))
+        add(ox.Triple(node, _p(APG.unit), ox.Literal(unit)))
+        add(ox.Triple(node, _p(APG.measure), ox.Literal(measure)))
+        add(ox.Triple(node, _p(APG.scope), ox.Literal(scope[0], language="fr")))
+        add(ox.Triple(node, _p(APG.scope), ox.Literal(scope[1], language="en")))
+        date = ox.NamedNode(XSD + "date")
+        add(ox.Triple(node, _p(APG.periodStart), ox.Literal(period[0], datatype=date)))
+        add(ox.Triple(node, _p(APG.periodEnd), ox.Literal(period[1], datatype=date)))
+        add(ox.Triple(node, _p(APG.computedByQuery), ox.Literal(query)))
+        if instrument:
+            add(ox.Triple(node, _p(APG.aboutInstrument), ox.NamedNode(instrument)))
+        if proxy:
+            add(ox.Triple(node, _p(APG.isProxy), ox.Literal("true",
+                                                           datatype=ox.NamedNode(XSD + "boolean"))))
+        if self.source:
+            add(ox.Triple(node, SOURCE, ox.NamedNode(self.source)))
+
+
+def _decimal(value) -> str:
+    number = Decimal(value)
+    whole = number.to_integral_value()
+    return format(whole if number == whole else number.quantize(Decimal("0.01")), "f")
+
+
+def _value(row, name: str):
+    term = row[name]
+    return None if term is None else term.value
+
+
+def _rows(store: ox.Store, query: str) -> list[dict[str, str | None]]:
+    solutions = store.query(query)
+    names = [v.value for v in solutions.variables]
+    return [{n: _value(s, n) for n in names} for s in solutions]
+
+
+def compute_indicators(store: ox.Store, base: str, source: str | None = None) -> list[ox.Triple]:
+    """Run the DECP indicator queries over ``store`` and return ``apg:Indicator`` triples."""
+    out = _Writer(base, source)
+    instrument_prefix = f"{base}id/instrument/"
+    france = ("France", "France")
+
+    query = read_query("decp-instrument-usage")
+    for row in _rows(store, query):
+        if not row["instrument"].startswith(instrument_prefix):
+            continue
+        key = row["instrument"][len(instrument_prefix):]
+        inferred = row["inferred"] == "true"
+        how = "inferred" if inferred else "declared"
+        how_fr = "déduits" if inferred else "déclarés"
+        period = (row["first"], row["last"])
+        common = dict(scope=france, period=period, query=query, instrument=row["instrument"])
+        out.add(f"{key}-{how}-contracts", (f"Contrats {how_fr} ({key})",
+                                           f"Contracts, {how} ({key})"),
+                row["contracts"], "contracts", f"contracts-{how}", **common)
+        out.add(f"{key}-{how}-amount", (f"Montant HT des contrats {how_fr} ({key})",
+                                        f"Amount excluding VAT of contracts, {how} ({key})"),
+                row["total"], "EUR", f"amount-{how}", **common)
+        out.add(f"{key}-{how}-buyers", (f"Acheteurs, contrats {how_fr} ({key})",
+                                        f"Buyers, contracts {how} ({key})"),
+                row["buyers"], "buyers", f"buyers-{how}", **common)
+
+    query = read_query("decp-innovative-per-year")
+    for row in _rows(store, query):
+        year = row["year"]
+        period = (f"{year}-01-01", f"{year}-12-31")
+        out.add(f"innovative-contracts-{year}", (f"Marchés innovants en {year}",
+                                                 f"Innovative contracts in {year}"),
+                row["contracts"], "contracts", "innovative-contracts", france, period, query)
+        out.add(f"innovative-amount-{year}", (f"Montant HT des marchés innovants en {year}",
+                                              f"Amount excluding VAT of innovative contracts in "
+                                              f"{year}"),
+                row["total"], "EUR", "innovative-amount", france, period, query)
+
+    for query_name, column, name_column, prefix in (
+            ("decp-innovative-per-buyer", "buyer", "label", "buyer-"),
+            ("decp-innovative-per-region", "region", "name", "")):
+        query = read_query(query_name)
+        for row in _rows(store, query):
+            code = row[column].rsplit("/", 1)[-1]
+            name = row[name_column] or code
+            period = (row["first"], row["last"])
+            out.add(f"innovative-contracts-{prefix}{code}", (f"Marchés innovants : {name}",
+                                                             f"Innovative contracts: {name}"),
+                    row["contracts"], "contracts", "innovative-contracts", (name, name), period,
+                    query)
+            out.add(f"innovative-amount-{prefix}{code}",
+                    (f"Montant HT des marchés innovants : {name}",
+                     f"Amount of innovative contracts: {name}"),
+                    row["total"], "EUR", "innovative-amount", (name, name), period, query)
+
+    query = read_query("decp-considerations-share")
+    considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
+    for row in _rows(store, query):
+        period = (row["first"], row["last"])
+        for name, fr, en in (("social", "sociale", "social"),
+                             ("green", "environnementale", "environmental"),
+                             ("either", "sociale ou environnementale", "social or environmental")):
+            out.add(f"share-{name}-considerations",
+                    (f"Part des contrats avec une considération {fr}",
+                     f"Share of contracts with a {en} consideration"),
+                    row[f"{name}Percent"], "percent", f"share-{name}", france, period, query,
+                    considerations)
+
+    query = read_query("decp-innovative-by-procedure")
+    partnership = f"{instrument_prefix}{codes.PARTNERSHIP_INSTRUMENT}"
+    for row in _rows(store, query):
+        code = row["procedureType"].removeprefix(PROCEDURE_TYPE)
+        period = (row["first"], row["last"])
+        out.add(f"innovative-contracts-procedure-{code}",
+                (f"Marchés innovants par procédure ({code}) — indicateur indirect",
+                 f"Innovative contracts by procedure ({code}) — proxy"),
+                row["contracts"], "contracts", "innovative-contracts-by-procedure", france,
+                period, query, partnership, proxy=True)
+    return out.triples

@@ -1,0 +1,112 @@
+"""Namespaces: the project's closed ontology namespace and the vocabularies it aligns with.
+
+``APG`` is closed (``_fail = True``): a misspelt term fails at import time.
+``tests/test_namespaces.py`` checks it against ``ontology/achat-public.ttl`` both ways.
+"""
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+from achat_core.iris import EU_AUTHORITY, ONTOLOGY_NS, PREFIXES
+
+
+class APG(DefinedNamespace):
+    """The achat-public-graph ontology."""
+
+    _NS = Namespace(ONTOLOGY_NS)
+    _fail = True
+
+    # Classes
+    KnowledgeResource: URIRef
+    Publication: URIRef
+    Guide: URIRef
+    Study: URIRef
+    WikiPage: URIRef
+    WebPage: URIRef
+    LegalText: URIRef
+    LegalProvision: URIRef
+    Actor: URIRef
+    Organisation: URIRef
+    CommonsCommunity: URIRef
+    Instrument: URIRef
+    Threshold: URIRef
+    Challenge: URIRef
+    Community: URIRef
+    Project: URIRef
+    Figure: URIRef
+    Indicator: URIRef
+    # Concept schemes and their members
+    InstrumentKindScheme: URIRef
+    ObjectiveScheme: URIRef
+    ActorRoleScheme: URIRef
+    ThemeScheme: URIRef
+    TagScheme: URIRef
+    InstrumentScheme: URIRef
+    # Resource properties
+    addressesChallenge: URIRef
+    mentionsInstrument: URIRef
+    involvesOrganisation: URIRef
+    usedByOrganisation: URIRef
+    inCommunity: URIRef
+    nextStep: URIRef
+    theme: URIRef
+    tag: URIRef
+    oneLineDescription: URIRef
+    otherInformation: URIRef
+    unmappedField: URIRef
+    relatedCommon: URIRef
+    # Instrument properties
+    instrumentKind: URIRef
+    objective: URIRef
+    phase: URIRef
+    legalBasis: URIRef
+    legalBasisNote: URIRef
+    threshold: URIRef
+    amount: URIRef
+    currency: URIRef
+    excludingVAT: URIRef
+    thresholdScope: URIRef
+    inForceFrom: URIRef
+    inForceUntil: URIRef
+    legalFactsCheckedOn: URIRef
+    usageNote: URIRef
+    # Legal provisions
+    articleNumber: URIRef
+    partOfLegalText: URIRef
+    # Actor properties
+    role: URIRef
+    siren: URIRef
+    siret: URIRef
+    memberOf: URIRef
+    # Challenges, communities, projects
+    partOfCommunity: URIRef
+    ledBy: URIRef
+    # Figures and indicators
+    value: URIRef
+    unit: URIRef
+    observationDate: URIRef
+    periodStart: URIRef
+    periodEnd: URIRef
+    scope: URIRef
+    aboutInstrument: URIRef
+    measure: URIRef
+    computedByQuery: URIRef
+    inferred: URIRef
+    isProxy: URIRef
+    # DECP contract links
+    usesInstrument: URIRef
+    inferredInstrument: URIRef
+
+
+EPO = Namespace(PREFIXES["epo"])
+ELI = Namespace(PREFIXES["eli"])
+ADMS = Namespace(PREFIXES["adms"])
+ORG = Namespace(PREFIXES["org"])
+SCHEMA = Namespace(PREFIXES["schema"])
+VANN = Namespace(PREFIXES["vann"])
+VOID = Namespace(PREFIXES["void"])
+DCAT = Namespace(PREFIXES["dcat"])
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+
+__all__ = ["ADMS", "APG", "DCAT", "ELI", "EPO", "EU_AUTHORITY", "ORG", "PREFIXES", "SCHEMA",
+           "SPDX", "VANN", "VOID"]

@@ -1,0 +1,126 @@
+"""Atomic publication: build into a fresh folder, then switch a symlink in one step.
+
+Layout: ``{out}`` is a symlink to ``{out}.builds/{build_id}``.  A build is written
+into ``{out}.builds/.partial-{build_id}-{pid}`` and renamed to its final name once
+complete; ``{out}`` is then replaced by a new symlink with :func:`os.replace`, which
+is atomic on POSIX.  A failed or interrupted build leaves ``{out}`` untouched.  The
+current and the previous builds are kept; older ones and stale partial folders go.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+PARTIAL_PREFIX = ".partial-"
+
+
+class PublishError(OSError):
+    """The output cannot be published where asked (for example a plain folder is there)."""
+
+
+def builds_dir(out: Path) -> Path:
+    """Return the folder holding the build folders of ``out``."""
+    return out.parent / f"{out.name}.builds"
+
+
+def check_target(out: Path) -> None:
+    """Refuse to publish over anything that is not our own symlink."""
+    if out.is_symlink():
+        return
+    if out.exists():
+        kind = "folder" if out.is_dir() else "file"
+        raise PublishError(
+            f"{out} is a plain {kind}, not a symlink to a build: refusing to replace it "
+            f"(move it away, or choose another --out)")
+
+
+def start(out: Path, build_id: str) -> Path:
+    """Create and return an empty partial build folder beside the published ones."""
+    check_target(out)
+    folder = builds_dir(out) / f"{PARTIAL_PREFIX}{build_id}-{os.getpid()}"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    compared = filecmp.dircmp(a, b)
+    if compared.left_only or compared.right_only or compared.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
+    if mismatch or errors:
+        return False
+    return all(_same_tree(a / d, b / d) for d in compared.common_dirs)
+
+
+def _sync(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as stream:
+                os.fsync(stream.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def finish(out: Path, partial: Path, build_id: str) -> Path:
+    """Move a complete partial build to its final name and switch ``out`` to it atomically.
+
+    When a build with the same id exists and holds the same bytes, it is reused.
+    Return the published build folder.
+    """
+    check_target(out)
+    _sync(partial)
+    builds = builds_dir(out)
+    final = builds / build_id
+    suffix = 1
+    while final.exists() and not _same_tree(final, partial):
+        suffix += 1
+        final = builds / f"{build_id}-{suffix}"
+    if final.exists():
+        shutil.rmtree(partial)
+    else:
+        os.rename(partial, final)
+    previous = out.resolve() if out.is_symlink() else None
+    link = out.parent / f".{out.name}.link-{os.getpid()}"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    os.symlink(Path(builds.name) / final.name, link, target_is_directory=True)
+    os.replace(link, out)
+    _prune(builds, keep={final.resolve(), previous})
+    return final
+
+
+def discard(partial: Path) -> None:
+    """Delete a partial build folder after a failure."""
+    shutil.rmtree(partial, ignore_errors=True)
+
+
+def _prune(builds: Path, keep: set[Path | None]) -> None:
+    for child in builds.iterdir():
+        if child.resolve() in keep:
+            continue
+        if child.name.startswith(PARTIAL_PREFIX):
+            pid = child.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,38 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "DIST": Path("dist"),          # a published build folder
+    "STORE": "memory",             # "memory", an on-disk store's folder, or an engine's URL
+    "REMOTE_GRAPH": None,          # remote store: graph the build was published to ({base}graph)
+    "REMOTE_ENGINE": "virtuoso",   # remote store: "virtuoso" also sends it our time limit
+    "REMOTE_MAX_ROWS": None,       # remote store: the engine's silent row cap (ResultSetMaxRows)
+    "BACKEND": None,               # a ready Backend (tests); overrides DIST/STORE loading
+    "BUILD": None,                 # with BACKEND: the build record to report (tests)
+    "PUBLIC_URL": None,            # where users reach the server, if not the data's base
+    "QUERY_TIMEOUT": 10.0,         # seconds
+    "SERVICE_ALLOWLIST": (),       # endpoints SERVICE may call
+    "MAX_CONTENT_LENGTH": 1_000_000,  # request body cap, bytes
+    "MAX_ROWS": 100_000,           # result rows cap
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: load the store, then register one blueprint per concern."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    if config:
+        app.config.from_mapping(config)
+
+    from sparql_endpoint import dist, dumps, errors, meta, ops, pages, sparql
+
+    dist.init_app(app)
+    errors.init_app(app)
+    for module in (sparql, ops, meta, dumps, pages):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,146 @@
+"""Load a published ``dist/`` folder: check ``build.json``, then open the store.
+
+The store is the build's dumps loaded in memory, an on-disk store written by the
+builder, or a remote SPARQL engine the build was published to (``STORE`` is then its
+http(s) URL); pages and dumps always come from ``dist/``.
+
+``dist/`` is usually a symlink the builder switches to each new build.  It is
+resolved once, at start-up, and every file is read from the build folder it
+pointed to then, so a running server never mixes two builds: after a rebuild it
+keeps serving the build it loaded until it is restarted.
+``app.extensions["backend"]`` gets the store, ``app.extensions["build"]`` the
+parsed ``build.json`` plus ``"dist"`` (the folder) and ``"loaded_triples"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from achat_core.manifest import Manifest, ManifestError
+from sparql_endpoint.errors import problem
+from sparql_endpoint.remote import RemoteBackend, RemoteError, public_url
+from sparql_endpoint.store import Backend, BackendError, OxigraphBackend
+
+log = logging.getLogger("sparql_endpoint.store")
+
+
+class DistError(ValueError):
+    """A ``dist/`` folder that cannot be served; the message says which file and what is wrong."""
+
+
+def read_build(dist: Path) -> dict:
+    """Read and check ``dist/build.json``; raise DistError naming the path and the problem."""
+    try:
+        return Manifest.read(dist).as_dict()
+    except ManifestError as error:
+        raise DistError(str(error)) from None
+
+
+def is_remote(store: str | Path) -> bool:
+    """Say whether ``store`` names a remote SPARQL engine (an http or https URL)."""
+    return str(store).startswith(("http://", "https://"))
+
+
+def remote_graph(build: dict, graph: str | None = None) -> str:
+    """Return the graph IRI a build is published to: ``graph``, else ``{base}graph``."""
+    return graph or f"{build['base']}graph"
+
+
+def open_backend(dist: Path, build: dict, store: str | Path = "memory", *,
+                 graph: str | None = None, timeout: float = 10.0, engine: str = "virtuoso",
+                 engine_max_rows: int | None = None) -> Backend:
+    """Load the build's dumps into memory, open an on-disk store read-only, or reach an engine.
+
+    The store must hold the build's triples (a remote engine: its published version).
+    ``graph``, ``timeout``, ``engine`` and ``engine_max_rows`` configure a remote engine.
+    """
+    dist = Path(dist)
+    if is_remote(store):
+        backend = RemoteBackend(str(store), remote_graph(build, graph), timeout=timeout,
+                                engine=engine, max_rows=engine_max_rows)
+        _check_remote(backend, dist, build)
+        return backend
+    if str(store) == "memory":
+        try:
+            backend = OxigraphBackend.in_memory(dist / name for name in build["load"])
+        except (SyntaxError, ValueError, OSError) as error:
+            raise DistError(f"{dist}: a dump listed in build.json cannot be loaded: {error}") \
+                from None
+    else:
+        folder = Path(store)
+        if not folder.is_dir():
+            raise DistError(f"{folder}: no such store folder (written by achat-graph build "
+                            "--store)")
+        try:
+            backend = OxigraphBackend.read_only(folder)
+        except OSError as error:
+            raise DistError(f"{folder}: cannot open the store read-only: {error}") from None
+    count = backend.triple_count()
+    if count != build["triples"]:
+        raise DistError(f"{dist / 'build.json'}: says {build['triples']} triples, but the store "
+                        f"holds {count}; rebuild the graph")
+    return backend
+
+
+def _check_remote(backend: RemoteBackend, dist: Path, build: dict) -> None:
+    """Check that the engine answers and serves this build; raise DistError saying what to do."""
+    url = public_url(backend.endpoint_url)
+    try:
+        version = backend.current_version()
+        count = backend.triple_count()
+    except RemoteError as error:
+        raise DistError(f"--store {url}: {error}") from None
+    graph = backend.graph_iri
+    expected = f"{graph}/{build['build_id']}"
+    publish = f"achat-graph publish --dist {dist} --to {url}"
+    if version not in (graph, expected):
+        raise DistError(f"--store {url}: graph <{graph}> serves version <{version}>, but {dist} "
+                        f"holds build {build['build_id']!r}; publish it first ({publish})")
+    if count != build["triples"]:
+        raise DistError(f"--store {url}: graph <{version or 'default'}> holds {count} triples, "
+                        f"{dist / 'build.json'} says {build['triples']}; publish the build "
+                        f"({publish}) or check --remote-graph")
+
+
+def served_folder(dist: str | Path) -> Path:
+    """Return the build folder ``dist`` names now, its symlinks resolved, to serve from."""
+    return Path(dist).resolve()
+
+
+def local_store(store: str | Path) -> str | Path:
+    """Return ``store`` with an on-disk folder's symlinks resolved; "memory" and URLs unchanged."""
+    if str(store) == "memory" or is_remote(store):
+        return store
+    return Path(store).resolve()
+
+
+def init_app(app: Flask) -> None:
+    """Attach the backend and the build record; a ready BACKEND in the config skips loading."""
+    app.register_error_handler(BackendError, _store_failure)
+    backend = app.config.get("BACKEND")
+    if backend is not None:
+        build = dict(app.config.get("BUILD") or {})
+        build.setdefault("build_id", "test")
+        if "loaded_triples" not in build:
+            build["loaded_triples"] = backend.triple_count()
+    else:
+        dist = served_folder(app.config["DIST"])
+        build = read_build(dist)
+        backend = open_backend(dist, build, local_store(app.config["STORE"]),
+                               graph=app.config["REMOTE_GRAPH"],
+                               timeout=app.config["QUERY_TIMEOUT"],
+                               engine=app.config["REMOTE_ENGINE"],
+                               engine_max_rows=app.config["REMOTE_MAX_ROWS"])
+        build["dist"] = dist
+        build["loaded_triples"] = build["triples"]
+    app.extensions["backend"] = backend
+    app.extensions["build"] = build
+
+
+def _store_failure(error: BackendError):
+    """Answer a page whose store failed (a remote engine down) with a readable status."""
+    log.warning("store failure: %s", error)
+    return problem(error.status, error.client_message)

@@ -1,0 +1,88 @@
+"""The query editor: YASGUI served from our own host, and a form that works without JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request, send_from_directory
+
+from achat_core.iris import PREFIXES
+from sparql_endpoint import examples, results
+from sparql_endpoint.errors import problem
+from sparql_endpoint.texts import choose_language
+from sparql_endpoint.web import public_url, query_link, render, term_view
+
+bp = Blueprint("editor", __name__)
+
+#: The YASGUI build (npm package ``@zazuko/yasgui``) inside a ``node_modules`` folder.
+_YASGUI_BUILD = Path("node_modules", "@zazuko", "yasgui", "build")
+#: Where to look for it: beside the checkout (``npm ci``), then in the working folder.
+YASGUI_DIR = next((folder for folder in (Path(__file__).resolve().parent.parent / _YASGUI_BUILD,
+                                         Path.cwd() / _YASGUI_BUILD)
+                   if (folder / "yasgui.min.js").is_file()),
+                  Path(__file__).resolve().parent.parent / _YASGUI_BUILD)
+#: How to get it when it is missing (the no-JavaScript form works without it).
+YASGUI_HINT = ("The query editor's JavaScript is missing: run `npm ci` in the project's "
+               "checkout, or `npm install @zazuko/yasgui` in the folder you serve from.")
+YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map")
+#: Rows shown in the HTML table; downloads carry up to the app's MAX_ROWS.
+SHOWN_ROWS = 1000
+
+
+def _register(state) -> None:
+    state.app.extensions["editor_view"] = query_page
+    state.app.extensions["error_page"] = error_page
+
+
+bp.record_once(_register)
+
+
+def error_page(status: int, message: str) -> Response:
+    """Render an error of the endpoint as an HTML page (``app.extensions["error_page"]``)."""
+    return render("error.html", status=status, code=status, message=message)
+
+
+@bp.get("/query")
+def query_page():
+    """Show the editor; with ``query=``, run it and show an HTML table with downloads."""
+    lang = choose_language()
+    query = request.args.get("query", "")
+    example = examples.find(request.args.get("example", ""))
+    listed = [e.view(lang) for e in examples.load_examples()]
+    context = {"examples": listed, "endpoint": public_url() + "sparql",
+               "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
+    if not query.strip():
+        text = example.query if example else (listed[0]["query"] if listed else "")
+        return render("query.html", query=text, **context)
+    try:
+        result = results.run(query)
+    except results.QueryError as error:
+        return render("query.html", status=error.status, query=query, error=str(error),
+                      **context)
+    shown = [{v: term_view(row[v], lang) for v in result.variables if v in row}
+             for row in result.rows[:SHOWN_ROWS]]
+    return render(
+        "query.html", query=query, result=result, shown=shown,
+        hidden_rows=max(0, len(result.rows) - SHOWN_ROWS),
+        csv=query_link(query, "csv"), json=query_link(query, "json"), **context)
+
+
+@bp.get("/editor/yasgui/<name>")
+def yasgui_file(name: str):
+    """Serve one file of the YASGUI build from our own host."""
+    if name not in YASGUI_FILES or not (YASGUI_DIR / name).is_file():
+        return problem(404, f"No editor file {name!r} here. {YASGUI_HINT}")
+    return send_from_directory(YASGUI_DIR, name, max_age=3600)
+
+
+@bp.get("/editor/prefixes.json")
+def prefixes():
+    """Serve the project's prefixes, in the ``{prefix: namespace}`` form YASGUI reads."""
+    return jsonify(PREFIXES)
+
+
+@bp.get("/editor/examples.json")
+def example_list():
+    """Serve the example queries in the page language, for the editor's tabs."""
+    lang = choose_language()
+    return jsonify([e.view(lang) for e in examples.load_examples()])

@@ -1,0 +1,28 @@
+"""Operations: ``/health`` for monitors and load balancers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.route("/health")
+def health():
+    """Report whether the store is loaded and answers, with its triple count and build id."""
+    build = current_app.extensions.get("build", {})
+    backend = current_app.extensions.get("backend")
+    status, code = "ok", 200
+    try:
+        backend.ask("ASK {}")
+    except Exception:  # any store failure means "unhealthy", never a crash
+        status, code = "unavailable", 503
+    response = jsonify({
+        "status": status,
+        "triples": build.get("loaded_triples"),
+        "build_id": build.get("build_id"),
+        "created": build.get("created"),
+    })
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,356 @@
+"""Linked-data pages: ``/id/`` redirects, negotiated ``/doc/`` documents, home and vocabularies."""
+
+from __future__ import annotations
+
+import logging
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+
+from achat_core.iris import ONTOLOGY_NS
+from sparql_endpoint import editor, examples, results, search
+from sparql_endpoint.errors import problem
+from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
+from sparql_endpoint.negotiation import negotiate
+from sparql_endpoint.texts import choose_language, text
+from sparql_endpoint.web import (
+    DOC_FORMATS,
+    alternate_links,
+    backend,
+    bases,
+    document_format,
+    is_external,
+    labeller,
+    link_header,
+    local_key,
+    query_link,
+    rdf_response,
+    render,
+    term_view,
+)
+
+bp = Blueprint("pages", __name__)
+log = logging.getLogger("sparql_endpoint.pages")
+bp.register_blueprint(search.bp)
+bp.register_blueprint(editor.bp)
+
+APG = ONTOLOGY_NS
+CHECKED_ON = APG + "legalFactsCheckedOn"
+SOURCE = DCT + "source"
+#: Kinds whose things only exist inside their owner's description.
+DEPENDENT_KINDS = ("threshold/", "identifier/")
+#: Properties shown first on a page, in this order.
+FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
+         DCT + "description", APG + "oneLineDescription")
+#: Links pointing at a thing listed on its page (a sample when there are more).
+INBOUND_LIMIT = 500
+#: Links pointing at a thing counted per property, at most (then "more than").
+COUNT_LIMIT = 10_000
+#: Rows per page of the editor query that lists all the links of one property.
+PAGE_SIZE = 1_000
+#: Values of a thing listed on its page, at most.
+OUTBOUND_LIMIT = 5_000
+#: Rows read about the figures of an instrument, at most.
+FIGURE_ROWS = 5_000
+#: Counts on the home page: (key, French, English, class IRI).
+COUNTED = (
+    ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
+    ("organisations", "organisations", "organisations", APG + "Organisation"),
+    ("resources", "ressources de connaissance", "knowledge resources", APG + "KnowledgeResource"),
+    ("legal", "textes juridiques", "legal texts", APG + "LegalText"),
+    ("figures", "chiffres et indicateurs", "figures and indicators", APG + "Figure"),
+    ("concepts", "concepts de vocabulaire", "vocabulary concepts", SKOS + "Concept"),
+)
+
+
+def _iri(value: str) -> str:
+    return str(ox.NamedNode(value))
+
+
+class PageQueryTimeout(Exception):
+    """A page's query ran past the time limit; the page answers 503."""
+
+
+def timed_select(query: str) -> list[dict]:
+    """Run a page's SELECT in a query process with the endpoint's time limit; return its rows."""
+    try:
+        return results.run(query).rows
+    except results.QueryError as error:
+        if error.status == 503:
+            raise PageQueryTimeout(str(error)) from None
+        raise
+
+
+@bp.app_errorhandler(PageQueryTimeout)
+def page_timeout(error: PageQueryTimeout):
+    """Answer 503 when a page's query hit the time limit, saying what to do instead."""
+    log.warning("page query stopped on %s: %s", request.path, error)
+    return problem(503, text("page_timeout", choose_language()), {"Retry-After": "60"})
+
+
+def outbound(iri: str) -> list[tuple[ox.NamedNode, object]]:
+    """Return the (property, value) pairs of a subject, up to OUTBOUND_LIMIT."""
+    rows = backend().select(
+        f"SELECT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} LIMIT {OUTBOUND_LIMIT}")
+    return [(r["p"], r["o"]) for r in rows]
+
+
+def inbound(iri: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+    """Return up to INBOUND_LIMIT + 1 (subject, property) pairs pointing at an IRI, sorted.
+
+    The store returns the first pairs it finds (no ORDER BY, whose cost grows with
+    every link); only that bounded sample is sorted, here.
+    """
+    rows = timed_select(
+        f"SELECT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER(isIRI(?s)) }} LIMIT {INBOUND_LIMIT + 1}")
+    return sorted(((r["s"], r["p"]) for r in rows), key=lambda pair: (pair[1].value,
+                                                                      pair[0].value))
+
+
+def inbound_counts(iri: str) -> tuple[dict[str, int], bool]:
+    """Count the links pointing at an IRI per property, stopping at COUNT_LIMIT links.
+
+    Return the counts and whether the limit was reached (then each count is a lower bound).
+    """
+    rows = timed_select(
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?p WHERE {{ ?s ?p {_iri(iri)} "
+        f"FILTER(isIRI(?s)) }} LIMIT {COUNT_LIMIT + 1} }} }} GROUP BY ?p")
+    counts = {r["p"].value: int(r["n"].value) for r in rows}
+    return counts, sum(counts.values()) > COUNT_LIMIT
+
+
+def triples_of(iri: str) -> list[ox.Triple]:
+    """Return a thing's description: its triples, its dependent nodes' and what points to it."""
+    node = ox.NamedNode(iri)
+    triples = [ox.Triple(node, p, o) for p, o in outbound(iri)]
+    for _, value in list(outbound(iri)):
+        key = local_key(value.value) if isinstance(value, ox.NamedNode) else None
+        if key and key.startswith(DEPENDENT_KINDS):
+            triples += [ox.Triple(value, p, o) for p, o in outbound(value.value)]
+    triples += [ox.Triple(s, p, node) for s, p in inbound(iri)[:INBOUND_LIMIT]]
+    return list(dict.fromkeys(triples))
+
+
+def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
+    """Group (property, value) pairs by property, with readable names, in reading order."""
+    names = labeller()
+    names.fetch(p.value for p, _ in pairs)
+    names.fetch(v.value for _, v in pairs if isinstance(v, ox.NamedNode))
+    groups: dict[str, dict] = {}
+    for prop, value in pairs:
+        group = groups.setdefault(prop.value, {"property": term_view(prop, lang), "values": []})
+        view = term_view(value, lang)
+        key = local_key(value.value) if isinstance(value, ox.NamedNode) else None
+        if nested and key and key.startswith(DEPENDENT_KINDS):
+            view["nested"] = _group(outbound(value.value), lang)
+        group["values"].append(view)
+    for group in groups.values():
+        group["values"].sort(key=lambda v: (v["lang"] != lang, v["text"].casefold()))
+
+    def order(item):
+        iri, group = item
+        first = FIRST.index(iri) if iri in FIRST else len(FIRST)
+        return first, group["property"]["text"].casefold()
+
+    return [g for _, g in sorted(groups.items(), key=order)]
+
+
+def figures_about(iri: str, lang: str) -> list[dict]:
+    """Return the figures and indicators about an instrument, each with its source."""
+    rows = timed_select(
+        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o }} "
+        f"LIMIT {FIGURE_ROWS}")
+    figures: dict[str, dict] = {}
+    for row in sorted(rows, key=lambda r: r["f"].value):
+        figure = figures.setdefault(row["f"].value, {"term": term_view(row["f"], lang), "p": {}})
+        figure["p"].setdefault(row["p"].value.removeprefix(APG).removeprefix(DCT), []).append(
+            row["o"])
+    out = []
+    for figure in figures.values():
+        p = figure["p"]
+
+        def first(name, p=p):
+            values = p.get(name, [])
+            chosen = [v for v in values if getattr(v, "language", None) == lang] or values
+            return term_view(chosen[0], lang) if chosen else None
+
+        period = [first("periodStart"), first("periodEnd")]
+        out.append({
+            "term": figure["term"], "value": first("value"), "unit": first("unit"),
+            "scope": first("scope"),
+            "date": first("observationDate") or (period if all(period) else None),
+            "sources": [term_view(s, lang) for s in p.get("source", [])],
+        })
+    return out
+
+
+def document_page(iri: str, alternates: list[dict]) -> Response:
+    """Render the HTML page of a thing."""
+    lang = choose_language()
+    pairs = outbound(iri)
+    names = labeller()
+    title, title_lang = names.label(iri, lang)
+    labels = names.labels(iri)
+    types = [term_view(o, lang) for p, o in pairs if p.value == RDF + "type"]
+    checked = [o.value for p, o in pairs if p.value == CHECKED_ON]
+    sources = [term_view(o, lang) for p, o in pairs if p.value == SOURCE]
+    shown = [(p, o) for p, o in pairs if p.value not in (RDF + "type", SOURCE)]
+    external = [term_view(o, lang) for p, o in pairs
+                if isinstance(o, ox.NamedNode) and is_external(o.value)]
+    points_here = inbound(iri)
+    node = _iri(iri)
+    return render(
+        "resource.html",
+        iri=iri, title=title, title_lang=title_lang,
+        other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
+        types=types, checked_on=checked[0] if checked else None,
+        properties=_group(shown, lang, nested=True),
+        inbound=_inbound_groups(iri, points_here, lang),
+        inbound_truncated=len(points_here) > INBOUND_LIMIT,
+        external=list({e["iri"]: e for e in external}.values()),
+        sources=sources, figures=figures_about(iri, lang), alternates=alternates,
+        properties_csv=query_link(f"SELECT ?property ?value WHERE {{ {node} ?property ?value }}",
+                                  "csv"),
+        inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {node} }}",
+                               "csv"),
+    )
+
+
+def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
+    """Group a sample of inbound links by property; past the sample, count them and link on."""
+    groups = _group([(p, s) for s, p in points_here[:INBOUND_LIMIT]], lang)
+    if len(points_here) <= INBOUND_LIMIT:
+        return groups
+    counts, capped = inbound_counts(iri)
+    node = _iri(iri)
+    for group in groups:
+        prop = group["property"]["iri"]
+        total = counts.get(prop, len(group["values"]))
+        if total > len(group["values"]) or capped:
+            group["total"] = total
+            group["total_capped"] = capped
+            group["more_href"] = query_link(
+                f"SELECT ?subject WHERE {{ ?subject <{prop}> {node} }} LIMIT {PAGE_SIZE} "
+                f"OFFSET 0")
+    return groups
+
+
+def exists(iri: str) -> bool:
+    """Tell whether the store says anything about or pointing to an IRI."""
+    node = _iri(iri)
+    return backend().ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}")
+
+
+def not_found(iri: str | None, path: str) -> Response:
+    """Answer 404 with help: an HTML page with search hints for browsers, else problem()."""
+    words = path.rsplit("/", 1)[-1].replace("-", " ")
+    fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
+    if fmt is None or fmt.name != "html":
+        search = url_for("pages.search.search_page", q=words, _external=True)
+        return problem(404, f"The published graph holds nothing about <{iri or path}>. "
+                            f"Search: {search}")
+    return render("not_found.html", status=404, iri=iri or path, words=words)
+
+
+def serve_document(iri: str, suffix: str | None, url_of) -> Response:
+    """Answer with a thing's description in the asked or negotiated format."""
+    fmt = document_format(suffix)
+    alternates = alternate_links(url_of)
+    if fmt.name == "html":
+        response = document_page(iri, alternates)
+    else:
+        response = rdf_response(triples_of(iri), fmt)
+    response.headers["Link"] = link_header(alternates)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/id/<path:path>")
+def thing(path: str):
+    """Redirect a thing's IRI to the document that describes it (303 See Other)."""
+    response = redirect(url_for("pages.doc", path=path), code=303)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/doc/<path:path>")
+def doc(path: str):
+    """Describe a thing: negotiated, or in the format its suffix names."""
+    stem, dot, suffix = path.rpartition(".")
+    key, suffix = (stem, suffix) if dot and "/" not in suffix else (path, None)
+    for base in bases():
+        try:
+            iri = ox.NamedNode(base + "id/" + key).value
+        except ValueError:
+            return not_found(None, path)
+        if exists(iri):
+            return serve_document(
+                iri, suffix, lambda f, key=key: url_for("pages.doc", path=f"{key}.{f.suffix}"))
+    return not_found(bases()[0] + "id/" + key, key)
+
+
+@bp.get("/describe")
+def describe():
+    """Describe any IRI the graph mentions (EU code lists, external things)."""
+    raw = request.args.get("iri", "")
+    try:
+        iri = ox.NamedNode(raw).value
+    except ValueError:
+        return not_found(None, raw)
+    if not exists(iri):
+        return not_found(iri, raw)
+    key = local_key(iri)
+    if key is not None:
+        return redirect(url_for("pages.doc", path=key), code=303)
+    suffix = request.args.get("format")
+    return serve_document(
+        iri, suffix, lambda f: url_for("pages.describe", iri=iri, format=f.suffix))
+
+
+def counts() -> list[dict]:
+    """Return how many things of each main class the graph holds (computed once)."""
+    cache = current_app.extensions.setdefault("pages_cache", {})
+    if "counts" not in cache:
+        found = []
+        for key, fr, en, cls in COUNTED:
+            rows = backend().select(
+                f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a/<{RDFS}subClassOf>* <{cls}> }}")
+            n = int(rows[0]["n"].value) if rows else 0
+            found.append({"key": key, "fr": fr, "en": en, "count": n, "class": cls})
+        cache["counts"] = found
+        cache["triples"] = backend().triple_count()
+    return cache["counts"]
+
+
+@bp.get("/")
+def home():
+    """Show the home page: counts, the questions the graph answers, links and licence."""
+    found = counts()
+    triples = current_app.extensions["pages_cache"]["triples"]
+    lang = choose_language()
+    return render("home.html", counts=found, triples=triples,
+                  examples=[e.view(lang) for e in examples.load_examples()])
+
+
+@bp.get("/schemes")
+def schemes():
+    """Browse the concept schemes and their concepts."""
+    lang = choose_language()
+    rows = backend().select(
+        f"SELECT ?scheme ?concept WHERE {{ ?scheme a <{SKOS}ConceptScheme> "
+        f"OPTIONAL {{ ?concept <{SKOS}inScheme> ?scheme }} }}")
+    names = labeller()
+    names.fetch(r["scheme"].value for r in rows)
+    names.fetch(r["concept"].value for r in rows if "concept" in r)
+    found: dict[str, dict] = {}
+    for row in rows:
+        scheme = found.setdefault(row["scheme"].value,
+                                  {"term": term_view(row["scheme"], lang), "concepts": []})
+        if "concept" in row:
+            scheme["concepts"].append(term_view(row["concept"], lang))
+    listed = sorted(found.values(), key=lambda s: s["term"]["text"].casefold())
+    for scheme in listed:
+        scheme["concepts"].sort(key=lambda c: c["text"].casefold())
+    query = (f"SELECT ?scheme ?concept ?label WHERE {{ ?concept <{SKOS}inScheme> ?scheme ; "
+             f"<{SKOS}prefLabel> ?label }} ORDER BY ?scheme ?label")
+    return render("schemes.html", schemes=listed, csv=query_link(query, "csv"))

@@ -1,0 +1,577 @@
+"""A store backend over a remote SPARQL 1.1 engine (Virtuoso, QLever, Fuseki, Neptune...).
+
+Queries go through SPARQLWrapper with a timeout, and are retried with exponential
+back-off when the engine answers 5xx or cannot be reached.  Every query is scoped to
+our data: the publisher (``graph_builder.remote_publish``; ``achat_core.engine``) loads
+each build into a versioned named graph and records the current one in a small metadata graph; this
+backend reads that pointer and passes the version as ``default-graph-uri``, with an
+empty ``named-graph-uri`` so ``GRAPH ?g`` cannot wander into other graphs (Virtuoso's
+default graph is the union of all graphs).
+
+User queries (``run_query``, called in the runner's child process) are first parsed
+by pyoxigraph, so syntax errors read as with the embedded store and engine-specific
+extensions are refused; their ``FROM``/``FROM NAMED`` clauses are taken out of the
+text and turned into protocol parameters scoped like the others (engines such as
+Virtuoso would otherwise add those graphs to the dataset); the engine's answer is
+read in one format and written again by ``sparql_endpoint.serialisation``, so
+formats, row cap and truncation marks are the embedded store's.  Each request opens
+its own connection (urllib), so nothing is shared across the fork.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import socket
+import time
+import urllib.error
+import urllib.parse
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    Unauthorized,
+    URITooLong,
+)
+
+from achat_core.engine import current_query, public_url
+from achat_core.formats import Format
+from sparql_endpoint.query_check import QueryRefused, tokens, unescape
+from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
+from sparql_endpoint.store import BackendError, Dataset, RunStats
+
+#: A graph IRI that is never written: named as the only named graph, it hides all others.
+NO_GRAPH = "urn:x-achat-public:no-graph"
+#: Virtuoso's SQL state for a result cut by a time limit (anytime query).
+TIME_LIMIT_STATE = "S1TAT"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_PNAME_PREFIX = r"(?:[^\W\d][\w\-.]*)?"
+#: Strings, comments, IRIs and words are skipped whole, so the keywords are only found
+#: where they are keywords.  A clause this misses (a comment between FROM and its IRI)
+#: is caught afterwards by ``query_check``'s lexer, and refused.
+_DATASET_SCAN = re.compile(
+    rf"""
+    \#[^\n\r]*
+  | '''(?:[^'\\]|\\.|'(?!''))*''' | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+  | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*"
+  | {_IRI}
+  | [?$]\w+
+  | (?<![\w:])PREFIX\s+(?P<prefix>{_PNAME_PREFIX}):\s*(?P<namespace>{_IRI})
+  | (?<![\w:])BASE\s+(?P<base>{_IRI})
+  | (?<![\w:])FROM\s+(?P<named>NAMED\s+)?(?P<graph>{_IRI}|{_PNAME_PREFIX}:[\w\-.:%]*)
+  | [\w:]+
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+class RemoteError(BackendError):
+    """A problem talking to the remote engine (502 for clients: the engine misbehaved)."""
+
+    status = 502
+
+    @property
+    def client_message(self) -> str:
+        """Return the message for the client, without the engine's address."""
+        return ("The SPARQL engine behind this endpoint gave an answer that could not be used; "
+                "the error was logged.")
+
+
+class EngineUnavailable(RemoteError):
+    """The engine could not be reached or kept failing (serve as 503)."""
+
+    status = 503
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
+
+    @property
+    def client_message(self) -> str:
+        """Return the message for the client, without the engine's address."""
+        return ("The SPARQL engine behind this endpoint cannot be reached right now"
+                + (f" ({self.reason})" if self.reason else "")
+                + "; the query was not run. Try again in a moment.")
+
+
+class QueryTimeout(RemoteError, TimeoutError):
+    """The engine did not answer within the time limit (served as the endpoint's own limit)."""
+
+    status = 503
+
+
+class QueryRejected(RemoteError):
+    """The engine, or this backend's safety rules, refused the query (serve as 400)."""
+
+    status = 400
+
+    @property
+    def client_message(self) -> str:
+        """Return the reason, which is about the query, for the client."""
+        return f"The query cannot be answered: {self}"
+
+
+class PartialResults(RemoteError):
+    """The engine cut the result (row cap or time cap) yet answered 200."""
+
+
+def split_dataset_clauses(query: str, base_iri: str | None = None) -> tuple[str, Dataset]:
+    """Return QUERY without its FROM / FROM NAMED clauses, and the dataset they named.
+
+    The dataset is ``Dataset()`` when the query names none.  Prefixed names and relative
+    IRIs are resolved as the query's prologue says.  A clause that cannot be taken out
+    (written with escapes, or with a comment inside) raises QueryRejected.
+    """
+    base, prefixes = base_iri, {}
+    default: list[str] = []
+    named: list[str] = []
+    kept, position = [], 0
+    for match in _DATASET_SCAN.finditer(query):
+        if match["base"]:
+            base = _resolve(match["base"][1:-1], base)
+        elif match["namespace"]:
+            prefixes[match["prefix"]] = _resolve(match["namespace"][1:-1], base)
+        elif match["graph"]:
+            graph = match["graph"]
+            if graph.startswith("<"):
+                iri = _resolve(graph[1:-1], base)
+            else:
+                prefix, _, local = graph.partition(":")
+                if prefix not in prefixes:
+                    raise QueryRejected(f"FROM {graph}: the prefix {prefix!r} is not declared")
+                iri = prefixes[prefix] + local
+            (named if match["named"] else default).append(iri)
+            kept.append(query[position:match.start()] + " ")
+            position = match.end()
+    kept.append(query[position:])
+    text = "".join(kept)
+    try:
+        left = [t for kind, t in tokens(unescape(text)) if kind == "name" and t.upper() == "FROM"]
+    except QueryRefused as error:
+        raise QueryRejected(error.message) from None
+    if left:
+        raise QueryRejected("write FROM and FROM NAMED as the keyword followed by the graph's "
+                            "IRI, without escapes or comments in between")
+    if position == 0:
+        return query, Dataset()
+    return text, Dataset(tuple(default), tuple(named))
+
+
+def check_syntax(query: str, base_iri: str | None = None) -> None:
+    """Raise SyntaxError, with pyoxigraph's message, unless QUERY is standard SPARQL 1.1."""
+    # An empty store parses the query; SELECT and CONSTRUCT are lazy, so nothing runs.
+    ox.Store().query(query, base_iri=base_iri)
+
+
+class RemoteBackend:
+    """The store interface over a SPARQL 1.1 endpoint, scoped to one published graph."""
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        graph_iri: str | None = None,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.25,
+        max_rows: int | None = None,
+        pointer_ttl: float = 5.0,
+        engine: str = "generic",
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.endpoint_url = endpoint_url
+        #: "virtuoso": user queries also carry Virtuoso's own time limit (``timeout``, ms).
+        self.engine = engine
+        self.graph_iri = graph_iri
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_rows = max_rows
+        self.pointer_ttl = pointer_ttl
+        self._sleep = sleep
+        self._version: str | None = None
+        self._version_read_at = float("-inf")
+
+    # -- the trusted interface -------------------------------------------------------
+
+    def select(self, query: str) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+        """Run a trusted SELECT and return its rows (unbound variables are absent)."""
+        answer = self._results(query)
+        if "results" not in answer:
+            raise QueryRejected("expected a SELECT query, the engine answered a boolean")
+        rows = [
+            {name: self._term(value) for name, value in binding.items()}
+            for binding in answer["results"].get("bindings", [])
+        ]
+        if self.max_rows is not None and len(rows) >= self.max_rows:
+            raise PartialResults(
+                f"{public_url(self.endpoint_url)} returned {len(rows)} rows, its row cap: "
+                "the result is probably cut"
+            )
+        return rows
+
+    def ask(self, query: str) -> bool:
+        """Run a trusted ASK."""
+        answer = self._results(query)
+        if not isinstance(answer.get("boolean"), bool):
+            raise QueryRejected("expected an ASK query, the engine answered solutions")
+        return answer["boolean"]
+
+    def construct(self, query: str) -> list[ox.Triple]:
+        """Run a trusted CONSTRUCT or DESCRIBE."""
+        body, content_type, partial = self._read(
+            query, "application/n-triples, text/turtle;q=0.9", TURTLE, self._dataset()
+        )
+        if partial:
+            raise PartialResults(partial)
+        rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
+        try:
+            return [
+                quad.triple if isinstance(quad, ox.Quad) else quad
+                for quad in ox.parse(body, format=rdf_format)
+            ]
+        except SyntaxError as error:
+            raise RemoteError(
+                f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
+            ) from None
+
+    def triple_count(self) -> int:
+        """Return the number of triples in the current version of the graph."""
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return int(rows[0]["n"].value) if rows else 0
+
+    # -- the protocol path ---------------------------------------------------------
+
+    def run_query(self, query: str, form: str, fmt: Format, dataset: Dataset, max_rows: int,
+                  open_output: Callable[[], BinaryIO], base_iri: str | None = None) -> RunStats:
+        """Run a checked user query on the engine and write its results, serialised in FMT."""
+        check_syntax(query, base_iri)
+        text, named_in_query = split_dataset_clauses(query, base_iri)
+        if dataset.default_graphs is None and dataset.named_graphs is None:
+            dataset = named_in_query  # the protocol's parameters win over FROM
+        graphs = self._user_dataset(dataset)
+        if base_iri:
+            text = f"BASE <{base_iri}> {text}"
+        params = {"timeout": str(max(1, round(self.timeout * 1000)))} \
+            if self.engine == "virtuoso" else {}
+        if form in ("SELECT", "ASK"):
+            response = self._send(text, "application/sparql-results+json", JSON, graphs, params)
+            partial = self._user_partial(response)
+            answer = self._json(_read_all(response, self._timeout_message), "results")
+            if "boolean" in answer:
+                write_boolean(_boolean(answer["boolean"]), fmt, open_output())
+                return RunStats(rows=1)
+            variables, rows = self._solution_rows(answer)
+            counter = _EngineCapped(rows, max_rows, self.max_rows, partial)
+            write_solutions(variables, counter, fmt, open_output())
+        else:
+            response = self._send(text, "application/n-triples, text/turtle;q=0.9", TURTLE,
+                                  graphs, params)
+            partial = self._user_partial(response)
+            triples = self._triples(response)
+            first = next(triples, None)  # unreadable answers surface before any output
+            counter = _EngineCapped(_chain(first, triples), max_rows, self.max_rows, partial)
+            write_triples(counter, fmt, open_output())
+        return RunStats(rows=counter.count, truncated=counter.truncated)
+
+    def current_version(self) -> str | None:
+        """Return the graph IRI queries run against now (None: the engine's default graph)."""
+        if self.graph_iri is None:
+            return None
+        now = time.monotonic()
+        if self._version is None or now - self._version_read_at > self.pointer_ttl:
+            answer = self._solutions(current_query(self.graph_iri), {})
+            found = [
+                row["v"]["value"]
+                for row in answer.get("results", {}).get("bindings", [])
+                if row.get("v", {}).get("type") == "uri"
+            ]
+            # No pointer: the data was loaded by another tool straight into the graph.
+            self._version = max(found) if found else self.graph_iri
+            self._version_read_at = now
+        return self._version
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _dataset(self) -> dict[str, list[str]]:
+        """Return the protocol parameters that scope a trusted query to the current version."""
+        version = self.current_version()
+        if version is None:
+            return {}
+        return {"default-graph-uri": [version], "named-graph-uri": [NO_GRAPH]}
+
+    def _user_dataset(self, dataset: Dataset) -> dict[str, list[str]]:
+        """Return the protocol parameters for a user's dataset, within our graph only.
+
+        Naming our graph (or its current version) selects the current version; any other
+        graph is an empty one, as a graph absent from the embedded store is.
+        """
+        if dataset.default_graphs is None and dataset.named_graphs is None:
+            return self._dataset()
+        version = self.current_version()
+        ours = {self.graph_iri, version}
+
+        def scoped(iris: tuple[str, ...] | None) -> list[str]:
+            if version is None:
+                return list(iris or ()) or [NO_GRAPH]
+            return [version if iri in ours else NO_GRAPH for iri in iris or ()] or [NO_GRAPH]
+
+        return {"default-graph-uri": scoped(dataset.default_graphs),
+                "named-graph-uri": scoped(dataset.named_graphs)}
+
+    def _results(self, query: str) -> dict:
+        return self._solutions(query, self._dataset())
+
+    def _solutions(self, query: str, dataset: dict[str, list[str]]):
+        body, content_type, partial = self._read(
+            query, "application/sparql-results+json", JSON, dataset
+        )
+        if partial:
+            raise PartialResults(partial)
+        return self._json(body, f"results ({content_type})")
+
+    def _json(self, body: bytes, what: str) -> dict:
+        """Return the JSON object in BODY, or raise RemoteError naming the engine."""
+        try:
+            answer = json.loads(body)
+            if not isinstance(answer, dict):
+                raise ValueError("not a JSON object")
+            return answer
+        except ValueError as error:
+            raise RemoteError(
+                f"{public_url(self.endpoint_url)} sent unreadable {what}: {error}"
+            ) from None
+
+    def _solution_rows(self, answer: dict) -> tuple[list[str], list[_Solution]]:
+        """Return the variables and the rows of a SPARQL JSON results object."""
+        try:
+            variables = [str(name) for name in answer["head"]["vars"]]
+            bindings = answer["results"]["bindings"]
+            rows = [_Solution({name: self._term(value) for name, value in binding.items()})
+                    for binding in bindings]
+        except (KeyError, TypeError, AttributeError) as error:
+            raise RemoteError(f"{public_url(self.endpoint_url)} sent results without "
+                              f"{error}") from None
+        return variables, rows
+
+    def _triples(self, response) -> Iterator[ox.Triple]:
+        """Yield the triples of a CONSTRUCT or DESCRIBE answer as they are read."""
+        content_type = (response.info().get("Content-Type") or "").split(";")[0].strip()
+        rdf_format = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.TURTLE
+        try:
+            for item in ox.parse(response, format=rdf_format):
+                yield item.triple if isinstance(item, ox.Quad) else item
+        except SyntaxError as error:
+            raise RemoteError(
+                f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
+            ) from None
+        except TimeoutError:
+            raise QueryTimeout(self._timeout_message()) from None
+        finally:
+            response.close()
+
+    def _user_partial(self, response) -> bool:
+        """Say whether the engine cut a user query's result; a cut by its clock is a timeout."""
+        headers = {k.lower(): v for k, v in response.info().items()}
+        if headers.get("x-sql-state", "").strip() == TIME_LIMIT_STATE:
+            response.close()
+            raise QueryTimeout(self._timeout_message())
+        return _partial_message(headers) is not None
+
+    def _term(self, value: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        """Return the pyoxigraph term of one SPARQL JSON results binding."""
+        try:
+            kind, text = value["type"], value["value"]
+            if kind == "uri":
+                return ox.NamedNode(text)
+            if kind == "bnode":
+                # Virtuoso names blank nodes "nodeID://b123", not a valid identifier.
+                text = text.removeprefix("nodeID://")
+                return ox.BlankNode(text if text.isalnum() else text.encode().hex())
+            if kind in ("literal", "typed-literal"):
+                if "xml:lang" in value:
+                    return ox.Literal(text, language=value["xml:lang"])
+                if "datatype" in value:
+                    return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
+                return ox.Literal(text)
+        except (KeyError, TypeError, ValueError) as error:
+            raise RemoteError(
+                f"{public_url(self.endpoint_url)} sent an unreadable term {value!r}: {error}"
+            ) from None
+        raise RemoteError(f"{public_url(self.endpoint_url)} sent a term of unknown type {kind!r}")
+
+    def _read(self, query: str, accept: str, return_format: str, dataset) -> tuple:
+        response = self._send(query, accept, return_format, dataset)
+        try:
+            body = response.read()
+        except TimeoutError:
+            raise QueryTimeout(self._timeout_message()) from None
+        finally:
+            response.close()
+        headers = {k.lower(): v for k, v in response.info().items()}
+        content_type = headers.get("content-type", "").split(";")[0].strip()
+        return body, content_type, _partial_message(headers)
+
+    def _send(self, query: str, accept: str, return_format: str, dataset,
+              params: dict[str, str] | None = None):
+        """Send QUERY, retrying on 5xx and connection errors; return the open response."""
+        wrapper = self._wrapper(query, accept, return_format, dataset, params or {})
+        attempts = self.retries + 1
+        reason = ""
+        for attempt in range(attempts):
+            if attempt:
+                self._sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                return wrapper.query().response
+            except QueryBadFormed as error:
+                raise QueryRejected(_engine_text(error)) from None
+            except Unauthorized:
+                raise RemoteError(
+                    f"{public_url(self.endpoint_url)} asks for credentials (401): "
+                    "the read endpoint must be open to anonymous queries"
+                ) from None
+            except EndPointNotFound:
+                raise RemoteError(
+                    f"no SPARQL endpoint at {public_url(self.endpoint_url)} (404)"
+                ) from None
+            except URITooLong:
+                raise QueryRejected("the query is too long for the engine (414)") from None
+            except EndPointInternalError as error:
+                reason = f"HTTP 500: {_engine_text(error)}"
+            except urllib.error.HTTPError as error:
+                if error.code < 500:
+                    raise QueryRejected(
+                        f"the engine refused the query (HTTP {error.code}): {_body(error)}"
+                    ) from None
+                reason = f"HTTP {error.code}: {_body(error)}"
+            except urllib.error.URLError as error:
+                if isinstance(error.reason, TimeoutError | socket.timeout):
+                    raise QueryTimeout(self._timeout_message()) from None
+                reason = str(error.reason)
+            except TimeoutError:
+                raise QueryTimeout(self._timeout_message()) from None
+            except (ConnectionError, OSError) as error:
+                reason = str(error) or type(error).__name__
+        raise EngineUnavailable(
+            f"the SPARQL engine at {public_url(self.endpoint_url)} cannot be reached "
+            f"({attempts} attempts): {reason}",
+            reason=reason.split(":")[0] if reason.startswith("HTTP") else "no connection",
+        )
+
+    def _wrapper(self, query: str, accept: str, return_format: str, dataset,
+                 params: dict[str, str]) -> SPARQLWrapper:
+        wrapper = SPARQLWrapper(self.endpoint_url)
+        wrapper.setMethod(POST)
+        wrapper.setOnlyConneg(True)
+        # setTimeout() truncates to whole seconds; the attribute takes a float.
+        wrapper.timeout = self.timeout
+        with warnings.catch_warnings():
+            # SPARQLWrapper guesses the query form with a regex and warns when it cannot;
+            # the engine is the judge, and the Accept header is set below anyway.
+            warnings.simplefilter("ignore")
+            wrapper.setQuery(query)
+            wrapper.setReturnFormat(return_format)
+        for name, iris in dataset.items():
+            for iri in iris:
+                wrapper.addParameter(name, iri)
+        for name, value in params.items():
+            wrapper.addParameter(name, value)
+        wrapper.addCustomHttpHeader("Accept", accept)
+        return wrapper
+
+    def _timeout_message(self) -> str:
+        return (
+            f"the SPARQL engine at {public_url(self.endpoint_url)} did not answer within "
+            f"{self.timeout:g} s"
+        )
+
+
+def _partial_message(headers: dict[str, str]) -> str | None:
+    """Return Virtuoso's reason for a cut result (it still answers 200), or None."""
+    state = headers.get("x-sql-state", "").strip()
+    if not state:
+        return None
+    message = " ".join(headers.get("x-sql-message", "").split())
+    return f"incomplete result (SQL state {state}): {message}".rstrip(": ")
+
+
+class _Solution(dict):
+    """One row of a SELECT result: ``row[name]`` is None when the variable is unbound."""
+
+    def __missing__(self, name: str) -> None:
+        return None
+
+
+class _EngineCapped(Counter):
+    """A row counter that also reports a result the engine itself cut.
+
+    ``engine_cap`` is the engine's silent row limit (Virtuoso's ResultSetMaxRows): a
+    result that long is probably cut.  ``partial`` says the engine said it cut it.
+    """
+
+    def __init__(self, items: Iterable, limit: int, engine_cap: int | None, partial: bool):
+        super().__init__(items, limit)
+        self.engine_cap = engine_cap
+        self.partial = partial
+
+    def __iter__(self) -> Iterator:
+        yield from super().__iter__()
+        if self.partial or (self.engine_cap is not None and self.count >= self.engine_cap):
+            self.truncated = True
+
+
+def _read_all(response, timeout_message: Callable[[], str]) -> bytes:
+    """Return the whole body of RESPONSE, then close it."""
+    try:
+        return response.read()
+    except TimeoutError:
+        raise QueryTimeout(timeout_message()) from None
+    finally:
+        response.close()
+
+
+def _boolean(value) -> ox.QueryBoolean:
+    """Return an ASK answer as pyoxigraph's boolean result."""
+    if not isinstance(value, bool):
+        raise RemoteError(f"the engine answered ASK with {value!r}, not a boolean")
+    text = b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}"
+    return ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
+
+
+def _chain(first, rest: Iterator) -> Iterator:
+    if first is not None:
+        yield first
+        yield from rest
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urllib.parse.urljoin(base, iri) if base else iri
+
+
+def _engine_text(error: Exception) -> str:
+    """Return the engine's own message out of a SPARQLWrapper exception."""
+    text = str(error)
+    _, found, raw = text.partition("\n\nResponse:\n")
+    if found:
+        try:
+            text = ast.literal_eval(raw).decode("utf-8", "replace")
+        except (ValueError, SyntaxError, AttributeError):
+            text = raw
+    # Virtuoso repeats the query after its message; the client has it already.
+    text = text.split("SPARQL query:")[0]
+    return " ".join(text.split())[:500]
+
+
+def _body(error: urllib.error.HTTPError) -> str:
+    try:
+        text = error.read().decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    return " ".join(text.split())[:500] or error.reason

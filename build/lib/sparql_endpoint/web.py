@@ -1,0 +1,191 @@
+"""What every page shares: the data's base, links to IRIs, terms for templates, responses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
+
+from achat_core.formats import BY_NAME, BY_SUFFIX, Format
+from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
+from sparql_endpoint.labels import Labeller
+from sparql_endpoint.negotiation import describe, negotiate
+from sparql_endpoint.serialisation import xml_safe_triple
+from sparql_endpoint.texts import COOKIE, LANGUAGES, choose_language, text
+
+#: Formats a described thing is offered in, server's preference first.
+DOC_FORMATS: tuple[Format, ...] = tuple(
+    BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld", "rdfxml")
+)
+ONTOLOGY_IRI = ONTOLOGY_NS.rstrip("#")
+
+
+def build_info() -> dict:
+    """Return the published build's description (build.json plus ``dist``), or an empty dict."""
+    return current_app.extensions.get("build") or {}
+
+
+def backend():
+    """Return the store backend of the running app."""
+    return current_app.extensions["backend"]
+
+
+def data_base() -> str:
+    """Return the base under which the published things are minted."""
+    return build_info().get("base") or DEFAULT_BASE
+
+
+def bases() -> list[str]:
+    """Return the bases served under ``/id/``: the data's, then the fixed vocabulary's."""
+    return list(dict.fromkeys([data_base(), DEFAULT_BASE]))
+
+
+def public_url() -> str:
+    """Return the server's public root URL, ending with a slash."""
+    root = current_app.config.get("PUBLIC_URL") or request.host_url
+    return root if root.endswith("/") else root + "/"
+
+
+def local_key(iri: str) -> str | None:
+    """Return the ``{kind}/{key}`` path of an IRI served under ``/id/``, or None."""
+    for base in bases():
+        if iri.startswith(base + "id/") and len(iri) > len(base) + 3:
+            return iri[len(base) + 3:]
+    return None
+
+
+def labeller() -> Labeller:
+    """Return this request's label cache."""
+    if "labeller" not in g:
+        g.labeller = Labeller(backend())
+    return g.labeller
+
+
+def href(iri: str, described: bool = False) -> str:
+    """Return where a reader follows an IRI: our page for our IRIs, else the IRI itself."""
+    key = local_key(iri)
+    if key is not None:
+        return url_for("pages.doc", path=key)
+    if iri.startswith(ONTOLOGY_NS):
+        return url_for("meta.ontology") + "#" + iri[len(ONTOLOGY_NS):]
+    if iri == ONTOLOGY_IRI:
+        return url_for("meta.ontology")
+    if iri.startswith(data_base()):
+        return url_for("pages.home") + iri[len(data_base()):]
+    if described:
+        return url_for("pages.describe", iri=iri)
+    return iri
+
+
+def is_external(iri: str) -> bool:
+    """Tell whether an IRI leads to another site (not one of our pages or vocabularies)."""
+    return (
+        local_key(iri) is None
+        and not iri.startswith(ONTOLOGY_IRI)
+        and iri.startswith(("http://", "https://"))
+    )
+
+
+def term_view(term, lang: str) -> dict:
+    """Describe a pyoxigraph term for a template: text, language, link."""
+    if isinstance(term, ox.NamedNode):
+        names = labeller()
+        label, label_lang = names.label(term.value, lang)
+        described = bool(names.cache.get(term.value))
+        return {
+            "kind": "iri", "iri": term.value, "text": label, "lang": label_lang,
+            "href": href(term.value, described), "external": is_external(term.value)
+            and not described,
+        }
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        short = datatype.rsplit("#", 1)[-1] if datatype.startswith(PREFIXES["xsd"]) else ""
+        return {"kind": "literal", "text": term.value, "lang": term.language or "",
+                "datatype": short}
+    return {"kind": "bnode", "text": str(term), "lang": ""}
+
+
+def query_link(query: str, fmt: str | None = None) -> str:
+    """Return a link that runs a query: as an HTML table, or from ``/sparql`` as CSV or JSON."""
+    if fmt is None:
+        return url_for("pages.editor.query_page") + "?query=" + quote(query, safe="")
+    return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"
+
+
+def render(template: str, status: int = 200, **context) -> Response:
+    """Render a page in the chosen language, with the shared helpers and headers."""
+    lang = choose_language()
+    other = "en" if lang == "fr" else "fr"
+
+    def t(key: str) -> str:
+        return text(key, lang)
+
+    args = request.args.to_dict()
+    args["lang"] = other
+    switch = request.path + "?" + urlencode(args, quote_via=quote)
+    response = make_response(render_template(
+        template, lang=lang, other_lang=other, t=t, switch_url=switch, build=build_info(),
+        **context,
+    ), status)
+    if request.args.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+    response.content_language = lang
+    response.vary.update(("Accept", "Accept-Language", "Cookie"))
+    return response
+
+
+def document_format(suffix: str | None) -> Format:
+    """Return the format a document is asked in: its URL suffix, else the Accept header.
+
+    An unknown suffix is a 404; nothing acceptable is a 406 listing what is offered
+    (both answered by the app's error handlers, negotiated like every error).
+    """
+    if suffix is not None:
+        fmt = BY_SUFFIX.get(suffix)
+        if fmt not in DOC_FORMATS:
+            abort(404, description=f"No document format has the suffix .{suffix}; use one of "
+                                   + ", ".join(f".{f.suffix}" for f in DOC_FORMATS) + ".")
+        return fmt
+    fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
+    if fmt is None:
+        abort(406, description=f"This document is offered as {describe(DOC_FORMATS)}; "
+                               f"for example Accept: text/turtle")
+    return fmt
+
+
+def rdf_response(triples: list[ox.Triple], fmt: Format, status: int = 200) -> Response:
+    """Serialise triples in an RDF format of the table."""
+    used = {p: ns for p, ns in PREFIXES.items()}
+    if fmt.name == "rdfxml":
+        triples = [xml_safe_triple(t) for t in triples]
+    body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
+    response = Response(body, status=status, mimetype=fmt.media_type)
+    if fmt.media_type.startswith("text/"):
+        response.mimetype_params["charset"] = "utf-8"
+    response.vary.add("Accept")
+    return response
+
+
+def alternate_links(url_of) -> list[dict]:
+    """List a document's formats as {name, suffix, media_type, href} for links and headers."""
+    return [
+        {"name": f.name, "suffix": f.suffix, "media_type": f.media_type, "href": url_of(f)}
+        for f in DOC_FORMATS
+    ]
+
+
+def link_header(alternates: list[dict]) -> str:
+    """Return a ``Link`` header listing the alternate formats."""
+    return ", ".join(
+        f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in alternates
+    )
