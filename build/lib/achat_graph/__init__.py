@@ -1,1 +1,0 @@
-"""The ``achat-graph`` command line, above the builder and the server (imported lazily)."""
