@@ -6,8 +6,12 @@ set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/achat-wheel.XXXXXX)
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# Build from a copy: setuptools writes build/ beside the sources it is given.
+mkdir "$work/src"
+tar -C "$src" --exclude=./.git --exclude=./.venv --exclude=./node_modules --exclude='./dist*' \
+    --exclude=./build -cf - . | tar -C "$work/src" -xf -
 python3 -m venv "$work/venv"
-"$work/venv/bin/pip" install --quiet "$src" 2>&1 | grep -v '^WARNING: Location' || true
+"$work/venv/bin/pip" install --quiet "$work/src" 2>&1 | grep -v '^WARNING: Location' || true
 cd /
 "$work/venv/bin/achat-graph" build --out "$work/dist" --quiet
 "$work/venv/bin/achat-graph" validate "$work/dist/graph.ttl" >/dev/null
