@@ -61,7 +61,11 @@ def test_editor_runs_an_example_offline(server):
             page.route("**/*", guard)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(root + "/query?lang=en", wait_until="networkidle")
+            # The Content-Security-Policy lets the editor run: nothing it does is blocked.
+            page.on("console", lambda message: errors.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            response = page.goto(root + "/query?lang=en", wait_until="networkidle")
+            assert "script-src 'self'" in response.headers["content-security-policy"]
             page.wait_for_function("window.achatEditor !== undefined", timeout=15000)
             editor = page.evaluate_handle("window.achatEditor")
             # The first tab holds the first example; run it as it is.
