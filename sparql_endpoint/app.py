@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         pages,
         response_headers,
         sparql,
+        tables,
     )
 
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config["PUBLIC_URL"],
@@ -55,6 +56,6 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     response_headers.init_app(app)
     links.init_app(app)
-    for module in (sparql, ops, meta, dumps, pages):
+    for module in (sparql, ops, meta, dumps, pages, tables):
         app.register_blueprint(module.bp)
     return app

@@ -124,9 +124,14 @@ def term_view(term, lang: str) -> dict:
 
 
 def query_link(query: str, fmt: str | None = None) -> str:
-    """Return a link that runs a query: as an HTML table, or from ``/sparql`` as CSV or JSON."""
+    """Return a link that runs a query: as an HTML table, a spreadsheet's CSV, or from ``/sparql``.
+
+    ``"csv"`` is the table for spreadsheets (``tables``); other formats are SPARQL results.
+    """
     if fmt is None:
         return url_for("pages.editor.query_page") + "?query=" + quote(query, safe="")
+    if fmt == "csv":
+        return url_for("tables.query_csv") + "?query=" + quote(query, safe="")
     return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"
 
 
