@@ -17,13 +17,11 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from conftest import SAMPLE_NT, free_port, write_dist
-
-from graph_builder.paths import ROOT
+from helpers import ROOT, SAMPLE_NT, free_port, write_dist
 
 pytestmark = pytest.mark.slow
 
-COMMAND = [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve"]
+COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
 THING = "/id/instrument/partenariat-innovation"
 SD_ENDPOINT = "http://www.w3.org/ns/sparql-service-description#endpoint"
 FORGED = [
