@@ -79,3 +79,21 @@ def test_editor_runs_an_example_offline(server):
         finally:
             browser.close()
     assert foreign == [], f"requests left localhost: {foreign}"
+
+
+def test_pages_break_no_rule_of_the_content_security_policy(server):
+    root, playwright = server
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            blocked: list[str] = []
+            page.on("console", lambda message: blocked.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            for path in ("/?lang=en", "/search?q=innovation", "/schemes", "/nowhere"):
+                page.goto(root + path, wait_until="networkidle")
+                # The site's stylesheet loaded (style-src 'self').
+                assert page.evaluate("document.styleSheets[0].cssRules.length") > 0
+            assert not blocked, blocked
+        finally:
+            browser.close()
