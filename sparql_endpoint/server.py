@@ -114,6 +114,9 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
           + (f"; forwarded headers honoured from {', '.join(trusted_proxies)} only"
              if trusted_proxies else "; no forwarded header is honoured"),
           file=sys.stderr, flush=True)
+    if not public_url and host in ("0.0.0.0", "::"):
+        print(f"Links and the Service Description name {listening}: give --public-url with "
+              "the address users reach.", file=sys.stderr, flush=True)
     if not (YASGUI_DIR / "yasgui.min.js").is_file():
         print(YASGUI_HINT, file=sys.stderr, flush=True)
     Server(config, options).run()
