@@ -185,3 +185,17 @@ def test_result_iris_become_links_only_when_harmless(client):
     assert "javascript:alert(document.domain)" in html
     assert not [h for h in hrefs if h.lower().startswith("javascript") or h.startswith("//")]
     assert "mailto:a@example.org" in hrefs
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--public-url", "javascript:alert(1)", "public URL"),
+    ("--trusted-proxy", "proxy.example", "--trusted-proxy"),
+])
+def test_serve_refuses_an_unfit_origin_or_proxy(dist, option, value, said):
+    from click.testing import CliRunner
+
+    from achat_graph.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--dist", str(dist), option, value])
+    assert result.exit_code == 2
+    assert said in result.output and "Traceback" not in result.output
