@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from achat_core.iris import PREFIXES
 from sparql_endpoint import examples, results
 from sparql_endpoint.errors import problem
+from sparql_endpoint.response_headers import allow_inline_styles
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import public_url, query_link, render, term_view
 
@@ -45,6 +46,7 @@ def error_page(status: int, message: str) -> Response:
 @bp.get("/query")
 def query_page():
     """Show the editor; with ``query=``, run it and show an HTML table with downloads."""
+    allow_inline_styles()
     lang = choose_language()
     query = request.args.get("query", "")
     example = examples.find(request.args.get("example", ""))

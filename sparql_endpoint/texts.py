@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from sparql_endpoint.response_headers import language_chosen
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 COOKIE = "lang"
@@ -101,6 +103,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 def choose_language() -> str:
     """Return the page language: ``?lang=``, then the cookie, then Accept-Language."""
+    language_chosen()
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
     if asked in LANGUAGES:
         return asked

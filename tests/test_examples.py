@@ -98,7 +98,7 @@ def test_form_runs_an_example_and_renders_a_table(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<table class=\"results\">" in html and "<td>" in html
-    assert "format=csv" in html and "format=json" in html
+    assert "/query.csv?query=" in html and "format=json" in html
     assert "/doc/instrument/" in html          # IRIs link to their pages
 
 

@@ -116,7 +116,7 @@ def test_html_page_follows_accept_language_and_switch(client):
 
 def test_tables_link_to_csv(client):
     html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert "/sparql?query=SELECT" in html and "format=csv" in html
+    assert "/query.csv?query=SELECT" in html
 
 
 def test_external_links_and_eu_concepts(client):

@@ -174,14 +174,6 @@ def test_a_20_mb_body_is_refused_and_the_server_stays_up(server):
     assert _get(server, "ASK {}")[0] == 200
 
 
-def test_forwarded_headers_are_honoured(server):
-    request = urllib.request.Request(server + "/sparql", headers={
-        "Accept": "application/n-triples", "X-Forwarded-Host": "data.example.org",
-        "X-Forwarded-Proto": "https"})
-    body = urllib.request.urlopen(request, timeout=10).read()
-    assert b"<https://data.example.org/sparql>" in body
-
-
 def test_missing_dist_fails_with_exit_2(tmp_path):
     process = subprocess.run([*COMMAND, "--dist", str(tmp_path / "absent")], cwd=ROOT,
                              capture_output=True, text=True, timeout=60,
