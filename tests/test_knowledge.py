@@ -1,0 +1,133 @@
+"""The curated knowledge a buyer relies on: every record linked, sourced and dated as data."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from achat_core.iris import DEFAULT_BASE
+from achat_core.resources import DATA_DIR
+from graph_builder.curated import read_data_dir
+from graph_builder.mapping import map_records, thing_iri
+from graph_builder.namespaces import APG
+from graph_builder.records import Record
+
+#: Kinds of record that a link (to or from it) must join to another record.
+LINKED_KINDS = ("organisation", "resource", "legal-text", "legal-provision", "instrument",
+                "project", "challenge", "community", "theme", "tag")
+_MONTHS = ("janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+           "novembre|décembre|decembre|january|february|march|april|may|june|july|august|"
+           "september|october|november|december")
+#: "from 21 August 2026", "since 1 January 2025", "à partir du 1er janvier 2026",
+#: "depuis le 21 août 2026", "dès le 1er avril 2026", "from 2026-01-01".
+HARD_CODED_START = re.compile(
+    rf"\b(?:from|since|as of|à partir du|depuis le|dès le)\s+"
+    rf"(?:\d{{1,2}}(?:er|st|nd|rd|th)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})",
+    re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def records() -> list[Record]:
+    return read_data_dir(DATA_DIR)
+
+
+def orphans(records: list[Record]) -> list[str]:
+    """Return the records of the linked kinds that no link joins to another record."""
+    graph = map_records(records, DEFAULT_BASE).graph
+    nodes = {thing_iri(DEFAULT_BASE, r.kind, r.key) for r in records}
+    joined = {end for s, p, o in graph if s in nodes and o in nodes and s != o
+              and p != RDF.type for end in (s, o)}
+    return sorted(r.ref for r in records if r.kind in LINKED_KINDS
+                  and thing_iri(DEFAULT_BASE, r.kind, r.key) not in joined)
+
+
+def unsourced(records: list[Record]) -> list[str]:
+    """Return the records whose mapped node has no dcterms:source."""
+    graph = map_records(records, DEFAULT_BASE).graph
+    return sorted(r.ref for r in records
+                  if graph.value(thing_iri(DEFAULT_BASE, r.kind, r.key), DCTERMS.source) is None)
+
+
+def texts_of(value) -> list[str]:
+    """Return every text a field value holds (text maps, lists, entries)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts_of(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts_of(v)]
+    return []
+
+
+def test_every_record_is_reached_by_a_link(records):
+    assert orphans(records) == []
+
+
+def test_every_record_has_a_source(records):
+    assert unsourced(records) == []
+
+
+def test_an_orphan_record_is_caught(records):
+    lonely = Record("organisation", "organisation-isolee",
+                    {"label": {"fr": "Isolée", "en": "Alone"}, "roles": ["buyer"],
+                     "sources": ["https://example.org/"]})
+    assert orphans([*records, lonely]) == ["organisation/organisation-isolee"]
+
+
+def test_a_record_without_a_source_is_caught(records):
+    damaged = copy.deepcopy(records)
+    victim = next(r for r in damaged if r.ref == "organisation/labsus")
+    del victim.fields["sources"]
+    assert unsourced(damaged) == ["organisation/labsus"]
+
+
+def test_no_text_hard_codes_a_start_date(records):
+    found = [(r.ref, field, text) for r in records for field, value in r.fields.items()
+             for text in texts_of(value) if HARD_CODED_START.search(text)]
+    assert found == []
+
+
+@pytest.mark.parametrize("text", ["From 21 August 2026 every contract", "depuis le 1er avril 2026",
+                                  "à partir du 1er janvier 2026", "since 2025-01-01"])
+def test_the_date_check_sees_a_hard_coded_start(text):
+    assert HARD_CODED_START.search(text)
+
+
+def test_dated_facts_are_typed_dates_with_a_check_date(records):
+    graph = map_records(records, DEFAULT_BASE).graph
+    climate = thing_iri(DEFAULT_BASE, "instrument", "clauses-sociales-environnementales")
+    starts = {str(graph.value(o, APG.inForceFrom)) for o in graph.objects(climate, APG.obligation)}
+    assert starts == {"2026-08-21"}
+    pnad = thing_iri(DEFAULT_BASE, "instrument", "pnad")
+    assert str(graph.value(pnad, APG.inForceUntil)) == "2025-12-31"
+    for record in records:
+        dated = any(record.fields.get(f) for f in ("in_force_from", "in_force_until",
+                                                    "obligations", "thresholds"))
+        if record.kind == "instrument" and dated:
+            assert "legal_facts_checked_on" in record.fields, record.ref
+
+
+def test_the_corrections_of_issue_12_hold(records):
+    by_ref = {r.ref: r.fields for r in records}
+    sme = by_ref["figure/partenariats-innovation-ue-part-pme"]
+    assert "take part" in sme["label"]["en"] and "18 countries" in sme["scope"]["en"]
+    assert "leading" in by_ref["figure/partenariats-innovation-ue-part-mobilite"]["label"]["en"]
+    counted = by_ref["figure/achats-innovants-declares"]
+    assert str(counted["observation_date"]) == "2021-05-31" and "period_start" not in counted
+    assert by_ref["resource/guide-daj-achat-innovant"]["title"]["fr"] == \
+        "Guide pratique de l'achat public innovant"
+    assert "n° 82" in by_ref["resource/senat-rapport-r15-082"]["title"]["fr"]
+    assert str(by_ref["legal-text/decret-2024-1251"]["date"]) == "2024-12-30"
+    sans = by_ref["instrument/marche-sans-publicite"]
+    assert sans["close_match"] == ["procurement-procedure-type/neg-wo-call"]
+    assert "exact_match" not in sans
+    assert "MAPA" in by_ref["instrument/procedure-adaptee"]["aliases"]
+    for key in ("metropole-europeenne-de-lille", "nantes-metropole"):
+        assert "local-authority" not in by_ref[f"organisation/{key}"]["roles"]
+    assert "volume" in by_ref["figure/ugap-volume-activite-2023"]["label"]["en"]
+    assert by_ref["legal-provision/ccp-l2113-2"]["sources"] == [
+        "https://www.code-commande-publique.com/article-l2113-2/"]
