@@ -6,7 +6,6 @@ import copy
 import re
 
 import pytest
-from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 
 from achat_core.iris import DEFAULT_BASE
