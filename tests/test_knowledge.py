@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 
+import pyoxigraph as ox
 import pytest
-from rdflib.namespace import DCTERMS, RDF
+from helpers import SHARED_DIR
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
+from graph_builder import vocabulary
 from graph_builder.curated import read_data_dir
 from graph_builder.mapping import map_records, thing_iri
 from graph_builder.namespaces import APG
+from graph_builder.reconcile import import_pages
 from graph_builder.records import Record
+from graph_builder.wiki import read_wiki_dir
+from sparql_endpoint import create_app
+from sparql_endpoint.store import OxigraphBackend
 
 #: Kinds of record that a link (to or from it) must join to another record.
 LINKED_KINDS = ("organisation", "resource", "legal-text", "legal-provision", "instrument",
@@ -130,3 +138,76 @@ def test_the_corrections_of_issue_12_hold(records):
     assert "volume" in by_ref["figure/ugap-volume-activite-2023"]["label"]["en"]
     assert by_ref["legal-provision/ccp-l2113-2"]["sources"] == [
         "https://www.code-commande-publique.com/article-l2113-2/"]
+
+
+# The wiki's own words: kept beside the curated text, found by /search, shown on the page.
+
+SEED_IRI = "http://wiki.lafabriquedesmobilites.fr/wiki/Repenser_l%27achat_public"
+CHAPTER = "avec un chaoitre sur le partenariat public-commun"
+READ_ON = dt.date(2026, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def seeded(records):
+    seeds = SHARED_DIR / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"the seed pages are not there: {seeds} is missing (../shared absent)")
+    return import_pages(read_wiki_dir(seeds), records, READ_ON).records
+
+
+@pytest.fixture(scope="module")
+def seeded_app(seeded):
+    graph = map_records(seeded, DEFAULT_BASE).graph + vocabulary.load_vocabulary()
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return create_app({"BACKEND": OxigraphBackend(store), "TESTING": True,
+                       "BUILD": {"base": DEFAULT_BASE, "created": "2026-11-30"}})
+
+
+def test_the_wiki_words_are_kept_verbatim_beside_the_curated_text(seeded):
+    fields = next(r.fields for r in seeded if r.ref == "resource/repenser-l-achat-public")
+    assert fields["description"]["fr"].startswith("Constate que")  # the curated text wins
+    kept = {t["label"]: t for t in fields["wiki_texts"]}
+    assert kept["Description"]["value"].startswith("Alors, comment acheter mieux")
+    assert kept[CHAPTER]["value"].startswith("Au-delà des dispositifs classiques")
+    assert kept["Prochaine étape"]["value"] == "intégrer dans le projet Territoire Open source"
+    assert {t["source"] for t in kept.values()} == {SEED_IRI}
+    assert {t["read_on"] for t in kept.values()} == {READ_ON}
+
+
+def test_the_wiki_words_are_in_the_graph_with_their_page_and_date(seeded):
+    graph = map_records(seeded, DEFAULT_BASE).graph
+    resource = thing_iri(DEFAULT_BASE, "resource", "repenser-l-achat-public")
+    (chapter,) = [n for n in graph.objects(resource, APG.wikiText)
+                  if str(graph.value(n, RDFS.label)) == CHAPTER]
+    assert (chapter, RDF.type, APG.WikiText) in graph
+    assert str(graph.value(chapter, DCTERMS.source)) == SEED_IRI
+    assert str(graph.value(chapter, APG.readOn)) == "2026-11-30"
+    assert "quasi inexistants" in str(graph.value(chapter, RDF.value))
+    target = thing_iri(DEFAULT_BASE, "resource", "vers-un-territoire-open-source")
+    assert (resource, APG.nextStepResource, target) in graph
+    assert {t.language for t in graph.objects(resource, APG.nextStep)} == {"fr", "en"}
+
+
+def test_search_finds_the_chapter_typo_and_all(seeded_app):
+    hits = seeded_app.test_client().get("/search.json?q=chaoitre").get_json()["results"]
+    assert any(h["label"] == CHAPTER for h in hits)
+
+
+def test_the_resource_page_shows_the_wiki_words_with_a_link_back(seeded_app):
+    html = seeded_app.test_client().get(
+        "/doc/resource/repenser-l-achat-public?lang=en").get_data(as_text=True)
+    assert ">On the wiki</h2>" in html
+    assert CHAPTER in html and "Au-delà des dispositifs classiques" in html
+    assert f'href="{SEED_IRI}"' in html and '<time datetime="2026-11-30">' in html
+
+
+@pytest.mark.parametrize(("path", "lang", "words"), [
+    ("instrument/clauses-sociales-environnementales", "en", "since 21 August 2026"),
+    ("instrument/clauses-sociales-environnementales", "fr", "depuis le 21 août 2026"),
+    ("instrument/pnad", "en", "until 31 December 2025"),
+    ("instrument/marche-sans-publicite", "fr", "depuis le 1er avril 2026"),
+])
+def test_pages_word_in_force_dates_from_the_build_date(seeded_app, path, lang, words):
+    html = seeded_app.test_client().get(f"/doc/{path}?lang={lang}").get_data(as_text=True)
+    assert words in html
