@@ -151,6 +151,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "exact_match": Field("eu-concepts"),
         "publisher": Field("refs", refs=("organisation",)),
         "about": Field("refs", refs=("organisation",)),
+        "contributors": Field("refs", refs=("organisation",)),
     },
     "legal-provision": {
         **_COMMON,

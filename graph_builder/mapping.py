@@ -102,6 +102,7 @@ REFERENCES = {
     "mentions_organisations": (SCHEMA.mentions, ("organisation",)),
     "next_step_resources": (APG.nextStepResource, ("resource",)),
     "about": (SCHEMA.about, ("organisation",)),
+    "contributors": (DCTERMS.contributor, ("organisation",)),
     "related": (APG.relatedCommon, ("resource",)),
     "about_instrument": (APG.aboutInstrument, ("instrument",)),
     "led_by": (APG.ledBy, ("organisation",)),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from graph_builder.wiki import WikiPage
+from graph_builder.wiki import WikiPage, is_placeholder_image
 
 #: A paragraph that opens with a short heading: at most ten words, no address, then " : ".
 _HEADED = re.compile(r"^(?P<head>(?:[^\s:/]+[ \u00a0]){0,9}[^\s:/]+)[ \u00a0]+:[ \u00a0]+"
@@ -23,9 +23,14 @@ _PARAGRAPHS = re.compile(r"\n[ \t]*\n")
 
 
 def wiki_texts(page: WikiPage, read_on: dt.date) -> list[dict]:
-    """Return the page's non-empty fields as ``{label, value, source, read_on}``, in page order."""
+    """Return the page's fields as ``{label, value, source, read_on}``, in page order.
+
+    Empty fields and the wiki's "no image yet" placeholder are left out.
+    """
     texts = []
     for field in page.fields:
+        if field.known == ("image", "image") and is_placeholder_image(field.value):
+            continue  # "no image yet" says nothing
         kept: list[tuple[str, list[str]]] = [(field.label, [])]
         for paragraph in _PARAGRAPHS.split(field.value.strip()):
             headed = _HEADED.match(paragraph.strip()) if kept[-1][1] else None

@@ -74,7 +74,8 @@ def word_dates(groups: list[dict], lang: str, today: dt.date | None = None) -> l
 
 
 def wiki_texts(pairs: list[tuple[ox.NamedNode, object]], outbound) -> list[dict]:
-    """Return the wiki's own words of a thing: label, verbatim text, page and day read."""
+    """Return the wiki's own words of a thing, by page and day read: ``{source, read_on,
+    texts: [{label, text}]}``, in page order."""
     texts = []
     for prop, node in pairs:
         if prop.value != WIKI_TEXT or not isinstance(node, ox.NamedNode):
@@ -86,4 +87,9 @@ def wiki_texts(pairs: list[tuple[ox.NamedNode, object]], outbound) -> list[dict]
                       "text": values.get(RDF + "value", ""),
                       "source": values.get(DCT + "source", ""),
                       "read_on": values.get(READ_ON, "")})
-    return sorted(texts, key=lambda t: (len(t["iri"]), t["iri"]))  # "-2" before "-10"
+    pages: dict[tuple[str, str], dict] = {}
+    for kept in sorted(texts, key=lambda t: (len(t["iri"]), t["iri"])):  # "-2" before "-10"
+        page = pages.setdefault((kept["source"], kept["read_on"]), {
+            "source": kept["source"], "read_on": kept["read_on"], "texts": []})
+        page["texts"].append(kept)
+    return list(pages.values())

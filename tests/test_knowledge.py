@@ -19,8 +19,9 @@ from graph_builder.mapping import map_records, thing_iri
 from graph_builder.namespaces import APG
 from graph_builder.reconcile import import_pages
 from graph_builder.records import Record
-from graph_builder.wiki import read_wiki_dir
-from sparql_endpoint import create_app
+from graph_builder.wiki import parse_page, read_wiki_dir
+from graph_builder.wiki_words import wiki_texts
+from sparql_endpoint import create_app, freshness
 from sparql_endpoint.store import OxigraphBackend
 
 #: Kinds of record that a link (to or from it) must join to another record.
@@ -211,3 +212,31 @@ def test_the_resource_page_shows_the_wiki_words_with_a_link_back(seeded_app):
 def test_pages_word_in_force_dates_from_the_build_date(seeded_app, path, lang, words):
     html = seeded_app.test_client().get(f"/doc/{path}?lang={lang}").get_data(as_text=True)
     assert words in html
+
+
+@pytest.mark.parametrize(("value", "labels"), [
+    ("Un.\n\navec un chapitre : Le texte.", ["Description", "avec un chapitre"]),
+    ("Titre : pas un chapitre, c'est le début.", ["Description"]),
+    ("Un.\n\nVoir http://exemple.org/a : b", ["Description"]),
+    ("Un.\n\nune phrase bien trop longue pour être le titre d'un chapitre ici : non",
+     ["Description"]),
+])
+def test_only_a_short_headed_paragraph_is_kept_apart(value, labels):
+    page = parse_page(f"T\n\nDescription : {value}\n", "t.txt")
+    texts = wiki_texts(page, READ_ON)
+    assert [t["label"] for t in texts] == labels
+
+
+def test_an_empty_field_and_the_image_placeholder_are_left_out():
+    page = parse_page("T\n\nImage : No-image-yet.jpg\n\nAutres informations :\n", "t.txt")
+    assert wiki_texts(page, READ_ON) == []
+
+
+@pytest.mark.parametrize(("prop", "day", "lang", "words"), [
+    (freshness.IN_FORCE_FROM, "2026-08-21", "en", "since 21 August 2026"),
+    (freshness.IN_FORCE_FROM, "2027-04-01", "en", "from 1 April 2027"),
+    (freshness.IN_FORCE_FROM, "2027-04-01", "fr", "à partir du 1er avril 2027"),
+    (freshness.IN_FORCE_UNTIL, "2025-12-31", "fr", "jusqu'au 31 décembre 2025"),
+])
+def test_in_force_dates_are_worded_from_a_day(prop, day, lang, words):
+    assert freshness.in_force_phrase(prop, day, READ_ON, lang) == words
