@@ -115,7 +115,8 @@ def test_dated_facts_are_typed_dates_with_a_check_date(records):
     for record in records:
         dated = any(record.fields.get(f) for f in ("in_force_from", "in_force_until",
                                                     "obligations", "thresholds"))
-        if record.kind == "instrument" and dated:
+        legal = record.kind in ("legal-text", "legal-provision")
+        if legal or (record.kind == "instrument" and dated):
             assert "legal_facts_checked_on" in record.fields, record.ref
 
 
