@@ -55,6 +55,11 @@ class APG(DefinedNamespace):
     otherInformation: URIRef
     unmappedField: URIRef
     relatedCommon: URIRef
+    nextStepResource: URIRef
+    # The wiki's own words, kept beside the curated text
+    WikiText: URIRef
+    wikiText: URIRef
+    readOn: URIRef
     # Instrument properties
     instrumentKind: URIRef
     objective: URIRef
@@ -70,6 +75,9 @@ class APG(DefinedNamespace):
     inForceUntil: URIRef
     legalFactsCheckedOn: URIRef
     usageNote: URIRef
+    Obligation: URIRef
+    obligation: URIRef
+    cpvClass: URIRef
     # Legal provisions
     articleNumber: URIRef
     partOfLegalText: URIRef

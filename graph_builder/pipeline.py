@@ -54,7 +54,7 @@ CODE_DIR = Path(__file__).resolve().parent
 CORE_DIR = Path(achat_core.__file__).resolve().parent
 GRAPH_DUMPS = ("graph.nt.gz", "graph.ttl", "graph.jsonld")
 #: Dates that say when a fact was stated or checked (used for ``created``), not in-force dates.
-UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
+UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil), str(APG.readOn)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
 _XSD_DATE = ox.NamedNode(str(XSD.date))
@@ -160,6 +160,16 @@ def _dates(triples: Iterable[ox.Triple], predicates: set[str] | None = None,
     return found
 
 
+def _read_on(options: BuildOptions) -> dt.date:
+    """Return the day the wiki pages count as read: the build's set date, else today."""
+    if options.created:
+        return dt.date.fromisoformat(options.created)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
 def created_date(options: BuildOptions, data: Iterable[ox.Triple]) -> str:
     """Return the build's date: the option, SOURCE_DATE_EPOCH, or the data's latest date."""
     if options.created:
@@ -185,7 +195,7 @@ def _read(options: BuildOptions) -> tuple[list, list[str], list[Problem]]:
     records = read_data_dir(Path(options.data_dir))
     if options.wiki_dir is None:
         return records, [], []
-    result = import_pages(read_wiki_dir(Path(options.wiki_dir)), records)
+    result = import_pages(read_wiki_dir(Path(options.wiki_dir)), records, _read_on(options))
     return result.records, list(result.new_nodes), list(result.problems)
 
 

@@ -54,6 +54,13 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "Vérifiez le texte en vigueur sur Légifrance.",
                      "This page is information, not legal advice. "
                      "Check the text in force on Légifrance."),
+    "on_the_wiki": ("Sur le wiki", "On the wiki"),
+    "on_the_wiki_note": ("Le texte tel que le wiki l'a écrit, sans correction, à côté de la "
+                         "description rédigée par le projet.",
+                         "The text as the wiki wrote it, uncorrected, beside the project's own "
+                         "description."),
+    "wiki_page": ("Page du wiki", "Wiki page"),
+    "read_on": ("lue le", "read on"),
     "csv": ("Tableau en CSV", "Table as CSV"),
     "json": ("Résultats en JSON", "Results as JSON"),
     "not_found": ("Ressource inconnue", "Unknown resource"),

@@ -27,8 +27,7 @@ REQUIRED_INSTRUMENTS = {
     "clauses-sociales-environnementales", "pnad", "pacte-collaboration", "scic",
     "partenariat-public-communs",
 }
-DECP_PROCEDURES = {"appel-offres-ouvert": "open", "appel-offres-restreint": "restricted",
-                   "marche-sans-publicite": "neg-wo-call"}
+DECP_PROCEDURES = {"appel-offres-ouvert": "open", "appel-offres-restreint": "restricted"}
 EU = "http://publications.europa.eu/resource/authority/"
 
 
@@ -94,6 +93,10 @@ def test_links_out_come_only_from_the_facts(mapped):
         assert (thing("instrument", key), SKOS.exactMatch,
                 URIRef(f"{EU}procurement-procedure-type/{code}")) in graph
     assert not list(graph.objects(thing("instrument", "procedure-adaptee"), SKOS.exactMatch))
+    without_call = thing("instrument", "marche-sans-publicite")  # our own mapping: a close one
+    assert list(graph.objects(without_call, SKOS.closeMatch)) == [
+        URIRef(f"{EU}procurement-procedure-type/neg-wo-call")]
+    assert not list(graph.objects(without_call, SKOS.exactMatch))
     identifiers = [o for o in graph.objects(None, DCTERMS.identifier) if "LEGIARTI" in o]
     assert [str(i) for i in identifiers] == ["LEGIARTI000044490444"]
 
