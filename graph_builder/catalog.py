@@ -17,7 +17,7 @@ import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
-from graph_builder.formats import EU_FILE_TYPES, by_media_type
+from achat_core.formats import EU_FILE_TYPES, by_media_type
 from graph_builder.namespaces import DCAT, EU_AUTHORITY, PREFIXES, SPDX, VOID
 
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")

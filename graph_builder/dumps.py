@@ -17,8 +17,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.compare import to_canonical_graph
 
-from graph_builder.formats import content_of
-from graph_builder.jsonld import compact_bytes, with_inline_context
+from achat_core.formats import content_of
+from achat_core.jsonld import compact_bytes, with_inline_context
+from achat_core.rdf_files import open_rdf, rdf_format
 from graph_builder.namespaces import PREFIXES
 
 
@@ -152,18 +153,17 @@ def write_dump(triples: list[ox.Triple], path: Path) -> None:
 
 def format_of(path: Path) -> ox.RdfFormat:
     """Return the RDF format of a file from its suffix (a trailing ``.gz`` is ignored)."""
-    fmt = content_of(path.name)
-    if fmt is None or fmt.kind != "rdf":
+    fmt = rdf_format(path)
+    if fmt is None:
         raise DumpError(f"{path.name}: not an RDF file suffix")
-    return fmt.rdf_format
+    return fmt
 
 
 def _read(path: Path, base_iri: str | None = None) -> Iterator[ox.Quad]:
     """Yield the quads of a dump parsed strictly; raise :class:`DumpError` naming the file."""
     fmt = format_of(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rb") as stream:
+        with open_rdf(path) as stream:
             if fmt == ox.RdfFormat.JSON_LD:  # our context, read without the network
                 stream = io.BytesIO(with_inline_context(stream.read()))
             yield from ox.parse(stream, format=fmt, base_iri=base_iri, without_named_graphs=True)

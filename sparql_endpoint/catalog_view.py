@@ -10,7 +10,10 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from graph_builder.namespaces import DCAT, PREFIXES, SPDX
+from achat_core.iris import PREFIXES
+
+DCAT = PREFIXES["dcat"]
+SPDX = "http://spdx.org/rdf/terms#"
 
 DCT = PREFIXES["dcterms"]
 FOAF = PREFIXES["foaf"]
@@ -112,7 +115,7 @@ def catalog_view(triples: list[ox.Triple], lang: str, href, name) -> dict:
     """
     idx = _Index(triples, lang)
     catalogs = [s for s, props in idx.values.items()
-                if any(o.value == str(DCAT.Catalog) for o in props.get(RDF_TYPE, []))]
+                if any(o.value == DCAT + "Catalog" for o in props.get(RDF_TYPE, []))]
     catalog = catalogs[0] if catalogs else ""
 
     def link(iri: str) -> dict:
@@ -120,34 +123,34 @@ def catalog_view(triples: list[ox.Triple], lang: str, href, name) -> dict:
         return {"iri": iri, "href": href(iri), "text": name(iri) if text == iri else text}
 
     datasets = []
-    for ds in idx.iris(catalog, str(DCAT.dataset)):
+    for ds in idx.iris(catalog, DCAT + "dataset"):
         period = idx.one(ds, DCT + "temporal")
         files = []
-        for dist in idx.iris(ds, str(DCAT.distribution)):
-            checksum = idx.one(dist, str(SPDX.checksum))
-            size = idx.one(dist, str(DCAT.byteSize))
-            media = idx.one(dist, str(DCAT.mediaType)) or ""
+        for dist in idx.iris(ds, DCAT + "distribution"):
+            checksum = idx.one(dist, SPDX + "checksum")
+            size = idx.one(dist, DCAT + "byteSize")
+            media = idx.one(dist, DCAT + "mediaType") or ""
             files.append({
                 "iri": dist, "href": href(dist), "title": idx.text(dist, DCT + "title"),
-                "download": href(idx.one(dist, str(DCAT.downloadURL)) or ""),
+                "download": href(idx.one(dist, DCAT + "downloadURL") or ""),
                 "format": (idx.one(dist, DCT + "format") or "").rsplit("/", 1)[-1],
                 "media_type": media.split("/media-types/", 1)[-1],
-                "compressed": idx.one(dist, str(DCAT.compressFormat)) is not None,
+                "compressed": idx.one(dist, DCAT + "compressFormat") is not None,
                 "size": _size(int(size), lang) if size else None,
-                "checksum": idx.one(checksum, str(SPDX.checksumValue)) if checksum else None,
+                "checksum": idx.one(checksum, SPDX + "checksumValue") if checksum else None,
             })
         datasets.append({
             "iri": ds, "href": href(ds), "anchor": ds.rstrip("/").rsplit("/", 1)[-1],
             "title": idx.text(ds, DCT + "title"), "description": idx.text(ds, DCT + "description"),
-            "themes": [link(t) for t in idx.iris(ds, str(DCAT.theme))],
-            "keywords": idx.texts(ds, str(DCAT.keyword)),
-            "start": idx.one(period, str(DCAT.startDate)) if period else None,
-            "end": idx.one(period, str(DCAT.endDate)) if period else None,
+            "themes": [link(t) for t in idx.iris(ds, DCAT + "theme")],
+            "keywords": idx.texts(ds, DCAT + "keyword"),
+            "start": idx.one(period, DCAT + "startDate") if period else None,
+            "end": idx.one(period, DCAT + "endDate") if period else None,
             "spatial": [link(s) for s in idx.iris(ds, DCT + "spatial")],
             "licence": [link(v) for v in idx.iris(ds, DCT + "license")
                         or idx.iris(catalog, DCT + "license")],
             "publisher": [link(p) for p in idx.iris(ds, DCT + "publisher")],
-            "contact": [link(c) for c in idx.iris(ds, str(DCAT.contactPoint))],
+            "contact": [link(c) for c in idx.iris(ds, DCAT + "contactPoint")],
             "access": [link(a) for a in idx.iris(ds, DCT + "accessRights")],
             "rights": [idx.label(r) for r in idx.iris(ds, DCT + "rights")],
             "issued": idx.one(ds, DCT + "issued"), "modified": idx.one(ds, DCT + "modified"),
@@ -156,9 +159,9 @@ def catalog_view(triples: list[ox.Triple], lang: str, href, name) -> dict:
     services = [{
         "iri": s, "href": href(s), "title": idx.text(s, DCT + "title"),
         "description": idx.text(s, DCT + "description"),
-        "endpoint": idx.one(s, str(DCAT.endpointURL)),
-        "serves": [link(d) for d in idx.iris(s, str(DCAT.servesDataset))],
-    } for s in idx.iris(catalog, str(DCAT.service))]
+        "endpoint": idx.one(s, DCAT + "endpointURL"),
+        "serves": [link(d) for d in idx.iris(s, DCAT + "servesDataset")],
+    } for s in idx.iris(catalog, DCAT + "service")]
     return {"iri": catalog, "title": idx.text(catalog, DCT + "title"),
             "description": idx.text(catalog, DCT + "description"),
             "modified": idx.one(catalog, DCT + "modified"),

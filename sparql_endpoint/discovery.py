@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request, url_for
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from graph_builder.formats import content_of
-from graph_builder.namespaces import PREFIXES
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.formats import content_of
+from achat_core.iris import ONTOLOGY_NS, PREFIXES
 from sparql_endpoint.catalog_view import catalog_view
 from sparql_endpoint.errors import problem
 from sparql_endpoint.meta import file_triples, ontology_term_names, ontology_triples
@@ -79,9 +78,16 @@ DISALLOWED = ("/sparql", "/query", "/search", "/describe")
 
 
 def _address(path: str, **args: str) -> str:
-    """Return the public address of a path on this server, with sorted query arguments."""
+    """Return the public address of a path on this server, with sorted query arguments.
+
+    ``path`` is a request path or a ``url_for`` result (which carries the script root).
+    """
+    root = request.script_root
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
     query = urlencode(sorted(args.items()))
-    return public_url() + path.lstrip("/") + (f"?{query}" if query else "")
+    path = quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
+    return public_url() + path + (f"?{query}" if query else "")
 
 
 def _page_args() -> dict[str, str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
-from graph_builder.jsonld import CONTEXT_PATH, context
-from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
+from achat_core.formats import BY_NAME, BY_SUFFIX, Format
+from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS
+from achat_core.jsonld import CONTEXT_PATH, context
 from sparql_endpoint.catalog_view import catalog_view, words
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS

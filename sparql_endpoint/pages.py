@@ -7,8 +7,8 @@ import logging
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import editor, examples, results, search
+from achat_core.iris import ONTOLOGY_NS
+from sparql_endpoint import editor, examples, freshness, results, search
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.negotiation import negotiate
@@ -38,7 +38,7 @@ APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"
 SOURCE = DCT + "source"
 #: Kinds whose things only exist inside their owner's description.
-DEPENDENT_KINDS = ("threshold/", "identifier/")
+DEPENDENT_KINDS = ("threshold/", "identifier/", "obligation/", "wiki-text/")
 #: Properties shown first on a page, in this order.
 FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
          DCT + "description", APG + "oneLineDescription")
@@ -194,7 +194,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     types = [term_view(o, lang) for p, o in pairs if p.value == RDF + "type"]
     checked = [o.value for p, o in pairs if p.value == CHECKED_ON]
     sources = [term_view(o, lang) for p, o in pairs if p.value == SOURCE]
-    shown = [(p, o) for p, o in pairs if p.value not in (RDF + "type", SOURCE)]
+    shown = [(p, o) for p, o in pairs
+             if p.value not in (RDF + "type", SOURCE, freshness.WIKI_TEXT)]
     external = [term_view(o, lang) for p, o in pairs
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
@@ -204,7 +205,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         iri=iri, title=title, title_lang=title_lang,
         other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
         types=types, checked_on=checked[0] if checked else None,
-        properties=_group(shown, lang, nested=True),
+        properties=freshness.word_dates(_group(shown, lang, nested=True), lang),
+        wiki=freshness.wiki_texts(pairs, outbound),
         inbound=_inbound_groups(iri, points_here, lang),
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),

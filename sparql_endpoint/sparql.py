@@ -17,9 +17,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from graph_builder.formats import BY_NAME, Format, by_parameter, of_kind
-from graph_builder.namespaces import PREFIXES, SD, VOID
-from graph_builder.paths import DEFAULT_BASE
+from achat_core.formats import BY_NAME, Format, by_parameter, of_kind
+from achat_core.iris import DEFAULT_BASE, PREFIXES, SD
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
@@ -196,7 +195,7 @@ def _log_refusal(refusal: QueryRefused) -> None:
 def service_description_triples(endpoint: str) -> list[ox.Triple]:
     """Return the Service Description of the endpoint at ``endpoint`` as triples."""
     node = ox.NamedNode(endpoint)
-    sd = {name: ox.NamedNode(SD[name]) for name in (
+    sd = {name: ox.NamedNode(SD + name) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
         "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
     rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
@@ -219,10 +218,10 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         ox.Triple(node, sd["supportedLanguage"], sd["SPARQL11Query"]),
         ox.Triple(node, sd["defaultDataset"], dataset),
         ox.Triple(dataset, rdf_type, sd["Dataset"]),
-        ox.Triple(dataset, rdf_type, ox.NamedNode(VOID.Dataset)),
+        ox.Triple(dataset, rdf_type, ox.NamedNode(PREFIXES["void"] + "Dataset")),
         ox.Triple(dataset, sd["defaultGraph"], graph),
         ox.Triple(graph, rdf_type, sd["Graph"]),
-        ox.Triple(graph, ox.NamedNode(VOID.triples),
+        ox.Triple(graph, ox.NamedNode(PREFIXES["void"] + "triples"),
                   ox.Literal(str(build.get("loaded_triples", 0)),
                              datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
     ]
@@ -232,7 +231,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
     ]
     for feature, text in limits:
         triples += [ox.Triple(node, sd["feature"], feature),
-                    ox.Triple(feature, rdf_type, ox.NamedNode(SD["Feature"])),
+                    ox.Triple(feature, rdf_type, ox.NamedNode(SD + "Feature")),
                     ox.Triple(feature, label, ox.Literal(text, language="en"))]
     if current_app.config["SERVICE_ALLOWLIST"]:
         triples.append(ox.Triple(node, sd["feature"], sd["BasicFederatedQuery"]))
@@ -257,7 +256,7 @@ def _describe_service():
     if fmt.name == "html":
         return editor()
     body = ox.serialize(service_description_triples(endpoint_url()), format=fmt.rdf_format,
-                        prefixes={"sd": str(SD), "void": str(VOID)}
+                        prefixes={"sd": SD, "void": PREFIXES["void"]}
                         if fmt.name == "turtle" else None)
     response = current_app.response_class(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
 import pytest
-from conftest import DC, PI, SAMPLE_NT, UGAP, write_dist
+from helpers import DC, PI, SAMPLE_NT, UGAP, write_dist
 
 from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
 from graph_builder.dumps import canonical_triples, turtle_bytes

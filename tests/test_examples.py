@@ -22,10 +22,11 @@ DECP_FIXTURE = Path(__file__).parent / "fixtures" / "decp" / "quirks.json"
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
     """Build the real curated graph (data/ + ontology/) into a pyoxigraph store."""
+    from achat_core.iris import DEFAULT_BASE
+    from achat_core.resources import DATA_DIR
     from graph_builder.curated import read_data_dir
     from graph_builder.errors import InvalidData
     from graph_builder.mapping import map_records
-    from graph_builder.paths import DATA_DIR, DEFAULT_BASE
     from graph_builder.vocabulary import load_vocabulary
 
     try:
@@ -70,8 +71,8 @@ def test_example_returns_rows_on_the_curated_data(store, example):
 @pytest.fixture(scope="module")
 def contract_store(store, tmp_path_factory) -> ox.Store:
     """The curated graph plus the contracts of the DECP fixture with its quirks, mapped."""
+    from achat_core.iris import DEFAULT_BASE
     from graph_builder.decp import build_contracts
-    from graph_builder.paths import DEFAULT_BASE
 
     result = build_contracts([DECP_FIXTURE], tmp_path_factory.mktemp("decp") / "contracts.nt",
                              DEFAULT_BASE, {})
@@ -97,7 +98,7 @@ def test_form_runs_an_example_and_renders_a_table(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<table class=\"results\">" in html and "<td>" in html
-    assert "format=csv" in html and "format=json" in html
+    assert "/query.csv?query=" in html and "format=json" in html
     assert "/doc/instrument/" in html          # IRIs link to their pages
 
 

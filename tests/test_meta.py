@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.jsonld import with_inline_context
+from achat_core.jsonld import with_inline_context
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 

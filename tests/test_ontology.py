@@ -7,8 +7,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from achat_core.iris import ONTOLOGY_NS
+from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.namespaces import ELI, EPO, ORG, PREFIXES, SCHEMA
-from graph_builder.paths import ONTOLOGY_DIR, ONTOLOGY_NS
 
 ONTOLOGY = URIRef(ONTOLOGY_NS.rstrip("#"))
 FOAF = "http://xmlns.com/foaf/0.1/"

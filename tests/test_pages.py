@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.jsonld import CONTEXT_URL, with_inline_context
+from achat_core.jsonld import CONTEXT_URL, with_inline_context
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 
@@ -122,7 +122,7 @@ def test_html_page_follows_accept_language_and_switch(client):
 
 def test_tables_link_to_csv(client):
     html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert "/sparql?query=SELECT" in html and "format=csv" in html
+    assert "/query.csv?query=SELECT" in html
 
 
 def test_external_links_and_eu_concepts(client):

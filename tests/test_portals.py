@@ -17,17 +17,17 @@ import urllib.request
 
 import pytest
 import rdflib
-from conftest import free_port
+from helpers import ROOT, SHARED_DIR, free_port
 from rdflib import RDF
 from rdflib.namespace import DCTERMS, FOAF
 
+from achat_core.resources import DATA_DIR
 from graph_builder.decp.generator import write_decp
 from graph_builder.namespaces import DCAT, VOID
-from graph_builder.paths import DATA_DIR, ROOT, SHARED_DIR
 
 pytestmark = pytest.mark.slow
 
-COMMAND = [sys.executable, "-c", "from graph_builder.cli import main; main()"]
+COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()"]
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = ("https://www.iana.org/assignments/media-types/",
         "http://www.iana.org/assignments/media-types/")

@@ -3,9 +3,9 @@
 import pyshacl
 import pytest
 import rdflib
+from helpers import SHARED_DIR
 
 from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
-from graph_builder.paths import SHARED_DIR
 
 pytestmark = pytest.mark.conformance
 DCAT_AP = SHARED_DIR / "data" / "dcat-ap-3.0.1"

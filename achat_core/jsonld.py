@@ -16,8 +16,7 @@ import json
 
 import pyoxigraph as ox
 
-from graph_builder.namespaces import PREFIXES
-from graph_builder.paths import DEFAULT_BASE
+from achat_core.iris import DEFAULT_BASE, PREFIXES
 
 CONTEXT_VERSION = "1"
 CONTEXT_PATH = f"context/{CONTEXT_VERSION}.jsonld"
