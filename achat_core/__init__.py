@@ -3,6 +3,7 @@
 - ``iris``: the ontology namespace, the default base and the prefixes, as strings;
 - ``formats``: the one table of formats (names, media types, suffixes);
 - ``rdf_files``: opening an RDF file, gzipped or not, and knowing its syntax;
+- ``jsonld``: the published JSON-LD ``@context`` and compact JSON-LD written with it;
 - ``text``: accent folding, the one used for matching names and for search;
 - ``manifest``: ``build.json``, written, read and checked in one place;
 - ``search_index``: the format of ``search-index.json``;

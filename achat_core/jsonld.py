@@ -7,7 +7,8 @@ address that never changes meaning: a change of the prefixes needs a new
 :data:`CONTEXT_VERSION`, served beside the old ones.
 
 Shared by the builder (the ``graph.jsonld`` dump) and the server (JSON-LD answers and
-the context itself), like the format table.
+the context itself), like the format table.  SPARQL ``CONSTRUCT`` answers stay expanded:
+any protocol client reads them without fetching a context.
 """
 
 from __future__ import annotations
