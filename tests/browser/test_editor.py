@@ -90,7 +90,9 @@ def test_pages_break_no_rule_of_the_content_security_policy(server):
             blocked: list[str] = []
             page.on("console", lambda message: blocked.append(message.text)
                     if "Content Security Policy" in message.text else None)
-            for path in ("/?lang=en", "/search?q=innovation", "/schemes", "/nowhere"):
+            # With schema.org JSON-LD in the head (a data block, not a script) and term pages.
+            for path in ("/?lang=en", "/search?q=innovation", "/schemes", "/nowhere",
+                         "/doc/instrument/achat-innovant", "/ontology/Instrument"):
                 page.goto(root + path, wait_until="networkidle")
                 # The site's stylesheet loaded (style-src 'self').
                 assert page.evaluate("document.styleSheets[0].cssRules.length") > 0
