@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: read-only, time-limited, negotiated.
 
 GET ``?query=``, POST form-encoded and POST ``application/sparql-query``, with
-``default-graph-uri`` / ``named-graph-uri``.  Every query is checked first
-(``query_check``), then run in a child process (``runner``).  GET without a query
+``default-graph-uri`` / ``named-graph-uri``.  Every query is read first by a real
+parser (``query_check``), then run with a deadline in a query process of the pool
+(``pool``), which cannot reach the network.  GET without a query
 answers the Service Description, or the query editor for a browser when the pages
 blueprint registered ``app.extensions["editor_view"]``.  The parameters that
 clients add (``format``, ``output``, ``results``) choose the format when they name
@@ -22,7 +23,7 @@ from graph_builder.namespaces import PREFIXES, SD, VOID
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
-from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.query_check import QueryRefused
 from sparql_endpoint.store import Dataset
 
 bp = Blueprint("sparql", __name__)
@@ -118,7 +119,8 @@ def _body_text() -> str:
 
 
 def _answer(query: str, params: MultiDict):
-    info = check_query(query, current_app.config["SERVICE_ALLOWLIST"])
+    backend = current_app.extensions["backend"]
+    info = backend.check(query, endpoint_url())
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
     fmt = _choose_format(kind, params, info.form)
     try:
@@ -129,12 +131,12 @@ def _answer(query: str, params: MultiDict):
         raise Refusal(400, f"A default-graph-uri or named-graph-uri is not an IRI: {error}") \
             from None
     job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset,
-                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url())
-    outcome = runner.run(current_app.extensions["backend"], job,
-                         current_app.config["QUERY_TIMEOUT"])
+                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url(),
+                     max_bytes=current_app.config["MAX_RESULT_BYTES"])
+    outcome = backend.run(job, current_app.config["QUERY_TIMEOUT"])
     if outcome.chunks is None:
         _log_query(info, fmt, outcome)
-        return problem(outcome.status, outcome.message)
+        return problem(outcome.status, outcome.message, outcome.headers)
     mimetype = fmt.media_type + ("; charset=utf-8" if fmt.is_text else "")
     headers = {"Content-Type": mimetype, "Vary": "Accept"}
     if request.method == "HEAD":
@@ -196,7 +198,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
     node = ox.NamedNode(endpoint)
     sd = {name: ox.NamedNode(SD[name]) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
-        "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
+        "defaultDataset", "Dataset", "defaultGraph", "Graph")}
     rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
     dataset = ox.NamedNode(endpoint + "#dataset")
     graph = ox.NamedNode(endpoint + "#default-graph")
@@ -217,8 +219,6 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         ox.Triple(node, sd["resultFormat"], ox.NamedNode(f.w3c))
         for f in (*RESULT_FORMATS, *GRAPH_FORMATS) if f.w3c
     ]
-    if current_app.config["SERVICE_ALLOWLIST"]:
-        triples.append(ox.Triple(node, sd["feature"], sd["BasicFederatedQuery"]))
     return triples
 
 
