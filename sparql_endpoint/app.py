@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 
 DEFAULTS = {
     "DIST": Path("dist"),          # a published build folder
@@ -38,6 +38,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     dist.init_app(app)
     errors.init_app(app)
+    app.before_request(_cap_streamed_body)
     for module in (sparql, ops, meta, dumps, pages):
         app.register_blueprint(module.bp)
     return app
+
+
+def _cap_streamed_body() -> None:
+    """Refuse a chunked body past MAX_CONTENT_LENGTH (413), as a declared length would be.
+
+    Werkzeug stops reading such a body at the cap without saying so, and the
+    truncated text would be used; a body that reaches the cap is refused instead.
+    """
+    if request.content_length is not None or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = request.max_content_length
+    if limit is not None and len(request.get_data(cache=True)) >= limit:
+        abort(413)

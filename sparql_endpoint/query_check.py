@@ -8,6 +8,13 @@ query then runs in a process that cannot open a network connection
 fails there too.  Where the two parsers disagree the query is refused: a query
 rdflib cannot read gets a 400 even if pyoxigraph could run it.
 
+The two parsers read ``\\u``/``\\U`` escapes differently: rdflib decodes them all
+before parsing, as the SPARQL grammar says; pyoxigraph only inside some tokens.  An
+escape that decodes to a quote, a bracket, ``#``, a backslash or a line break would
+make them see different queries (``'\\u0027'`` opens a long string for rdflib, is a
+one-character string for pyoxigraph), so such escapes are refused: write the
+character itself.
+
 rdflib's parser recurses once per nesting level, so very deep nesting stops it with
 a RecursionError (a 400) long before pyoxigraph's own parser would overflow its stack.
 The check runs inside a query process of the pool, under the same time limit.
@@ -16,6 +23,7 @@ The check runs inside a query process of the pool, under the same time limit.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
 from pyparsing import ParseBaseException, ParseResults
@@ -24,6 +32,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
          "DescribeQuery": "DESCRIBE"}
+#: Characters an escape may not stand for: ones that start, end or split tokens.
+AMBIGUOUS = frozenset("'\"<>{}()#\\\n\r")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 SERVICE_REFUSED = ("SERVICE refused: this endpoint does not query other services (federated "
                    "queries are disabled: query processes have no network access)")
 
@@ -59,6 +70,12 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
     """Parse a read-only query; return its form and dataset, or raise QueryRefused saying why."""
     if not query.strip():
         raise QueryRefused(400, "the query is empty")
+    for match in _ESCAPE.finditer(query):
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or chr(code) in AMBIGUOUS:
+            raise QueryRefused(400, f"the escape {match.group(0)} is not accepted here: "
+                                    "write the character itself (SPARQL parsers disagree "
+                                    "on where such escapes apply)")
     try:
         parsed = parser.parseQuery(query)
     except RecursionError:

@@ -62,6 +62,21 @@ def test_what_the_parser_cannot_read_or_refuses_is_a_400(query):
     assert caught.value.status == 400
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p '\\u0027' . SERVICE <http://h/> {} ?x ?y '\\u0027' }",
+    "SELECT * { ?s ?p \"\\u0022\" }",
+    "SELECT * { ?s ?p <http://h/\\u003E> }",
+    "SELECT * { ?s ?p ?o } \\u0023 comment",
+])
+def test_escapes_of_delimiters_are_refused_as_parsers_disagree_on_them(query):
+    with pytest.raises(QueryRefused, match="write the character itself"):
+        check_query(query)
+
+
+def test_escapes_of_other_characters_are_read():
+    assert check_query("SELECT * { ?s ?p 'caf\\u00e9' }").form == "SELECT"
+
+
 def test_service_and_from_in_strings_and_comments_are_not_clauses():
     info = check_query("SELECT * # SERVICE <http://h/> {}\n"
                        "{ ?s ?p 'SERVICE <http://h/> {}', \"FROM <urn:x>\" }")
