@@ -98,7 +98,7 @@ def validate(files):
 @click.option("--threads", default=256, show_default=True, type=click.IntRange(1, 4096),
               help="Threads per worker; each waits on a client or a query process.")
 @click.option("--query-processes", type=click.IntRange(1, 256), default=None,
-              show_default="cores", help="Query processes per lane (user queries, pages).")
+              show_default="2 × cores", help="Query processes per lane (user queries, pages).")
 @click.option("--queue", default=16, show_default=True, type=click.IntRange(0, 10_000),
               help="Requests that may wait for a user-query process; beyond, 503 at once.")
 @click.option("--query-memory", type=click.IntRange(0), default=2048, show_default=True,

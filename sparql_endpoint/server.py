@@ -124,7 +124,7 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     config = {"DIST": dist, "STORE": store, "PUBLIC_URL": public_url,
               "QUERY_TIMEOUT": float(query_timeout), "REMOTE_GRAPH": remote_graph_iri,
               "REMOTE_ENGINE": remote_engine, "REMOTE_MAX_ROWS": remote_max_rows,
-              "QUERY_PROCESSES": query_processes or os.cpu_count() or 1,
+              "QUERY_PROCESSES": query_processes or 2 * (os.cpu_count() or 1),
               "QUERY_QUEUE": queue, "QUERY_MEMORY_MB": query_memory_mb,
               "MAX_RESULT_BYTES": max_result_bytes,
               "ALLOW_UNISOLATED": mechanism is None}
