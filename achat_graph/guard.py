@@ -46,7 +46,7 @@ def memory_ceiling(megabytes: int):
 def memory_message(megabytes: int) -> str:
     """Return the error shown when the memory ceiling is reached."""
     return (f"error: the memory limit was reached ({megabytes} MiB, --max-memory): the input "
-            f"is too large or too deeply nested to process; nothing was published")
+            f"is too large or too deeply nested to process in that much memory")
 
 
 def internal_error_message(error: BaseException) -> str:

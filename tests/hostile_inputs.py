@@ -79,3 +79,31 @@ WIKI_CASES = {
     "cyrillic-title": lambda: wiki_page("Москва"),
     "greek-title": lambda: wiki_page("Ἀθῆναι"),
 }
+
+
+#: Pieces a mutation may splice in: structure, encodings, and values near or over the limits.
+HOSTILE_PIECES = [
+    b"{}", b"[]", b"[", b"]", b"{", b"}", b'"', b":", b",", b"\n", b"\r", b"\r\n", b"\x00",
+    b"\xef\xbb\xbf", b"\xe9", b"\xff\xfe", "é".encode() * 5_000, b"1" * 1_200, b"1e-99999999",
+    b"-0", b"null", b"true", b"1e400", b"&a;", b"*a", b"&a [x]", b"- ", b"  ", b"\t",
+    b"[" * 2_000 + b"]" * 2_000, b"a" * 120_000, b" : ", b"Tags : ", b", x" * 1_500,
+    "Москва".encode(), b"\\u0000", b"\\ud800",
+]
+
+
+def mutate(data: bytes, rng) -> bytes:
+    """Return ``data`` changed by a few random edits (``rng``: a ``random.Random``)."""
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        at = rng.randint(0, len(out))
+        edit = rng.randrange(5)
+        if edit == 0 and out:  # replace one byte
+            out[min(at, len(out) - 1)] = rng.randrange(256)
+        elif edit == 1:  # delete a span
+            del out[at:at + rng.randint(1, 64)]
+        elif edit == 2:  # duplicate a span
+            span = out[at:at + rng.randint(1, 256)]
+            out[at:at] = span * rng.randint(1, 50)
+        else:  # splice a hostile piece
+            out[at:at] = rng.choice(HOSTILE_PIECES)
+    return bytes(out)
