@@ -259,3 +259,13 @@ def test_validate_refuses_bombs_and_empty_graphs(tmp_path):
         path.write_bytes(data)
         done = run_cli("validate", str(path), cwd=tmp_path)
         assert done.returncode in (0, 1) or path.name in done.stderr
+
+
+def test_a_decp_file_may_start_with_a_byte_order_mark_and_errors_are_text(tmp_path):
+    path = tmp_path / "decp.json"
+    path.write_bytes(DECP_CASES["byte-order-mark"]())
+    assert build_contracts([path], tmp_path / "c.nt", "https://e.org/", {}).contracts_mapped == 1
+    path.write_bytes(DECP_CASES["latin-1-byte"]())
+    with pytest.raises(NotDecpFile) as error:
+        build_contracts([path], tmp_path / "c.nt", "https://e.org/", {})
+    assert "lexical error" in str(error.value) and "b'" not in str(error.value)
