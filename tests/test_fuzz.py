@@ -269,3 +269,37 @@ def test_a_decp_file_may_start_with_a_byte_order_mark_and_errors_are_text(tmp_pa
     with pytest.raises(NotDecpFile) as error:
         build_contracts([path], tmp_path / "c.nt", "https://e.org/", {})
     assert "lexical error" in str(error.value) and "b'" not in str(error.value)
+
+
+def test_a_decp_text_over_the_field_limit_quarantines_its_record(tmp_path):
+    path = tmp_path / "decp.json"
+    path.write_bytes(decp(json.dumps({**GOOD_MARCHE, "id": "X", "objet": "o" * 200_000})))
+    result = build_contracts([path], tmp_path / "c.nt", "https://e.org/", {})
+    rejected = json.loads(result.rejected_path.read_text())
+    assert (rejected["kind"], rejected["field"]) == ("over-limit", "objet")
+    assert "100000 characters" in rejected["problem"] and result.contracts_mapped == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("- key: a\n  label: {fr: " + "x" * 100_001 + ", en: b}\n  sources: [\"https://e.org/\"]\n",
+     "longer than 100000 characters"),
+    ("- key: a\n  label: {fr: a, en: b}\n  sources: [\"https://e.org/\"]\n  description: "
+     + "[" * 30 + "]" * 30 + "\n", "nested more than 20 levels deep"),
+    ("- &x {key: a, label: {fr: a, en: b}, sources: [\"https://e.org/\"]}\n"
+     + "- *x\n" * 1001, "more than 1000 aliases"),
+])
+def test_curated_yaml_limits(tmp_path, text, expected):
+    (tmp_path / "themes.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidData) as error:
+        read_data_dir(tmp_path)
+    assert expected in str(error.value) and "themes.yaml" in str(error.value)
+
+
+def test_a_curated_decimal_with_a_huge_exponent_is_refused(tmp_path):
+    (tmp_path / "figures.yaml").write_text(
+        "- key: f\n  label: {fr: a, en: b}\n  sources: [\"https://e.org/\"]\n"
+        "  value: 1.0e-20000000\n  unit: EUR\n  scope: {fr: a, en: b}\n"
+        "  observation_date: 2024-01-01\n", encoding="utf-8")
+    with pytest.raises(InvalidData) as error:
+        read_data_dir(tmp_path)
+    assert "at most 40 digits" in str(error.value) and "'value'" in str(error.value)

@@ -10,7 +10,8 @@ goes on).  A run of more than ``MAX_DIGIT_RUN`` digits (ijson crashes on an inte
 will not read) or ``MAX_VALUE_BYTES`` without a complete value (a long string is parsed in
 quadratic time) stops the file there.  Amounts come as ``Decimal`` (or ``int``), never as
 floats.  A file that is not JSON, or breaks off (JSON or gzip), ends with a ``BrokenFile``
-item naming where reading stopped: records before it are kept.
+item naming where reading stopped: records before it are kept.  The file is read once;
+records come in file order.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _events(stream) -> Iterator[tuple[str, Any, int]]:
         read += len(chunk)
         if events:
             last = read
-            yield from ((event, value, read) for event, value in events)
+            for event, value in events:
+                yield event, value, read
             del events[:]
         elif read - last > MAX_VALUE_BYTES:
             raise _Stop(f"more than {MAX_VALUE_BYTES} bytes without a complete JSON value "
@@ -120,7 +122,14 @@ def _events(stream) -> Iterator[tuple[str, Any, int]]:
         parser.close()
     except ijson.JSONError as error:
         raise _Stop(f"invalid JSON: {_json_message(error)}") from None
-    yield from ((event, value, read) for event, value in events)
+    for event, value in events:
+        yield event, value, read
+
+
+def _next(events: Iterator) -> tuple[str, Any, int]:
+    for item in events:
+        return item
+    raise _Stop("invalid JSON: the file ends early")
 
 
 def _skip(first: str, events: Iterator) -> None:
@@ -129,12 +138,6 @@ def _skip(first: str, events: Iterator) -> None:
     while depth:
         event = _next(events)[0]
         depth += 1 if event in _OPEN else -1 if event in _CLOSE else 0
-
-
-def _next(events: Iterator) -> tuple[str, Any, int]:
-    for item in events:
-        return item
-    raise _Stop("invalid JSON: the file ends early")
 
 
 def _keys(events: Iterator) -> Iterator[str]:
@@ -149,41 +152,50 @@ def _record(first: tuple[str, Any, int], events: Iterator) -> tuple[Any, tuple[s
     """Build one record from its events; return (value, None) or (None, (field, problem))."""
     event, value, start = first
     if event not in _OPEN:
-        return value, _text_problem(value, "")
+        return value, _too_long(value, [], [])
     root = _OPEN[event]()
     stack: list[Any] = [root]
-    path: list[str] = []
-    key = ""
+    keys: list[str | None] = [None]  # the key of each open container in its parent
+    key = None
+    end = start + MAX_RECORD_BYTES
     for event, value, offset in events:
-        container = stack[-1]
-        at = key if isinstance(container, dict) else str(len(container))
         problem = None
-        if offset - start > MAX_RECORD_BYTES:
+        if offset > end:
             problem = ("", f"the record is longer than {MAX_RECORD_BYTES} bytes of JSON")
         elif event == "map_key":
             key = value
-            problem = _text_problem(value, ".".join(path))
-        elif event in _CLOSE:
+            if len(value) > MAX_FIELD_CHARS:
+                problem = _too_long(value, stack, keys)
+        elif event == "end_map" or event == "end_array":
             stack.pop()
             if not stack:
                 return root, None
-            key = path.pop()
+            key = keys.pop()
             continue
-        elif event in _OPEN:
+        elif event == "start_map" or event == "start_array":
             if len(stack) >= MAX_JSON_DEPTH:
-                problem = (".".join(path + [at]),
+                problem = (_path(stack, keys, key),
                            f"nested more than {MAX_JSON_DEPTH} levels deep")
             else:
                 child = _OPEN[event]()
-                _put(container, key, child)
+                container = stack[-1]
+                if type(container) is dict:
+                    container[key] = child
+                else:
+                    container.append(child)
                 stack.append(child)
-                path.append(at)
+                keys.append(key)
                 continue
         else:
-            problem = _text_problem(value, ".".join(path + [at]))
-            _put(container, key, value)
+            if type(value) is str and len(value) > MAX_FIELD_CHARS:
+                problem = _too_long(value, stack, keys, key)
+            container = stack[-1]
+            if type(container) is dict:
+                container[key] = value
+            else:
+                container.append(value)
         if problem:
-            depth = len(stack) + (1 if event in _OPEN else 0)
+            depth = len(stack) + (event in _OPEN)
             while depth:
                 event = _next(events)[0]
                 depth += 1 if event in _OPEN else -1 if event in _CLOSE else 0
@@ -191,21 +203,28 @@ def _record(first: tuple[str, Any, int], events: Iterator) -> tuple[Any, tuple[s
     raise _Stop("invalid JSON: the file ends inside a record")
 
 
-def _put(container, key: str, value: Any) -> None:
-    if isinstance(container, dict):
-        container[key] = value
-    else:
-        container.append(value)
+def _path(stack: list, keys: list, key: str | None) -> str:
+    """Return where the next value of the innermost container goes, as ``a.b.0.c``."""
+    parts = []
+    for level, container in enumerate(stack):
+        child_key = keys[level + 1] if level + 1 < len(stack) else key
+        parts.append(str(len(container) - (level + 1 < len(stack)))
+                     if type(container) is list else str(child_key))
+    return ".".join(parts)
 
 
-def _text_problem(value: Any, where: str) -> tuple[str, str] | None:
+def _too_long(value: Any, stack: list, keys: list, key: str | None = None):
     if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
-        return where, f"text longer than {MAX_FIELD_CHARS} characters"
+        return (_path(stack, keys, key) if stack else "",
+                f"text longer than {MAX_FIELD_CHARS} characters")
     return None
 
 
-def _items(events: Iterator, kind: str) -> Iterator[tuple[Any, tuple[str, str] | None]]:
-    """Yield the records of ``marches.{kind}``, skipping everything else."""
+def _items(events: Iterator, where: list[str]) -> Iterator[tuple[str, Any, Any]]:
+    """Yield (kind, record, problem) under ``marches``, in file order; skip everything else.
+
+    ``where[0]`` is kept on the array being read.
+    """
     first = next(events, None)
     if first is None or first[0] != "start_map":
         if first is not None:
@@ -216,34 +235,33 @@ def _items(events: Iterator, kind: str) -> Iterator[tuple[Any, tuple[str, str] |
         if key != "marches" or value[0] != "start_map":
             _skip(value[0], events)
             continue
-        for inner in _keys(events):
+        for kind in _keys(events):
             array = _next(events)
-            if inner != kind or array[0] != "start_array":
+            if kind not in KINDS or array[0] != "start_array":
                 _skip(array[0], events)
                 continue
+            where[0] = kind
             for item in events:
                 if item[0] == "end_array":
                     break
-                yield _record(item, events)
+                yield (kind, *_record(item, events))
 
 
 def read_records(path: Path) -> Iterator[RawRecord | BrokenFile]:
-    """Yield the records of a DECP v2 file, marchés first, then concessions."""
-    for kind in KINDS:
-        index = -1
-        with _open(path) as stream:
-            events = _events(stream)
-            try:
-                for index, (data, problem) in enumerate(_items(events, kind)):
-                    yield RawRecord(str(path), kind, index, data, problem)
-                for _ in events:  # the rest of the file must be JSON too
-                    pass
-            except _Stop as stop:
-                yield BrokenFile(str(path), kind, index + 1, str(stop))
-                return
-            except UnicodeDecodeError as error:
-                yield BrokenFile(str(path), kind, index + 1, f"invalid JSON: {error}")
-                return
-            except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-                yield BrokenFile(str(path), kind, index + 1, f"broken gzip data: {error}")
-                return
+    """Yield the records of a DECP v2 file in file order, in one pass."""
+    counts = dict.fromkeys(KINDS, 0)
+    where = [MARCHE]
+    with _open(path) as stream:
+        events = _events(stream)
+        try:
+            for kind, data, problem in _items(events, where):
+                yield RawRecord(str(path), kind, counts[kind], data, problem)
+                counts[kind] += 1
+            for _ in events:  # the rest of the file must be JSON too
+                pass
+        except _Stop as stop:
+            yield BrokenFile(str(path), where[0], counts[where[0]], str(stop))
+        except UnicodeDecodeError as error:
+            yield BrokenFile(str(path), where[0], counts[where[0]], f"invalid JSON: {error}")
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            yield BrokenFile(str(path), where[0], counts[where[0]], f"broken gzip data: {error}")
