@@ -1,4 +1,4 @@
-"""Exit codes and the memory ceiling of the command (graph_builder.guard)."""
+"""Exit codes and the memory ceiling of the command (achat_graph.guard)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import sys
 import click
 from click.testing import CliRunner
 
-from graph_builder import guard
-from graph_builder.cli import main
+from achat_graph import guard
+from achat_graph.cli import main
 
 
 def test_an_unexpected_exception_is_an_internal_error_with_a_request_to_report_it():
@@ -30,7 +30,7 @@ def test_an_unexpected_exception_is_an_internal_error_with_a_request_to_report_i
 def test_reaching_the_memory_ceiling_raises_memory_error_and_the_limit_is_restored():
     script = (
         "import resource\n"
-        "from graph_builder.guard import memory_ceiling\n"
+        "from achat_graph.guard import memory_ceiling\n"
         "before = resource.getrlimit(resource.RLIMIT_AS)\n"
         "try:\n"
         "    with memory_ceiling(1024):\n"
