@@ -33,7 +33,7 @@ def main() -> None:
 
 MAX_MEMORY = click.option(
     "--max-memory", type=click.IntRange(0), default=guard.DEFAULT_MAX_MEMORY_MB,
-    show_default=True, metavar="MIB",
+    show_default="¾ of the RAM", metavar="MIB",
     help="Address-space ceiling in MiB (0: none); reaching it is a clear error.")
 
 
@@ -176,3 +176,12 @@ def publish(dist_dir, to, graph, engine):
         click.echo(publish_remote(dist_dir, to, graph, engine=engine))
     except (PublishError, OSError) as error:
         _fail(f"error: {error}", 2)
+
+
+def run() -> None:
+    """The ``achat-graph`` program: ``build`` and ``validate`` run in a watched child process."""
+    guard.supervise(sys.argv[1:], main)
+
+
+if __name__ == "__main__":
+    main(prog_name="achat-graph")
