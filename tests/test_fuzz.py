@@ -303,3 +303,10 @@ def test_a_curated_decimal_with_a_huge_exponent_is_refused(tmp_path):
     with pytest.raises(InvalidData) as error:
         read_data_dir(tmp_path)
     assert "at most 40 digits" in str(error.value) and "'value'" in str(error.value)
+
+
+def test_dates_of_an_unknown_datatype_are_compared_like_pyshacl_without_a_warning(tmp_path):
+    path = tmp_path / "graph.ttl"  # a case the fuzz test found: "http" lost its "h"
+    path.write_bytes((FIXTURES / "pages" / "sample.ttl").read_bytes().replace(
+        b"<http://www.w3.org/2001/XMLSchema#>", b"<ttp://www.w3.org/2001/XMLSchema#>"))
+    assert not validate_files([path]).conforms
