@@ -2,7 +2,8 @@
 
 Each command imports the side it needs when it runs (``graph_builder`` or
 ``sparql_endpoint``), so ``serve`` never loads the builder and ``build`` never loads Flask.
-Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
+Exit codes (``achat_graph.guard``): 0 success, 1 invalid data (nothing published), 2 usage
+or I/O error (the memory ceiling included), 70 internal error (a bug: please report it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
+from achat_graph import guard
 
 
 def _fail(problems_or_message, code: int) -> None:
@@ -22,10 +24,16 @@ def _fail(problems_or_message, code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=guard.GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="achat-public-graph")
 def main() -> None:
     """Build, validate and serve the achat-public-graph knowledge graph."""
+
+
+MAX_MEMORY = click.option(
+    "--max-memory", type=click.IntRange(0), default=guard.DEFAULT_MAX_MEMORY_MB,
+    show_default="¾ of the RAM", metavar="MIB",
+    help="Address-space ceiling in MiB (0: none); reaching it is a clear error.")
 
 
 def _iso_date(ctx, param, value):
@@ -56,37 +64,55 @@ def _iso_date(ctx, param, value):
 @click.option("--created", default=None, metavar="YYYY-MM-DD", callback=_iso_date,
               help="Date recorded in the catalogue (default: SOURCE_DATE_EPOCH or the inputs).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors.")
+@MAX_MEMORY
+@click.option("--clean", is_flag=True,
+              help="Only remove old and partial builds of OUT: all but the published build "
+                   "and its predecessor.")
 def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
-          created, quiet):
+          created, quiet, max_memory, clean):
     """Build, validate and publish the graph to OUT."""
+    from graph_builder import publish
     from graph_builder.errors import InvalidData
     from graph_builder.pipeline import BuildOptions, build_and_publish
 
+    if clean:
+        for path in publish.clean(out_dir):
+            click.echo(f"removed {path}")
+        return
     options = BuildOptions(
         data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files), out_dir=out_dir,
         base=base, with_store=with_store, strict=strict, sample_rate=sample_rate, quiet=quiet,
         created=created,
     )
     try:
-        summary = build_and_publish(options)
+        with guard.memory_ceiling(max_memory):
+            summary = build_and_publish(options)
     except InvalidData as error:
         _fail(error, 1)
     except OSError as error:
         _fail(f"error: {error}", 2)
+    except MemoryError:
+        _fail(guard.memory_message(max_memory), 2)
     if not quiet:
         click.echo(summary)
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files):
-    """Validate RDF FILES against the shapes (0 conforms, 1 does not, 2 error)."""
-    from graph_builder.gate import validate_files
+@MAX_MEMORY
+def validate(files, max_memory):
+    """Validate RDF FILES against the shapes (0 conforms, 1 does not or is empty, 2 error)."""
+    from graph_builder.gate import EmptyGraph, validate_files
 
     try:
-        report = validate_files(files)
+        with guard.memory_ceiling(max_memory):
+            report = validate_files(files)
+    except EmptyGraph as error:
+        _fail(f"error: {error}", 1)
     except (OSError, SyntaxError, ValueError) as error:
         _fail(f"error: {error}", 2)
+    except MemoryError:
+        _fail(guard.memory_message(max_memory), 2)
     click.echo(report.text())
     sys.exit(0 if report.conforms else 1)
 
@@ -164,3 +190,12 @@ def publish(dist_dir, to, graph, engine):
         click.echo(publish_remote(dist_dir, to, graph, engine=engine))
     except (PublishError, OSError) as error:
         _fail(f"error: {error}", 2)
+
+
+def run() -> None:
+    """The ``achat-graph`` program: ``build`` and ``validate`` run in a watched child process."""
+    guard.supervise(sys.argv[1:], main)
+
+
+if __name__ == "__main__":
+    main(prog_name="achat-graph")

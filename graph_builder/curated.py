@@ -19,6 +19,14 @@ from typing import Any
 import yaml
 
 from graph_builder.errors import InvalidData, Problem
+from graph_builder.limits import (
+    MAX_FIELD_CHARS,
+    MAX_NUMBER_CHARS,
+    MAX_YAML_ALIASES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    plain_length,
+)
 from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, Field
 from graph_builder.records import Record
 
@@ -153,7 +161,13 @@ def read_data_dir(path: Path) -> list[Record]:
 
 def _read_file(file: Path, kind: str, problems: _Collector) -> list[Record]:
     name = str(file)
-    data = file.read_bytes()
+    with open(file, "rb") as stream:
+        data = stream.read(MAX_YAML_BYTES + 1)
+    if len(data) > MAX_YAML_BYTES:
+        problems.add(name, None, f"the file is longer than {MAX_YAML_BYTES} bytes (the limit "
+                     "of a curated file)", f"le fichier dépasse {MAX_YAML_BYTES} octets (la "
+                     "limite d'un fichier de données)")
+        return []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -166,6 +180,8 @@ def _read_file(file: Path, kind: str, problems: _Collector) -> list[Record]:
         return []
     loader = _LOADER(text)
     try:
+        if not _within_limits(text, name, problems):
+            return []
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -206,6 +222,31 @@ def _read_file(file: Path, kind: str, problems: _Collector) -> list[Record]:
         seen[record.key] = record.line
         records.append(record)
     return records
+
+
+def _within_limits(text: str, name: str, problems: _Collector) -> bool:
+    """Check the nesting depth and the number of aliases event by event, before composing."""
+    depth = aliases = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                problems.add(name, event.start_mark.line + 1,
+                             f"nested more than {MAX_YAML_DEPTH} levels deep (the limit of "
+                             "curated data)", f"imbrication de plus de {MAX_YAML_DEPTH} "
+                             "niveaux (la limite des données)")
+                return False
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_YAML_ALIASES:
+                problems.add(name, event.start_mark.line + 1,
+                             f"more than {MAX_YAML_ALIASES} aliases (*name; the limit of "
+                             "curated data)", f"plus de {MAX_YAML_ALIASES} alias (*nom ; la "
+                             "limite des données)")
+                return False
+    return True
 
 
 def _read_record(node: yaml.Node, kind: str, name: str, problems: _Collector) -> Record | None:
@@ -318,6 +359,11 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
                 wrong(f"; the {lang!r} text is empty or not a string",
                       f" ; le texte {lang!r} est vide ou n'est pas une chaîne", at=value_node)
                 return None
+            if len(value) > MAX_FIELD_CHARS:
+                wrong(f"; the {lang!r} text is longer than {MAX_FIELD_CHARS} characters",
+                      f" ; le texte {lang!r} dépasse {MAX_FIELD_CHARS} caractères",
+                      at=value_node)
+                return None
             text[lang] = value.strip()
         if not text:
             wrong("; the map is empty", " ; le texte est vide")
@@ -330,19 +376,19 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
         value = _scalar(node)
     except (ValueError, yaml.constructor.ConstructorError):
         if kind_of in {"date", "partial-date"}:
-            problems.add(name, _line(node), f"invalid date {node.value!r}; expected an existing "
-                         "calendar date YYYY-MM-DD",
-                         f"date invalide {node.value!r} ; attendu une date du calendrier "
+            problems.add(name, _line(node), f"invalid date {_short(node.value)}; expected an "
+                         "existing calendar date YYYY-MM-DD",
+                         f"date invalide {_short(node.value)} ; attendu une date du calendrier "
                          "AAAA-MM-JJ", record=record, field=path)
         else:
-            wrong(f", found {node.value!r}", f", trouvé {node.value!r}")
+            wrong(f", found {_short(node.value)}", f", trouvé {_short(node.value)}")
         return None
     return _check_scalar(value, node, kind_of, wrong)
 
 
 def _check_scalar(value: Any, node: yaml.ScalarNode, kind_of: str, wrong) -> Any:
     """Return a scalar value if it fits its field type, or None after reporting it."""
-    found_en, found_fr = f", found {node.value!r}", f", trouvé {node.value!r}"
+    found_en, found_fr = f", found {_short(node.value)}", f", trouvé {_short(node.value)}"
     if kind_of in {"date", "partial-date"}:
         if isinstance(value, dt.datetime):
             wrong(" without a time", " sans heure")
@@ -361,8 +407,9 @@ def _check_scalar(value: Any, node: yaml.ScalarNode, kind_of: str, wrong) -> Any
             wrong(found_en, found_fr)
             return None
         value = Decimal(value)
-        if not value.is_finite():
-            wrong(found_en, found_fr)
+        if not value.is_finite() or plain_length(value) > MAX_NUMBER_CHARS:
+            wrong(f", found {_short(node.value)} (at most {MAX_NUMBER_CHARS} digits)",
+                  f", trouvé {_short(node.value)} (au plus {MAX_NUMBER_CHARS} chiffres)")
             return None
         return value
     if kind_of == "bool":
@@ -372,6 +419,10 @@ def _check_scalar(value: Any, node: yaml.ScalarNode, kind_of: str, wrong) -> Any
         return value
     if not isinstance(value, str) or not value.strip():
         wrong(found_en, found_fr)
+        return None
+    if len(value) > MAX_FIELD_CHARS:
+        wrong(f", found {len(value)} characters (at most {MAX_FIELD_CHARS})",
+              f", trouvé {len(value)} caractères (au plus {MAX_FIELD_CHARS})")
         return None
     value = value.strip()
     check = _SCALAR_CHECKS.get(kind_of)
@@ -404,12 +455,16 @@ def _scalar(node: yaml.Node) -> Any:
     return construct(_CONSTRUCTOR, node)
 
 
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 60 else repr(text[:57] + "...")
+
+
 def _describe(node: yaml.Node, fr: bool = False) -> str:
     if isinstance(node, yaml.MappingNode):
         return "un ensemble de champs" if fr else "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "une liste" if fr else "a list"
-    return repr(node.value)
+    return _short(node.value)
 
 
 def _check_record(record: Record, problems: _Collector) -> None:

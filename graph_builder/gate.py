@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import pyexpat
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -306,24 +307,56 @@ def _field_line(record: Record, path) -> int | None:
     return record.line
 
 
-def read_rdf_file(path: Path) -> rdflib.Graph:
-    """Parse an RDF file strictly (pyoxigraph) into an rdflib graph; SyntaxError if invalid."""
-    fmt = format_of(path)
+class EmptyGraph(ValueError):
+    """Files that hold no triple: nothing to validate, so nothing conforms."""
+
+
+#: Triples converted to rdflib at a time while a file is read.
+_BATCH = 10_000
+
+
+def _check_xml(path: Path) -> None:
+    """Refuse RDF/XML whose entities expand out of proportion (expat's own amplification limit).
+
+    pyoxigraph's RDF/XML parser expands entities without a bound; expat, a real XML parser,
+    reads the file first and stops at an amplification factor of 100 ("billion laughs").
+    """
+    parser = pyexpat.ParserCreate()
+    parser.CharacterDataHandler = lambda data: None  # expand entities as a reader would
     with open_rdf(path) as stream:
         try:
-            triples = [q.triple for q in ox.parse(stream, format=fmt,
-                                                  base_iri=path.resolve().as_uri())]
-        except SyntaxError as error:
-            raise SyntaxError(f"{path}: {error}") from error
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise SyntaxError(f"{path}: broken gzip file: {error}") from error
+            parser.ParseFile(stream)
+        except pyexpat.ExpatError as error:
+            raise SyntaxError(f"not accepted as RDF/XML: {error}") from None
+
+
+def read_rdf_file(path: Path) -> rdflib.Graph:
+    """Parse an RDF file strictly (pyoxigraph), streamed into an rdflib graph."""
+    fmt = format_of(path)
     graph = rdflib.Graph()
-    graph.parse(data=ntriples_bytes(triples), format="nt")
+    try:
+        if fmt == ox.RdfFormat.RDF_XML:
+            _check_xml(path)
+        with open_rdf(path) as stream:
+            batch = []
+            for quad in ox.parse(stream, format=fmt, base_iri=path.resolve().as_uri()):
+                batch.append(quad.triple)
+                if len(batch) >= _BATCH:
+                    graph.parse(data=ntriples_bytes(batch), format="nt")
+                    batch.clear()
+            graph.parse(data=ntriples_bytes(batch), format="nt")
+    except SyntaxError as error:
+        raise SyntaxError(f"{path}: {error}") from error
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise SyntaxError(f"{path}: broken gzip file: {error}") from error
     return graph
 
 
 def validate_files(files: Sequence[Path]) -> GateReport:
-    """Validate RDF files, together, against the project's shapes and vocabulary."""
+    """Validate RDF files, together, against the project's shapes and vocabulary.
+
+    Raise :class:`EmptyGraph` when the files hold no triple at all.
+    """
     from graph_builder.vocabulary import load_shapes, load_vocabulary
 
     data = rdflib.Graph()
@@ -335,4 +368,7 @@ def validate_files(files: Sequence[Path]) -> GateReport:
             origins.setdefault(subject, str(path))
         for triple in graph:
             data.add(triple)
+    if not len(data):
+        names = ", ".join(str(f) for f in files)
+        raise EmptyGraph(f"{names}: no triple found: an empty graph is not validated")
     return validate_graph(data, load_shapes(), load_vocabulary(), origins)

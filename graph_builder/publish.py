@@ -4,7 +4,8 @@ Layout: ``{out}`` is a symlink to ``{out}.builds/{build_id}``.  A build is writt
 into ``{out}.builds/.partial-{build_id}-{pid}`` and renamed to its final name once
 complete; ``{out}`` is then replaced by a new symlink with :func:`os.replace`, which
 is atomic on POSIX.  A failed or interrupted build leaves ``{out}`` untouched.  The
-current and the previous builds are kept; older ones and stale partial folders go.
+current and the previous builds are kept; older ones go.  Partial folders of processes
+that are gone are removed when a build starts, and by ``achat-graph build --clean``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def check_target(out: Path) -> None:
 def start(out: Path, build_id: str) -> Path:
     """Create and return an empty partial build folder beside the published ones."""
     check_target(out)
+    remove_stale_partials(builds_dir(out))  # left by killed builds
     folder = builds_dir(out) / f"{PARTIAL_PREFIX}{build_id}-{os.getpid()}"
     if folder.exists():
         shutil.rmtree(folder)
@@ -124,3 +126,37 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def remove_stale_partials(builds: Path) -> list[Path]:
+    """Remove the partial build folders of processes that are gone; return them."""
+    removed = []
+    if not builds.is_dir():
+        return removed
+    for child in sorted(builds.iterdir()):
+        pid = child.name.rsplit("-", 1)[-1]
+        if (child.name.startswith(PARTIAL_PREFIX) and child.is_dir() and not child.is_symlink()
+                and not (pid.isdigit() and _alive(int(pid)))):
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+def clean(out: Path) -> list[Path]:
+    """Remove everything in ``{out}.builds`` but the published build and its predecessor.
+
+    The predecessor is the most recently modified other build.  Partial folders of running
+    builds are kept.  Return what was removed.
+    """
+    builds = builds_dir(out)
+    removed = remove_stale_partials(builds)
+    if not builds.is_dir():
+        return removed
+    current = out.resolve() if out.is_symlink() else None
+    others = sorted((c for c in builds.iterdir() if c.is_dir() and not c.is_symlink()
+                     and not c.name.startswith(PARTIAL_PREFIX) and c.resolve() != current),
+                    key=lambda c: c.stat().st_mtime, reverse=True)
+    for child in others[1:] if current is not None else others[2:]:
+        shutil.rmtree(child, ignore_errors=True)
+        removed.append(child)
+    return removed

@@ -29,7 +29,7 @@ from typing import Any
 from graph_builder.errors import WARNING, Problem
 from graph_builder.records import Record
 from graph_builder.text import normalise_name, slugify, to_iri
-from graph_builder.wiki import WikiField, WikiPage, is_placeholder_image, page_iri
+from graph_builder.wiki import WikiField, WikiPage, is_placeholder_image, page_iri, title_key
 from graph_builder.wiki_words import wiki_texts
 
 #: The kind of record each list field refers to.
@@ -89,6 +89,7 @@ class _Index:
     def __init__(self) -> None:
         self.by_ref: dict[str, Record] = {}
         self.by_name: dict[tuple[str, str], list[str]] = {}
+        self.next_suffix: dict[str, int] = {}  # where free_key's search resumes
 
     def add(self, record: Record) -> None:
         self.by_ref[record.ref] = record
@@ -101,10 +102,11 @@ class _Index:
         return sorted(self.by_name.get((kind, normalise_name(name)), []))
 
     def free_key(self, kind: str, name: str) -> str:
-        base = slugify(name)
-        key, n = base, 2
+        base = slugify(name) or title_key(name)
+        key, n = base, self.next_suffix.get(f"{kind}/{base}", 2)
         while f"{kind}/{key}" in self.by_ref:
             key, n = f"{base}-{n}", n + 1
+        self.next_suffix[f"{kind}/{base}"] = n
         return key
 
 
@@ -188,7 +190,11 @@ def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
             for lang, text in value.items():
                 target[name].setdefault(lang, text)
         elif isinstance(target[name], list) and isinstance(value, list):
-            target[name].extend(v for v in value if v not in target[name])
+            present = {repr(v) for v in target[name]}  # values may be dicts: compare by repr
+            for v in value:
+                if repr(v) not in present:
+                    present.add(repr(v))
+                    target[name].append(v)
 
 
 def import_pages(pages: list[WikiPage], records: list[Record],
@@ -231,13 +237,13 @@ def import_pages(pages: list[WikiPage], records: list[Record],
         page_records.append((read, target))
 
     for read, target in page_records:
-        links: dict[str, list[str]] = {}
+        links: dict[str, dict[str, None]] = {}  # ordered sets of keys
         for name, value, wiki_field in read.names:
             for thing in _split_names(index, LINK_KINDS[name], value):
                 key = _resolve(index, result, read.page, wiki_field, LINK_KINDS[name], thing)
-                if key is not None and key not in links.setdefault(name, []):
-                    links[name].append(key)
-        _merge(target.fields, links)
+                if key is not None:
+                    links.setdefault(name, {})[key] = None
+        _merge(target.fields, {name: list(keys) for name, keys in links.items()})
 
     imported = sorted(result.records[curated:], key=lambda r: r.ref)
     result.records[curated:] = imported
@@ -267,7 +273,7 @@ def _resolve(index: _Index, result: ImportResult, page: WikiPage, wiki_field: Wi
         if record.imported and page.source not in record.fields.setdefault("sources", []):
             record.fields["sources"].append(page.source)
         return keys[0]
-    if not slugify(name):
+    if not slugify(name) and not title_key(name):
         result.problems.append(_warn(
             page, wiki_field, f"{kind} name {name!r} has no letter or digit: ignored",
             f"le nom de {_KIND_FR[kind]} {name!r} n'a ni lettre ni chiffre : ignoré"))

@@ -15,11 +15,15 @@ Fabrique des Mobilités", "Aller à :navigation, rechercher"), then fields writt
 - A value runs until the next field, over several lines and paragraphs; it may be empty.
 - Site noise is dropped; the wiki's own wording and typos are kept as they are.
 - The page's source is its wiki address, ``{WIKI_BASE}{title with spaces as _}``,
-  percent-encoded as MediaWiki does it.
+  percent-encoded as MediaWiki does it.  Its key is the slug of its title, or, for a title
+  with no Latin letter or digit (``Москва``), ``page-`` and a digest of the title.
+- Limits (``graph_builder.limits``): the page's bytes, a line's and a field's characters,
+  the number of fields and of names in a list field; a breach is an error of the page.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,14 @@ from urllib.parse import quote
 
 from achat_core.text import ascii_fold
 from graph_builder.errors import WARNING, InvalidData, Problem
+from graph_builder.limits import (
+    MAX_FIELD_CHARS,
+    MAX_LINE_CHARS,
+    MAX_LIST_NAMES,
+    MAX_PAGE_BYTES,
+    MAX_PAGE_FIELDS,
+    MAX_TITLE_CHARS,
+)
 from graph_builder.text import slugify
 
 WIKI_BASE = "http://wiki.lafabriquedesmobilites.fr/wiki/"
@@ -59,7 +71,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
-_FIELD = re.compile(r"^(?P<label>[^:]+?)[\s\u00a0\u202f\u2007]*:(?P<value>.*)$")
 _LABEL_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '\u2019()-])*$")
 _NOISE = (
     re.compile(r"^de (communaute de la )?fabrique des mobilites$"),
@@ -96,7 +107,16 @@ class WikiPage:
 
     @property
     def key(self) -> str:
-        return slugify(self.title)
+        return title_key(self.title)
+
+
+def title_key(title: str) -> str:
+    """Return the key of a page title: its slug, else a digest when it has letters or digits."""
+    slug = slugify(title)
+    if slug or not any(c.isalnum() for c in title):
+        return slug
+    return "page-" + hashlib.blake2b(title.encode("utf-8", "surrogatepass"),
+                                     digest_size=6).hexdigest()
 
 
 def label_key(label: str) -> str:
@@ -123,11 +143,10 @@ def _is_noise(line: str) -> bool:
 
 def _field_start(line: str, paragraph_start: bool) -> tuple[str, str] | None:
     """Return (label, value) when a line starts a field, following the module's rules."""
-    match = _FIELD.match(line)
-    if not match:
+    label, colon, value = line.partition(":")
+    label = _SPACES.sub(" ", label).strip()
+    if not colon or not label:
         return None
-    label = _SPACES.sub(" ", match["label"]).strip()
-    value = match["value"]
     if value.startswith("//"):  # "http://…": the colon belongs to an address
         return None
     if label_key(label) in LABELS:
@@ -150,7 +169,12 @@ def _clean_value(lines: list[str]) -> str:
 
 def _decode(path: Path) -> str:
     name = path.name
-    data = path.read_bytes()
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_PAGE_BYTES + 1)
+    if len(data) > MAX_PAGE_BYTES:
+        raise InvalidData([Problem(
+            f"the page is longer than {MAX_PAGE_BYTES} bytes (the limit of a page)",
+            f"la page dépasse {MAX_PAGE_BYTES} octets (la limite d'une page)", file=name)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -176,6 +200,7 @@ def parse_page(text: str, file: str) -> WikiPage:
     title, title_line = None, None
     fields: list[WikiField] = []
     problems: list[Problem] = []
+    errors: list[Problem] = []
     current: tuple[str, int, list[str]] | None = None  # label, line, value lines
     stray: list[int] = []
     previous_blank = True
@@ -185,6 +210,12 @@ def parse_page(text: str, file: str) -> WikiPage:
             fields.append(WikiField(current[0], _clean_value(current[2]), current[1]))
 
     for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            errors.append(Problem(
+                f"the line is longer than {MAX_LINE_CHARS} characters (the limit of a line)",
+                f"la ligne dépasse {MAX_LINE_CHARS} caractères (la limite d'une ligne)",
+                file=file, line=number))
+            continue
         blank = not line.strip()
         if not blank and _is_noise(line):
             if title is None:
@@ -212,19 +243,49 @@ def parse_page(text: str, file: str) -> WikiPage:
             "la page n'a pas de titre en première ligne : impossible de lui donner un IRI stable",
             file=file, line=1, field="title",
         )])
-    if not slugify(title):
-        raise InvalidData([Problem(
+    if len(title) > MAX_TITLE_CHARS:
+        errors.append(Problem(
+            f"the title is longer than {MAX_TITLE_CHARS} characters (the limit of a title)",
+            f"le titre dépasse {MAX_TITLE_CHARS} caractères (la limite d'un titre)",
+            file=file, line=title_line, field="title"))
+    elif not title_key(title):
+        errors.append(Problem(
             f"title {title!r} has no letter or digit to make a key from",
             f"le titre {title!r} n'a ni lettre ni chiffre pour en faire une clé",
-            file=file, line=title_line, field="title",
-        )])
+            file=file, line=title_line, field="title"))
+    errors += _field_limits(fields, file)
+    if errors:
+        raise InvalidData(errors)
     problems.extend(Problem(
         "text before the first field is not a field and was ignored",
         "texte avant le premier champ : ce n'est pas un champ, il a été ignoré",
-        file=file, line=number, record=f"resource/{slugify(title)}", severity=WARNING,
+        file=file, line=number, record=f"resource/{title_key(title)}", severity=WARNING,
     ) for number in stray)
     return WikiPage(title=title, source=page_iri(title), file=file, fields=fields,
                     title_line=title_line, problems=problems)
+
+
+def _field_limits(fields: list[WikiField], file: str) -> list[Problem]:
+    """Report the fields over a limit: their number, a value's length, a list's names."""
+    problems = []
+    if len(fields) > MAX_PAGE_FIELDS:
+        problems.append(Problem(
+            f"the page has {len(fields)} fields, more than {MAX_PAGE_FIELDS} (the limit of a "
+            "page)", f"la page a {len(fields)} champs, plus que {MAX_PAGE_FIELDS} (la limite "
+            "d'une page)", file=file, line=fields[MAX_PAGE_FIELDS].line))
+    for item in fields:
+        names = item.value.count(",") + 1 if item.known and item.known[1] == "list" else 0
+        if len(item.value) > MAX_FIELD_CHARS:
+            problems.append(Problem(
+                f"the value is longer than {MAX_FIELD_CHARS} characters (the limit of a field)",
+                f"la valeur dépasse {MAX_FIELD_CHARS} caractères (la limite d'un champ)",
+                file=file, line=item.line, field=item.label[:100]))
+        elif names > MAX_LIST_NAMES:
+            problems.append(Problem(
+                f"the list holds {names} names, more than {MAX_LIST_NAMES} (the limit of a list)",
+                f"la liste compte {names} noms, plus que {MAX_LIST_NAMES} (la limite d'une "
+                "liste)", file=file, line=item.line, field=item.label[:100]))
+    return problems
 
 
 def read_wiki_page(path: Path) -> WikiPage:

@@ -79,3 +79,27 @@ def test_stale_partial_folders_of_dead_builds_are_removed(tmp_path: Path):
     stale.mkdir(parents=True)
     _build(out, "aaa", "one")
     assert not stale.exists()
+
+
+def test_stale_partial_folders_go_when_the_next_build_starts(tmp_path: Path):
+    out = tmp_path / "dist"
+    stale = tmp_path / "dist.builds" / ".partial-zzz-999999999"
+    running = tmp_path / "dist.builds" / f".partial-yyy-{os.getppid()}"
+    stale.mkdir(parents=True)
+    running.mkdir()
+    publish.start(out, "aaa")
+    assert not stale.exists() and running.exists()
+
+
+def test_clean_keeps_the_published_build_and_its_predecessor(tmp_path: Path):
+    out = tmp_path / "dist"
+    _build(out, "aaa", "one")
+    _build(out, "bbb", "two")
+    older = tmp_path / "dist.builds" / "old"
+    older.mkdir()
+    os.utime(older, (0, 0))
+    stale = tmp_path / "dist.builds" / ".partial-zzz-999999999"
+    stale.mkdir()
+    removed = publish.clean(out)
+    assert sorted(p.name for p in removed) == [".partial-zzz-999999999", "old"]
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb"]

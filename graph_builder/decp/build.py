@@ -136,6 +136,10 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                         continue
                     result.records_read += 1
                     bar.update()
+                    if item.problem is not None:
+                        reject(item.file, item.kind, item.index, None, "over-limit",
+                               item.problem[0], item.problem[1])
+                        continue
                     try:
                         mapped = mapper.map(item.kind, item.data)
                     except Rejected as bad:

@@ -36,6 +36,7 @@ from typing import Any
 from graph_builder.decp import codes
 from graph_builder.decp.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
 from graph_builder.decp.reader import CONCESSION
+from graph_builder.limits import MAX_NUMBER_CHARS, plain_length
 from graph_builder.namespaces import ADMS, APG, EPO
 from graph_builder.text import slugify
 
@@ -342,8 +343,21 @@ def _instrument_keys() -> tuple[str, ...]:
 
 
 def _show(value: Any) -> str:
-    shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+    """Show a JSON value in a message: scalars as written, containers by kind only."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        shown = f'"{value[:60]}"'
+    else:
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _is_code(value: Any, allowed) -> bool:
+    """Tell whether a JSON value is one of the ``allowed`` codes (a string or a number)."""
+    return isinstance(value, str | int) and not isinstance(value, bool) and value in allowed
 
 
 def _record_id(data: dict) -> str:
@@ -377,7 +391,7 @@ def _procedure_name(data: dict, allowed, what: str) -> str:
     procedure = data.get("procedure")
     if procedure is None:
         raise Rejected("missing-field", "procedure", "required field is missing")
-    if procedure not in allowed:
+    if not _is_code(procedure, allowed):
         raise Rejected("unknown-procedure", "procedure",
                        f"{_show(procedure)} is not one of the DECP v2 {what}")
     return procedure
@@ -415,10 +429,13 @@ def _amount(value: Any, name: str) -> Decimal | int:
     if isinstance(value, Decimal) and not value.is_finite():
         raise Rejected("bad-amount", name, f"expected a finite number, found {value}")
     if value < 0:
-        raise Rejected("bad-amount", name, f"expected an amount of 0 or more, found {value}")
+        raise Rejected("bad-amount", name, f"expected an amount of 0 or more, found {_show(value)}")
     if value > MAX_AMOUNT:
         raise Rejected("bad-amount", name, f"expected an amount of at most {MAX_AMOUNT} EUR, "
-                                           f"found {value}")
+                                           f"found {_show(value)}")
+    if isinstance(value, Decimal) and plain_length(value) > MAX_NUMBER_CHARS:
+        raise Rejected("bad-amount", name, f"expected at most {MAX_NUMBER_CHARS} digits "
+                                           f"written without an exponent, found {_show(value)}")
     return value
 
 
@@ -437,7 +454,7 @@ def _enum(value: Any, allowed, name: str, required: bool) -> Any:
         if required:
             raise Rejected("missing-field", name, "required field is missing")
         return None
-    if value not in allowed:
+    if not _is_code(value, allowed):
         raise Rejected("unknown-value", name, f"{_show(value)} is not an allowed value")
     return value
 
@@ -456,7 +473,7 @@ def _list_field(data: dict, outer: str, inner: str, allowed) -> list[str]:
     if not isinstance(values, list):
         raise Rejected("bad-value", f"{outer}.{inner}", f"expected a list, found {_show(values)}")
     for value in values:
-        if value not in allowed:
+        if not _is_code(value, allowed):
             raise Rejected("unknown-value", f"{outer}.{inner}",
                            f"{_show(value)} is not an allowed value")
     return values
@@ -478,14 +495,14 @@ def _holders(data: dict, name: str, inner: str) -> list[tuple[str, str]]:
         raise Rejected("bad-value", name, f"expected a list, found {_show(values)}")
     if not values:
         raise Rejected("empty-array", name, "expected at least one holder, found an empty list")
-    holders: list[tuple[str, str]] = []
+    holders: dict[tuple[str, str], None] = {}  # ordered, without repeats
     for n, item in enumerate(values):
         where = f"{name}[{n}].{inner}"
         holder = item.get(inner) if isinstance(item, dict) else None
         if not isinstance(holder, dict):
             raise Rejected("bad-holder", where, f"expected an object, found {_show(item)}")
         scheme, number = holder.get("typeIdentifiant"), holder.get("id")
-        if scheme not in codes.HOLDER_TYPES:
+        if not _is_code(scheme, codes.HOLDER_TYPES):
             raise Rejected("bad-holder", f"{where}.typeIdentifiant",
                            f"{_show(scheme)} is not one of {', '.join(sorted(codes.HOLDER_TYPES))}")
         if isinstance(number, int) and not isinstance(number, bool):
@@ -496,9 +513,8 @@ def _holders(data: dict, name: str, inner: str) -> list[tuple[str, str]]:
         number = _check_text(number.strip(), f"{where}.id")
         if scheme == "SIRET":
             _siret(number, f"{where}.id")
-        if (scheme, number) not in holders:
-            holders.append((scheme, number))
-    return holders
+        holders[(scheme, number)] = None
+    return list(holders)
 
 
 def _place(value: Any) -> tuple[str, str] | None:
@@ -507,7 +523,7 @@ def _place(value: Any) -> tuple[str, str] | None:
     if not isinstance(value, dict):
         raise Rejected("bad-value", "lieuExecution", f"expected an object, found {_show(value)}")
     code, type_code = value.get("code"), value.get("typeCode")
-    if type_code not in codes.PLACE_TYPES:
+    if not _is_code(type_code, codes.PLACE_TYPES):
         raise Rejected("unknown-value", "lieuExecution.typeCode",
                        f"{_show(type_code)} is not an allowed type of code")
     if isinstance(code, int) and not isinstance(code, bool):
