@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import editor, examples, results, search
+from sparql_endpoint import answers, charts, editor, examples, results, search
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.negotiation import negotiate
@@ -199,8 +199,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
     node = _iri(iri)
+    template, extra = answer_of(iri, pairs, lang)
     return render(
-        "resource.html",
+        template, **extra,
         iri=iri, title=title, title_lang=title_lang,
         other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
         types=types, checked_on=checked[0] if checked else None,
@@ -214,6 +215,53 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {node} }}",
                                "csv"),
     )
+
+
+def name_of(lang: str):
+    """Return a template helper naming an IRI (label, language, link) in the page's language."""
+    return lambda iri: term_view(ox.NamedNode(iri), lang)
+
+
+def _iris(value) -> set[str]:
+    """Collect the IRIs held in a card (values under the keys ``iri``, ``buyer``, …)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("iri", "buyer", "kind") and isinstance(item, str) and "://" in item:
+                found.add(item)
+            else:
+                found |= _iris(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= {item} if isinstance(item, str) and "://" in item else _iris(item)
+    return found
+
+
+def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
+    """Choose the page's template and gather its answer card, by the thing's type."""
+    types = {o.value for p, o in pairs if p.value == RDF + "type"}
+    if APG + "Instrument" not in types:
+        return "resource.html", {"answered": False}
+    card = answers.instrument_card(timed_select, iri, pairs, lang)
+    usage = card["usage"]
+    usage["chart"] = charts.bar_chart(
+        [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
+        text("per_year", lang), "years-chart")
+    labeller().fetch(_iris(card))
+    years_query = (
+        f"SELECT ?year ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
+        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{APG}periodStart> ?start . "
+        f"FILTER(STRENDS(?measure, \"-per-year\")) BIND(YEAR(?start) AS ?year) }} "
+        f"ORDER BY ?year ?measure")
+    buyers_query = (
+        f"SELECT ?buyer ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
+        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
+        f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
+    return "instrument.html", {
+        "answered": True, "card": card, "name_of": name_of(lang), "feed_url": None,
+        "csv_links": {"years": query_link(years_query, "csv"),
+                      "buyers": query_link(buyers_query, "csv")},
+    }
 
 
 def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
