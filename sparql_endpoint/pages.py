@@ -8,7 +8,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import answers, charts, editor, examples, results, search
+from sparql_endpoint import answers, charts, editor, examples, parties, results, search
+from sparql_endpoint.contract_card import contract_card
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.negotiation import negotiate
@@ -52,6 +53,10 @@ PAGE_SIZE = 1_000
 OUTBOUND_LIMIT = 5_000
 #: Rows read about the figures of an instrument, at most.
 FIGURE_ROWS = 5_000
+#: Indicators that break an instrument's use down (per year, buyer, region): the answer
+#: card charts and ranks them, so the figures table leaves them out.
+BREAKDOWN = " || ".join(f'STRENDS(?m, "{end}")' for end in ("-per-year", "-by-buyer",
+                                                             "-by-region"))
 #: Counts on the home page: (key, French, English, class IRI).
 COUNTED = (
     ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
@@ -158,7 +163,8 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
 def figures_about(iri: str, lang: str) -> list[dict]:
     """Return the figures and indicators about an instrument, each with its source."""
     rows = timed_select(
-        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o }} "
+        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o "
+        f"FILTER NOT EXISTS {{ ?f <{APG}measure> ?m FILTER({BREAKDOWN}) }} }} "
         f"LIMIT {FIGURE_ROWS}")
     figures: dict[str, dict] = {}
     for row in sorted(rows, key=lambda r: r["f"].value):
@@ -217,9 +223,18 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     )
 
 
+EPO = "http://data.europa.eu/a4g/ontology#"
+CONTRACTS = {EPO + "Contract", EPO + "ConcessionContract"}
+ROLES = {EPO + "Buyer", EPO + "Winner", EPO + "Contractor"}
+PARTIES = ROLES | {APG + "Organisation", "http://www.w3.org/ns/org#Organization"}
+
+
 def name_of(lang: str):
     """Return a template helper naming an IRI (label, language, link) in the page's language."""
     return lambda iri: term_view(ox.NamedNode(iri), lang)
+
+
+IRI_KEYS = ("iri", "buyer", "kind", "instrument", "owner", "procedure", "nature", "place")
 
 
 def _iris(value) -> set[str]:
@@ -227,7 +242,7 @@ def _iris(value) -> set[str]:
     found: set[str] = set()
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("iri", "buyer", "kind") and isinstance(item, str) and "://" in item:
+            if key in IRI_KEYS and isinstance(item, str) and "://" in item:
                 found.add(item)
             else:
                 found |= _iris(item)
@@ -240,6 +255,23 @@ def _iris(value) -> set[str]:
 def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
     """Choose the page's template and gather its answer card, by the thing's type."""
     types = {o.value for p, o in pairs if p.value == RDF + "type"}
+    if types & CONTRACTS:
+        card = contract_card(timed_select, iri, lang)
+        if card:
+            labeller().fetch(_iris(card) | set(card["holders"]) | set(card["instruments"]))
+            return "contract.html", {"answered": True, "card": card, "name_of": name_of(lang)}
+    if types & PARTIES:
+        owner = parties.role_owner(pairs) if types & ROLES else None
+        subject = owner or iri
+        subject_pairs = outbound(owner) if owner else pairs
+        card = parties.party_card(timed_select, subject, subject_pairs, lang)
+        for side in card["sides"]:
+            side["chart"] = charts.bar_chart(
+                [(y["year"], y["contracts"], y["contracts_text"]) for y in side["years"]],
+                text("per_year", lang), f"chart-{side['role']}")
+        labeller().fetch(_iris(card) | ({owner} if owner else set()))
+        return "organisation.html", {"answered": True, "card": card, "owner": owner,
+                                     "name_of": name_of(lang), "feed_url": None}
     if APG + "Instrument" not in types:
         return "resource.html", {"answered": False}
     card = answers.instrument_card(timed_select, iri, pairs, lang)
