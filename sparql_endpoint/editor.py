@@ -8,7 +8,7 @@ from graph_builder.namespaces import PREFIXES
 from graph_builder.paths import ROOT
 from sparql_endpoint import examples, results
 from sparql_endpoint.errors import problem
-from sparql_endpoint.texts import choose_language
+from sparql_endpoint.texts import choose_language, error_text, is_ours
 from sparql_endpoint.web import public_url, query_link, render, term_view
 
 bp = Blueprint("editor", __name__)
@@ -29,8 +29,16 @@ bp.record_once(_register)
 
 
 def error_page(status: int, message: str) -> Response:
-    """Render an error of the endpoint as an HTML page (``app.extensions["error_page"]``)."""
-    return render("error.html", status=status, code=status, message=message)
+    """Render an error of the endpoint as an HTML page (``app.extensions["error_page"]``).
+
+    The explanation is in the page's language; the technical message, often the parser's
+    English, follows it marked with its language.
+    """
+    lang = choose_language()
+    ours = is_ours(message, lang)
+    return render("error.html", status=status, code=status,
+                  explanation=message if ours else error_text(status, lang),
+                  details=None if ours else message, details_lang="" if ours else "en")
 
 
 @bp.get("/query")
@@ -49,7 +57,7 @@ def query_page():
         result = results.run(query)
     except results.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
-                      **context)
+                      error_explanation=error_text(error.status, lang), **context)
     shown = [{v: term_view(row[v], lang) for v in result.variables if v in row}
              for row in result.rows[:SHOWN_ROWS]]
     return render(

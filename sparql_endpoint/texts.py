@@ -112,6 +112,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "strategic_social": ("social", "social"),
     "strategic_green": ("environnemental", "environmental"),
     "record_id": ("Identifiant DECP", "DECP identifier"),
+    "error_400": ("Requête incorrecte : le serveur n'a pas pu la lire.",
+                  "Bad request: the server could not read it."),
+    "error_403": ("Accès refusé.", "Access refused."),
+    "error_404": ("Rien ici : cette adresse ne correspond à aucune page.",
+                  "Nothing here: this address matches no page."),
+    "error_405": ("Cette adresse n'accepte pas cette méthode HTTP.",
+                  "This address does not accept this HTTP method."),
+    "error_406": ("Aucun des formats demandés n'est disponible ici.",
+                  "None of the formats asked for is offered here."),
+    "error_413": ("La requête est trop grande.", "The request is too large."),
+    "error_415": ("Le type du corps de la requête n'est pas accepté.",
+                  "The request body's type is not accepted."),
+    "error_429": ("Trop de requêtes : réessayez dans un moment.",
+                  "Too many requests: try again in a moment."),
+    "error_500": ("Erreur du serveur : elle a été notée.",
+                  "Server error: it has been logged."),
+    "error_503": ("Le serveur est occupé ou la requête a dépassé le temps imparti ; "
+                  "réessayez, ou téléchargez les données.",
+                  "The server is busy or the request ran past the time limit; try again, "
+                  "or download the data."),
+    "error_other": ("La demande n'a pas abouti.", "The request did not succeed."),
+    "error_details": ("Détails techniques", "Technical details"),
     "iri": ("IRI", "IRI"),
     "types": ("Types", "Types"),
     "property": ("Propriété", "Property"),
@@ -189,6 +211,18 @@ def choose_language() -> str:
         return asked
     best = request.accept_languages.best_match(LANGUAGES)
     return best or DEFAULT_LANGUAGE
+
+
+def error_text(status: int, lang: str) -> str:
+    """Return the explanation of an HTTP error status in a language."""
+    key = f"error_{status}"
+    return text(key if key in TEXTS else "error_other", lang)
+
+
+def is_ours(message: str, lang: str) -> bool:
+    """Tell whether a message is one of the interface's own texts in that language."""
+    index = 1 if lang == "en" else 0
+    return any(pair[index] == message for pair in TEXTS.values())
 
 
 def text(key: str, lang: str) -> str:

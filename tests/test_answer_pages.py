@@ -161,3 +161,15 @@ def test_contract_page_reads_as_a_sentence(client, built):
     assert "€64,000.50 excl. VAT" in text
     assert "72000000" in text and "Innovative-purchase exemption" in text
     assert "All data" in html and "bindsBuyer" not in text
+
+
+def test_errors_speak_the_page_language_and_keep_the_details_wrapped(client):
+    french = client.get("/doc/instrument/achat-innovant.exe?lang=fr",
+                        headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Rien ici" in french and '<pre class="wrap" lang="en">' in french
+    bad = client.get("/query?lang=fr", query_string={"query": "SELECT ?x WHERE {"},
+                     headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Requête incorrecte" in bad and '<pre class="wrap" lang="en">' in bad
+    english = client.get("/query?lang=en", query_string={"query": "SELECT ?x WHERE {"},
+                         headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Bad request" in english and "Requête incorrecte" not in english
