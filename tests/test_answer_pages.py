@@ -167,9 +167,9 @@ def test_errors_speak_the_page_language_and_keep_the_details_wrapped(client):
     french = client.get("/doc/instrument/achat-innovant.exe?lang=fr",
                         headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Rien ici" in french and '<pre class="wrap" lang="en">' in french
-    bad = client.get("/query?lang=fr", query_string={"query": "SELECT ?x WHERE {"},
+    bad = client.get("/query", query_string={"query": "SELECT ?x WHERE {", "lang": "fr"},
                      headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Requête incorrecte" in bad and '<pre class="wrap" lang="en">' in bad
-    english = client.get("/query?lang=en", query_string={"query": "SELECT ?x WHERE {"},
+    english = client.get("/query", query_string={"query": "SELECT ?x WHERE {", "lang": "en"},
                          headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Bad request" in english and "Requête incorrecte" not in english
