@@ -173,3 +173,21 @@ def test_errors_speak_the_page_language_and_keep_the_details_wrapped(client):
     english = client.get("/query", query_string={"query": "SELECT ?x WHERE {", "lang": "en"},
                          headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Bad request" in english and "Requête incorrecte" not in english
+
+
+def test_contracts_table_is_published_beside_the_dumps(client):
+    import csv
+    import gzip
+    import io
+
+    listing = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "contracts.csv.gz" in listing
+    with client.get("/dumps/contracts.csv.gz") as response:
+        assert response.status_code == 200
+        body = response.get_data()
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(body).decode())))
+    assert len({r["contract"] for r in rows}) == len(rows) >= 120
+    mine = next(r for r in rows if r["id"] == "UGAP-INNOV-1")
+    assert mine["buyer_siret"] == UGAP_OTHER_SIRET and mine["amount_eur_excl_vat"] == "64000.5"
+    assert mine["innovative"] == "true" and "achat-innovant" in mine["instruments"].split()
+    assert mine["holders"] == f"SIRET:{HOLDER}" and mine["cpv"] == "72000000"
