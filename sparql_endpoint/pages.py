@@ -8,7 +8,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import answers, charts, editor, examples, parties, results, search
+from sparql_endpoint import (
+    answers,
+    charts,
+    editor,
+    examples,
+    indexes,
+    parties,
+    results,
+    search,
+)
 from sparql_endpoint.contract_card import contract_card
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
@@ -34,6 +43,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("sparql_endpoint.pages")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(editor.bp)
+bp.register_blueprint(indexes.bp)
 
 APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"
@@ -272,6 +282,10 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
         labeller().fetch(_iris(card) | ({owner} if owner else set()))
         return "organisation.html", {"answered": True, "card": card, "owner": owner,
                                      "name_of": name_of(lang), "feed_url": None}
+    if DCT + "Location" in types and "/id/location/code-region-" in iri:
+        card = {"indicators": parties.indicators_about(timed_select, iri, lang)}
+        labeller().fetch(_iris(card))
+        return "region.html", {"answered": True, "card": card, "name_of": name_of(lang)}
     if APG + "Instrument" not in types:
         return "resource.html", {"answered": False}
     card = answers.instrument_card(timed_select, iri, pairs, lang)

@@ -63,7 +63,8 @@ def client(built):
 
 
 def page(client, path: str, lang: str) -> str:
-    response = client.get(f"{path}?lang={lang}", headers={"Accept": "text/html"})
+    separator = "&" if "?" in path else "?"
+    response = client.get(f"{path}{separator}lang={lang}", headers={"Accept": "text/html"})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_data(as_text=True)
 
@@ -191,3 +192,39 @@ def test_contracts_table_is_published_beside_the_dumps(client):
     assert mine["buyer_siret"] == UGAP_OTHER_SIRET and mine["amount_eur_excl_vat"] == "64000.5"
     assert mine["innovative"] == "true" and "achat-innovant" in mine["instruments"].split()
     assert mine["holders"] == f"SIRET:{HOLDER}" and mine["cpv"] == "72000000"
+
+
+def test_lists_filter_page_and_have_csv_and_json_twins(client):
+    html = page(client, "/instruments", "en")
+    assert "Innovative-purchase exemption" in html
+    assert 'href="/instruments.csv?lang=en"' in html
+    filtered = client.get("/instruments?q=innovant&lang=fr").get_data(as_text=True)
+    assert "Achat innovant sans publicité" in filtered
+    assert "Appel d&#39;offres ouvert" not in filtered
+    with client.get("/instruments.csv?q=innovant&lang=fr") as response:
+        assert response.headers["Content-Disposition"] == \
+            'attachment; filename="achat-public-instruments-q-innovant-fr.csv"'
+        lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "name,kind,contracts,page" and len(lines) >= 3
+    data = client.get("/organisations.json?lang=en").get_json()
+    assert data["list"] == "organisations" and any(
+        "77605646700587" in r["siret"].split() for r in data["rows"])
+    buyers = page(client, "/organisations?source=buyers", "en")
+    assert UGAP_OTHER_SIRET in buyers or "Union des groupements" in buyers
+    total = int(re.search(r"<p>(\d+) items", buyers).group(1))
+    if total > 50:
+        assert 'rel="next"' in buyers
+        assert 'rel="prev"' in page(client, "/organisations?source=buyers&page=2", "en")
+    assert client.get("/organisations?source=buyers&page=999").status_code == 404
+    assert client.get("/regions?page=zero").status_code == 400
+    regions = page(client, "/regions", "fr")
+    assert "Région Bretagne" in regions
+    assert client.get("/resources.xml").status_code == 404
+
+
+def test_search_type_filter_uses_readable_names(client):
+    html = page(client, "/search?q=achat", "en")
+    assert '<option value="instrument">Procurement instrument</option>' in html
+    assert ">DatatypeProperty<" not in html and ">actor-role<" not in html
+    french = client.get("/search?q=achat&lang=fr").get_data(as_text=True)
+    assert '<option value="instrument">Instrument d&#39;achat</option>' in french
