@@ -70,7 +70,7 @@ def test_example_returns_rows_on_the_curated_data(store, example):
 @pytest.fixture(scope="module")
 def contract_store(store, tmp_path_factory) -> ox.Store:
     """The curated graph plus the contracts of the DECP fixture with its quirks, mapped."""
-    from graph_builder.decp import build_contracts
+    from graph_builder.decp import build_contracts, compute_indicators
     from graph_builder.paths import DEFAULT_BASE
 
     result = build_contracts([DECP_FIXTURE], tmp_path_factory.mktemp("decp") / "contracts.nt",
@@ -79,6 +79,9 @@ def contract_store(store, tmp_path_factory) -> ox.Store:
     combined = ox.Store()
     combined.bulk_extend(store)
     combined.load(path=str(result.out_path), format=ox.RdfFormat.N_TRIPLES)
+    # The contract questions read the indicators the builder computes, as a build publishes.
+    combined.extend(ox.Quad(t.subject, t.predicate, t.object)
+                    for t in compute_indicators(combined, DEFAULT_BASE))
     return combined
 
 

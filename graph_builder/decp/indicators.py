@@ -2,8 +2,7 @@
 
 Each indicator records its value, unit, scope, period (the years or the first and last
 contract dates it covers), the instrument it is about, the SPARQL text that made it
-(``apg:computedByQuery``, one of ``sparql_endpoint/queries/decp-*.rq`` or
-``sparql_endpoint/queries/indicators/*.rq``), the organisation or region it is about
+(``apg:computedByQuery``, one of ``sparql_endpoint/queries/indicators/*.rq``), the organisation or region it is about
 (``dcterms:subject``, so their pages read the figure instead of recomputing it) and, for the
 innovative-contracts-by-procedure figures shown on the innovation partnership's page,
 ``apg:isProxy true``: DECP has no field for the innovation partnership.
@@ -38,10 +37,9 @@ def _p(term) -> ox.NamedNode:
 
 
 def read_query(name: str) -> str:
-    """Return the text of a shipped query, e.g. ``decp-innovative-per-year``.
+    """Return the text of a shipped query, e.g. ``indicators/innovative-per-year``.
 
-    Queries only the build runs live under ``indicators/`` (``indicators/instrument-per-year``),
-    out of the query page's list of examples.
+    The build's queries live under ``indicators/``, out of the query page's examples.
     """
     return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
@@ -109,7 +107,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
     instrument_prefix = f"{base}id/instrument/"
     france = ("France", "France")
 
-    query = read_query("decp-instrument-usage")
+    query = read_query("indicators/instrument-usage")
     for row in _rows(store, query):
         if not row["instrument"].startswith(instrument_prefix):
             continue
@@ -129,7 +127,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                                         f"Buyers, contracts {how} ({key})"),
                 row["buyers"], "buyers", f"buyers-{how}", **common)
 
-    query = read_query("decp-innovative-per-year")
+    query = read_query("indicators/innovative-per-year")
     for row in _rows(store, query):
         year = row["year"]
         period = (f"{year}-01-01", f"{year}-12-31")
@@ -142,8 +140,8 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                 row["total"], "EUR", "innovative-amount", france, period, query)
 
     for query_name, column, name_column, prefix, subject_column in (
-            ("decp-innovative-per-buyer", "buyer", "label", "buyer-", "organisation"),
-            ("decp-innovative-per-region", "region", "name", "", "region")):
+            ("indicators/innovative-per-buyer", "buyer", "label", "buyer-", "organisation"),
+            ("indicators/innovative-per-region", "region", "name", "", "region")):
         query = read_query(query_name)
         for row in _rows(store, query):
             code = row[column].rsplit("/", 1)[-1]
@@ -161,7 +159,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
 
     _instrument_breakdowns(store, out, instrument_prefix)
 
-    query = read_query("decp-considerations-share")
+    query = read_query("indicators/considerations-share")
     considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
     for row in _rows(store, query):
         period = (row["first"], row["last"])
@@ -174,7 +172,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                     row[f"{name}Percent"], "percent", f"share-{name}", france, period, query,
                     considerations)
 
-    query = read_query("decp-innovative-by-procedure")
+    query = read_query("indicators/innovative-by-procedure")
     partnership = f"{instrument_prefix}{codes.PARTNERSHIP_INSTRUMENT}"
     for row in _rows(store, query):
         code = row["procedureType"].removeprefix(PROCEDURE_TYPE)
