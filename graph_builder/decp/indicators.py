@@ -3,8 +3,9 @@
 Each indicator records its value, unit, scope, period (the years or the first and last
 contract dates it covers), the instrument it is about, the SPARQL text that made it
 (``apg:computedByQuery``, one of ``sparql_endpoint/queries/indicators/*.rq``), the
-organisation or region it is about (``dcterms:subject``, so their pages read the figure instead of recomputing it) and, for the
-innovative-contracts-by-procedure figures shown on the innovation partnership's page,
+organisation or region it is about (``dcterms:subject``, so their pages read the figure
+instead of recomputing it) and, for the innovative-contracts-by-procedure figures shown
+on the innovation partnership's page,
 ``apg:isProxy true``: DECP has no field for the innovation partnership.
 
 An indicator whose query leaves the value unbound (a sum beyond the store's ``xsd:decimal``
