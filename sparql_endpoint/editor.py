@@ -43,16 +43,22 @@ def error_page(status: int, message: str) -> Response:
 
 @bp.get("/query")
 def query_page():
-    """Show the editor; with ``query=``, run it and show an HTML table with downloads."""
+    """Run a query (``query=``) or an example (``example=``, else the first) and show its
+    results first, then the editor opened on that query, then the examples by question."""
     lang = choose_language()
     query = request.args.get("query", "")
-    example = examples.find(request.args.get("example", ""))
-    listed = [e.view(lang) for e in examples.load_examples()]
-    context = {"examples": listed, "endpoint": public_url() + "sparql",
-               "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
+    asked = request.args.get("example", "")
+    example = examples.find(asked) if asked else None
+    if asked and example is None:
+        return problem(404, f"No example query is named {asked!r}; see /query for the list.")
+    listed = examples.load_examples()
+    chosen = None
     if not query.strip():
-        text = example.query if example else (listed[0]["query"] if listed else "")
-        return render("query.html", query=text, **context)
+        example = example or (listed[0] if listed else None)
+        if example is None:
+            return render("query.html", query="", groups=[], **_context())
+        chosen, query = example.view(lang), example.query
+    context = {"groups": examples.grouped(lang), "chosen": chosen, **_context()}
     try:
         result = results.run(query)
     except results.QueryError as error:
@@ -64,6 +70,11 @@ def query_page():
         "query.html", query=query, result=result, shown=shown,
         hidden_rows=max(0, len(result.rows) - SHOWN_ROWS),
         csv=query_link(query, "csv"), json=query_link(query, "json"), **context)
+
+
+def _context() -> dict:
+    return {"endpoint": public_url() + "sparql",
+            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
 
 
 @bp.get("/editor/yasgui/<name>")

@@ -422,8 +422,7 @@ def home():
     found = counts()
     triples = current_app.extensions["pages_cache"]["triples"]
     lang = choose_language()
-    return render("home.html", counts=found, triples=triples,
-                  examples=[e.view(lang) for e in examples.load_examples()])
+    return render("home.html", counts=found, triples=triples, groups=examples.grouped(lang))
 
 
 @bp.get("/schemes")

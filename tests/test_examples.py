@@ -10,7 +10,7 @@ import pytest
 from graph_builder.namespaces import PREFIXES
 from sparql_endpoint import create_app
 from sparql_endpoint.editor import YASGUI_DIR
-from sparql_endpoint.examples import QUERIES_DIR, load_examples, parse_example
+from sparql_endpoint.examples import QUERIES_DIR, find, load_examples, parse_example
 from sparql_endpoint.store import OxigraphBackend
 
 #: Examples about the curated graph (the ``decp-*`` ones need contract data).
@@ -154,3 +154,22 @@ def test_editor_and_error_views_are_registered(client):
 
 def test_queries_folder_is_the_packaged_one():
     assert QUERIES_DIR.name == "queries" and any(QUERIES_DIR.glob("*.rq"))
+
+
+def test_a_chosen_example_runs_and_its_results_come_before_the_code(client):
+    example = find("07-legal-basis")
+    html = client.get("/query", query_string={"example": example.name, "lang": "en"}
+                      ).get_data(as_text=True)
+    assert f"<h1>{example.title['en']}</h1>" in html
+    assert html.index('<table class="results">') < html.index("<textarea")
+    textarea = html[html.index("<textarea"):html.index("</textarea>")]
+    assert "legalBasis" in textarea                     # the editor opens on that example
+    assert 'aria-current="page"' in html
+
+
+def test_the_query_page_runs_the_first_example_and_groups_the_examples(client):
+    html = client.get("/query?lang=en").get_data(as_text=True)
+    assert '<table class="results">' in html
+    assert "<h3 id=\"ex-law\">Which instrument, on what basis?</h3>" in html
+    assert html.count('<ul class="questions"') == 3
+    assert client.get("/query?example=nope").status_code == 404
