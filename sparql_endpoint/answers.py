@@ -212,7 +212,7 @@ def usage(select: Select, iri: str, lang: str) -> dict:
 
 
 def latest_contracts(select: Select, link: str, target: str, lang: str, total: float,
-                     last: str | None) -> list[dict]:
+                     last: str | None, limit: int = LATEST) -> list[dict]:
     """Return the latest contracts linked to ``target`` by the property path ``link``.
 
     With many contracts, look only at the last RECENT_DAYS days before the latest date
@@ -226,7 +226,7 @@ def latest_contracts(select: Select, link: str, target: str, lang: str, total: f
         window = f"VALUES ?date {{ {days} }} "
     rows = select(
         f"SELECT ?c ?date WHERE {{ {window}?c {link} {node(target)} ; "
-        f"<{EPO}hasContractConclusionDate> ?date }} ORDER BY DESC(?date) ?c LIMIT {LATEST}")
+        f"<{EPO}hasContractConclusionDate> ?date }} ORDER BY DESC(?date) ?c LIMIT {limit}")
     return contract_rows(select, [r["c"].value for r in rows], lang)
 
 

@@ -13,6 +13,7 @@ from sparql_endpoint import (
     charts,
     editor,
     examples,
+    feeds,
     indexes,
     parties,
     results,
@@ -281,7 +282,8 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
                 text("per_year", lang), f"chart-{side['role']}")
         labeller().fetch(_iris(card) | ({owner} if owner else set()))
         return "organisation.html", {"answered": True, "card": card, "owner": owner,
-                                     "name_of": name_of(lang), "feed_url": None}
+                                     "name_of": name_of(lang),
+                                     "feed_url": feeds.feed_url(subject)}
     if DCT + "Location" in types and "/id/location/code-region-" in iri:
         card = {"indicators": parties.indicators_about(timed_select, iri, lang)}
         labeller().fetch(_iris(card))
@@ -304,7 +306,8 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
         f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
         f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
     return "instrument.html", {
-        "answered": True, "card": card, "name_of": name_of(lang), "feed_url": None,
+        "answered": True, "card": card, "name_of": name_of(lang),
+        "feed_url": feeds.feed_url(iri),
         "csv_links": {"years": query_link(years_query, "csv"),
                       "buyers": query_link(buyers_query, "csv")},
     }
@@ -381,6 +384,12 @@ def doc(path: str):
             return serve_document(
                 iri, suffix, lambda f, key=key: url_for("pages.doc", path=f"{key}.{f.suffix}"))
     return not_found(bases()[0] + "id/" + key, key)
+
+
+@bp.get("/feeds/<kind>/<key>.atom")
+def feed(kind: str, key: str):
+    """Answer the Atom feed of new contracts of an instrument or a buyer."""
+    return feeds.atom(timed_select, kind, key)
 
 
 @bp.get("/describe")

@@ -228,3 +228,25 @@ def test_search_type_filter_uses_readable_names(client):
     assert ">DatatypeProperty<" not in html and ">actor-role<" not in html
     french = client.get("/search?q=achat&lang=fr").get_data(as_text=True)
     assert '<option value="instrument">Instrument d&#39;achat</option>' in french
+
+
+def test_atom_feeds_of_new_contracts_per_instrument_and_buyer(client):
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    html = page(client, "/doc/instrument/achat-innovant", "en")
+    assert 'href="/feeds/instrument/achat-innovant.atom"' in html
+    assert 'href="/feeds/organisation/ugap.atom"' in page(client, "/doc/organisation/ugap", "en")
+    response = client.get("/feeds/instrument/achat-innovant.atom?lang=en")
+    assert response.mimetype == "application/atom+xml"
+    feed = ElementTree.fromstring(response.get_data())
+    entries = feed.findall(f"{atom}entry")
+    titles = [e.find(f"{atom}title").text for e in entries]
+    assert titles[0] == "Logiciel innovant UGAP-INNOV-2"
+    updated = [e.find(f"{atom}updated").text for e in entries]
+    assert updated == sorted(updated, reverse=True)
+    assert "€80,000" in entries[0].find(f"{atom}summary").text
+    buyer = ElementTree.fromstring(client.get("/feeds/organisation/ugap.atom").get_data())
+    assert len(buyer.findall(f"{atom}entry")) == 3
+    assert client.get("/feeds/contract/x.atom").status_code == 404
+    assert client.get("/feeds/instrument/nope.atom").status_code == 404
