@@ -35,7 +35,7 @@ TITLES = {
     "instruments": ("Instruments d'achat", "Procurement instruments"),
     "organisations": ("Organisations", "Organisations"),
     "resources": ("Ressources de connaissance", "Knowledge resources"),
-    "regions": ("Régions", "Regions"),
+    "regions": ("Marchés innovants par région", "Innovative contracts per region"),
 }
 
 
@@ -56,8 +56,7 @@ COLUMNS = {
                   Column("url", "Adresse", "Address")],
     "regions": [Column("name", "Région", "Region"),
                 Column("contracts", "Marchés innovants", "Innovative contracts", True),
-                Column("amount", "Montant HT des marchés innovants",
-                       "Amount excl. VAT of innovative contracts", True)],
+                Column("amount", "Montant HT", "Amount excl. VAT", True)],
 }
 
 
