@@ -306,7 +306,7 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
         f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
         f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
     return "instrument.html", {
-        "answered": True, "card": card, "name_of": name_of(lang),
+        "answered": True, "card": card, "name_of": name_of(lang), "figures_shown": True,
         "feed_url": feeds.feed_url(iri),
         "csv_links": {"years": query_link(years_query, "csv"),
                       "buyers": query_link(buyers_query, "csv")},

@@ -135,6 +135,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error_other": ("La demande n'a pas abouti.", "The request did not succeed."),
     "error_details": ("Détails techniques", "Technical details"),
     "filter": ("Filtrer", "Filter"),
+    "figures_table": ("Tableau des chiffres", "Table of figures"),
     "results_table": ("Tableau des résultats", "Table of results"),
     "site_search": ("Recherche sur tout le site", "Search the whole site"),
     "filter_words": ("Mots", "Words"),
