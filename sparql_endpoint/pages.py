@@ -310,6 +310,8 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
         "feed_url": feeds.feed_url(iri),
         "csv_links": {"years": query_link(years_query, "csv"),
                       "buyers": query_link(buyers_query, "csv")},
+        "json_links": {"years": query_link(years_query, "json"),
+                       "buyers": query_link(buyers_query, "json")},
     }
 
 
