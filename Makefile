@@ -38,6 +38,7 @@ run: build
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not conformance"
 
 conformance: install

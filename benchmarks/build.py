@@ -52,7 +52,7 @@ from graph_builder.curated import read_data_dir
 from graph_builder.gate import validate_graph
 from graph_builder.mapping import map_records
 from graph_builder.pipeline import GRAPH_DUMPS
-from graph_builder.search_index import write_search_index
+from achat_core.search_index import write_search_index
 from graph_builder.vocabulary import load_shapes, load_vocabulary
 seconds = {}
 def lap(name, start):

@@ -150,7 +150,7 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> di
     worker_args = ["--workers", str(workers)] if workers else []  # else the CLI's default
     port = free_port()
     servers["this endpoint"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
-        [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve",
+        [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve",
          "--dist", str(dist), "--port", str(port), *worker_args],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
@@ -171,7 +171,7 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> di
         result = publish(dist, virtuoso)
         port = free_port()
         servers["this over virtuoso"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
-            [sys.executable, "-c", "from graph_builder.cli import main; main()", "serve",
+            [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve",
              "--dist", str(dist), "--port", str(port), *worker_args, "--store", virtuoso],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         # Virtuoso itself, given the same scope as the remote backend gives it.

@@ -17,6 +17,7 @@ import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
+from achat_core.formats import EU_FILE_TYPES, by_media_type
 from graph_builder.namespaces import DCAT, EU_AUTHORITY, PREFIXES, SPDX, VOID
 
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
@@ -57,6 +58,46 @@ class FileInfo:
     compressed: bool = False
 
 
+@dataclass(frozen=True)
+class LinkTarget:
+    """A dataset the graph links to, known by the namespace of its IRIs."""
+
+    key: str
+    namespace: str
+    title: dict[str, str]
+    #: A namespace inside ``namespace`` that is a vocabulary, not the target's things.
+    excluded: str | None = None
+
+    def holds(self, iri: str) -> bool:
+        """Tell whether an IRI names one of the target's things."""
+        return iri.startswith(self.namespace) and not (
+            self.excluded and iri.startswith(self.excluded))
+
+
+#: The datasets VoID counts links to (``void:Linkset``), in this order.
+LINK_TARGETS = (
+    LinkTarget("eu-authority-tables", f"{EU_AUTHORITY}",
+               {"fr": "Tables d'autorité de l'UE", "en": "EU authority tables"}),
+    LinkTarget("cpv", "http://data.europa.eu/cpv/cpv/",
+               {"fr": "Vocabulaire commun pour les marchés publics (CPV)",
+                "en": "Common Procurement Vocabulary (CPV)"}),
+    LinkTarget("nuts", "http://data.europa.eu/nuts/code/",
+               {"fr": "Nomenclature NUTS", "en": "NUTS classification"}),
+    LinkTarget("eli", "http://data.europa.eu/eli/",
+               {"fr": "Textes juridiques (ELI)", "en": "Legislation (ELI)"},
+               excluded="http://data.europa.eu/eli/ontology#"),
+    LinkTarget("wikidata", "http://www.wikidata.org/entity/",
+               {"fr": "Wikidata", "en": "Wikidata"}),
+    LinkTarget("business-directory", "https://annuaire-entreprises.data.gouv.fr/",
+               {"fr": "Annuaire des entreprises", "en": "French business directory"}),
+)
+
+
+def link_target(iri: str) -> str | None:
+    """Return the key of the link target an IRI belongs to, or None."""
+    return next((t.key for t in LINK_TARGETS if t.holds(iri)), None)
+
+
 @dataclass
 class GraphStats:
     """Counts VoID needs: triples, entities, instances per class, triples per property."""
@@ -67,6 +108,8 @@ class GraphStats:
     objects: int = 0
     classes: Counter = field(default_factory=Counter)
     properties: Counter = field(default_factory=Counter)
+    #: Links out: (target key, property IRI) -> triples.
+    links: Counter = field(default_factory=Counter)
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple], uri_space: str) -> GraphStats:
@@ -80,6 +123,10 @@ class GraphStats:
             stats.properties[t.predicate.value] += 1
             if t.predicate.value == str(RDF.type) and isinstance(t.object, ox.NamedNode):
                 stats.classes[t.object.value] += 1
+            elif isinstance(t.object, ox.NamedNode):
+                target = link_target(t.object.value)
+                if target:
+                    stats.links[target, t.predicate.value] += 1
         stats.subjects = len(subjects)
         stats.objects = len(objects)
         stats.entities = sum(1 for s in subjects
@@ -95,6 +142,17 @@ class GraphStats:
         def grouped(query: str) -> Counter:
             return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
 
+        def links() -> Counter:
+            # Grouped by (property, object) in the store, sorted into targets here: one
+            # scan, and a string test per distinct pair rather than per triple.
+            found: Counter = Counter()
+            for row in store.query(f"SELECT ?p ?o (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o "
+                                   f"FILTER(isIRI(?o) && ?p != <{RDF.type}>) }} GROUP BY ?p ?o"):
+                target = link_target(row["o"].value)
+                if target:
+                    found[target, row["p"].value] += int(row["n"].value)
+            return found
+
         space = ox.Literal(uri_space)
         distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "
                          f"STRSTARTS(STR(?s), {space}), 1, 0)) AS ?entities) "
@@ -108,6 +166,7 @@ class GraphStats:
             classes=grouped(f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?k "
                             f"FILTER isIRI(?k) }} GROUP BY ?k"),
             properties=grouped("SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ?k ?o } GROUP BY ?k"),
+            links=links(),
         )
 
     def vocabularies(self) -> list[str]:
@@ -150,7 +209,8 @@ def void_graph(base: str, stats: GraphStats, dumps: Iterable[str], created: str)
     g.add((ds, DCTERMS.modified, Literal(created, datatype=XSD.date)))
     g.add((ds, VOID.uriSpace, Literal(f"{base}id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{base}sparql")))
-    g.add((ds, VOID.rootResource, URIRef(f"{base}id/")))
+    # The entry point a reader starts from: the home page lists and links everything.
+    g.add((ds, VOID.rootResource, URIRef(base)))
     for name in dumps:
         g.add((ds, VOID.dataDump, download_url(base, name)))
     for predicate, number in ((VOID.triples, stats.triples), (VOID.entities, stats.entities),
@@ -166,6 +226,19 @@ def void_graph(base: str, stats: GraphStats, dumps: Iterable[str], created: str)
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(count)))
+    targets = {t.key: t for t in LINK_TARGETS}
+    for (key, prop), count in sorted(stats.links.items()):
+        target = URIRef(f"{base}dataset/target/{key}")
+        linkset = URIRef(f"{base}dataset/linkset/{key}/{_slug(prop)}")
+        g.add((target, RDF.type, VOID.Dataset))
+        _texts(g, target, DCTERMS.title, targets[key].title)
+        g.add((target, VOID.uriSpace, Literal(targets[key].namespace)))
+        g.add((ds, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.subjectsTarget, ds))
+        g.add((linkset, VOID.objectsTarget, target))
+        g.add((linkset, VOID.linkPredicate, URIRef(prop)))
+        g.add((linkset, VOID.triples, Literal(count)))
     for prop, count in stats.properties.items():
         part = URIRef(f"{base}dataset/property/{_slug(prop)}")
         g.add((ds, VOID.propertyPartition, part))
@@ -174,93 +247,217 @@ def void_graph(base: str, stats: GraphStats, dumps: Iterable[str], created: str)
     return g
 
 
-def catalog_graph(base: str, files: Iterable[FileInfo], created: str,
-                  temporal: tuple[str, str] | None = None) -> rdflib.Graph:
-    """Return the DCAT-AP 3.0.1 catalogue: catalogue, dataset, distributions, SPARQL service."""
+@dataclass(frozen=True)
+class DatasetPart:
+    """One dataset of the catalogue: its key (``knowledge``, ``contracts``), files and period."""
+
+    key: str
+    files: tuple[FileInfo, ...]
+    temporal: tuple[str, str] | None = None
+
+
+#: What each dataset of the catalogue is: titles, descriptions, keywords, EU data themes.
+DATASETS = {
+    "knowledge": {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "keywords": KEYWORDS,
+        "themes": ("GOVE", "ECON"),
+    },
+    "contracts": {
+        "title": {"fr": "Contrats de la commande publique (DECP) et indicateurs",
+                  "en": "Public procurement contracts (DECP) and indicators"},
+        "description": {
+            "fr": "Les contrats des données essentielles de la commande publique (DECP), "
+                  "décrits avec l'ontologie européenne des marchés publics (ePO), reliés aux "
+                  "instruments du graphe, et les indicateurs calculés à partir d'eux.",
+            "en": "The contracts of the French essential public procurement data (DECP), "
+                  "described with the eProcurement Ontology (ePO), linked to the graph's "
+                  "instruments, and the indicators computed from them.",
+        },
+        "keywords": (("commande publique", "public procurement"),
+                     ("contrats", "contracts"), ("DECP", "DECP"),
+                     ("indicateurs", "indicators")),
+        "themes": ("ECON", "GOVE"),
+    },
+}
+DATA_THEMES = f"{EU_AUTHORITY}data-theme/"
+#: The labels the EU data-theme table gives the themes used.
+THEME_LABELS = {
+    "GOVE": {"fr": "Gouvernement et secteur public", "en": "Government and public sector"},
+    "ECON": {"fr": "Économie et finances", "en": "Economy and finance"},
+}
+ACCESS_PUBLIC = URIRef(f"{EU_AUTHORITY}access-right/PUBLIC")
+#: Etalab 2.0 in the EU licence table (code ETALAB_2_0, "Etalab open licence v 2.0").
+EU_LICENCE = URIRef(f"{EU_AUTHORITY}licence/ETALAB_2_0")
+RIGHTS = {
+    "fr": "Réutilisation libre, y compris commerciale, sous la Licence Ouverte / Etalab 2.0, "
+          "en mentionnant la source et la date de dernière mise à jour.",
+    "en": "Free reuse, commercial use included, under the Open Licence / Etalab 2.0, "
+          "crediting the source and the date of the last update.",
+}
+CONTACT_NAME = {"fr": "Équipe du projet achat-public-graph",
+                "en": "achat-public-graph project team"}
+VCARD = rdflib.Namespace("http://www.w3.org/2006/vcard/ns#")
+
+
+def catalog_iri(base: str) -> URIRef:
+    """Return the IRI of the catalogue."""
+    return URIRef(f"{base}catalog")
+
+
+def part_iri(base: str, key: str) -> URIRef:
+    """Return the IRI of one dataset of the catalogue."""
+    return URIRef(f"{base}dataset/{key}")
+
+
+def service_iri(base: str) -> URIRef:
+    """Return the IRI of the SPARQL endpoint as a data service."""
+    return URIRef(f"{base}service/sparql")
+
+
+def distribution_iri(base: str, name: str) -> URIRef:
+    """Return the IRI of the distribution of a published file."""
+    return URIRef(f"{base}dataset/distribution/{name.replace('.', '-')}")
+
+
+def catalog_graph(base: str, parts: Iterable[DatasetPart], created: str) -> rdflib.Graph:
+    """Return the DCAT-AP 3.0.1 catalogue: its datasets, their distributions, the SPARQL service.
+
+    Every node has a ``dct:identifier`` and an IRI under ``base`` that the endpoint
+    serves; the controlled values come from the EU tables (file type, data theme,
+    country, language, access right, licence) and IANA media types.
+    """
     g = rdflib.Graph()
-    catalog = URIRef(f"{base}catalog")
-    ds = dataset_iri(base)
-    service = URIRef(f"{base}service/sparql")
+    catalog, service = catalog_iri(base), service_iri(base)
     publisher = URIRef(f"{base}catalog/publisher")
+    contact = URIRef(f"{base}catalog/contact")
+    rights = URIRef(f"{base}catalog/rights")
     homepage = URIRef(base)
     date = Literal(created, datatype=XSD.date)
 
     g.add((publisher, RDF.type, FOAF.Agent))
     _texts(g, publisher, FOAF.name, PUBLISHER_NAME)
-    g.add((LICENCE, RDF.type, DCTERMS.LicenseDocument))
-    _texts(g, LICENCE, RDFS.label, LABEL)
+    g.add((contact, RDF.type, VCARD.Kind))
+    _texts(g, contact, VCARD.fn, CONTACT_NAME)
+    g.add((contact, VCARD.hasURL, homepage))
+    g.add((rights, RDF.type, DCTERMS.RightsStatement))
+    _texts(g, rights, RDFS.label, RIGHTS)
+    # One licence, two IRIs: its canonical address (catalogue, datasets, service, read
+    # by people and by data.gouv.fr) and the EU licence table's (distributions, scored
+    # by data.europa.eu), each stated as the exact match of the other.
+    for licence, same in ((LICENCE, EU_LICENCE), (EU_LICENCE, LICENCE)):
+        g.add((licence, RDF.type, DCTERMS.LicenseDocument))
+        _texts(g, licence, RDFS.label, LABEL)
+        g.add((licence, SKOS.exactMatch, same))
     g.add((homepage, RDF.type, FOAF.Document))
     g.add((FRANCE, RDF.type, DCTERMS.Location))
     g.add((FRANCE, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}country")))
+    _texts(g, FRANCE, SKOS.prefLabel, {"fr": "France", "en": "France"})
+    g.add((ACCESS_PUBLIC, RDF.type, DCTERMS.RightsStatement))
+    g.add((ACCESS_PUBLIC, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}access-right")))
+    _texts(g, ACCESS_PUBLIC, SKOS.prefLabel, {"fr": "public", "en": "public"})
     g.add((SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard))
     for language in LANGUAGES:
         g.add((language, RDF.type, DCTERMS.LinguisticSystem))
         g.add((language, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}language")))
 
     g.add((catalog, RDF.type, DCAT.Catalog))
+    g.add((catalog, DCTERMS.identifier, Literal(str(catalog))))
     _texts(g, catalog, DCTERMS.title, CATALOG_TITLE)
     _texts(g, catalog, DCTERMS.description, DESCRIPTION)
     g.add((catalog, DCTERMS.publisher, publisher))
     g.add((catalog, FOAF.homepage, homepage))
     g.add((catalog, DCTERMS.license, LICENCE))
+    g.add((catalog, DCTERMS.issued, date))
     g.add((catalog, DCTERMS.modified, date))
-    g.add((catalog, DCAT.dataset, ds))
+    g.add((catalog, DCTERMS.spatial, FRANCE))
     g.add((catalog, DCAT.service, service))
     for language in LANGUAGES:
         g.add((catalog, DCTERMS.language, language))
 
-    g.add((ds, RDF.type, DCAT.Dataset))
-    g.add((ds, DCTERMS.identifier, Literal(str(ds))))
-    _texts(g, ds, DCTERMS.title, TITLE)
-    _texts(g, ds, DCTERMS.description, DESCRIPTION)
-    g.add((ds, DCTERMS.publisher, publisher))
-    g.add((ds, DCTERMS.modified, date))
-    g.add((ds, DCTERMS.spatial, FRANCE))
-    g.add((ds, DCAT.landingPage, homepage))
-    for language in LANGUAGES:
-        g.add((ds, DCTERMS.language, language))
-    for fr, en in KEYWORDS:
-        g.add((ds, DCAT.keyword, Literal(fr, lang="fr")))
-        g.add((ds, DCAT.keyword, Literal(en, lang="en")))
-    if temporal is not None:
-        period = URIRef(f"{base}dataset/temporal")
-        g.add((ds, DCTERMS.temporal, period))
-        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-        g.add((period, DCAT.startDate, Literal(temporal[0], datatype=XSD.date)))
-        g.add((period, DCAT.endDate, Literal(temporal[1], datatype=XSD.date)))
-
-    for info in files:
-        _distribution(g, base, ds, info, date)
-
     g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCTERMS.identifier, Literal(str(service))))
     _texts(g, service, DCTERMS.title, {"fr": "Point d'accès SPARQL", "en": "SPARQL endpoint"})
+    _texts(g, service, DCTERMS.description, {
+        "fr": "Interroger les deux jeux de données ensemble en SPARQL 1.1.",
+        "en": "Query both datasets together with SPARQL 1.1."})
     g.add((service, DCAT.endpointURL, URIRef(f"{base}sparql")))
     g.add((service, DCAT.endpointDescription, URIRef(f"{base}sparql")))
-    g.add((service, DCAT.servesDataset, ds))
     g.add((service, DCTERMS.conformsTo, SPARQL_PROTOCOL))
     g.add((service, DCTERMS.license, LICENCE))
+    g.add((service, DCTERMS.accessRights, ACCESS_PUBLIC))
     g.add((service, DCTERMS.publisher, publisher))
+    g.add((service, DCAT.contactPoint, contact))
+
+    for part in parts:
+        ds = part_iri(base, part.key)
+        texts = DATASETS[part.key]
+        g.add((catalog, DCAT.dataset, ds))
+        g.add((service, DCAT.servesDataset, ds))
+        g.add((ds, RDF.type, DCAT.Dataset))
+        g.add((ds, DCTERMS.identifier, Literal(str(ds))))
+        _texts(g, ds, DCTERMS.title, texts["title"])
+        _texts(g, ds, DCTERMS.description, texts["description"])
+        for fr, en in texts["keywords"]:
+            g.add((ds, DCAT.keyword, Literal(fr, lang="fr")))
+            g.add((ds, DCAT.keyword, Literal(en, lang="en")))
+        for code in texts["themes"]:
+            theme = URIRef(DATA_THEMES + code)
+            g.add((ds, DCAT.theme, theme))
+            g.add((theme, RDF.type, SKOS.Concept))
+            g.add((theme, SKOS.inScheme, URIRef(DATA_THEMES.rstrip("/"))))
+            _texts(g, theme, SKOS.prefLabel, THEME_LABELS[code])
+        g.add((ds, DCTERMS.publisher, publisher))
+        g.add((ds, DCAT.contactPoint, contact))
+        g.add((ds, DCTERMS.accessRights, ACCESS_PUBLIC))
+        g.add((ds, DCTERMS.rights, rights))
+        g.add((ds, DCTERMS.issued, date))
+        g.add((ds, DCTERMS.modified, date))
+        g.add((ds, DCTERMS.spatial, FRANCE))
+        g.add((ds, DCAT.landingPage, homepage))
+        for language in LANGUAGES:
+            g.add((ds, DCTERMS.language, language))
+        if part.temporal is not None:
+            period = URIRef(f"{ds}/temporal")
+            g.add((ds, DCTERMS.temporal, period))
+            g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+            g.add((period, DCAT.startDate, Literal(part.temporal[0], datatype=XSD.date)))
+            g.add((period, DCAT.endDate, Literal(part.temporal[1], datatype=XSD.date)))
+        for info in part.files:
+            _distribution(g, base, ds, info, date, rights)
     return g
 
 
-def _distribution(g: rdflib.Graph, base: str, ds: URIRef, info: FileInfo, date: Literal) -> None:
-    dist = URIRef(f"{base}dataset/distribution/{info.name.replace('.', '-')}")
+def _distribution(g: rdflib.Graph, base: str, ds: URIRef, info: FileInfo, date: Literal,
+                  rights: URIRef) -> None:
+    dist = distribution_iri(base, info.name)
     checksum = URIRef(f"{dist}/checksum")
     media = URIRef(IANA_MEDIA_TYPES + info.media_type)
     url = download_url(base, info.name)
     g.add((ds, DCAT.distribution, dist))
     g.add((dist, RDF.type, DCAT.Distribution))
-    _texts(g, dist, DCTERMS.title, {"fr": f"Export {info.name}", "en": f"Dump {info.name}"})
+    g.add((dist, DCTERMS.identifier, Literal(str(dist))))
+    _texts(g, dist, DCTERMS.title, {"fr": f"Fichier {info.name}", "en": f"File {info.name}"})
     g.add((dist, DCAT.accessURL, url))
     g.add((dist, DCAT.downloadURL, url))
+    g.add((dist, DCAT.accessService, service_iri(base)))
     g.add((dist, DCAT.mediaType, media))
     g.add((media, RDF.type, DCTERMS.MediaType))
+    fmt = by_media_type(info.media_type)
+    if fmt is not None and fmt.eu_file_type:
+        file_type = URIRef(EU_FILE_TYPES + fmt.eu_file_type)
+        g.add((dist, DCTERMS["format"], file_type))
+        g.add((file_type, RDF.type, DCTERMS.MediaTypeOrExtent))
+        g.add((file_type, SKOS.inScheme, URIRef(EU_FILE_TYPES.rstrip("/"))))
     if info.compressed:
         gzip_type = URIRef(IANA_MEDIA_TYPES + "application/gzip")
         g.add((dist, DCAT.compressFormat, gzip_type))
         g.add((gzip_type, RDF.type, DCTERMS.MediaType))
     g.add((dist, DCAT.byteSize, Literal(str(info.bytes), datatype=XSD.nonNegativeInteger)))
-    g.add((dist, DCTERMS.license, LICENCE))
+    g.add((dist, DCTERMS.license, EU_LICENCE))
+    g.add((dist, DCTERMS.rights, rights))
+    g.add((dist, DCTERMS.issued, date))
     g.add((dist, DCTERMS.modified, date))
     g.add((dist, SPDX.checksum, checksum))
     g.add((checksum, RDF.type, SPDX.Checksum))

@@ -71,8 +71,18 @@ THRESHOLD_FIELDS = {
     "currency": Field("currency", True),
     "excluding_vat": Field("bool", True),
     "scope": Field("text"),
+    "in_force_from": Field("date"),
+    "in_force_until": Field("date"),
+}
+OBLIGATION_FIELDS = {
+    "label": Field("text", True),
+    "in_force_from": Field("date"),
+    "in_force_until": Field("date"),
 }
 UNMAPPED_FIELDS = {"label": Field("string", True), "value": Field("string", True)}
+#: A field of a wiki page kept as the wiki wrote it, with the page and the day it was read.
+WIKI_TEXT_FIELDS = {"label": Field("string", True), "value": Field("string", True),
+                    "source": Field("url", True), "read_on": Field("date", True)}
 
 #: The fields each kind of record may have (the contract with ``graph_builder.mapping``).
 SCHEMA: dict[str, dict[str, Field]] = {
@@ -84,6 +94,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "legal_basis": Field("refs", refs=("legal-provision", "legal-text")),
         "legal_basis_note": Field("text"),
         "thresholds": Field("thresholds"),
+        "obligations": Field("obligations"),
+        "cpv_codes": Field("cpv-codes"),
         "in_force_from": Field("date"),
         "in_force_until": Field("date"),
         "legal_facts_checked_on": Field("date"),
@@ -120,10 +132,14 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "themes": Field("refs", refs=("theme",)),
         "tags": Field("refs", refs=("tag",)),
         "mentions": Field("refs", refs=("instrument",)),
+        "mentions_organisations": Field("refs", refs=("organisation",)),
         "related": Field("refs", refs=("resource",)),
         "next_step": Field("text"),
+        "next_step_resources": Field("refs", refs=("resource",)),
+        "part_of": Field("refs", refs=("project",)),
         "other_information": Field("text"),
         "unmapped": Field("unmapped"),
+        "wiki_texts": Field("wiki-texts"),
     },
     "legal-text": {
         **_COMMON,
@@ -133,12 +149,17 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "entry_into_force": Field("date"),
         "same_as": Field("urls"),
         "exact_match": Field("eu-concepts"),
+        "publisher": Field("refs", refs=("organisation",)),
+        "about": Field("refs", refs=("organisation",)),
+        "contributors": Field("refs", refs=("organisation",)),
+        "legal_facts_checked_on": Field("date"),
     },
     "legal-provision": {
         **_COMMON,
         "article_number": Field("string", True),
         "part_of": Field("ref", True, refs=("legal-text",)),
         "identifier": Field("string"),
+        "legal_facts_checked_on": Field("date"),
     },
     "challenge": dict(_COMMON),
     "community": {**_COMMON, "part_of": Field("refs", refs=("community", "organisation"))},
@@ -148,6 +169,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         "partners": Field("refs", refs=("organisation",)),
         "start": Field("partial-date"),
         "end": Field("partial-date"),
+        "part_of": Field("refs", refs=("project",)),
     },
     "figure": {
         **_COMMON,
@@ -197,6 +219,15 @@ _EXPECTED = {
     "thresholds": ("a list of thresholds {amount, currency, excluding_vat, scope}",
                    "une liste de seuils {amount, currency, excluding_vat, scope}"),
     "unmapped": ("a list of {label, value}", "une liste de {label, value}"),
+    "wiki-texts": ("a list of {label, value, source, read_on}",
+                   "une liste de {label, value, source, read_on}"),
+    "obligations": ("a list of obligations {label, in_force_from, in_force_until}",
+                    "une liste d'obligations {label, in_force_from, in_force_until}"),
+    "cpv-codes": ("a list of 8-digit CPV codes without check digit, quoted",
+                  "une liste de codes CPV à 8 chiffres sans chiffre de contrôle, entre "
+                  "guillemets"),
+    "cpv-code": ("an 8-digit CPV code without check digit, quoted",
+                 "un code CPV à 8 chiffres sans chiffre de contrôle, entre guillemets"),
 }
 
 
@@ -394,8 +425,8 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
             if value is not None:
                 items.append(value)
         return items if len(items) == len(node.value) else None
-    if kind_of == "threshold" or kind_of == "unmapped-entry":
-        schema = THRESHOLD_FIELDS if kind_of == "threshold" else UNMAPPED_FIELDS
+    if kind_of in _ENTRY_FIELDS:
+        schema = _ENTRY_FIELDS[kind_of]
         if not isinstance(node, yaml.MappingNode):
             problems.add(name, _line(node), f"expected a mapping with {', '.join(schema)}",
                          f"attendu un ensemble de champs {', '.join(schema)}",
@@ -491,11 +522,16 @@ _SCALAR_CHECKS = {
     "currency": CURRENCY.match, "siren": re.compile(r"^[0-9]{9}$").match,
     "siret": re.compile(r"^[0-9]{14}$").match,
     "wikidata": re.compile(r"^Q[1-9][0-9]*$").match,
+    "cpv-code": re.compile(r"^[0-9]{8}$").match,
 }
 #: List field type → the type of its items.
 _ITEM_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
                "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
-               "unmapped": "unmapped-entry"}
+               "unmapped": "unmapped-entry", "obligations": "obligation",
+               "cpv-codes": "cpv-code", "wiki-texts": "wiki-text"}
+#: Entry type → the fields of one entry of a list of mappings.
+_ENTRY_FIELDS = {"threshold": THRESHOLD_FIELDS, "unmapped-entry": UNMAPPED_FIELDS,
+                 "obligation": OBLIGATION_FIELDS, "wiki-text": WIKI_TEXT_FIELDS}
 
 
 def _scalar(node: yaml.Node) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.compare import to_canonical_graph
 
-from graph_builder.formats import content_of
+from achat_core.formats import content_of
+from achat_core.jsonld import compact_bytes, with_inline_context
+from achat_core.rdf_files import open_rdf, rdf_format
 from graph_builder.namespaces import PREFIXES
 
 
@@ -124,8 +127,8 @@ def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
 
 
 def jsonld_bytes(triples: list[ox.Triple]) -> bytes:
-    """Serialise sorted triples as JSON-LD."""
-    return ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    """Serialise sorted triples as JSON-LD, compacted with the project's published context."""
+    return compact_bytes(triples)
 
 
 def gzip_bytes(data: bytes) -> bytes:
@@ -150,20 +153,22 @@ def write_dump(triples: list[ox.Triple], path: Path) -> None:
 
 def format_of(path: Path) -> ox.RdfFormat:
     """Return the RDF format of a file from its suffix (a trailing ``.gz`` is ignored)."""
-    fmt = content_of(path.name)
-    if fmt is None or fmt.kind != "rdf":
+    fmt = rdf_format(path)
+    if fmt is None:
         raise DumpError(f"{path.name}: not an RDF file suffix")
-    return fmt.rdf_format
+    return fmt
 
 
 def _read(path: Path, base_iri: str | None = None) -> Iterator[ox.Quad]:
     """Yield the quads of a dump parsed strictly; raise :class:`DumpError` naming the file."""
     fmt = format_of(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rb") as stream:
+        with open_rdf(path) as stream:
+            if fmt == ox.RdfFormat.JSON_LD:  # our context, read without the network
+                stream = io.BytesIO(with_inline_context(stream.read()))
             yield from ox.parse(stream, format=fmt, base_iri=base_iri, without_named_graphs=True)
-    except (SyntaxError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+    except (SyntaxError, EOFError, gzip.BadGzipFile, UnicodeDecodeError,
+            json.JSONDecodeError) as error:
         raise DumpError(f"{path.name}: not valid {fmt.name}: {error}") from error
 
 

@@ -32,6 +32,7 @@ import rdflib
 from rdflib import RDF, SH, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from achat_core.rdf_files import open_rdf
 from graph_builder import mapping, shacl_engine
 from graph_builder.dumps import format_of, ntriples_bytes
 from graph_builder.errors import VIOLATION, WARNING, Problem
@@ -330,8 +331,7 @@ def _field_line(record: Record, path) -> int | None:
 def read_rdf_file(path: Path) -> rdflib.Graph:
     """Parse an RDF file strictly (pyoxigraph) into an rdflib graph; SyntaxError if invalid."""
     fmt = format_of(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as stream:
+    with open_rdf(path) as stream:
         try:
             triples = [q.triple for q in ox.parse(stream, format=fmt,
                                                   base_iri=path.resolve().as_uri())]

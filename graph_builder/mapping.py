@@ -15,17 +15,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from achat_core.iris import DEFAULT_BASE
 from graph_builder.namespaces import ADMS, APG, ELI, EU_AUTHORITY, SCHEMA
-from graph_builder.paths import DEFAULT_BASE
 from graph_builder.records import Record
 from graph_builder.text import to_iri
 
 #: The fixed base of the project's own concept schemes (docs/model.md).
 VOCABULARY_BASE = DEFAULT_BASE
 WIKIDATA = "http://www.wikidata.org/entity/"
+#: CPV concepts: ``{CPV}{8 digits, check digit removed}`` (facts.md §5).
+CPV = Namespace("http://data.europa.eu/cpv/cpv/")
 ANNUAIRE_ENTREPRISES = "https://annuaire-entreprises.data.gouv.fr/entreprise/"
 
 #: Classes of resources by their ``type`` code.
@@ -97,6 +99,10 @@ REFERENCES = {
     "themes": (APG.theme, ("theme",)),
     "tags": (APG.tag, ("tag",)),
     "mentions": (APG.mentionsInstrument, ("instrument",)),
+    "mentions_organisations": (SCHEMA.mentions, ("organisation",)),
+    "next_step_resources": (APG.nextStepResource, ("resource",)),
+    "about": (SCHEMA.about, ("organisation",)),
+    "contributors": (DCTERMS.contributor, ("organisation",)),
     "related": (APG.relatedCommon, ("resource",)),
     "about_instrument": (APG.aboutInstrument, ("instrument",)),
     "led_by": (APG.ledBy, ("organisation",)),
@@ -106,6 +112,8 @@ REFERENCES = {
 PART_OF = {
     "legal-provision": (APG.partOfLegalText, ("legal-text",)),
     "community": (APG.partOfCommunity, ("community", "organisation")),
+    "resource": (DCTERMS.isPartOf, ("project",)),
+    "project": (DCTERMS.isPartOf, ("project",)),
 }
 #: Code fields: field name → (property, concept scheme path segment).
 CODES = {
@@ -121,7 +129,12 @@ MATCHES = {
 #: Fields handled on their own (see _map_record); any other field is kept as unmapped text.
 SPECIAL = {"key", "title", "type", "aliases", "thresholds", "siren", "siret", "wikidata",
            "identifiers", "identifier", "article_number", "value", "unit", "wiki_page",
-           "unmapped"}
+           "unmapped", "obligations", "cpv_codes", "wiki_texts"}
+#: Dependent nodes listed in a record: field → (IRI kind, class, linking property).
+DEPENDENTS = {
+    "obligations": ("obligation", APG.Obligation, APG.obligation),
+    "wiki_texts": ("wiki-text", APG.WikiText, APG.wikiText),
+}
 
 _EU_CONCEPT = re.compile(r"^([a-z][a-z0-9-]*)/([A-Za-z0-9][A-Za-z0-9-]*)$")
 
@@ -240,7 +253,10 @@ def _map_record(record: Record, base: str, index: dict[str, set[str]], mapped: M
             add((subject, APG.value, Literal(number)))
         if fields.get("unit"):
             add((subject, APG.unit, Literal(str(fields["unit"]))))
+    for code in _list(fields.get("cpv_codes")):
+        add((subject, APG.cpvClass, CPV[str(code)]))
     _map_thresholds(record, subject, base, mapped)
+    _map_dependents(record, subject, base, mapped)
     _map_identifiers(record, subject, base, mapped)
     if fields.get("wikidata"):
         qid = str(fields["wikidata"])
@@ -281,6 +297,7 @@ def _map_thresholds(record: Record, subject: URIRef, base: str, mapped: Mapped) 
             graph.add((node, APG.excludingVAT, Literal(item["excluding_vat"])))
         for literal in _texts(item.get("scope")):
             graph.add((node, APG.thresholdScope, literal))
+        _map_in_force(graph, node, item)
         if amount is not None:
             vat = {True: (" HT", " excl. VAT"), False: (" TTC", " incl. VAT")}.get(
                 item.get("excluding_vat"), ("", ""))
@@ -288,6 +305,40 @@ def _map_thresholds(record: Record, subject: URIRef, base: str, mapped: Mapped) 
             graph.add((node, RDFS.label, Literal(f"{shown} {currency}{vat[0]}", lang="fr")))
             graph.add((node, RDFS.label,
                        Literal(f"{amount:,f} {currency}{vat[1]}", lang="en")))
+
+
+def _map_in_force(graph: Graph, node: URIRef, item: dict) -> None:
+    """Add the in-force dates an entry (threshold, obligation) carries."""
+    for name in ("in_force_from", "in_force_until"):
+        literal = _date(item.get(name)) if item.get(name) is not None else None
+        if literal is not None:
+            graph.add((node, DATES[name], literal))
+
+
+def _map_dependents(record: Record, subject: URIRef, base: str, mapped: Mapped) -> None:
+    """Map the obligations and wiki texts of a record as nodes of their own."""
+    graph = mapped.graph
+    for name, (kind, rdf_class, prop) in DEPENDENTS.items():
+        for number, item in enumerate(_list(record.fields.get(name)), start=1):
+            if not isinstance(item, dict):
+                continue
+            node = thing_iri(base, kind, f"{record.key}-{number}")
+            mapped.origins[node] = record
+            graph.add((subject, prop, node))
+            graph.add((node, RDF.type, rdf_class))
+            label = item.get("label")
+            if isinstance(label, str):  # a wiki's own label, in the wiki's language
+                label = {"fr": label}
+            for literal in _texts(label):
+                graph.add((node, RDFS.label, literal))
+            _map_in_force(graph, node, item)
+            if item.get("value"):
+                graph.add((node, RDF.value, Literal(str(item["value"]), lang="fr")))
+            if item.get("source"):
+                graph.add((node, DCTERMS.source, web_address(item["source"])))
+            literal = _date(item["read_on"]) if item.get("read_on") else None
+            if literal is not None:
+                graph.add((node, APG.readOn, literal))
 
 
 def _map_identifiers(record: Record, subject: URIRef, base: str, mapped: Mapped) -> None:

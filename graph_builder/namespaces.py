@@ -7,7 +7,7 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.iris import EU_AUTHORITY, ONTOLOGY_NS, PREFIXES
 
 
 class APG(DefinedNamespace):
@@ -55,6 +55,11 @@ class APG(DefinedNamespace):
     otherInformation: URIRef
     unmappedField: URIRef
     relatedCommon: URIRef
+    nextStepResource: URIRef
+    # The wiki's own words, kept beside the curated text
+    WikiText: URIRef
+    wikiText: URIRef
+    readOn: URIRef
     # Instrument properties
     instrumentKind: URIRef
     objective: URIRef
@@ -70,6 +75,9 @@ class APG(DefinedNamespace):
     inForceUntil: URIRef
     legalFactsCheckedOn: URIRef
     usageNote: URIRef
+    Obligation: URIRef
+    obligation: URIRef
+    cpvClass: URIRef
     # Legal provisions
     articleNumber: URIRef
     partOfLegalText: URIRef
@@ -98,39 +106,15 @@ class APG(DefinedNamespace):
     inferredInstrument: URIRef
 
 
-EPO = Namespace("http://data.europa.eu/a4g/ontology#")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-ORG = Namespace("http://www.w3.org/ns/org#")
-SCHEMA = Namespace("http://schema.org/")
-VANN = Namespace("http://purl.org/vocab/vann/")
-VOID = Namespace("http://rdfs.org/ns/void#")
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
+EPO = Namespace(PREFIXES["epo"])
+ELI = Namespace(PREFIXES["eli"])
+ADMS = Namespace(PREFIXES["adms"])
+ORG = Namespace(PREFIXES["org"])
+SCHEMA = Namespace(PREFIXES["schema"])
+VANN = Namespace(PREFIXES["vann"])
+VOID = Namespace(PREFIXES["void"])
+DCAT = Namespace(PREFIXES["dcat"])
 SPDX = Namespace("http://spdx.org/rdf/terms#")
-LOCN = Namespace("http://www.w3.org/ns/locn#")
-SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-CPV = Namespace("http://data.europa.eu/cpv/cpv/")
-NUTS = Namespace("http://data.europa.eu/nuts/code/")
-EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 
-#: Prefixes written in dumps and offered to the query editor.
-PREFIXES: dict[str, str] = {
-    "apg": ONTOLOGY_NS,
-    "adms": str(ADMS),
-    "dcat": str(DCAT),
-    "dcterms": "http://purl.org/dc/terms/",
-    "eli": str(ELI),
-    "epo": str(EPO),
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": str(ORG),
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "schema": str(SCHEMA),
-    "sh": "http://www.w3.org/ns/shacl#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "vann": str(VANN),
-    "void": str(VOID),
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+__all__ = ["ADMS", "APG", "DCAT", "ELI", "EPO", "EU_AUTHORITY", "ORG", "PREFIXES", "SCHEMA",
+           "SPDX", "VANN", "VOID"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -31,25 +30,31 @@ import rdflib
 from rdflib import XSD, URIRef
 from tqdm import tqdm
 
+import achat_core
+from achat_core.formats import content_of
+from achat_core.manifest import FileEntry, Manifest
+from achat_core.rdf_files import open_rdf
+from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
+from achat_core.search_index import write_search_index
 from graph_builder import dumps, publish
-from graph_builder.catalog import FileInfo, GraphStats, catalog_graph, void_graph
+from graph_builder.catalog import DatasetPart, FileInfo, GraphStats, catalog_graph, void_graph
 from graph_builder.curated import read_data_dir
 from graph_builder.decp import DecpResult, build_contracts, compute_indicators
 from graph_builder.errors import InvalidData, Problem
-from graph_builder.formats import content_of
 from graph_builder.gate import GateReport, compact, validate_graph
 from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG
-from graph_builder.paths import ONTOLOGY_DIR, ROOT, SHAPES_DIR
 from graph_builder.reconcile import import_pages
-from graph_builder.search_index import write_search_index
 from graph_builder.vocabulary import load_shapes, load_vocabulary
 from graph_builder.wiki import read_wiki_dir
 
 #: The published dumps of the whole graph, in the order the endpoint loads them.
+#: The code whose changes change the output (part of the build id).
+CODE_DIR = Path(__file__).resolve().parent
+CORE_DIR = Path(achat_core.__file__).resolve().parent
 GRAPH_DUMPS = ("graph.nt.gz", "graph.ttl", "graph.jsonld")
 #: Dates that say when a fact was stated or checked (used for ``created``), not in-force dates.
-UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
+UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil), str(APG.readOn)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
 _XSD_DATE = ox.NamedNode(str(XSD.date))
@@ -110,11 +115,12 @@ def _check_inputs(options: BuildOptions) -> None:
 
 
 def _input_files(options: BuildOptions) -> list[Path]:
-    roots = [options.data_dir, ONTOLOGY_DIR, SHAPES_DIR, ROOT / "graph_builder"]
+    roots = [options.data_dir, ONTOLOGY_DIR, SHAPES_DIR, CODE_DIR, CORE_DIR]
     if options.wiki_dir is not None:
         roots.append(options.wiki_dir)
+    # The core's assets are the ontology and shapes already listed (or data not used).
     files = [p for root in roots for p in sorted(Path(root).rglob("*"))
-             if p.is_file() and "__pycache__" not in p.parts]
+             if p.is_file() and "__pycache__" not in p.parts and "assets" not in p.parts]
     return files + [Path(p) for p in (*options.decp_files, *options.extra_parts)]
 
 
@@ -154,6 +160,16 @@ def _dates(triples: Iterable[ox.Triple], predicates: set[str] | None = None,
     return found
 
 
+def _read_on(options: BuildOptions) -> dt.date:
+    """Return the day the wiki pages count as read: the build's set date, else today."""
+    if options.created:
+        return dt.date.fromisoformat(options.created)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.datetime.now(dt.UTC).date()
+
+
 def created_date(options: BuildOptions, data: Iterable[ox.Triple]) -> str:
     """Return the build's date: the option, SOURCE_DATE_EPOCH, or the data's latest date."""
     if options.created:
@@ -175,11 +191,29 @@ def temporal_coverage(data: Iterable[ox.Triple]) -> tuple[str, str] | None:
     return min(starts), max(ends)
 
 
+def contract_dates(store: ox.Store) -> tuple[str, str] | None:
+    """Return the first and last conclusion dates of the contracts in ``store``, if any."""
+    rows = list(store.query(
+        "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?c "
+        "<http://data.europa.eu/a4g/ontology#hasContractConclusionDate> ?d }"))
+    if not rows or rows[0]["first"] is None:
+        return None
+    return rows[0]["first"].value, rows[0]["last"].value
+
+
+def _span(*periods: tuple[str, str] | None) -> tuple[str, str] | None:
+    """Return the period that covers all the given ones (None when none is known)."""
+    known = [p for p in periods if p is not None]
+    if not known:
+        return None
+    return min(p[0] for p in known), max(p[1] for p in known)
+
+
 def _read(options: BuildOptions) -> tuple[list, list[str], list[Problem]]:
     records = read_data_dir(Path(options.data_dir))
     if options.wiki_dir is None:
         return records, [], []
-    result = import_pages(read_wiki_dir(Path(options.wiki_dir)), records)
+    result = import_pages(read_wiki_dir(Path(options.wiki_dir)), records, _read_on(options))
     return result.records, list(result.new_nodes), list(result.problems)
 
 
@@ -235,7 +269,7 @@ def _copy_part(source: Path, folder: Path) -> FileInfo:
 def _load(store: ox.Store, path: Path) -> None:
     """Load a published dump into ``store``, strictly; name the file if it does not parse."""
     try:
-        with gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb") as stream:
+        with open_rdf(path) as stream:
             store.bulk_load(input=stream, format=dumps.format_of(path))
     except (SyntaxError, EOFError, gzip.BadGzipFile) as error:
         raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
@@ -393,6 +427,8 @@ class _Build:
     vocabulary: rdflib.Graph
     shapes: tuple[rdflib.Graph, rdflib.Graph]
     steps: tqdm
+    #: The first and last conclusion dates of the contracts, once loaded.
+    contract_dates: tuple[str, str] | None = None
 
     def step(self, name: str | None = None) -> None:
         """Close the current step and name the next one."""
@@ -425,6 +461,7 @@ class _Build:
                     f"{len(store)} triplets distincts relus, {graph_triples} attendus",
                     file=name)])
         if decp:
+            self.contract_dates = contract_dates(store)
             indicators = compute_indicators(store, self.options.base, source=DECP_SOURCE)
             _builder_checks(self.mapped, decp, indicators, self.vocabulary, self.shapes)
             info = _write_checked(indicators, self.folder / INDICATORS_DUMP)
@@ -478,8 +515,14 @@ class _Build:
             infos.append(_write_checked(dumps.canonical_triples(graph), folder / name))
         write_search_index(triples, folder / "search-index.json")
         infos.append(_file_info(folder / "search-index.json", None))
-        catalog = catalog_graph(options.base, published, self.created,
-                                temporal_coverage(chain(triples, indicators)))
+        knowledge = [f for f in published if f.name not in (CONTRACTS_DUMP, INDICATORS_DUMP)]
+        contracts = [f for f in published if f.name in (CONTRACTS_DUMP, INDICATORS_DUMP)]
+        catalog_parts = [DatasetPart("knowledge", tuple(knowledge), temporal_coverage(triples))]
+        if contracts:
+            catalog_parts.append(DatasetPart("contracts", tuple(contracts),
+                                             _span(self.contract_dates,
+                                                   temporal_coverage(indicators))))
+        catalog = catalog_graph(options.base, catalog_parts, self.created)
         infos.append(_write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
         infos += reports
         self.step()
@@ -488,18 +531,11 @@ class _Build:
                                import_problems, new_nodes, infos, sections)
         (folder / "summary.txt").write_text(summary, encoding="utf-8")
         infos.append(_file_info(folder / "summary.txt", None))
-        manifest = {
-            "build_id": self.build_id,
-            "base": options.base,
-            "created": self.created,
-            "triples": stats.triples,
-            "load": load,
-            "store": "store" if with_store else None,
-            "files": {f.name: {"bytes": f.bytes, "sha256": f.sha256, "media_type": f.media_type,
-                               "triples": f.triples}
-                      for f in sorted(infos, key=lambda f: f.name)},
-        }
-        (folder / "build.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n",
-                                           encoding="utf-8")
+        Manifest(
+            build_id=self.build_id, base=options.base, created=self.created,
+            triples=stats.triples, load=tuple(load), store="store" if with_store else None,
+            files={f.name: FileEntry(f.bytes, f.sha256, f.media_type, f.triples)
+                   for f in sorted(infos, key=lambda f: f.name)},
+        ).write(folder)
         self.step()
         return summary

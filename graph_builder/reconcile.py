@@ -22,6 +22,7 @@ links and sources it does not have, and the curated record wins on every conflic
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ from graph_builder.errors import WARNING, Problem
 from graph_builder.records import Record
 from graph_builder.text import normalise_name, slugify, to_iri
 from graph_builder.wiki import WikiField, WikiPage, is_placeholder_image, page_iri
+from graph_builder.wiki_words import wiki_texts
 
 #: The kind of record each list field refers to.
 LINK_KINDS: dict[str, str] = {
@@ -106,10 +108,13 @@ class _Index:
         return key
 
 
-def _page_fields(page: WikiPage, problems: list[Problem]) -> _PageRecord:
+def _page_fields(page: WikiPage, problems: list[Problem], read_on: dt.date) -> _PageRecord:
     """Read a page's fields into record fields, reporting what cannot be mapped."""
     fields: dict[str, Any] = {"title": {"fr": page.title}, "wiki_page": page.source,
                               "sources": [page.source]}
+    kept = wiki_texts(page, read_on)
+    if kept:
+        fields["wiki_texts"] = kept
     names: list[tuple[str, str, WikiField]] = []
     unmapped: list[dict[str, str]] = []
     for wiki_field in page.fields:
@@ -186,8 +191,14 @@ def _merge(target: dict[str, Any], extra: dict[str, Any]) -> None:
             target[name].extend(v for v in value if v not in target[name])
 
 
-def import_pages(pages: list[WikiPage], records: list[Record]) -> ImportResult:
-    """Import wiki pages into the curated records, reconciling the names they hold."""
+def import_pages(pages: list[WikiPage], records: list[Record],
+                 read_on: dt.date | None = None) -> ImportResult:
+    """Import wiki pages into the curated records, reconciling the names they hold.
+
+    ``read_on`` is the day the pages were read (by default today): the wiki's own words
+    are kept with it.
+    """
+    read_on = read_on or dt.datetime.now(dt.UTC).date()
     result = ImportResult(records=[copy.deepcopy(r) for r in records])
     index = _Index()
     for record in result.records:
@@ -200,7 +211,7 @@ def import_pages(pages: list[WikiPage], records: list[Record]) -> ImportResult:
     page_records: list[tuple[_PageRecord, Record]] = []
     for page in pages:
         result.problems.extend(page.problems)
-        read = _page_fields(page, result.problems)
+        read = _page_fields(page, result.problems, read_on)
         target = by_wiki_page.get(page.source) or index.by_ref.get(f"resource/{page.key}")
         if target is None:
             target = Record("resource", page.key, {}, file=page.file, line=page.title_line,

@@ -12,13 +12,9 @@ hence the pointer.)  Credentials come from ``ACHAT_SPARQL_USER`` and
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
-import re
-import time
 import urllib.parse
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +22,13 @@ import pyoxigraph as ox
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
-from sparql_endpoint.remote import CURRENT_VERSION, RemoteBackend, RemoteError, public_url
+from achat_core import engine as remote
+from achat_core.engine import CURRENT_VERSION, HAS_VERSION, VOID_TRIPLES, public_url
+from achat_core.manifest import Manifest, ManifestError
+from achat_core.rdf_files import open_rdf, rdf_format
 
-HAS_VERSION = "http://www.w3.org/ns/dcat#hasVersion"
-VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 USER_VARIABLE = "ACHAT_SPARQL_USER"
 PASSWORD_VARIABLE = "ACHAT_SPARQL_PASSWORD"
-_BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class PublishError(Exception):
@@ -120,7 +116,6 @@ def publish(
     backoff: float = 0.5,
     batch_triples: int = 50_000,
     env: Mapping[str, str] = os.environ,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> PublishResult:
     """Load the build in DIST into a new version of GRAPH on the engine at TO, then switch."""
     build = _read_build(Path(dist))
@@ -129,13 +124,12 @@ def publish(
     meta = f"{graph}/meta"
     dumps = [_dump_path(Path(dist), name) for name in build["load"]]
     target = Engine.for_url(to, engine, env)
-    client = _Client(target, _auth(target, env), timeout, retries, backoff, sleep)
-    reader = RemoteBackend(to, timeout=timeout, retries=retries, backoff=backoff, sleep=sleep)
+    client = _Client(target, remote.session(retries, backoff, _auth(target, env)), timeout)
 
-    pointers = _current(reader, graph, meta)
+    pointers = client.values(remote.current_query(graph))
     previous = max(pointers, default=None)
     if pointers == [version]:
-        count = _count(reader, version)
+        count = client.count(version)
         if count != build["triples"]:
             raise PublishError(
                 f"{version} is current but holds {count} triples, not {build['triples']}: "
@@ -155,7 +149,7 @@ def publish(
             f"{Path(dist) / 'build.json'}: field 'triples' says {build['triples']}, "
             f"the dumps listed in 'load' hold {sent}"
         )
-    count = _count(reader, version)
+    count = client.count(version)
     if count != sent:
         _discard(client, graph, meta, version)
         raise PublishError(
@@ -174,7 +168,7 @@ def publish(
         )
     client.update(switch)
     dropped = []
-    for old in _versions(reader, graph, meta):
+    for old in client.values(remote.versions_query(graph)):
         if old not in (version, previous):
             _discard(client, graph, meta, old)
             dropped.append(old)
@@ -182,17 +176,12 @@ def publish(
 
 
 class _Client:
-    """Authenticated writes (Graph Store PUT/POST, SPARQL update) with retries."""
+    """Reads (SELECT), Graph Store writes and SPARQL updates over one retrying session."""
 
-    def __init__(self, engine: Engine, auth: AuthBase, timeout: float, retries: int,
-                 backoff: float, sleep: Callable[[float], None]):
+    def __init__(self, engine: Engine, http: requests.Session, timeout: float):
         self.engine = engine
-        self.session = requests.Session()
-        self.session.auth = auth
+        self.http = http
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
 
     def load(self, graph: str, batches: Iterator[tuple[bytes, int]]) -> int:
         """Replace GRAPH with the batches (PUT, then POST); return the triples sent."""
@@ -212,64 +201,60 @@ class _Client:
         """Run a SPARQL update."""
         self._send("POST", self.engine.update_url, data={"update": update})
 
+    def values(self, query: str) -> list[str]:
+        """Return the sorted values of ``?v`` a SELECT on the read endpoint gives."""
+        return sorted(row["v"] for row in self._select(query) if "v" in row)
+
+    def count(self, version: str) -> int:
+        """Return the number of triples in the graph VERSION."""
+        rows = self._select(remote.count_query(version))
+        return int(rows[0]["n"]) if rows else 0
+
+    def _select(self, query: str) -> list[dict[str, str]]:
+        url = self.engine.query_url
+        try:
+            return remote.select(self.http, url, query, self.timeout)
+        except requests.RequestException as error:
+            raise PublishError(f"POST {public_url(url)}: {_failure(error)}") from None
+        except (ValueError, KeyError, TypeError):
+            raise PublishError(f"POST {public_url(url)}: the answer is not SPARQL JSON "
+                               "results") from None
+
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
-        reason = ""
-        for attempt in range(self.retries + 1):
-            if attempt:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
-            try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.Timeout:
-                raise PublishError(
-                    f"{method} {public_url(url)}: no answer within {self.timeout:g} s"
-                ) from None
-            except requests.ConnectionError as error:
-                reason = f"cannot connect ({type(error).__name__})"
-                continue
-            if response.status_code >= 500:
-                reason = f"HTTP {response.status_code}: {_text(response)}"
-                continue
-            if response.status_code in (401, 403):
-                raise PublishError(
-                    f"{method} {public_url(url)}: the engine refused the credentials in "
-                    f"{USER_VARIABLE}/{PASSWORD_VARIABLE} (HTTP {response.status_code})"
-                )
-            if response.status_code >= 400:
-                raise PublishError(
-                    f"{method} {public_url(url)}: HTTP {response.status_code}: {_text(response)}"
-                )
-            return response
-        raise PublishError(
-            f"{method} {public_url(url)} failed after {self.retries + 1} attempts: {reason}"
-        )
+        try:
+            response = self.http.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise PublishError(f"{method} {public_url(url)}: {_failure(error)}") from None
+        if response.status_code in (401, 403):
+            raise PublishError(
+                f"{method} {public_url(url)}: the engine refused the credentials in "
+                f"{USER_VARIABLE}/{PASSWORD_VARIABLE} (HTTP {response.status_code})"
+            )
+        if response.status_code >= 400:
+            raise PublishError(
+                f"{method} {public_url(url)}: HTTP {response.status_code}: {_text(response)}"
+            )
+        return response
+
+
+def _failure(error: requests.RequestException) -> str:
+    """Say why a request failed for good, once the retries are spent."""
+    if isinstance(error, requests.Timeout):
+        return "no answer within the time limit"
+    if isinstance(error, requests.exceptions.RetryError):
+        return "the engine kept answering with a server error"
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}: {_text(error.response)}"
+    return f"the engine cannot be reached ({type(error).__name__})"
 
 
 def _read_build(dist: Path) -> dict:
-    path = dist / "build.json"
     try:
-        build = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PublishError(f"{path}: not found; is {dist} a build folder?") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise PublishError(f"{path}: cannot read: {error}") from None
-    except json.JSONDecodeError as error:
-        raise PublishError(f"{path}:{error.lineno}: not JSON: {error.msg}") from None
-    if not isinstance(build, dict):
-        raise PublishError(f"{path}: expected a JSON object")
-    expected = {"build_id": str, "base": str, "load": list}
-    for key, kind in expected.items():
-        if not isinstance(build.get(key), kind):
-            raise PublishError(f"{path}: field {key!r}: expected a {kind.__name__}")
-    if not _BUILD_ID.fullmatch(build["build_id"]) or build["build_id"] == "meta":
-        raise PublishError(
-            f"{path}: field 'build_id' is {build['build_id']!r}: expected letters, digits, "
-            "'.', '_' or '-' (and not 'meta')"
-        )
-    if not build["load"] or not all(isinstance(name, str) for name in build["load"]):
-        raise PublishError(f"{path}: field 'load': expected a non-empty list of file names")
-    if "triples" in build and not isinstance(build["triples"], int):
-        raise PublishError(f"{path}: field 'triples': expected an integer")
-    build.setdefault("triples", None)
+        build = Manifest.read(dist).as_dict()
+    except ManifestError as error:
+        raise PublishError(str(error)) from None
+    if build["build_id"] == "meta":  # the name of the pointer graph
+        raise PublishError(f"{dist / 'build.json'}: field 'build_id' must not be 'meta'")
     return build
 
 
@@ -279,13 +264,9 @@ def _dump_path(dist: Path, name: str) -> Path:
         raise PublishError(f"{dist / 'build.json'}: field 'load': {name!r} is outside the build")
     if not path.is_file():
         raise PublishError(f"{path}: listed in build.json 'load' but missing")
-    if _format(path) is None:
+    if rdf_format(path) is None:
         raise PublishError(f"{path}: unknown RDF format (expected .nt, .ttl, .nq, .trig, .rdf)")
     return path
-
-
-def _format(path: Path) -> ox.RdfFormat | None:
-    return ox.RdfFormat.from_extension(path.name.removesuffix(".gz").rsplit(".", 1)[-1])
 
 
 def _batches(dumps: list[Path], size: int) -> Iterator[tuple[bytes, int]]:
@@ -293,10 +274,9 @@ def _batches(dumps: list[Path], size: int) -> Iterator[tuple[bytes, int]]:
     batch: list[ox.Triple] = []
     with_blank_nodes: list[ox.Triple] = []
     for path in dumps:
-        opener = gzip.open if path.suffix == ".gz" else open
         try:
-            with opener(path, "rb") as stream:
-                for item in ox.parse(stream, format=_format(path)):
+            with open_rdf(path) as stream:
+                for item in ox.parse(stream, format=rdf_format(path)):
                     triple = item.triple if isinstance(item, ox.Quad) else item
                     # A blank node is one node only within one request: keep them together.
                     if any(isinstance(t, ox.BlankNode) for t in triple):
@@ -325,32 +305,6 @@ def _auth(engine: Engine, env: Mapping[str, str]) -> AuthBase:
     return HTTPDigestAuth(user, password) if engine.auth == "digest" else HTTPBasicAuth(
         user, password
     )
-
-
-def _current(reader: RemoteBackend, graph: str, meta: str) -> list[str]:
-    rows = _select(
-        reader, f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{graph}> <{CURRENT_VERSION}> ?v }} }}"
-    )
-    return sorted(row["v"].value for row in rows)
-
-
-def _versions(reader: RemoteBackend, graph: str, meta: str) -> list[str]:
-    rows = _select(
-        reader, f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{graph}> <{HAS_VERSION}> ?v }} }}"
-    )
-    return sorted(row["v"].value for row in rows)
-
-
-def _count(reader: RemoteBackend, version: str) -> int:
-    rows = _select(reader, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} }}")
-    return int(rows[0]["n"].value) if rows else 0
-
-
-def _select(reader: RemoteBackend, query: str) -> list[dict]:
-    try:
-        return reader.select(query)
-    except RemoteError as error:
-        raise PublishError(str(error)) from None
 
 
 def _discard(client: _Client, graph: str, meta: str, version: str) -> None:

@@ -11,14 +11,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from urllib.parse import quote, urlsplit, urlunsplit
 
-#: Apostrophe-like characters folded to a plain apostrophe.
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018\u02bc\u00b4\u0060\u2032"})
-#: Letters that Unicode decomposition does not turn into ASCII.
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O",
-                            "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ß": "ss"})
+from achat_core.text import ascii_fold
+
 _ORDINAL = re.compile(r"\b(\d+) ?(?:ieme|eme|ere|er|re|nde|nd|e)\b")
 _ARTICLE = re.compile(r"^(?:la|le|les|l|the) ")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -34,19 +30,13 @@ _SAFE_QUERY = _SUB_DELIMS + ":@/?"
 _HOST_CHARS = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=%-]+$")
 
 
-def _ascii_fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def slugify(text: str, max_length: int = 80) -> str:
     """Return a stable key for a name: lower-case ASCII, digits and single hyphens.
 
     Longer slugs are cut at a hyphen so they stay under ``max_length``; a text with no
     letter or digit gives the empty string.
     """
-    slug = _NOT_SLUG.sub("-", _ascii_fold(text).lower()).strip("-")
+    slug = _NOT_SLUG.sub("-", ascii_fold(text).lower()).strip("-")
     if len(slug) > max_length:
         cut = slug.rfind("-", 0, max_length + 1)
         slug = slug[: cut if cut > 0 else max_length].strip("-")
@@ -55,7 +45,7 @@ def slugify(text: str, max_length: int = 80) -> str:
 
 def normalise_name(text: str) -> str:
     """Return the form in which two names of the same thing compare equal."""
-    folded = _ascii_fold(text).casefold()
+    folded = ascii_fold(text).casefold()
     words = _NOT_WORD.sub(" ", folded).strip()
     words = _ORDINAL.sub(r"\1", words)
     return _ARTICLE.sub("", words).strip()

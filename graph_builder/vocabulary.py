@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
 from graph_builder.errors import InvalidData, Problem
-from graph_builder.paths import ONTOLOGY_DIR, SHAPES_DIR
 
 #: The vocabulary documents, in load order.
 VOCABULARY_FILES = ("achat-public.ttl", "schemes.ttl", "eu-authority.ttl")

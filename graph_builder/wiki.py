@@ -21,11 +21,11 @@ Fabrique des Mobilités", "Aller à :navigation, rechercher"), then fields writt
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from achat_core.text import ascii_fold
 from graph_builder.errors import WARNING, InvalidData, Problem
 from graph_builder.text import slugify
 
@@ -101,10 +101,7 @@ class WikiPage:
 
 def label_key(label: str) -> str:
     """Return the form a label is looked up in: lower case, no accents, plain spaces."""
-    label = label.replace("\u2019", "'").replace("\u2018", "'")
-    label = unicodedata.normalize("NFKD", label)
-    label = "".join(c for c in label if not unicodedata.combining(c))
-    return _SPACES.sub(" ", label).strip().casefold()
+    return _SPACES.sub(" ", ascii_fold(label)).strip().casefold()
 
 
 def page_iri(title: str) -> str:

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 import pyoxigraph as ox
 
-from graph_builder.paths import ONTOLOGY_NS
-from sparql_endpoint import numbers
+from achat_core.iris import ONTOLOGY_NS
+from sparql_endpoint import freshness, numbers
 from sparql_endpoint.labels import DCT, ELI, SCHEMA, SKOS, pick
 
 APG = ONTOLOGY_NS
@@ -86,6 +86,7 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
     for row in rows:
         by_node.setdefault(row["t"].value, []).append(row)
     out = []
+    today = freshness.build_date()
     for key in sorted(by_node, key=_order):
         group = by_node[key]
         first = group[0]
@@ -94,8 +95,10 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
             "amount": numbers.amount(first["amount"].value, lang, currency),
             "excluding_vat": "vat" in first and first["vat"].value == "true",
             "scope": _in(group, "scope", lang),
-            "from": numbers.day(first["from"].value, lang) if "from" in first else None,
-            "until": numbers.day(first["until"].value, lang) if "until" in first else None,
+            "in_force": " ".join(
+                freshness.in_force_phrase(prop, first[name].value, today, lang) or ""
+                for name, prop in (("from", freshness.IN_FORCE_FROM),
+                                   ("until", freshness.IN_FORCE_UNTIL)) if name in first),
         })
     return out
 

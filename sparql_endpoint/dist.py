@@ -14,19 +14,17 @@ parsed ``build.json`` plus ``"dist"`` (the folder) and ``"loaded_triples"``.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from flask import Flask
 
+from achat_core.manifest import Manifest, ManifestError
 from sparql_endpoint.errors import problem
 from sparql_endpoint.remote import RemoteBackend, RemoteError, public_url
 from sparql_endpoint.store import Backend, BackendError, OxigraphBackend
 
 log = logging.getLogger("sparql_endpoint.store")
-
-REQUIRED = {"build_id": str, "base": str, "created": str, "triples": int, "load": list}
 
 
 class DistError(ValueError):
@@ -35,34 +33,10 @@ class DistError(ValueError):
 
 def read_build(dist: Path) -> dict:
     """Read and check ``dist/build.json``; raise DistError naming the path and the problem."""
-    dist = Path(dist)
-    if not dist.is_dir():
-        raise DistError(f"{dist}: no such folder; build the graph first (achat-graph build "
-                        f"--out {dist}), or pass --dist")
-    path = dist / "build.json"
-    if not path.is_file():
-        raise DistError(f"{path}: missing; {dist} is not a published build")
     try:
-        build = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DistError(f"{path}: not valid JSON: {error}") from None
-    if not isinstance(build, dict):
-        raise DistError(f"{path}: expected a JSON object, found {type(build).__name__}")
-    for key, kind in REQUIRED.items():
-        if key not in build:
-            raise DistError(f"{path}: field {key!r} is missing")
-        if not isinstance(build[key], kind) or isinstance(build[key], bool):
-            raise DistError(f"{path}: field {key!r} should be {kind.__name__}, "
-                            f"found {build[key]!r}")
-    for name in build["load"]:
-        if not isinstance(name, str) or "/" in name or name.startswith("."):
-            raise DistError(f"{path}: field 'load' should list file names in {dist}, "
-                            f"found {name!r}")
-        if not (dist / name).is_file():
-            raise DistError(f"{path}: field 'load' names {name!r}, but {dist / name} is missing")
-    if not build["load"]:
-        raise DistError(f"{path}: field 'load' is empty; nothing to serve")
-    return build
+        return Manifest.read(dist).as_dict()
+    except ManifestError as error:
+        raise DistError(str(error)) from None
 
 
 def is_remote(store: str | Path) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request, send_file
 
-from graph_builder.formats import content_of, of_file
+from achat_core.formats import content_of, of_file
 from sparql_endpoint.errors import problem
 from sparql_endpoint.web import build_info, render
 
@@ -91,8 +91,8 @@ def dump(name: str):
     response.last_modified = created()
     response.make_conditional(request)
     if response.status_code == 304:
-        pass
-    elif not wants_gzip:
+        return _finish(response, name, mimetype)
+    if not wants_gzip:
         response = send_file(path, mimetype=mimetype, etag=sha or True,
                              last_modified=created(), conditional=True, max_age=3600)
     else:
@@ -103,6 +103,11 @@ def dump(name: str):
         response.cache_control.max_age = 3600
         response.cache_control.public = True
         response = response.make_conditional(request)
+    return _finish(response, name, mimetype)
+
+
+def _finish(response: Response, name: str, mimetype: str) -> Response:
+    """Add what every answer for a dump carries, a 304 included."""
     if mimetype.startswith("text/"):
         response.mimetype_params["charset"] = "utf-8"
     response.vary.add("Accept-Encoding")

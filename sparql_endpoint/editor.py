@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
-from graph_builder.namespaces import PREFIXES
-from graph_builder.paths import ROOT
+from achat_core.iris import PREFIXES
 from sparql_endpoint import examples, results
 from sparql_endpoint.errors import problem
+from sparql_endpoint.response_headers import allow_inline_styles
 from sparql_endpoint.texts import choose_language, error_text, is_ours
 from sparql_endpoint.web import public_url, query_link, render, term_view
 
 bp = Blueprint("editor", __name__)
 
-#: Where ``npm ci`` puts the YASGUI build (package ``@zazuko/yasgui``).
-YASGUI_DIR = ROOT / "node_modules" / "@zazuko" / "yasgui" / "build"
+#: The YASGUI build (npm package ``@zazuko/yasgui``) inside a ``node_modules`` folder.
+_YASGUI_BUILD = Path("node_modules", "@zazuko", "yasgui", "build")
+#: Where to look for it: beside the checkout (``npm ci``), then in the working folder.
+YASGUI_DIR = next((folder for folder in (Path(__file__).resolve().parent.parent / _YASGUI_BUILD,
+                                         Path.cwd() / _YASGUI_BUILD)
+                   if (folder / "yasgui.min.js").is_file()),
+                  Path(__file__).resolve().parent.parent / _YASGUI_BUILD)
+#: How to get it when it is missing (the no-JavaScript form works without it).
+YASGUI_HINT = ("The query editor's JavaScript is missing: run `npm ci` in the project's "
+               "checkout, or `npm install @zazuko/yasgui` in the folder you serve from.")
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map")
 #: Rows shown in the HTML table; downloads carry up to the app's MAX_ROWS.
 SHOWN_ROWS = 1000
@@ -45,6 +55,7 @@ def error_page(status: int, message: str) -> Response:
 def query_page():
     """Run a query (``query=``) or an example (``example=``, else the first) and show its
     results first, then the editor opened on that query, then the examples by question."""
+    allow_inline_styles()
     lang = choose_language()
     query = request.args.get("query", "")
     asked = request.args.get("example", "")
@@ -81,8 +92,7 @@ def _context() -> dict:
 def yasgui_file(name: str):
     """Serve one file of the YASGUI build from our own host."""
     if name not in YASGUI_FILES or not (YASGUI_DIR / name).is_file():
-        return problem(404, f"No editor file {name!r} here (the query editor's files are "
-                            "installed by `npm ci`).")
+        return problem(404, f"No editor file {name!r} here. {YASGUI_HINT}")
     return send_from_directory(YASGUI_DIR, name, max_age=3600)
 
 

@@ -13,7 +13,7 @@ from http import HTTPStatus
 from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from graph_builder.formats import BY_NAME
+from achat_core.formats import BY_NAME
 from sparql_endpoint.negotiation import negotiate
 
 log = logging.getLogger("sparql_endpoint.errors")

@@ -1,4 +1,4 @@
-"""The example queries shipped in ``queries/*.rq``, each with a bilingual title and description.
+"""The example queries in ``achat_core/queries/*.rq``, each with a bilingual title and description.
 
 A file starts with comment lines ``# title-en:``, ``# title-fr:``, ``# description-en:``,
 ``# description-fr:``, then the query.
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-QUERIES_DIR = Path(__file__).resolve().parent / "queries"
+from achat_core.resources import QUERIES_DIR
+
 HEADER = re.compile(r"^#\s*(title|description)-(fr|en)\s*:\s*(.+?)\s*$")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, request, url_for
 
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.iris import ONTOLOGY_NS
 from sparql_endpoint import numbers
 from sparql_endpoint.labels import DCT, RDF, SCHEMA
 from sparql_endpoint.texts import choose_language, text

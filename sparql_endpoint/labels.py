@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from graph_builder import namespaces
+from achat_core.iris import PREFIXES
 
 #: Namespace IRIs as plain strings, from the project's one list of namespaces.
-RDF, RDFS, SKOS, DCT, OWL = (namespaces.PREFIXES[p]
+RDF, RDFS, SKOS, DCT, OWL = (PREFIXES[p]
                              for p in ("rdf", "rdfs", "skos", "dcterms", "owl"))
-SCHEMA, ADMS, ELI = str(namespaces.SCHEMA), str(namespaces.ADMS), str(namespaces.ELI)
+SCHEMA, ADMS, ELI = PREFIXES["schema"], PREFIXES["adms"], PREFIXES["eli"]
 
 #: Names for common external terms the store does not describe: IRI -> (fr, en).
 FALLBACK: dict[str, tuple[str, str]] = {

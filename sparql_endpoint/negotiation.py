@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graph_builder.formats import FORMATS, Format
+from achat_core.formats import FORMATS, Format
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:

@@ -7,13 +7,14 @@ import logging
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
-from graph_builder.paths import ONTOLOGY_NS
+from achat_core.iris import ONTOLOGY_NS
 from sparql_endpoint import (
     answers,
     charts,
     editor,
     examples,
     feeds,
+    freshness,
     indexes,
     parties,
     results,
@@ -50,7 +51,7 @@ APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"
 SOURCE = DCT + "source"
 #: Kinds whose things only exist inside their owner's description.
-DEPENDENT_KINDS = ("threshold/", "identifier/")
+DEPENDENT_KINDS = ("threshold/", "identifier/", "obligation/", "wiki-text/")
 #: Properties shown first on a page, in this order.
 FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
          DCT + "description", APG + "oneLineDescription")
@@ -211,7 +212,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     types = [term_view(o, lang) for p, o in pairs if p.value == RDF + "type"]
     checked = [o.value for p, o in pairs if p.value == CHECKED_ON]
     sources = [term_view(o, lang) for p, o in pairs if p.value == SOURCE]
-    shown = [(p, o) for p, o in pairs if p.value not in (RDF + "type", SOURCE)]
+    shown = [(p, o) for p, o in pairs
+             if p.value not in (RDF + "type", SOURCE, freshness.WIKI_TEXT)]
     external = [term_view(o, lang) for p, o in pairs
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
@@ -222,7 +224,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         iri=iri, title=title, title_lang=title_lang,
         other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
         types=types, checked_on=checked[0] if checked else None,
-        properties=_group(shown, lang, nested=True),
+        properties=freshness.word_dates(_group(shown, lang, nested=True), lang),
+        wiki=freshness.wiki_texts(pairs, outbound),
         inbound=_inbound_groups(iri, points_here, lang),
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
@@ -366,7 +369,15 @@ def serve_document(iri: str, suffix: str | None, url_of) -> Response:
 
 @bp.get("/id/<path:path>")
 def thing(path: str):
-    """Redirect a thing's IRI to the document that describes it (303 See Other)."""
+    """Redirect a thing's IRI to the document that describes it (303); unknown ones are 404."""
+    known = False
+    for base in bases():
+        try:
+            known = known or exists(ox.NamedNode(base + "id/" + path).value)
+        except ValueError:
+            break
+    if not known:
+        return not_found(bases()[0] + "id/" + path, path)
     response = redirect(url_for("pages.doc", path=path), code=303)
     response.vary.add("Accept")
     return response

@@ -2,8 +2,8 @@
 
 Queries go through SPARQLWrapper with a timeout, and are retried with exponential
 back-off when the engine answers 5xx or cannot be reached.  Every query is scoped to
-our data: the publisher (``graph_builder.remote_publish``) loads each build into a
-versioned named graph and records the current one in a small metadata graph; this
+our data: the publisher (``graph_builder.remote_publish``; ``achat_core.engine``) loads
+each build into a versioned named graph and records the current one in a small metadata graph; this
 backend reads that pointer and passes the version as ``default-graph-uri``, with an
 empty ``named-graph-uri`` so ``GRAPH ?g`` cannot wander into other graphs (Virtuoso's
 default graph is the union of all graphs).
@@ -41,13 +41,12 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from graph_builder.formats import Format
+from achat_core.engine import current_query, public_url
+from achat_core.formats import Format
 from sparql_endpoint.query_check import QueryRefused, tokens, unescape
 from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
 from sparql_endpoint.store import BackendError, Dataset, RunStats
 
-#: The pointer from a graph's public IRI to its current version (DCAT 3).
-CURRENT_VERSION = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 #: A graph IRI that is never written: named as the only named graph, it hides all others.
 NO_GRAPH = "urn:x-achat-public:no-graph"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
@@ -121,17 +120,6 @@ class QueryRejected(RemoteError):
 
 class PartialResults(RemoteError):
     """The engine cut the result (row cap or time cap) yet answered 200."""
-
-
-def public_url(url: str) -> str:
-    """Return URL without any user name or password, fit for messages and logs."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=host))
 
 
 def split_dataset_clauses(query: str, base_iri: str | None = None) -> tuple[str, Dataset]:
@@ -299,12 +287,7 @@ class RemoteBackend:
             return None
         now = time.monotonic()
         if self._version is None or now - self._version_read_at > self.pointer_ttl:
-            meta = f"{self.graph_iri}/meta"
-            answer = self._solutions(
-                f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{self.graph_iri}> "
-                f"<{CURRENT_VERSION}> ?v }} }}",
-                {},
-            )
+            answer = self._solutions(current_query(self.graph_iri), {})
             found = [
                 row["v"]["value"]
                 for row in answer.get("results", {}).get("bindings", [])

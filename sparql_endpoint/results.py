@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import current_app
 
-from graph_builder.formats import BY_NAME
+from achat_core.formats import BY_NAME
 from sparql_endpoint import runner
 from sparql_endpoint.query_check import QueryRefused, check_query
 

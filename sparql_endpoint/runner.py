@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from graph_builder.formats import Format
+from achat_core.formats import Format
 from sparql_endpoint.query_check import digest
 from sparql_endpoint.store import Backend, BackendError, Dataset
 

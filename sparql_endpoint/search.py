@@ -7,8 +7,9 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, current_app, jsonify, request
 
-from graph_builder.formats import BY_NAME
-from graph_builder.search_index import entry, fold, tokenize
+from achat_core.formats import BY_NAME
+from achat_core.search_index import entry, tokenize
+from achat_core.text import fold
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import LABEL_PATH, SKOS, pick
 from sparql_endpoint.negotiation import negotiate

@@ -24,8 +24,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from graph_builder.formats import Format
-from graph_builder.namespaces import PREFIXES
+from achat_core.formats import Format
+from achat_core.iris import PREFIXES
 
 XSD_STRING = PREFIXES["xsd"] + "string"
 #: Characters XML 1.0 does not allow in a document.

@@ -14,16 +14,17 @@ from __future__ import annotations
 import logging
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from graph_builder.formats import BY_NAME, Format, by_parameter, of_kind
-from graph_builder.namespaces import PREFIXES, SD, VOID
+from achat_core.formats import BY_NAME, Format, by_parameter, of_kind
+from achat_core.iris import DEFAULT_BASE, PREFIXES, SD
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
 from sparql_endpoint.query_check import QueryRefused, check_query
 from sparql_endpoint.store import Dataset
+from sparql_endpoint.web import public_url
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("sparql_endpoint.query")
@@ -194,22 +195,33 @@ def _log_refusal(refusal: QueryRefused) -> None:
 def service_description_triples(endpoint: str) -> list[ox.Triple]:
     """Return the Service Description of the endpoint at ``endpoint`` as triples."""
     node = ox.NamedNode(endpoint)
-    sd = {name: ox.NamedNode(SD[name]) for name in (
+    sd = {name: ox.NamedNode(SD + name) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
         "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
     rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
-    dataset = ox.NamedNode(endpoint + "#dataset")
-    graph = ox.NamedNode(endpoint + "#default-graph")
     build = current_app.extensions.get("build", {})
+    # The default dataset is the one VoID describes (its statistics, dumps, linksets).
+    dataset = ox.NamedNode(f"{build.get('base') or DEFAULT_BASE}dataset")
+    graph = ox.NamedNode(endpoint + "#default-graph")
+    config = current_app.config
+    label = ox.NamedNode(PREFIXES["rdfs"] + "label")
+    limits = [
+        (ox.NamedNode(endpoint + "#time-limit"),
+         f"Queries stop after {config['QUERY_TIMEOUT']:g} s (answer 503 with Retry-After)"),
+        (ox.NamedNode(endpoint + "#row-limit"),
+         f"Results hold at most {config['MAX_ROWS']} rows"),
+        (ox.NamedNode(endpoint + "#read-only"), "Read-only: no SPARQL Update"),
+    ]
     triples = [
         ox.Triple(node, rdf_type, sd["Service"]),
         ox.Triple(node, sd["endpoint"], node),
         ox.Triple(node, sd["supportedLanguage"], sd["SPARQL11Query"]),
         ox.Triple(node, sd["defaultDataset"], dataset),
         ox.Triple(dataset, rdf_type, sd["Dataset"]),
+        ox.Triple(dataset, rdf_type, ox.NamedNode(PREFIXES["void"] + "Dataset")),
         ox.Triple(dataset, sd["defaultGraph"], graph),
         ox.Triple(graph, rdf_type, sd["Graph"]),
-        ox.Triple(graph, ox.NamedNode(VOID.triples),
+        ox.Triple(graph, ox.NamedNode(PREFIXES["void"] + "triples"),
                   ox.Literal(str(build.get("loaded_triples", 0)),
                              datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))),
     ]
@@ -217,17 +229,18 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         ox.Triple(node, sd["resultFormat"], ox.NamedNode(f.w3c))
         for f in (*RESULT_FORMATS, *GRAPH_FORMATS) if f.w3c
     ]
+    for feature, text in limits:
+        triples += [ox.Triple(node, sd["feature"], feature),
+                    ox.Triple(feature, rdf_type, ox.NamedNode(SD + "Feature")),
+                    ox.Triple(feature, label, ox.Literal(text, language="en"))]
     if current_app.config["SERVICE_ALLOWLIST"]:
         triples.append(ox.Triple(node, sd["feature"], sd["BasicFederatedQuery"]))
     return triples
 
 
 def endpoint_url() -> str:
-    """Return the endpoint's public address (``PUBLIC_URL`` when set, else this request's)."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return public.rstrip("/") + "/sparql"
-    return url_for("sparql.endpoint", _external=True)
+    """Return the endpoint's public address, from the server's public root."""
+    return public_url() + "sparql"
 
 
 def _describe_service():
@@ -243,7 +256,7 @@ def _describe_service():
     if fmt.name == "html":
         return editor()
     body = ox.serialize(service_description_triples(endpoint_url()), format=fmt.rdf_format,
-                        prefixes={"sd": str(SD), "void": str(VOID)}
+                        prefixes={"sd": SD, "void": PREFIXES["void"]}
                         if fmt.name == "turtle" else None)
     response = current_app.response_class(body, mimetype=fmt.media_type)
     response.headers["Vary"] = "Accept"

@@ -7,7 +7,6 @@ the protocol go through ``sparql_endpoint.runner`` with its limits.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,8 @@ from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 
-from graph_builder.formats import Format
+from achat_core.formats import Format
+from achat_core.rdf_files import open_rdf, rdf_format
 from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
 
 
@@ -107,9 +107,8 @@ class OxigraphBackend:
         """Load dumps (any format pyoxigraph reads, gzip allowed) into a new memory store."""
         store = ox.Store()
         for path in dumps:
-            opener = gzip.open if path.suffix == ".gz" else open
-            with opener(path, "rb") as stream:
-                store.bulk_load(input=stream, format=_format_of(path))
+            with open_rdf(path) as stream:
+                store.bulk_load(input=stream, format=rdf_format(path))
         return cls(store)
 
     @classmethod
@@ -159,8 +158,3 @@ def _chain(first, rest):
     if first is not None:
         yield first
         yield from rest
-
-
-def _format_of(path: Path) -> ox.RdfFormat:
-    name = path.name.removesuffix(".gz")
-    return ox.RdfFormat.from_extension(name.rsplit(".", 1)[-1])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import request
 
+from sparql_endpoint.response_headers import language_chosen
+
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
 COOKIE = "lang"
@@ -175,6 +177,13 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "Vérifiez le texte en vigueur sur Légifrance.",
                      "This page is information, not legal advice. "
                      "Check the text in force on Légifrance."),
+    "on_the_wiki": ("Sur le wiki", "On the wiki"),
+    "on_the_wiki_note": ("Le texte tel que le wiki l'a écrit, sans correction, à côté de la "
+                         "description rédigée par le projet.",
+                         "The text as the wiki wrote it, uncorrected, beside the project's own "
+                         "description."),
+    "wiki_page": ("Page du wiki", "Wiki page"),
+    "read_on": ("lue le", "read on"),
     "csv": ("Tableau en CSV", "Table as CSV"),
     "json": ("Résultats en JSON", "Results as JSON"),
     "not_found": ("Ressource inconnue", "Unknown resource"),
@@ -224,6 +233,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 def choose_language() -> str:
     """Return the page language: ``?lang=``, then the cookie, then Accept-Language."""
+    language_chosen()
     asked = request.args.get("lang") or request.cookies.get(COOKIE)
     if asked in LANGUAGES:
         return asked

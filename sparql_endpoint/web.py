@@ -16,11 +16,12 @@ from flask import (
     url_for,
 )
 
-from graph_builder.formats import BY_NAME, BY_SUFFIX, Format
-from graph_builder.namespaces import PREFIXES
-from graph_builder.paths import DEFAULT_BASE, ONTOLOGY_NS
+from achat_core.formats import BY_NAME, BY_SUFFIX, Format
+from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
+from achat_core.jsonld import compact_bytes
 from sparql_endpoint import numbers
 from sparql_endpoint.labels import Labeller
+from sparql_endpoint.links import safe_href
 from sparql_endpoint.negotiation import describe, negotiate
 from sparql_endpoint.serialisation import xml_safe_triple
 from sparql_endpoint.texts import COOKIE, LANGUAGES, choose_language, text
@@ -53,9 +54,12 @@ def bases() -> list[str]:
 
 
 def public_url() -> str:
-    """Return the server's public root URL, ending with a slash."""
-    root = current_app.config.get("PUBLIC_URL") or request.host_url
-    return root if root.endswith("/") else root + "/"
+    """Return the server's public root URL, ending with a slash.
+
+    ``request.url_root`` names the configured origin (``sparql_endpoint.origin``),
+    not the client's ``Host``.
+    """
+    return request.url_root
 
 
 def local_key(iri: str) -> str | None:
@@ -73,8 +77,11 @@ def labeller() -> Labeller:
     return g.labeller
 
 
-def href(iri: str, described: bool = False) -> str:
-    """Return where a reader follows an IRI: our page for our IRIs, else the IRI itself."""
+def href(iri: str, described: bool = False) -> str | None:
+    """Return where a reader follows an IRI: our page for our IRIs, else the IRI itself.
+
+    None when the IRI must not be a link (``links.safe_href``): show it as text.
+    """
     key = local_key(iri)
     if key is not None:
         return url_for("pages.doc", path=key)
@@ -82,11 +89,12 @@ def href(iri: str, described: bool = False) -> str:
         return url_for("meta.ontology") + "#" + iri[len(ONTOLOGY_NS):]
     if iri == ONTOLOGY_IRI:
         return url_for("meta.ontology")
-    if iri.startswith(data_base()):
-        return url_for("pages.home") + iri[len(data_base()):]
+    rest = iri[len(data_base()):] if iri.startswith(data_base()) else None
+    if rest and rest[0] not in "/\\":
+        return safe_href(url_for("pages.home") + rest)
     if described:
         return url_for("pages.describe", iri=iri)
-    return iri
+    return safe_href(iri)
 
 
 def is_external(iri: str) -> bool:
@@ -113,7 +121,7 @@ def term_view(term, lang: str) -> dict:
         datatype = term.datatype.value if term.datatype else ""
         short = datatype.rsplit("#", 1)[-1] if datatype.startswith(PREFIXES["xsd"]) else ""
         return {"kind": "literal", "text": readable(term.value, short, lang),
-                "lang": term.language or "", "datatype": short}
+                "value": term.value, "lang": term.language or "", "datatype": short}
     return {"kind": "bnode", "text": str(term), "lang": ""}
 
 
@@ -129,9 +137,14 @@ def readable(value: str, datatype: str, lang: str) -> str:
 
 
 def query_link(query: str, fmt: str | None = None) -> str:
-    """Return a link that runs a query: as an HTML table, or from ``/sparql`` as CSV or JSON."""
+    """Return a link that runs a query: as an HTML table, a spreadsheet's CSV, or from ``/sparql``.
+
+    ``"csv"`` is the table for spreadsheets (``tables``); other formats are SPARQL results.
+    """
     if fmt is None:
         return url_for("pages.editor.query_page") + "?query=" + quote(query, safe="")
+    if fmt == "csv":
+        return url_for("tables.query_csv") + "?query=" + quote(query, safe="")
     return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"
 
 
@@ -145,7 +158,8 @@ def render(template: str, status: int = 200, **context) -> Response:
 
     args = request.args.to_dict()
     args["lang"] = other
-    switch = request.path + "?" + urlencode(args, quote_via=quote)
+    # Relative to this page: a path echoed from the request could read as another host.
+    switch = "?" + urlencode(args, quote_via=quote)
     response = make_response(render_template(
         template, lang=lang, other_lang=other, t=t, switch_url=switch, build=build_info(),
         **context,
@@ -181,7 +195,10 @@ def rdf_response(triples: list[ox.Triple], fmt: Format, status: int = 200) -> Re
     used = {p: ns for p, ns in PREFIXES.items()}
     if fmt.name == "rdfxml":
         triples = [xml_safe_triple(t) for t in triples]
-    body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
+    if fmt.name == "jsonld":
+        body = compact_bytes(sorted(triples, key=str))
+    else:
+        body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
     response = Response(body, status=status, mimetype=fmt.media_type)
     if fmt.media_type.startswith("text/"):
         response.mimetype_params["charset"] = "utf-8"

@@ -3,14 +3,18 @@
 import pyoxigraph as ox
 import rdflib
 from rdflib import RDF, XSD, Literal, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib.namespace import DCTERMS, SKOS
 
 from graph_builder.catalog import (
+    EU_LICENCE,
     LICENCE,
+    VCARD,
+    DatasetPart,
     FileInfo,
     GraphStats,
     catalog_graph,
     dataset_iri,
+    part_iri,
     void_graph,
 )
 from graph_builder.namespaces import DCAT, SPDX, VOID
@@ -23,6 +27,8 @@ FILES = [
     FileInfo("graph.ttl", 1234, "ab" * 32, "text/turtle", 10),
     FileInfo("graph.nt.gz", 321, "cd" * 32, "application/n-triples", 10, compressed=True),
 ]
+CONTRACTS = FileInfo("contracts.nt.gz", 999, "ef" * 32, "application/n-triples", 50,
+                     compressed=True)
 
 
 def _stats() -> GraphStats:
@@ -57,9 +63,14 @@ def test_void_describes_the_uri_space_dumps_and_partitions():
     assert not any(isinstance(t, rdflib.BNode) for triple in g for t in triple)
 
 
-def test_catalogue_distributions_carry_size_checksum_and_media_type():
-    g = catalog_graph(BASE, FILES, "2024-05-01")
-    dists = list(g.objects(dataset_iri(BASE), DCAT.distribution))
+def _parts(temporal=None) -> list[DatasetPart]:
+    return [DatasetPart("knowledge", tuple(FILES), temporal),
+            DatasetPart("contracts", (CONTRACTS,), ("2019-04-01", "2024-05-02"))]
+
+
+def test_catalogue_distributions_carry_size_checksum_format_and_media_type():
+    g = catalog_graph(BASE, _parts(), "2024-05-01")
+    dists = list(g.objects(part_iri(BASE, "knowledge"), DCAT.distribution))
     assert len(dists) == 2
     by_url = {g.value(d, DCAT.downloadURL): d for d in dists}
     ttl = by_url[URIRef(f"{BASE}dumps/graph.ttl")]
@@ -70,21 +81,52 @@ def test_catalogue_distributions_carry_size_checksum_and_media_type():
     assert g.value(checksum, SPDX.checksumValue) == Literal("ab" * 32, datatype=XSD.hexBinary)
     assert g.value(ttl, DCAT.mediaType) == URIRef(
         "https://www.iana.org/assignments/media-types/text/turtle")
+    assert g.value(ttl, DCTERMS["format"]) == URIRef(
+        "http://publications.europa.eu/resource/authority/file-type/RDF_TURTLE")
     assert g.value(ttl, DCAT.compressFormat) is None
     gz = by_url[URIRef(f"{BASE}dumps/graph.nt.gz")]
     assert g.value(gz, DCAT.compressFormat) == URIRef(
         "https://www.iana.org/assignments/media-types/application/gzip")
-    assert g.value(gz, DCTERMS.license) == LICENCE
+    assert g.value(gz, DCTERMS["format"]) == URIRef(
+        "http://publications.europa.eu/resource/authority/file-type/RDF_N_TRIPLES")
+    assert g.value(gz, DCTERMS.license) == EU_LICENCE
+    assert (EU_LICENCE, SKOS.exactMatch, LICENCE) in g
 
 
-def test_catalogue_has_a_service_licence_and_no_blank_nodes():
-    g = catalog_graph(BASE, FILES, "2024-05-01", ("2014-01-01", "2023-12-31"))
-    service = g.value(URIRef(f"{BASE}catalog"), DCAT.service)
+def test_contracts_and_knowledge_are_two_datasets_served_by_one_service():
+    g = catalog_graph(BASE, _parts(("2014-01-01", "2023-12-31")), "2024-05-01")
+    catalog = URIRef(f"{BASE}catalog")
+    datasets = set(g.objects(catalog, DCAT.dataset))
+    assert datasets == {part_iri(BASE, "knowledge"), part_iri(BASE, "contracts")}
+    service = g.value(catalog, DCAT.service)
     assert g.value(service, DCAT.endpointURL) == URIRef(f"{BASE}sparql")
-    assert g.value(service, DCAT.servesDataset) == dataset_iri(BASE)
-    assert g.value(URIRef(f"{BASE}catalog"), DCTERMS.license) == LICENCE
-    period = g.value(dataset_iri(BASE), DCTERMS.temporal)
-    assert g.value(period, DCAT.startDate) == Literal("2014-01-01", datatype=XSD.date)
+    assert set(g.objects(service, DCAT.servesDataset)) == datasets
+    contracts = part_iri(BASE, "contracts")
+    assert [g.value(d, DCAT.downloadURL) for d in g.objects(contracts, DCAT.distribution)] == [
+        URIRef(f"{BASE}dumps/contracts.nt.gz")]
+    period = g.value(contracts, DCTERMS.temporal)
+    assert g.value(period, DCAT.startDate) == Literal("2019-04-01", datatype=XSD.date)
+
+
+def test_every_dataset_has_the_eu_tables_values_portals_score():
+    g = catalog_graph(BASE, _parts(), "2024-05-01")
+    eu = "http://publications.europa.eu/resource/authority/"
+    for ds in g.subjects(RDF.type, DCAT.Dataset):
+        assert {str(t) for t in g.objects(ds, DCAT.theme)} <= {
+            f"{eu}data-theme/GOVE", f"{eu}data-theme/ECON"}
+        assert g.value(ds, DCTERMS.spatial) == URIRef(f"{eu}country/FRA")
+        assert g.value(ds, DCTERMS.accessRights) == URIRef(f"{eu}access-right/PUBLIC")
+        assert g.value(g.value(ds, DCAT.contactPoint), RDF.type) == VCARD.Kind
+        assert g.value(ds, DCTERMS.rights) is not None
+        assert g.value(ds, DCTERMS.issued) is not None
+    assert (LICENCE, SKOS.exactMatch, URIRef(f"{eu}licence/ETALAB_2_0")) in g
+
+
+def test_every_node_has_an_identifier_and_no_blank_nodes():
+    g = catalog_graph(BASE, _parts(), "2024-05-01")
+    for cls in (DCAT.Catalog, DCAT.Dataset, DCAT.DataService, DCAT.Distribution):
+        for node in g.subjects(RDF.type, cls):
+            assert g.value(node, DCTERMS.identifier) == Literal(str(node))
     for triple in g:
         assert not any(isinstance(t, rdflib.BNode) for t in triple)
         for term in triple:
@@ -93,7 +135,32 @@ def test_catalogue_has_a_service_licence_and_no_blank_nodes():
 
 
 def test_temporal_coverage_is_left_out_when_unknown():
-    g = catalog_graph(BASE, FILES, "2024-05-01")
-    assert g.value(dataset_iri(BASE), DCTERMS.temporal) is None
-    assert g.value(dataset_iri(BASE), DCTERMS.modified) == Literal("2024-05-01",
-                                                                   datatype=XSD.date)
+    g = catalog_graph(BASE, _parts(), "2024-05-01")
+    knowledge = part_iri(BASE, "knowledge")
+    assert g.value(knowledge, DCTERMS.temporal) is None
+    assert g.value(knowledge, DCTERMS.modified) == Literal("2024-05-01", datatype=XSD.date)
+
+
+def test_void_counts_links_to_the_outside_datasets_per_property():
+    a = ox.NamedNode(f"{BASE}id/organisation/a")
+    same = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+    see = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    triples = [
+        ox.Triple(a, same, ox.NamedNode("http://www.wikidata.org/entity/Q1")),
+        ox.Triple(a, see, ox.NamedNode("https://annuaire-entreprises.data.gouv.fr/entreprise/1")),
+        ox.Triple(a, see, ox.NamedNode("https://annuaire-entreprises.data.gouv.fr/entreprise/2")),
+        # A term of the ELI ontology is a vocabulary, not a link to legislation.
+        ox.Triple(a, see, ox.NamedNode("http://data.europa.eu/eli/ontology#LegalResource")),
+        ox.Triple(a, see, ox.NamedNode("http://data.europa.eu/eli/dir/2014/24/oj")),
+    ]
+    store = ox.Store()
+    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    stats = GraphStats.of(triples, f"{BASE}id/")
+    assert stats.links == GraphStats.of_store(store, f"{BASE}id/").links
+    g = void_graph(BASE, stats, [], "2024-05-01")
+    counts = {(str(g.value(s, VOID.objectsTarget)).rsplit("/", 1)[-1],
+               str(g.value(s, VOID.linkPredicate))): g.value(s, VOID.triples).toPython()
+              for s in g.objects(dataset_iri(BASE), VOID.subset)}
+    assert counts == {("wikidata", same.value): 1, ("business-directory", see.value): 2,
+                      ("eli", see.value): 1}
+    assert g.value(dataset_iri(BASE), VOID.rootResource) == URIRef(BASE)

@@ -2,7 +2,7 @@
 
 from click.testing import CliRunner
 
-from graph_builder.cli import main
+from achat_graph.cli import main
 
 
 def test_a_bad_created_date_is_a_usage_error():

@@ -12,12 +12,13 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDFS, SH, SKOS
 
+from achat_core.iris import DEFAULT_BASE
+from achat_core.resources import DATA_DIR
 from graph_builder import vocabulary
 from graph_builder.curated import read_data_dir
 from graph_builder.errors import InvalidData
 from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG, SCHEMA
-from graph_builder.paths import DATA_DIR, DEFAULT_BASE
 
 REQUIRED_INSTRUMENTS = {
     "partenariat-innovation", "achat-innovant", "marche-recherche-developpement",
@@ -26,8 +27,7 @@ REQUIRED_INSTRUMENTS = {
     "clauses-sociales-environnementales", "pnad", "pacte-collaboration", "scic",
     "partenariat-public-communs",
 }
-DECP_PROCEDURES = {"appel-offres-ouvert": "open", "appel-offres-restreint": "restricted",
-                   "marche-sans-publicite": "neg-wo-call"}
+DECP_PROCEDURES = {"appel-offres-ouvert": "open", "appel-offres-restreint": "restricted"}
 EU = "http://publications.europa.eu/resource/authority/"
 
 
@@ -93,6 +93,10 @@ def test_links_out_come_only_from_the_facts(mapped):
         assert (thing("instrument", key), SKOS.exactMatch,
                 URIRef(f"{EU}procurement-procedure-type/{code}")) in graph
     assert not list(graph.objects(thing("instrument", "procedure-adaptee"), SKOS.exactMatch))
+    without_call = thing("instrument", "marche-sans-publicite")  # our own mapping: a close one
+    assert list(graph.objects(without_call, SKOS.closeMatch)) == [
+        URIRef(f"{EU}procurement-procedure-type/neg-wo-call")]
+    assert not list(graph.objects(without_call, SKOS.exactMatch))
     identifiers = [o for o in graph.objects(None, DCTERMS.identifier) if "LEGIARTI" in o]
     assert [str(i) for i in identifiers] == ["LEGIARTI000044490444"]
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from achat_core.resources import QUERIES_DIR
 from graph_builder.decp import build_contracts, compute_indicators
-from graph_builder.decp.indicators import QUERIES_DIR
 from sparql_endpoint.examples import parse_example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"

@@ -95,7 +95,7 @@ def test_missing_store_folder(dist, tmp_path):
 
 
 def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
-    from graph_builder.paths import DATA_DIR
+    from achat_core.resources import DATA_DIR
     from graph_builder.pipeline import BuildOptions, build_and_publish
 
     out = tmp_path / "dist"

@@ -2,8 +2,9 @@
 
 import re
 
-from graph_builder.cli import main
-from graph_builder.paths import ROOT
+from helpers import ROOT
+
+from achat_graph.cli import main
 
 
 def test_every_command_and_option_is_in_the_readme():

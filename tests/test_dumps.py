@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from helpers import ROOT
 from rdflib import XSD, Literal, URIRef
 
 from graph_builder import dumps
-from graph_builder.paths import ROOT
 
 EX = "http://example.org/"
 DATA = f"""

@@ -112,7 +112,7 @@ def test_a_missing_file_is_a_negotiated_404(client, accept, media_type):
 
 
 def test_media_types_come_from_the_format_table(client):
-    from graph_builder.formats import BY_SUFFIX, content_of, of_file
+    from achat_core.formats import BY_SUFFIX, content_of, of_file
 
     assert of_file("graph.nt.gz") is BY_SUFFIX["gz"] and of_file("README") is None
     assert content_of("graph.nt.gz") is BY_SUFFIX["nt"] and content_of("x.jsonl").name == "ndjson"

@@ -138,7 +138,7 @@ def test_compact_uses_known_prefixes():
 def test_validate_cli_exit_codes(tmp_path: Path):
     from click.testing import CliRunner
 
-    from graph_builder.cli import main
+    from achat_graph.cli import main
 
     bad = tmp_path / "bad.ttl"
     bad.write_text("<http://e.org/a> <http://e.org/p> .")
@@ -171,7 +171,7 @@ def test_a_broken_gzip_file_is_a_syntax_error_naming_the_file(tmp_path: Path):
 def test_validate_cli_exits_2_on_a_truncated_gzip_file(tmp_path: Path):
     from click.testing import CliRunner
 
-    from graph_builder.cli import main
+    from achat_graph.cli import main
 
     path = _broken_gzip_files(tmp_path)["truncated.nt.gz"]
     result = CliRunner().invoke(main, ["validate", str(path)])

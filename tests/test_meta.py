@@ -7,6 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from achat_core.jsonld import with_inline_context
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 
@@ -46,7 +47,9 @@ def client(tmp_path_factory):
 def test_metadata_is_negotiated(client, path, expected, accept, rdf_format):
     response = client.get(path, headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept
-    triples = list(ox.parse(response.data, format=rdf_format))
+    body = with_inline_context(response.data) if rdf_format == ox.RdfFormat.JSON_LD else \
+        response.data
+    triples = list(ox.parse(body, format=rdf_format))
     assert any(t.object.value.endswith(expected) for t in triples)
     assert "Accept" in response.headers["Vary"] and 'rel="alternate"' in response.headers["Link"]
 

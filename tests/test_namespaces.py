@@ -6,8 +6,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
+from achat_core.iris import ONTOLOGY_NS
+from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.namespaces import APG
-from graph_builder.paths import ONTOLOGY_DIR, ONTOLOGY_NS
 
 
 @pytest.fixture(scope="module")

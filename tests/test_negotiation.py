@@ -2,7 +2,7 @@
 
 import pytest
 
-from graph_builder.formats import BY_NAME, of_kind
+from achat_core.formats import BY_NAME, of_kind
 from sparql_endpoint.negotiation import describe, negotiate, parse_accept
 
 RESULTS = of_kind("results")

@@ -7,8 +7,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from achat_core.iris import ONTOLOGY_NS
+from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.namespaces import ELI, EPO, ORG, PREFIXES, SCHEMA
-from graph_builder.paths import ONTOLOGY_DIR, ONTOLOGY_NS
 
 ONTOLOGY = URIRef(ONTOLOGY_NS.rstrip("#"))
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -43,6 +44,11 @@ def test_header(ontology):
     created = ontology.value(ONTOLOGY, DCTERMS.created).toPython()
     modified = ontology.value(ONTOLOGY, DCTERMS.modified).toPython()
     assert created <= modified
+    assert ontology.value(ONTOLOGY, DCTERMS.issued).toPython() <= modified
+    # What LOV requires: who made and published it (a described agent).
+    for prop in (DCTERMS.creator, DCTERMS.contributor, DCTERMS.publisher):
+        agent = ontology.value(ONTOLOGY, prop)
+        assert ontology.value(agent, URIRef(FOAF + "name")) is not None, prop
     for prop in (DCTERMS.title, DCTERMS.description):
         assert {o.language for o in ontology.objects(ONTOLOGY, prop)} == {"fr", "en"}
     vann = "http://purl.org/vocab/vann/"

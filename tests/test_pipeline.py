@@ -14,8 +14,8 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from achat_graph.cli import main
 from graph_builder import pipeline
-from graph_builder.cli import main
 
 SOURCE = "http://wiki.lafabriquedesmobilites.fr/wiki/Vers_un_territoire_Open_Source"
 THEMES = f"""\

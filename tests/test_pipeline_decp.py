@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib.namespace import SKOS
 
+from achat_core.resources import DATA_DIR
+from achat_graph.cli import main
 from graph_builder import pipeline
 from graph_builder.catalog import GraphStats
-from graph_builder.cli import main
 from graph_builder.decp.generator import write_decp
-from graph_builder.paths import DATA_DIR
 from graph_builder.vocabulary import load_vocabulary
 from sparql_endpoint import create_app
 

@@ -20,18 +20,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.formats import BY_NAME
+from achat_core.engine import CURRENT_VERSION, public_url
+from achat_core.formats import BY_NAME
+from achat_core.manifest import Manifest
 from graph_builder.remote_publish import Engine, PublishError, publish
 from sparql_endpoint import create_app
 from sparql_endpoint.dist import DistError, open_backend
 from sparql_endpoint.remote import (
-    CURRENT_VERSION,
     EngineUnavailable,
     PartialResults,
     QueryRejected,
     QueryTimeout,
     RemoteBackend,
-    public_url,
 )
 from sparql_endpoint.runner import time_limit_message
 from sparql_endpoint.store import Dataset
@@ -522,9 +522,8 @@ def _build(folder, build_id, n, *, triples=None, base="https://example.org/"):
     lines.append(f'_:x <{LABEL.value}> "a blank node"@en .\n')
     with gzip.open(folder / "graph.nt.gz", "wt", encoding="utf-8") as stream:
         stream.writelines(lines)
-    build = {"build_id": build_id, "base": base, "load": ["graph.nt.gz"],
-             "triples": n + 2 if triples is None else triples}
-    (folder / "build.json").write_text(json.dumps(build), encoding="utf-8")
+    Manifest(build_id, base, "2026-01-01", n + 2 if triples is None else triples,
+             ("graph.nt.gz",)).write(folder)
     return folder
 
 
@@ -535,7 +534,7 @@ def _env(engine):
 
 
 def _publish(engine, folder, **kwargs):
-    options = {"engine": "generic", "env": _env(engine), "sleep": lambda s: None,
+    options = {"engine": "generic", "env": _env(engine), "backoff": 0,
                "batch_triples": 4, "timeout": 5.0}
     options.update(kwargs)
     return publish(folder, f"{engine.url}/sparql", **options)
@@ -641,17 +640,21 @@ def test_an_unreachable_engine_is_a_clear_publish_error(tmp_path):
     env = {"ACHAT_SPARQL_USER": USER, "ACHAT_SPARQL_PASSWORD": PASSWORD}
     with pytest.raises(PublishError, match="cannot be reached"):
         publish(_build(tmp_path / "b1", "b1", 1), f"http://127.0.0.1:{port}/sparql",
-                env=env, retries=1, sleep=lambda s: None)
+                env=env, retries=1, backoff=0)
+
+
+_MANIFEST = ('{"build_id": %s, "base": "https://e.org/", "created": "2026-01-01", '
+             '"load": %s, "triples": %s}')
 
 
 @pytest.mark.parametrize("build, message", [
-    ("{", r"build.json:1: not JSON"),
-    ('{"build_id": "b1", "base": "https://example.org/"}', "field 'load': expected a list"),
-    ('{"build_id": "../x", "base": "https://e.org/", "load": ["graph.nt.gz"]}', "'build_id'"),
-    ('{"build_id": "b1", "base": "https://e.org/", "load": ["none.nt"]}', "none.nt: listed"),
-    ('{"build_id": "b1", "base": "https://e.org/", "load": ["../graph.nt"]}', "outside"),
-    ('{"build_id": "b1", "base": "https://e.org/", "load": ["graph.nt.gz"], "triples": "3"}',
-     "'triples': expected an integer"),
+    ("{", r"build.json: not valid JSON \(line 1\)"),
+    ('{"build_id": "b1", "base": "https://example.org/"}', "field 'created' is missing"),
+    (_MANIFEST % ('"../x"', '["graph.nt.gz"]', 3), "'build_id'"),
+    (_MANIFEST % ('"b1"', '["none.nt"]', 3), "'load' names 'none.nt'"),
+    (_MANIFEST % ('"b1"', '["../graph.nt"]', 3), "should list file names"),
+    (_MANIFEST % ('"b1"', '["graph.nt.gz"]', '"3"'), "'triples' should be int"),
+    (_MANIFEST % ('"meta"', '["graph.nt.gz"]', 3), "must not be 'meta'"),
 ])
 def test_bad_build_folders_are_named(engine, tmp_path, build, message):
     folder = _build(tmp_path / "b1", "b1", 1)

@@ -7,7 +7,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.formats import BY_NAME
+from achat_core.formats import BY_NAME
 from sparql_endpoint import runner
 from sparql_endpoint.store import Dataset, OxigraphBackend
 

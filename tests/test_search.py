@@ -9,8 +9,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from achat_core.search_index import tokenize, write_search_index
+from achat_core.text import fold
 from graph_builder.dumps import canonical_triples
-from graph_builder.search_index import fold, tokenize, write_search_index
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 

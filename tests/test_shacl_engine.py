@@ -7,6 +7,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 import rdflib
+from helpers import ROOT
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -14,7 +15,6 @@ from graph_builder.curated import read_data_dir
 from graph_builder.gate import validate_graph
 from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG
-from graph_builder.paths import ROOT
 from graph_builder.shacl_engine import SUPPORTED, plan
 from graph_builder.vocabulary import load_shapes, load_vocabulary
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import STORE_KINDS
+from helpers import STORE_KINDS
 
 pytestmark = pytest.mark.parametrize("store_kind", STORE_KINDS)
 
@@ -389,7 +389,7 @@ def test_format_parameters_are_read_from_the_format_table(client, query, value, 
 
 
 def test_service_description_lists_the_table_s_w3c_formats(client):
-    from graph_builder.formats import of_kind
+    from achat_core.formats import of_kind
 
     response = client.get("/sparql", headers={"Accept": "application/n-triples"})
     triples = list(ox.parse(response.data, format=ox.RdfFormat.N_TRIPLES))

@@ -3,6 +3,7 @@
 import pyoxigraph as ox
 import pytest
 
+from achat_core.text import ascii_fold, fold
 from graph_builder.text import normalise_name, slugify, to_iri
 
 
@@ -105,3 +106,14 @@ def test_to_iri_encodes_accents_as_utf8():
 ])
 def test_to_iri_refuses_what_is_not_an_absolute_http_address(text):
     assert to_iri(text) is None
+
+
+@pytest.mark.parametrize("text, folded", [
+    ("Cœur de l’ÉCOLE", "coeur de l ecole"),
+    ("Ærø, Łódź, Đakovo, Straße", "aero lodz dakovo strasse"),
+    ("ﬁnancement  N°12", "financement n 12"),
+    ("plain ascii!", "plain ascii"),
+])
+def test_one_fold_serves_search_and_names(text, folded):
+    assert fold(text) == folded
+    assert all(c.isascii() for c in ascii_fold(text) if c.isalpha())  # letters spelt in ASCII

@@ -8,9 +8,9 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import SH, SKOS
 
+from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
 from graph_builder.errors import InvalidData
 from graph_builder.namespaces import APG
-from graph_builder.paths import ONTOLOGY_DIR, SHAPES_DIR
 from graph_builder.vocabulary import VOCABULARY_FILES, load_shapes, load_vocabulary
 
 

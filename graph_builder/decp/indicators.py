@@ -2,7 +2,7 @@
 
 Each indicator records its value, unit, scope, period (the years or the first and last
 contract dates it covers), the instrument it is about, the SPARQL text that made it
-(``apg:computedByQuery``, one of ``sparql_endpoint/queries/indicators/*.rq``), the
+(``apg:computedByQuery``, one of ``achat_core/queries/indicators/*.rq``), the
 organisation or region it is about (``dcterms:subject``, so their pages read the figure
 instead of recomputing it) and, for the innovative-contracts-by-procedure figures shown
 on the innovation partnership's page,
@@ -15,14 +15,13 @@ range, for instance) is left out rather than published with a wrong value.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 
+from achat_core.resources import QUERIES_DIR
 from graph_builder.decp import codes
 from graph_builder.namespaces import APG
 
-QUERIES_DIR = Path(__file__).resolve().parents[2] / "sparql_endpoint" / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

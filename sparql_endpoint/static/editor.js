@@ -9,7 +9,8 @@
     return; // No editor build: the plain form still works.
   }
   var Yasgui = window.Yasgui;
-  var endpoint = root.dataset.endpoint;
+  // This page's own origin: the endpoint is a path on the host the page came from.
+  var endpoint = new URL(root.dataset.endpoint, window.location.href).href;
   // Only local completions: no LOV class/property look-ups.
   var completers = Yasgui.Yasqe.defaults.autocompleters;
   completers.splice(0, completers.length, "prefixes", "variables");

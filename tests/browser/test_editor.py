@@ -61,7 +61,11 @@ def test_editor_runs_an_example_offline(server):
             page.route("**/*", guard)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(root + "/query?lang=en", wait_until="networkidle")
+            # The Content-Security-Policy lets the editor run: nothing it does is blocked.
+            page.on("console", lambda message: errors.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            response = page.goto(root + "/query?lang=en", wait_until="networkidle")
+            assert "script-src 'self'" in response.headers["content-security-policy"]
             page.wait_for_function("window.achatEditor !== undefined", timeout=15000)
             editor = page.evaluate_handle("window.achatEditor")
             # The page ran the first example; the editor holds it, in its one tab: run it.
@@ -79,3 +83,23 @@ def test_editor_runs_an_example_offline(server):
         finally:
             browser.close()
     assert foreign == [], f"requests left localhost: {foreign}"
+
+
+def test_pages_break_no_rule_of_the_content_security_policy(server):
+    root, playwright = server
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            blocked: list[str] = []
+            page.on("console", lambda message: blocked.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            # With schema.org JSON-LD in the head (a data block, not a script) and term pages.
+            for path in ("/?lang=en", "/search?q=innovation", "/schemes", "/nowhere",
+                         "/doc/instrument/achat-innovant", "/ontology/Instrument"):
+                page.goto(root + path, wait_until="networkidle")
+                # The site's stylesheet loaded (style-src 'self').
+                assert page.evaluate("document.styleSheets[0].cssRules.length") > 0
+            assert not blocked, blocked
+        finally:
+            browser.close()

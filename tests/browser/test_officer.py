@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from graph_builder.cli import main
+from achat_core.resources import DATA_DIR
+from achat_graph.cli import main
 from graph_builder.decp.generator import write_decp
-from graph_builder.paths import DATA_DIR, ROOT
 from sparql_endpoint import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-gpu", "--disable-quic"]
 UGAP_OTHER_SIRET = "77605646700012"

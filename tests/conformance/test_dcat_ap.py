@@ -3,9 +3,9 @@
 import pyshacl
 import pytest
 import rdflib
+from helpers import SHARED_DIR
 
-from graph_builder.catalog import FileInfo, catalog_graph
-from graph_builder.paths import SHARED_DIR
+from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
 
 pytestmark = pytest.mark.conformance
 DCAT_AP = SHARED_DIR / "data" / "dcat-ap-3.0.1"
@@ -14,6 +14,13 @@ FILES = [
     FileInfo("graph.nt.gz", 16666, "cd" * 32, "application/n-triples", 1085, compressed=True),
     FileInfo("graph.jsonld", 118238, "ef" * 32, "application/ld+json", 1085),
 ]
+CONTRACTS = (FileInfo("contracts.nt.gz", 9016, "01" * 32, "application/n-triples", 400,
+                      compressed=True),)
+
+
+def _parts(temporal=None) -> list[DatasetPart]:
+    return [DatasetPart("knowledge", tuple(FILES), temporal),
+            DatasetPart("contracts", CONTRACTS, ("2019-04-01", "2024-05-02"))]
 
 
 def _shapes(*names: str) -> rdflib.Graph:
@@ -28,7 +35,7 @@ def _shapes(*names: str) -> rdflib.Graph:
 @pytest.mark.parametrize("temporal", [None, ("2014-01-01", "2023-12-31")])
 def test_catalogue_conforms_to_the_dcat_ap_shapes_and_ranges(temporal):
     shapes = _shapes("shapes.ttl", "range.ttl")
-    catalog = catalog_graph("https://w3id.org/achat-public/", FILES, "2025-06-30", temporal)
+    catalog = catalog_graph("https://w3id.org/achat-public/", _parts(temporal), "2025-06-30")
     conforms, _, text = pyshacl.validate(catalog, shacl_graph=shapes, inference="none",
                                          allow_warnings=True)
     assert conforms, text
@@ -36,7 +43,7 @@ def test_catalogue_conforms_to_the_dcat_ap_shapes_and_ranges(temporal):
 
 def test_controlled_vocabulary_shapes_are_advice_only():
     shapes = _shapes("mdr-vocabularies.shape.ttl")
-    catalog = catalog_graph("https://w3id.org/achat-public/", FILES, "2025-06-30")
+    catalog = catalog_graph("https://w3id.org/achat-public/", _parts(), "2025-06-30")
     _, results, _ = pyshacl.validate(catalog, shacl_graph=shapes, inference="none",
                                      allow_warnings=True)
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")

@@ -8,9 +8,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from helpers import SHARED_DIR
 
-from graph_builder.cli import main
-from graph_builder.paths import DATA_DIR, SHARED_DIR
+from achat_core.resources import DATA_DIR
+from achat_graph.cli import main
 
 pytestmark = pytest.mark.conformance
 DECP_DIR = SHARED_DIR / "data" / "decp-v2"

@@ -4,9 +4,9 @@ import json
 
 import pyoxigraph as ox
 import pytest
+from helpers import SHARED_DIR
 
 from graph_builder.decp import build_contracts
-from graph_builder.paths import SHARED_DIR
 
 pytestmark = pytest.mark.conformance
 DECP_DIR = SHARED_DIR / "data" / "decp-v2"

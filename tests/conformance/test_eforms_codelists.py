@@ -5,11 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from helpers import SHARED_DIR
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
+from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.namespaces import EU_AUTHORITY
-from graph_builder.paths import ONTOLOGY_DIR, SHARED_DIR
 
 pytestmark = pytest.mark.conformance
 

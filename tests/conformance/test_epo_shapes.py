@@ -8,11 +8,11 @@ concepts it uses (``skos:inScheme`` the table named by the concept's own IRI), t
 
 import pyshacl
 import pytest
+from helpers import SHARED_DIR
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
 from graph_builder.decp import build_contracts
-from graph_builder.paths import SHARED_DIR
 
 pytestmark = pytest.mark.conformance
 EPO_DIR = SHARED_DIR / "data" / "epo-4.2.0"

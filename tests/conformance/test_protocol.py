@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
+from helpers import SHARED_DIR
 
-from graph_builder.paths import SHARED_DIR
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 

@@ -2,8 +2,8 @@
 
 import pyoxigraph as ox
 import pytest
+from helpers import SHARED_DIR
 
-from graph_builder.paths import SHARED_DIR
 from graph_builder.reconcile import import_pages
 from graph_builder.records import Record
 from graph_builder.text import to_iri

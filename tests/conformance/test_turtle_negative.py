@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from helpers import SHARED_DIR
 
 from graph_builder.dumps import DumpError, strict_count
-from graph_builder.paths import SHARED_DIR
 
 pytestmark = pytest.mark.conformance
 SUITE = SHARED_DIR / "data" / "w3c-turtle"

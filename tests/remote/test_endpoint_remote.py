@@ -15,9 +15,16 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import SAMPLE_NT, free_port, http_get, publish_to_virtuoso, virtuoso_url, write_dist
+from helpers import (
+    ROOT,
+    SAMPLE_NT,
+    free_port,
+    http_get,
+    publish_to_virtuoso,
+    virtuoso_url,
+    write_dist,
+)
 
-from graph_builder.paths import ROOT
 from sparql_endpoint import create_app
 from sparql_endpoint.dist import DistError
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import subprocess
 import threading
@@ -16,9 +15,10 @@ import uuid
 
 import pytest
 import requests
+from helpers import ROOT
 
-from graph_builder.formats import BY_NAME
-from graph_builder.paths import ROOT
+from achat_core.formats import BY_NAME
+from achat_core.manifest import Manifest
 from graph_builder.remote_publish import publish
 from sparql_endpoint.remote import EngineUnavailable, RemoteBackend
 from sparql_endpoint.store import Dataset
@@ -46,8 +46,7 @@ def _build(folder, build_id, n, base):
     lines = [f'<{base}id/thing/t{i}> <{LABEL}> "chose {i}"@fr .\n' for i in range(n)]
     with gzip.open(folder / "graph.nt.gz", "wt", encoding="utf-8") as stream:
         stream.writelines(lines)
-    (folder / "build.json").write_text(json.dumps(
-        {"build_id": build_id, "base": base, "triples": n, "load": ["graph.nt.gz"]}))
+    Manifest(build_id, base, "2026-01-01", n, ("graph.nt.gz",)).write(folder)
     return folder
 
 

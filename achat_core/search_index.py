@@ -8,34 +8,21 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS
-from rdflib.namespace import DCTERMS, SKOS
+
+from achat_core.iris import PREFIXES
+from achat_core.text import fold
 
 #: Properties whose values name a thing, most preferred first.
-LABEL_PROPERTIES = (str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title))
+LABEL_PROPERTIES = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel",
+                    PREFIXES["dcterms"] + "title")
 #: Other names a thing goes by (found by search, not shown as its title).
-ALIAS_PROPERTIES = (str(SKOS.altLabel),)
-_TYPE = str(RDF.type)
+ALIAS_PROPERTIES = (PREFIXES["skos"] + "altLabel",)
+_TYPE = PREFIXES["rdf"] + "type"
 INDEX_VERSION = 1
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: str) -> str:
-    """Return text without accents, in lower case, with punctuation turned into spaces."""
-    text = text.translate(_LIGATURES)
-    if not text.isascii():  # ASCII text has no accents to strip
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.casefold()
-    return " ".join(_NON_WORD.sub(" ", text).split())
-
 
 def tokenize(text: str) -> list[str]:
     """Return the folded words of a text."""

@@ -1,5 +1,7 @@
 """The ``achat-graph`` command: build, validate, serve and publish the graph.
 
+Each command imports the side it needs when it runs (``graph_builder`` or
+``sparql_endpoint``), so ``serve`` never loads the builder and ``build`` never loads Flask.
 Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
 """
 
@@ -12,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from graph_builder.errors import InvalidData
-from graph_builder.paths import DATA_DIR, DEFAULT_BASE
+from achat_core.iris import DEFAULT_BASE
+from achat_core.resources import DATA_DIR
 
 
 def _fail(problems_or_message, code: int) -> None:
@@ -58,6 +60,7 @@ def _iso_date(ctx, param, value):
 def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
           created, quiet):
     """Build, validate and publish the graph to OUT."""
+    from graph_builder.errors import InvalidData
     from graph_builder.pipeline import BuildOptions, build_and_publish
 
     options = BuildOptions(
@@ -100,7 +103,13 @@ def validate(files):
 @click.option("--store", "store", default="memory", show_default=True,
               help="'memory', the folder of an on-disk store written by the builder, or the "
                    "http(s) URL of a SPARQL engine the build was published to.")
-@click.option("--public-url", default=None, help="Where users reach this server, if not the base.")
+@click.option("--public-url", default=None,
+              help="Where users reach this server (e.g. https://data.example.org/achat/): "
+                   "every link, redirect and the Service Description name it "
+                   "[default: the listening address].")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
+              help="A reverse proxy's IP address or network whose X-Forwarded-* headers are "
+                   "honoured (repeatable); no other client's are.")
 @click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
               help="Seconds after which a query is stopped.")
 @click.option("--remote-graph", default=None,
@@ -111,8 +120,8 @@ def validate(files):
                    "ResultSetMaxRows), so a result that long is marked truncated.")
 @click.option("--engine", type=click.Choice(["virtuoso", "generic"]), default="virtuoso",
               show_default=True, help="With an http(s) --store: the kind of engine.")
-def serve(dist_dir, host, port, workers, store, public_url, query_timeout, remote_graph,
-          remote_max_rows, engine):
+def serve(dist_dir, host, port, workers, store, public_url, trusted_proxies, query_timeout,
+          remote_graph, remote_max_rows, engine):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
     from sparql_endpoint.server import serve as run_server
 
@@ -120,7 +129,7 @@ def serve(dist_dir, host, port, workers, store, public_url, query_timeout, remot
         run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,
                    public_url=public_url, query_timeout=query_timeout,
                    remote_graph_iri=remote_graph, remote_engine=engine,
-                   remote_max_rows=remote_max_rows)
+                   remote_max_rows=remote_max_rows, trusted_proxies=trusted_proxies)
     except (OSError, ValueError) as error:
         _fail(f"error: {error}", 2)
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
+#: The EU file-type table: ``{EU_FILE_TYPES}{code}`` is a format's ``dct:format``.
+EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class Format:
     names: tuple[str, ...] = ()
     #: Its IRI under https://www.w3.org/ns/formats/, for Service Descriptions; or None.
     w3c: str | None = None
+    #: Its code in the EU file-type table (DCAT-AP ``dct:format``), or None.
+    eu_file_type: str | None = None
 
     @property
     def rdf_format(self) -> ox.RdfFormat:
@@ -56,14 +60,14 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("html", "text/html", "html", "page", ("application/xhtml+xml",)),
     Format("turtle", "text/turtle", "ttl", "rdf", ("application/x-turtle",),
-           ("turtle", "ttl", "n3"), W3C_FORMATS + "Turtle"),
+           ("turtle", "ttl", "n3"), W3C_FORMATS + "Turtle", "RDF_TURTLE"),
     Format("ntriples", "application/n-triples", "nt", "rdf", ("text/plain",),
-           ("ntriples", "nt", "n-triples"), W3C_FORMATS + "N-Triples"),
+           ("ntriples", "nt", "n-triples"), W3C_FORMATS + "N-Triples", "RDF_N_TRIPLES"),
     # application/json asks for a graph as JSON: JSON-LD.
     Format("jsonld", "application/ld+json", "jsonld", "rdf", ("application/json",),
-           ("json", "jsonld", "json-ld"), W3C_FORMATS + "JSON-LD"),
+           ("json", "jsonld", "json-ld"), W3C_FORMATS + "JSON-LD", "JSON_LD"),
     Format("rdfxml", "application/rdf+xml", "rdf", "rdf", (),
-           ("xml", "rdf", "rdfxml", "rdf+xml"), W3C_FORMATS + "RDF_XML"),
+           ("xml", "rdf", "rdfxml", "rdf+xml"), W3C_FORMATS + "RDF_XML", "RDF_XML"),
     Format("json", "application/sparql-results+json", "srj", "results", ("application/json",),
            ("json", "srj"), W3C_FORMATS + "SPARQL_Results_JSON"),
     Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml",),
@@ -71,8 +75,8 @@ FORMATS: tuple[Format, ...] = (
     Format("csv", "text/csv", "csv", "results", (), ("csv",), W3C_FORMATS + "SPARQL_Results_CSV"),
     Format("tsv", "text/tab-separated-values", "tsv", "results", (), ("tsv",),
            W3C_FORMATS + "SPARQL_Results_TSV"),
-    Format("gzip", "application/gzip", "gz", "file", ("application/x-gzip",)),
-    Format("json-document", "application/json", "json", "file"),
+    Format("gzip", "application/gzip", "gz", "file", ("application/x-gzip",), eu_file_type="GZIP"),
+    Format("json-document", "application/json", "json", "file", eu_file_type="JSON"),
     Format("text", "text/plain", "txt", "file"),
     Format("ndjson", "application/x-ndjson", "jsonl", "file"),
 )
