@@ -9,6 +9,7 @@ of contracts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -32,9 +33,9 @@ MATCHES = (("exactMatch", "équivalent exact", "exact equivalent"),
 #: Latest contracts shown on a page.
 LATEST = 10
 #: Above this many contracts, look for the latest ones among the last days only (one index
-#: lookup per day) rather than sorting them all.
+#: lookup per day) rather than sorting them all; at most this many days.
 SORT_LIMIT = 5_000
-RECENT_DAYS = 21
+MAX_DAYS = 90
 #: Buyers and regions listed on an instrument's page.
 TOP = 10
 
@@ -144,17 +145,18 @@ def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
 
 def eu_matches(select: Select, iri: str, lang: str) -> list[dict]:
     """Return the EU authority concepts the instrument maps to, strongest mapping first."""
+    values = " ".join(f'(<{SKOS}{prop}> {rank})' for rank, (prop, _, _) in enumerate(MATCHES))
+    rows = select(f"SELECT ?rank ?c ?label WHERE {{ VALUES (?match ?rank) {{ {values} }} "
+                  f"{node(iri)} ?match ?c . OPTIONAL {{ ?c <{SKOS}prefLabel> ?label }} }}")
+    by_node: dict[tuple[int, str], list[dict]] = {}
+    for row in rows:
+        by_node.setdefault((int(row["rank"].value), row["c"].value), []).append(row)
     found = []
-    for prop, fr, en in MATCHES:
-        rows = select(f"SELECT ?c ?label WHERE {{ {node(iri)} <{SKOS}{prop}> ?c . "
-                      f"OPTIONAL {{ ?c <{SKOS}prefLabel> ?label }} }}")
-        by_node: dict[str, list[dict]] = {}
-        for row in rows:
-            by_node.setdefault(row["c"].value, []).append(row)
-        for concept, group in sorted(by_node.items()):
-            found.append({"iri": concept, "kind": fr if lang == "fr" else en,
-                          "label": _in(group, "label", lang) or concept.rsplit("/", 1)[-1],
-                          "code": concept.rsplit("/", 1)[-1]})
+    for (rank, concept), group in sorted(by_node.items()):
+        _, fr, en = MATCHES[rank]
+        found.append({"iri": concept, "kind": fr if lang == "fr" else en,
+                      "label": _in(group, "label", lang) or concept.rsplit("/", 1)[-1],
+                      "code": concept.rsplit("/", 1)[-1]})
     return found
 
 
@@ -215,21 +217,32 @@ def usage(select: Select, iri: str, lang: str) -> dict:
 
 
 def latest_contracts(select: Select, link: str, target: str, lang: str, total: float,
-                     last: str | None, limit: int = LATEST) -> list[dict]:
+                     first: str | None, last: str | None, limit: int = LATEST) -> list[dict]:
     """Return the latest contracts linked to ``target`` by the property path ``link``.
 
-    With many contracts, look only at the last RECENT_DAYS days before the latest date
-    (each day is one index lookup), instead of sorting every contract by date.
+    With many contracts, look only at the last few days before the latest date: each day
+    is one index lookup, and each contract of those days one check of the link. The window
+    holds about three times ``limit`` of them at the average rate, widened once if short.
     """
-    window = ""
-    if total > SORT_LIMIT and last:
-        end = date.fromisoformat(last[:10])
-        days = " ".join(f'"{end - timedelta(days=n)}"^^<http://www.w3.org/2001/XMLSchema#date>'
-                        for n in range(RECENT_DAYS))
-        window = f"VALUES ?date {{ {days} }} "
-    rows = select(
-        f"SELECT ?c ?date WHERE {{ {window}?c {link} {node(target)} ; "
-        f"<{EPO}hasContractConclusionDate> ?date }} ORDER BY DESC(?date) ?c LIMIT {limit}")
+    if total > SORT_LIMIT and first and last:
+        end, start = date.fromisoformat(last[:10]), date.fromisoformat(first[:10])
+        per_day = total / max(1, (end - start).days + 1)
+        days = min(MAX_DAYS, max(1, math.ceil(3 * limit / per_day)))
+        for window in (days, min(MAX_DAYS, 4 * days)):
+            values = " ".join(
+                f'"{end - timedelta(days=n)}"^^<http://www.w3.org/2001/XMLSchema#date>'
+                for n in range(window))
+            rows = select(
+                f"SELECT ?c ?date WHERE {{ VALUES ?date {{ {values} }} "
+                f"?c <{EPO}hasContractConclusionDate> ?date "
+                f"FILTER EXISTS {{ ?c {link} {node(target)} }} }} "
+                f"ORDER BY DESC(?date) ?c LIMIT {limit}")
+            if len(rows) >= limit:
+                break
+    else:
+        rows = select(
+            f"SELECT ?c ?date WHERE {{ ?c {link} {node(target)} ; "
+            f"<{EPO}hasContractConclusionDate> ?date }} ORDER BY DESC(?date) ?c LIMIT {limit}")
     return contract_rows(select, [r["c"].value for r in rows], lang)
 
 
@@ -286,8 +299,12 @@ def promoters(select: Select, iri: str) -> list[dict]:
     return list(found.values())
 
 
-def instrument_card(select: Select, iri: str, pairs: list, lang: str) -> dict:
-    """Gather everything the instrument's answer card and usage sections show."""
+def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: str) -> dict:
+    """Gather everything the instrument's answer card and usage sections show.
+
+    ``select`` runs the queries over contracts (time-limited); ``light`` the small ones over
+    the curated records and the indicators.
+    """
     def values(prop: str) -> list:
         return [o for p, o in pairs if p.value == prop]
 
@@ -297,10 +314,10 @@ def instrument_card(select: Select, iri: str, pairs: list, lang: str) -> dict:
         return chosen[0] if chosen else None
 
     checked = values(APG + "legalFactsCheckedOn")
-    basis = legal_basis(select, iri, lang)
+    basis = legal_basis(light, iri, lang)
     dated = [b for b in basis if b["date"]]
     oldest = min(dated, key=lambda b: b["date"]) if dated else None
-    used = usage(select, iri, lang)
+    used = usage(light, iri, lang)
     return {
         "definition": text_of(SKOS + "definition"),
         "kind": next((o.value for o in values(APG + "instrumentKind")), None),
@@ -308,16 +325,16 @@ def instrument_card(select: Select, iri: str, pairs: list, lang: str) -> dict:
                         if isinstance(o, ox.Literal) and o.language == lang),
         "phases": [o.value for o in values(APG + "phase")
                    if isinstance(o, ox.Literal) and o.language == lang],
-        "thresholds": thresholds(select, iri, lang),
+        "thresholds": thresholds(light, iri, lang),
         "basis": basis,
         "basis_note": text_of(APG + "legalBasisNote"),
         "oldest": oldest,
         "checked_on": numbers.day(checked[0].value, lang) if checked else None,
         "checked_iso": checked[0].value if checked else None,
-        "eu": eu_matches(select, iri, lang),
+        "eu": eu_matches(light, iri, lang),
         "usage": used,
         "latest": latest_contracts(select, f"<{APG}usesInstrument>|<{APG}inferredInstrument>",
-                                   iri, lang, used["contracts"], used["last"]),
-        "resources": resources(select, iri),
-        "promoters": promoters(select, iri),
+                                   iri, lang, used["contracts"], used["first"], used["last"]),
+        "resources": resources(light, iri),
+        "promoters": promoters(light, iri),
     }

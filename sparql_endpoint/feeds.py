@@ -53,10 +53,11 @@ def atom(select: Select, kind: str, key: str) -> Response:
     lang = choose_language()
     if kind == "instrument":  # hundreds of thousands of contracts: the last days only
         used = answers.usage(select, iri, lang)
-        total, last = used["contracts"], used["last"]
+        total, first, last = used["contracts"], used["first"], used["last"]
     else:
-        total, last = 0, None
-    contracts = answers.latest_contracts(select, LINKS[kind], iri, lang, total, last, ENTRIES)
+        total, first, last = 0, None, None
+    contracts = answers.latest_contracts(select, LINKS[kind], iri, lang, total, first, last,
+                                         ENTRIES)
     names = labeller()
     names.fetch([iri] + [c["buyer"] for c in contracts if c["buyer"]])
     title, _ = names.label(iri, lang)

@@ -278,7 +278,7 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
         owner = parties.role_owner(pairs) if types & ROLES else None
         subject = owner or iri
         subject_pairs = outbound(owner) if owner else pairs
-        card = parties.party_card(timed_select, subject, subject_pairs, lang)
+        card = parties.party_card(timed_select, backend().select, subject, subject_pairs, lang)
         for side in card["sides"]:
             side["chart"] = charts.bar_chart(
                 [(y["year"], y["contracts"], y["contracts_text"]) for y in side["years"]],
@@ -288,12 +288,12 @@ def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
                                      "name_of": name_of(lang),
                                      "feed_url": feeds.feed_url(subject)}
     if DCT + "Location" in types and "/id/location/code-region-" in iri:
-        card = {"indicators": parties.indicators_about(timed_select, iri, lang)}
+        card = {"indicators": parties.indicators_about(backend().select, iri, lang)}
         labeller().fetch(_iris(card))
         return "region.html", {"answered": True, "card": card, "name_of": name_of(lang)}
     if APG + "Instrument" not in types:
         return "resource.html", {"answered": False}
-    card = answers.instrument_card(timed_select, iri, pairs, lang)
+    card = answers.instrument_card(timed_select, backend().select, iri, pairs, lang)
     usage = card["usage"]
     usage["chart"] = charts.bar_chart(
         [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],

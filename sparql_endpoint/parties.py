@@ -53,13 +53,17 @@ def directory_links(pairs: list) -> list[dict]:
     return links
 
 
-def party_card(select: Select, iri: str, pairs: list, lang: str) -> dict:
-    """Gather an organisation's contracts as buyer and as supplier: years, instruments, CPV."""
+def party_card(select: Select, light: Select, iri: str, pairs: list, lang: str) -> dict:
+    """Gather an organisation's contracts as buyer and as supplier: years, instruments, CPV.
+
+    ``select`` runs the queries over its contracts (time-limited); ``light`` reads the
+    indicators about it.
+    """
     sides = [side for side in (_side(select, iri, role, prop, lang) for role, prop in ROLES)
              if side["contracts"]]
     return {
         "sides": sides,
-        "indicators": indicators_about(select, iri, lang),
+        "indicators": indicators_about(light, iri, lang),
         "directory": directory_links(pairs),
     }
 
