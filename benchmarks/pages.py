@@ -32,6 +32,7 @@ from achat_core.resources import DATA_DIR  # noqa: E402
 from achat_graph.cli import main  # noqa: E402
 from graph_builder.decp import build_contracts, compute_indicators  # noqa: E402
 from graph_builder.decp.generator import write_decp  # noqa: E402
+from graph_builder.pipeline import DECP_SOURCE  # noqa: E402
 from sparql_endpoint import create_app, examples  # noqa: E402
 from sparql_endpoint.store import OxigraphBackend  # noqa: E402
 
@@ -66,7 +67,7 @@ def prepare(folder: Path, size: int) -> Path:
     store.bulk_load(path=str(folder / "contracts.nt"), format=ox.RdfFormat.N_TRIPLES)
     print(f"loaded {len(store):,} triples in {time.perf_counter() - t:.0f} s")
     t = time.perf_counter()
-    indicators = compute_indicators(store, BASE)
+    indicators = compute_indicators(store, BASE, source=DECP_SOURCE)
     store.extend(ox.Quad(i.subject, i.predicate, i.object) for i in indicators)
     print(f"computed {len(indicators):,} indicator triples in {time.perf_counter() - t:.0f} s")
     store.flush()
