@@ -8,7 +8,6 @@ Exit codes: 0 success, 1 invalid data (nothing published), 2 usage or I/O error.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
@@ -97,9 +96,20 @@ def validate(files):
               show_default=True, help="A published build folder.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default="2 × cores + 1",
-              type=click.IntRange(1, 64),
-              help="gunicorn worker processes; each waits on its query's child process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each has its own query processes.")
+@click.option("--threads", default=256, show_default=True, type=click.IntRange(1, 4096),
+              help="Threads per worker; each waits on a client or a query process.")
+@click.option("--query-processes", type=click.IntRange(1, 256), default=None,
+              show_default="2 × cores", help="Query processes per lane (user queries, pages).")
+@click.option("--queue", default=64, show_default=True, type=click.IntRange(0, 10_000),
+              help="Requests that may wait for a user-query process; beyond, 503 at once.")
+@click.option("--query-memory", type=click.IntRange(0), default=2048, show_default=True,
+              help="MB of memory a query process may add to the store (0: no limit).")
+@click.option("--max-result-bytes", type=click.IntRange(1000), default=16_000_000,
+              show_default=True, help="Results are cut (and marked) past about this size.")
+@click.option("--allow-unisolated", is_flag=True,
+              help="Serve even where query processes cannot be cut off the network.")
 @click.option("--store", "store", default="memory", show_default=True,
               help="'memory', the folder of an on-disk store written by the builder, or the "
                    "http(s) URL of a SPARQL engine the build was published to.")
@@ -120,7 +130,8 @@ def validate(files):
                    "ResultSetMaxRows), so a result that long is marked truncated.")
 @click.option("--engine", type=click.Choice(["virtuoso", "generic"]), default="virtuoso",
               show_default=True, help="With an http(s) --store: the kind of engine.")
-def serve(dist_dir, host, port, workers, store, public_url, trusted_proxies, query_timeout,
+def serve(dist_dir, host, port, workers, threads, query_processes, queue, query_memory,
+          max_result_bytes, allow_unisolated, store, public_url, trusted_proxies, query_timeout,
           remote_graph, remote_max_rows, engine):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
     from sparql_endpoint.server import serve as run_server
@@ -129,7 +140,10 @@ def serve(dist_dir, host, port, workers, store, public_url, trusted_proxies, que
         run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,
                    public_url=public_url, query_timeout=query_timeout,
                    remote_graph_iri=remote_graph, remote_engine=engine,
-                   remote_max_rows=remote_max_rows, trusted_proxies=trusted_proxies)
+                   remote_max_rows=remote_max_rows, trusted_proxies=trusted_proxies,
+                   threads=threads, query_processes=query_processes, queue=queue,
+                   query_memory_mb=query_memory or None, max_result_bytes=max_result_bytes,
+                   allow_unisolated=allow_unisolated)
     except (OSError, ValueError) as error:
         _fail(f"error: {error}", 2)
 

@@ -4,11 +4,21 @@ The same padded graph (synthetic contracts, buyers and labels) and the same quer
 mix (point lookups, listings, label filters, full-scan aggregates, two-hop joins)
 go to each server from several concurrent clients, all on 127.0.0.1.  Prints
 throughput, p50 and p99 latency per server and per kind of query, and the ratios
-against the targets (>= 10x rdflib-endpoint's throughput; heavy queries at most
-2x Oxigraph's latency).
+against the targets: throughput >= 0.5x Oxigraph's server and >= 10x
+rdflib-endpoint's, p50 <= 2x Oxigraph's, a full-scan COUNT <= 1.2x Oxigraph's.
 
     python benchmarks/serve.py          # short run, about 20 k triples
     python benchmarks/serve.py --full   # at least 200 k triples
+    python benchmarks/serve.py --soak 600   # 50 clients for 10 min against ours only
+
+The soak mixes queries, pages, search and dump downloads with 1 % runaway queries,
+counts every error other than the runaways' 503s, and samples the resident memory
+(PSS) of all our processes (server, workers, zygotes, query processes): the median
+of the last third of the run should be within 10 % of the first third's.  Its 50
+clients send without pause, so each runaway holds a query process for the whole
+time limit: with the default 10 s, 1 % runaways alone ask more CPU than 2 cores
+have, and other queries then time out too; ``--serve-arg=--query-timeout=2`` keeps
+the runaways' share below the machine's.
 
 With a Virtuoso running (``.ci/virtuoso.sh start`` then ``. $ACHAT_VIRTUOSO_DIR/env``:
 ACHAT_VIRTUOSO_URL and the publishing account), the graph is also published there and
@@ -24,6 +34,8 @@ import argparse
 import concurrent.futures
 import contextlib
 import gzip
+import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -33,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -52,8 +65,14 @@ QUERIES = {
                           "apg:amount ?m } GROUP BY ?cpv ORDER BY DESC(?n)",
     "two-hop": PREFIX + "SELECT ?l (COUNT(?c) AS ?n) { ?c apg:buyer ?b . ?b rdfs:label ?l "
                         "FILTER(STRSTARTS(?l, 'Ville 2')) } GROUP BY ?l",
+    "count": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
 }
 HEAVY = ("aggregate", "two-hop")
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(6)) + " }"
+#: What the soak's clients ask our server for, besides the query mix.
+SOAK_PATHS = ("/", "/health", "/search?q=ville", "/search.json?q=march",
+              "/doc/contract/c42", "/dumps/graph.nt.gz", "/query?query="
+              + urllib.parse.quote(f"SELECT ?c ?l {{ ?c <{LABEL}> ?l }} LIMIT 20"))
 
 
 def write_graph(folder: Path, triples_wanted: int) -> tuple[Path, int]:
@@ -85,12 +104,16 @@ def write_dist(folder: Path, nt: Path, count: int) -> Path:
     """Publish the graph as a dist folder this endpoint serves."""
     dist = folder / "dist"
     dist.mkdir()
-    (dist / "graph.nt.gz").write_bytes(gzip.compress(nt.read_bytes(), mtime=0))
+    dump = dist / "graph.nt.gz"
+    dump.write_bytes(gzip.compress(nt.read_bytes(), mtime=0))
+    files = {"graph.nt.gz": {"bytes": dump.stat().st_size, "triples": count,
+                             "sha256": hashlib.sha256(dump.read_bytes()).hexdigest(),
+                             "media_type": "application/n-triples"}}
     # A build id of its own per run, so a remote engine takes it as a new version.
     (dist / "build.json").write_text(json.dumps({
         "build_id": f"bench-{time.time_ns()}", "base": "https://w3id.org/achat-public/",
         "created": "2026-01-01", "triples": count, "load": ["graph.nt.gz"], "store": None,
-        "files": {}}))
+        "files": files}))
     return dist
 
 
@@ -144,15 +167,119 @@ def _pct(values: list[float], p: int) -> float:
     return values[min(len(values) - 1, int(len(values) * p / 100))]
 
 
+def rss_of_tree(pid: int) -> int:
+    """Return the resident memory, in bytes, of PID and every process below it.
+
+    Counted as PSS (each shared page split among the processes sharing it): the query
+    processes share the memory store with their parents, and RSS would count it once
+    per process.
+    """
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        frontier = [p for p, parent in parents.items() if parent in frontier]
+        tree.update(frontier)
+    total = 0
+    for member in tree:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+    return total
+
+
+def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> bool:
+    """Hit our server from CLIENTS threads for SECONDS; print errors and memory; say if it held."""
+    root = url.rsplit("/sparql", 1)[0]
+    queries = list(QUERIES.values())
+    counts = {"ok": 0, "runaway 503": 0, "errors": 0}
+    samples: list[tuple[float, int]] = []
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        i = number
+        while time.monotonic() < stop:
+            i += 1
+            runaway = i % 100 == 0
+            if runaway:
+                target = url + "?" + urllib.parse.urlencode({"query": RUNAWAY})
+            elif i % 3 == 0:
+                target = root + SOAK_PATHS[i % len(SOAK_PATHS)]
+            else:
+                target = url + "?" + urllib.parse.urlencode({"query": queries[i % len(queries)]})
+            request = urllib.request.Request(target, headers={"Accept": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+                counts["ok"] += 1
+            except urllib.error.HTTPError as error:
+                if runaway and error.code == 503:
+                    counts["runaway 503"] += 1
+                else:
+                    counts["errors"] += 1
+                    errors.append(f"{error.code} {target[:100]}")
+            except (OSError, http.client.HTTPException) as error:
+                counts["errors"] += 1
+                errors.append(f"{type(error).__name__} {target[:100]}")
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(client, n) for n in range(clients)]
+        started = time.monotonic()
+        while time.monotonic() < stop:
+            samples.append((time.monotonic() - started, rss_of_tree(process.pid)))
+            time.sleep(min(10.0, max(1.0, seconds / 60)))
+        for future in futures:
+            future.result()
+    samples.append((time.monotonic() - started, rss_of_tree(process.pid)))
+    warm = [rss for at, rss in samples if at >= min(60.0, seconds / 5)] or [samples[-1][1]]
+    low, high = min(warm), max(warm)
+    third = max(1, len(warm) // 3)
+    early, late = statistics.median(warm[:third]), statistics.median(warm[-third:])
+    print(f"soak: {seconds:g} s, {clients} clients: {counts['ok']} answered, "
+          f"{counts['runaway 503']} runaways stopped (503), {counts['errors']} other errors")
+    kinds: dict[str, int] = {}
+    for line in errors:
+        kind = line.split("?")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    for kind, n in sorted(kinds.items(), key=lambda item: -item[1])[:10]:
+        print(f"  {n} x {kind}")
+    print("memory (PSS) samples, s: MB  " + "  ".join(
+        f"{at:.0f}: {rss / 2**20:.0f}" for at, rss in samples[::max(1, len(samples) // 20)]))
+    # In-flight queries make memory swing sample to sample; a leak shows as a trend.
+    print(f"resident memory (PSS) of all our processes after warm-up: {low / 2**20:.0f} to "
+          f"{high / 2**20:.0f} MB while queries run; median of the first third "
+          f"{early / 2**20:.0f} MB, of the last third {late / 2**20:.0f} MB "
+          f"({(late - early) / early * 100:+.1f} %, target within 10 %); "
+          f"at start {samples[0][1] / 2**20:.0f} MB")
+    return counts["errors"] == 0 and abs(late - early) <= early * 0.10
+
+
+#: More ``serve`` options for our server (``--serve-arg``), e.g. ``--query-processes 4``.
+EXTRA_SERVE_ARGS: list[str] = []
+
+
+def start_ours(dist: Path, worker_args: list[str]) -> tuple[str, subprocess.Popen]:
+    """Start this endpoint on a free port (its log: ``serve.log`` beside DIST)."""
+    port = free_port()
+    with open(dist.parent / "serve.log", "w") as log:
+        return (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
+            [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve",
+             "--dist", str(dist), "--port", str(port), *worker_args],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log))
+
+
 def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> dict:
     """Start the three servers; return {name: (url, process)}."""
     servers = {}
     worker_args = ["--workers", str(workers)] if workers else []  # else the CLI's default
-    port = free_port()
-    servers["this endpoint"] = (f"http://127.0.0.1:{port}/sparql", subprocess.Popen(
-        [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve",
-         "--dist", str(dist), "--port", str(port), *worker_args],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    worker_args += EXTRA_SERVE_ARGS
+    servers["this endpoint"] = start_ours(dist, worker_args)
     oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
     if oxigraph:
         location = folder / "oxigraph"
@@ -195,13 +322,33 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=None, help="query mix repetitions")
     parser.add_argument("--workers", type=int, default=None,
                         help="our endpoint's workers (default: the serve command's)")
+    parser.add_argument("--soak", type=float, default=None, metavar="SECONDS",
+                        help="instead: soak our server with 50 clients for SECONDS")
+    parser.add_argument("--serve-arg", action="append", default=[],
+                        help="an extra option for our serve command (repeatable)")
     args = parser.parse_args()
+    EXTRA_SERVE_ARGS.extend(args.serve_arg)
     size = 200_000 if args.full else 20_000
     rounds = args.rounds or (10 if args.full else 6)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         nt, count = write_graph(folder, size)
         dist = write_dist(folder, nt, count)
+        if args.soak:
+            url, process = start_ours(dist, (["--workers", str(args.workers)]
+                                       if args.workers else []) + EXTRA_SERVE_ARGS)
+            try:
+                wait_ready(url, process)
+                held = soak(url, process, args.soak, 50)
+            finally:
+                process.terminate()
+                process.wait(30)
+            log = (folder / "serve.log").read_text()
+            print(f"server log: {log.count('Traceback')} tracebacks, "
+                  f"{log.count('outcome=cut')} responses cut while streaming, "
+                  f"{log.count('outcome=timeout')} queries stopped at the time limit")
+            print("soak:", "held" if held else "FAILED", f"(exit code {process.returncode})")
+            sys.exit(0 if held and process.returncode == 0 else 1)
         print(f"graph: {count} triples; {args.clients} clients; {rounds} rounds of "
               f"{len(QUERIES)} queries")
         servers = start_servers(folder, nt, dist, args.workers)
@@ -232,8 +379,15 @@ def main() -> None:
             ratio = ours["throughput"] / results["rdflib-endpoint"]["throughput"]
             print(f"throughput vs rdflib-endpoint: {ratio:.1f}x (target >= 10x)")
         if "oxigraph server" in results:
+            peer = results["oxigraph server"]
+            print(f"throughput vs oxigraph server: "
+                  f"{ours['throughput'] / peer['throughput']:.2f}x (target >= 0.5x)")
+            print(f"p50 vs oxigraph server: {ours['p50'] / peer['p50']:.2f}x (target <= 2x)")
+            print(f"full-scan COUNT vs oxigraph server: "
+                  f"{ours['per_query']['count'] / peer['per_query']['count']:.2f}x "
+                  "(target <= 1.2x)")
             for name in HEAVY:
-                ratio = ours["per_query"][name] / results["oxigraph server"]["per_query"][name]
+                ratio = ours["per_query"][name] / peer["per_query"][name]
                 print(f"{name} latency vs oxigraph server: {ratio:.2f}x (target <= 2x)")
         if "virtuoso direct" in results and "this over virtuoso" in results:
             remote, direct = results["this over virtuoso"], results["virtuoso direct"]

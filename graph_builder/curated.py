@@ -2,8 +2,9 @@
 
 Every problem names the file, the line, the record and the field, in English and
 French; all problems of a folder are collected before :class:`InvalidData` is raised.
-Checks that the SHACL shapes make with a better message (web addresses, codes in
-concept schemes, languages of texts) are left to the gate.
+Records are checked against the record model (``graph_builder.model``); checks that
+the SHACL shapes make with a better message (web addresses, codes in concept schemes,
+rules across fields) are left to the gate.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from graph_builder.errors import InvalidData, Problem
+from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, Field
 from graph_builder.records import Record
 
 #: File name → kind of record (the IRI path segment).
@@ -47,143 +48,6 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 #: libyaml's composer when PyYAML was built with it (about 4 times faster), else PyYAML's own.
 _LOADER = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 
-
-@dataclass(frozen=True)
-class Field:
-    """How one field of a record is written: its type, whether required, what it refers to."""
-
-    type: str
-    required: bool = False
-    refs: tuple[str, ...] = ()
-
-
-_COMMON = {
-    "key": Field("code", True),
-    "label": Field("text", True),
-    "aliases": Field("strings"),
-    "sources": Field("urls", True),
-    "description": Field("text"),
-    "url": Field("url"),
-}
-
-THRESHOLD_FIELDS = {
-    "amount": Field("decimal", True),
-    "currency": Field("currency", True),
-    "excluding_vat": Field("bool", True),
-    "scope": Field("text"),
-    "in_force_from": Field("date"),
-    "in_force_until": Field("date"),
-}
-OBLIGATION_FIELDS = {
-    "label": Field("text", True),
-    "in_force_from": Field("date"),
-    "in_force_until": Field("date"),
-}
-UNMAPPED_FIELDS = {"label": Field("string", True), "value": Field("string", True)}
-#: A field of a wiki page kept as the wiki wrote it, with the page and the day it was read.
-WIKI_TEXT_FIELDS = {"label": Field("string", True), "value": Field("string", True),
-                    "source": Field("url", True), "read_on": Field("date", True)}
-
-#: The fields each kind of record may have (the contract with ``graph_builder.mapping``).
-SCHEMA: dict[str, dict[str, Field]] = {
-    "instrument": {
-        **_COMMON,
-        "definition": Field("text", True),
-        "instrument_kind": Field("code", True),
-        "objectives": Field("codes"),
-        "legal_basis": Field("refs", refs=("legal-provision", "legal-text")),
-        "legal_basis_note": Field("text"),
-        "thresholds": Field("thresholds"),
-        "obligations": Field("obligations"),
-        "cpv_codes": Field("cpv-codes"),
-        "in_force_from": Field("date"),
-        "in_force_until": Field("date"),
-        "legal_facts_checked_on": Field("date"),
-        "phases": Field("texts"),
-        "usage_notes": Field("texts"),
-        "exact_match": Field("eu-concepts"),
-        "close_match": Field("eu-concepts"),
-        "related_match": Field("eu-concepts"),
-    },
-    "organisation": {
-        **_COMMON,
-        "roles": Field("codes", True),
-        "siren": Field("siren"),
-        "siret": Field("siret"),
-        "wikidata": Field("wikidata"),
-        "member_of": Field("refs", refs=("organisation",)),
-    },
-    "resource": {
-        **_COMMON,
-        "label": Field("text"),
-        "title": Field("text", True),
-        "type": Field("code"),
-        "one_line": Field("text"),
-        "wiki_page": Field("url"),
-        "image": Field("url"),
-        "license": Field("url"),
-        "issued": Field("partial-date"),
-        "publisher": Field("refs", refs=("organisation",)),
-        "creator": Field("refs", refs=("organisation",)),
-        "involves": Field("refs", refs=("organisation",)),
-        "used_by": Field("refs", refs=("organisation",)),
-        "challenges": Field("refs", refs=("challenge",)),
-        "communities": Field("refs", refs=("community",)),
-        "themes": Field("refs", refs=("theme",)),
-        "tags": Field("refs", refs=("tag",)),
-        "mentions": Field("refs", refs=("instrument",)),
-        "mentions_organisations": Field("refs", refs=("organisation",)),
-        "related": Field("refs", refs=("resource",)),
-        "next_step": Field("text"),
-        "next_step_resources": Field("refs", refs=("resource",)),
-        "part_of": Field("refs", refs=("project",)),
-        "other_information": Field("text"),
-        "unmapped": Field("unmapped"),
-        "wiki_texts": Field("wiki-texts"),
-    },
-    "legal-text": {
-        **_COMMON,
-        "title": Field("text"),
-        "identifiers": Field("strings"),
-        "date": Field("date"),
-        "entry_into_force": Field("date"),
-        "same_as": Field("urls"),
-        "exact_match": Field("eu-concepts"),
-        "publisher": Field("refs", refs=("organisation",)),
-        "about": Field("refs", refs=("organisation",)),
-        "contributors": Field("refs", refs=("organisation",)),
-        "legal_facts_checked_on": Field("date"),
-    },
-    "legal-provision": {
-        **_COMMON,
-        "article_number": Field("string", True),
-        "part_of": Field("ref", True, refs=("legal-text",)),
-        "identifier": Field("string"),
-        "legal_facts_checked_on": Field("date"),
-    },
-    "challenge": dict(_COMMON),
-    "community": {**_COMMON, "part_of": Field("refs", refs=("community", "organisation"))},
-    "project": {
-        **_COMMON,
-        "led_by": Field("refs", refs=("organisation",)),
-        "partners": Field("refs", refs=("organisation",)),
-        "start": Field("partial-date"),
-        "end": Field("partial-date"),
-        "part_of": Field("refs", refs=("project",)),
-    },
-    "figure": {
-        **_COMMON,
-        "value": Field("decimal", True),
-        "unit": Field("string", True),
-        "observation_date": Field("date"),
-        "period_start": Field("date"),
-        "period_end": Field("date"),
-        "scope": Field("text", True),
-        "about_instrument": Field("refs", refs=("instrument",)),
-    },
-    "theme": dict(_COMMON),
-    "tag": dict(_COMMON),
-}
 
 _EXPECTED = {
     "text": ("a text map such as {fr: …, en: …}", "un texte de la forme {fr: …, en: …}"),
@@ -357,7 +221,7 @@ def _read_record(node: yaml.Node, kind: str, name: str, problems: _Collector) ->
                      "enregistrement sans « key » ; attendu un identifiant en minuscules ASCII",
                      record=label, field="key")
         return None
-    schema = SCHEMA[kind]
+    schema = KINDS[kind]
     fields, lines = _read_mapping(node, schema, name, label, problems, kind)
     if "key" not in fields:
         return None
@@ -413,11 +277,11 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
                      record=record, field=path)
 
     kind_of = spec.type
-    if kind_of in _ITEM_TYPES:
+    if kind_of in LIST_TYPES:
         if not isinstance(node, yaml.SequenceNode):
             wrong(f", found {_describe(node)}", f", trouvé {_describe(node, fr=True)}")
             return None
-        item_spec = Field(_ITEM_TYPES[kind_of], refs=spec.refs)
+        item_spec = Field(LIST_TYPES[kind_of], refs=spec.refs)
         items = []
         for index, item in enumerate(node.value, start=1):
             value = _read_value(item, item_spec, name, record,
@@ -425,8 +289,8 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
             if value is not None:
                 items.append(value)
         return items if len(items) == len(node.value) else None
-    if kind_of in _ENTRY_FIELDS:
-        schema = _ENTRY_FIELDS[kind_of]
+    if kind_of in ENTRIES:
+        schema = ENTRIES[kind_of]
         if not isinstance(node, yaml.MappingNode):
             problems.add(name, _line(node), f"expected a mapping with {', '.join(schema)}",
                          f"attendu un ensemble de champs {', '.join(schema)}",
@@ -524,14 +388,6 @@ _SCALAR_CHECKS = {
     "wikidata": re.compile(r"^Q[1-9][0-9]*$").match,
     "cpv-code": re.compile(r"^[0-9]{8}$").match,
 }
-#: List field type → the type of its items.
-_ITEM_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
-               "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
-               "unmapped": "unmapped-entry", "obligations": "obligation",
-               "cpv-codes": "cpv-code", "wiki-texts": "wiki-text"}
-#: Entry type → the fields of one entry of a list of mappings.
-_ENTRY_FIELDS = {"threshold": THRESHOLD_FIELDS, "unmapped-entry": UNMAPPED_FIELDS,
-                 "obligation": OBLIGATION_FIELDS, "wiki-text": WIKI_TEXT_FIELDS}
 
 
 def _scalar(node: yaml.Node) -> Any:
@@ -557,7 +413,11 @@ def _describe(node: yaml.Node, fr: bool = False) -> str:
 
 
 def _check_record(record: Record, problems: _Collector) -> None:
-    """Check the rules that tie several fields of one record together."""
+    """Check what only curated records must meet: labels in French and English.
+
+    Rules that tie fields together (a legal basis or a note, a figure's dates) are the
+    shapes' alone: they hold for imported pages too.
+    """
     name, line, key = record.file or "", record.line, record.key
     if not SLUG.match(key):
         return
@@ -571,33 +431,6 @@ def _check_record(record: Record, problems: _Collector) -> None:
                              f"le libellé n'a pas de texte {lang!r} ; les enregistrements "
                              "saisis à la main ont un libellé en français et en anglais",
                              record=key, field="label")
-    if record.kind == "figure":
-        fields = record.fields
-        period = "period_start" in fields or "period_end" in fields
-        if "observation_date" not in fields and not (
-                "period_start" in fields and "period_end" in fields):
-            problems.add(name, line, "a figure needs observation_date, or period_start and "
-                         "period_end", "un chiffre demande observation_date, ou period_start et "
-                         "period_end", record=key,
-                         field="period_end" if period else "observation_date")
-        elif period and fields.get("period_start", dt.date.min) > fields.get(
-                "period_end", dt.date.max):
-            problems.add(name, record.field_lines.get("period_end", line),
-                         "period_end is before period_start",
-                         "period_end est antérieure à period_start", record=key,
-                         field="period_end")
-    if record.kind == "instrument" and "legal_basis" in record.fields and \
-            "legal_facts_checked_on" not in record.fields:
-        problems.add(name, record.field_lines.get("legal_basis", line),
-                     "an instrument with a legal basis needs legal_facts_checked_on (YYYY-MM-DD)",
-                     "un instrument doté d'une base légale demande legal_facts_checked_on "
-                     "(AAAA-MM-JJ)", record=key, field="legal_facts_checked_on")
-    if record.kind == "instrument" and not record.fields.get("legal_basis") and \
-            "legal_basis_note" not in record.fields:
-        problems.add(name, line, "an instrument needs legal_basis or a legal_basis_note saying "
-                     "why it has none", "un instrument demande legal_basis, ou une "
-                     "legal_basis_note expliquant pourquoi il n'en a pas", record=key,
-                     field="legal_basis")
 
 
 def _check_references(records: list[Record], problems: _Collector,
@@ -606,7 +439,7 @@ def _check_references(records: list[Record], problems: _Collector,
     for record in records:
         keys.setdefault(record.kind, set()).add(record.key)
     for record in records:
-        schema = SCHEMA[record.kind]
+        schema = KINDS[record.kind]
         for field, value in record.fields.items():
             spec = schema.get(field)
             if spec is None or not spec.refs or unreadable & set(spec.refs):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import zlib
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,41 +29,20 @@ import pyoxigraph as ox
 import pyshacl
 import rdflib
 from rdflib import RDF, SH, BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, SKOS
 
 from achat_core.rdf_files import open_rdf
-from graph_builder import mapping, shacl_engine
+from graph_builder import shacl_engine
 from graph_builder.dumps import format_of, ntriples_bytes
 from graph_builder.errors import VIOLATION, WARNING, Problem
-from graph_builder.namespaces import APG, PREFIXES
+from graph_builder.model import field_names
+from graph_builder.namespaces import PREFIXES
 from graph_builder.records import Record
 
 #: Subjects per pySHACL run when a graph is validated in chunks.
 CHUNK_SIZE = 5000
 
 #: Record fields mapped to a property on their own (the others come from ``mapping``'s tables).
-_SPECIAL_FIELDS = {
-    SKOS.altLabel: ("aliases",), SKOS.prefLabel: ("label",), DCTERMS.title: ("title",),
-    DCTERMS.identifier: ("identifiers", "identifier"), APG.threshold: ("thresholds",),
-    APG.siren: ("siren",), APG.siret: ("siret",), APG.articleNumber: ("article_number",),
-    APG.value: ("value",), APG.unit: ("unit",), APG.unmappedField: ("unmapped",),
-}
-
-
-def field_names() -> dict[str, tuple[str, ...]]:
-    """Return property IRI → the curated-record field names that produce it."""
-    names: dict[str, list[str]] = defaultdict(list)
-    pairs = [(f, p) for table in (mapping.TEXTS, mapping.WEB_ADDRESSES, mapping.DATES,
-                                  mapping.MATCHES) for f, p in table.items()]
-    pairs += [(f, p) for f, (p, _) in mapping.REFERENCES.items()]
-    pairs += [(f, p) for f, (p, _) in mapping.CODES.items()]
-    pairs += [("part_of", p) for p, _ in mapping.PART_OF.values()]
-    pairs += [(f, p) for p, fs in _SPECIAL_FIELDS.items() for f in fs]
-    for name, prop in pairs:
-        names[str(prop)].append(name)
-    return {prop: tuple(fields) for prop, fields in names.items()}
-
-
+#: Property IRI → the record fields that produce it, to name fields in messages.
 FIELD_NAMES = field_names()
 
 Origin = Record | str

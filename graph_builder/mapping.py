@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from achat_core.iris import DEFAULT_BASE
+from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, Field
 from graph_builder.namespaces import ADMS, APG, ELI, EU_AUTHORITY, SCHEMA
 from graph_builder.records import Record
 from graph_builder.text import to_iri
@@ -51,85 +52,6 @@ CLASSES = {
 }
 CONCEPT_SCHEMES = {"theme": APG.ThemeScheme, "tag": APG.TagScheme}
 
-#: Text fields: field name → property (a text map gives one literal per language).
-TEXTS = {
-    "label": RDFS.label,
-    "description": DCTERMS.description,
-    "definition": SKOS.definition,
-    "legal_basis_note": APG.legalBasisNote,
-    "one_line": APG.oneLineDescription,
-    "next_step": APG.nextStep,
-    "other_information": APG.otherInformation,
-    "phases": APG.phase,
-    "usage_notes": APG.usageNote,
-    "scope": APG.scope,
-}
-#: Web-address fields: field name → property.
-WEB_ADDRESSES = {
-    "sources": DCTERMS.source,
-    "url": SCHEMA.url,
-    "image": SCHEMA.image,
-    "license": DCTERMS.license,
-    "same_as": OWL.sameAs,
-}
-#: Date fields: field name → property.
-DATES = {
-    "in_force_from": APG.inForceFrom,
-    "in_force_until": APG.inForceUntil,
-    "legal_facts_checked_on": APG.legalFactsCheckedOn,
-    "observation_date": APG.observationDate,
-    "period_start": APG.periodStart,
-    "period_end": APG.periodEnd,
-    "date": ELI.date_document,
-    "entry_into_force": ELI.first_date_entry_in_force,
-    "issued": DCTERMS.issued,
-    "start": SCHEMA.startDate,
-    "end": SCHEMA.endDate,
-}
-#: Reference fields: field name → (property, kinds the key is looked up in, in order).
-REFERENCES = {
-    "legal_basis": (APG.legalBasis, ("legal-provision", "legal-text")),
-    "member_of": (APG.memberOf, ("organisation",)),
-    "publisher": (DCTERMS.publisher, ("organisation",)),
-    "creator": (DCTERMS.creator, ("organisation",)),
-    "involves": (APG.involvesOrganisation, ("organisation",)),
-    "used_by": (APG.usedByOrganisation, ("organisation",)),
-    "challenges": (APG.addressesChallenge, ("challenge",)),
-    "communities": (APG.inCommunity, ("community",)),
-    "themes": (APG.theme, ("theme",)),
-    "tags": (APG.tag, ("tag",)),
-    "mentions": (APG.mentionsInstrument, ("instrument",)),
-    "mentions_organisations": (SCHEMA.mentions, ("organisation",)),
-    "next_step_resources": (APG.nextStepResource, ("resource",)),
-    "about": (SCHEMA.about, ("organisation",)),
-    "contributors": (DCTERMS.contributor, ("organisation",)),
-    "related": (APG.relatedCommon, ("resource",)),
-    "about_instrument": (APG.aboutInstrument, ("instrument",)),
-    "led_by": (APG.ledBy, ("organisation",)),
-    "partners": (DCTERMS.contributor, ("organisation",)),
-}
-#: ``part_of`` by kind of record: (property, kinds the key is looked up in).
-PART_OF = {
-    "legal-provision": (APG.partOfLegalText, ("legal-text",)),
-    "community": (APG.partOfCommunity, ("community", "organisation")),
-    "resource": (DCTERMS.isPartOf, ("project",)),
-    "project": (DCTERMS.isPartOf, ("project",)),
-}
-#: Code fields: field name → (property, concept scheme path segment).
-CODES = {
-    "instrument_kind": (APG.instrumentKind, "instrument-kind"),
-    "objectives": (APG.objective, "objective"),
-    "roles": (APG.role, "actor-role"),
-}
-MATCHES = {
-    "exact_match": SKOS.exactMatch,
-    "close_match": SKOS.closeMatch,
-    "related_match": SKOS.relatedMatch,
-}
-#: Fields handled on their own (see _map_record); any other field is kept as unmapped text.
-SPECIAL = {"key", "title", "type", "aliases", "thresholds", "siren", "siret", "wikidata",
-           "identifiers", "identifier", "article_number", "value", "unit", "wiki_page",
-           "unmapped", "obligations", "cpv_codes", "wiki_texts"}
 #: Dependent nodes listed in a record: field → (IRI kind, class, linking property).
 DEPENDENTS = {
     "obligations": ("obligation", APG.Obligation, APG.obligation),
@@ -204,32 +126,14 @@ def _map_record(record: Record, base: str, index: dict[str, set[str]], mapped: M
     for alias in _list(fields.get("aliases")):
         add((subject, SKOS.altLabel, Literal(str(alias))))
 
+    schema = KINDS[record.kind]
     for name, value in fields.items():
-        if name in SPECIAL or name == "label":
-            continue
-        if name in TEXTS:
-            for literal in _texts(value):
-                add((subject, TEXTS[name], literal))
-        elif name in WEB_ADDRESSES:
-            for item in _list(value):
-                add((subject, WEB_ADDRESSES[name], web_address(item)))
-        elif name in DATES:
-            literal = _date(value)
-            if literal is not None:
-                add((subject, DATES[name], literal))
-        elif name in REFERENCES or (name == "part_of" and record.kind in PART_OF):
-            prop, kinds = PART_OF[record.kind] if name == "part_of" else REFERENCES[name]
-            for key in _list(value):
-                add((subject, prop, thing_iri(base, _kind_of(str(key), kinds, index), key)))
-        elif name in CODES:
-            prop, scheme = CODES[name]
-            for code in _list(value):
-                add((subject, prop, concept_iri(scheme, code)))
-        elif name in MATCHES:
-            for concept in _list(value):
-                add((subject, MATCHES[name], _eu_concept(concept)))
-        else:
+        spec = schema.get(name)
+        if spec is None:
             _unmapped(graph, subject, name, value)
+        elif not spec.custom:
+            for term in _terms(spec, value, base, index):
+                add((subject, spec.prop, term))
 
     for item in _list(fields.get("unmapped")):
         if isinstance(item, dict):
@@ -240,19 +144,6 @@ def _map_record(record: Record, base: str, index: dict[str, set[str]], mapped: M
         add((subject, RDFS.seeAlso, page))
         if not fields.get("url"):
             add((subject, SCHEMA.url, page))
-    if record.kind == "legal-provision":
-        if fields.get("article_number"):
-            add((subject, APG.articleNumber, Literal(str(fields["article_number"]))))
-        if fields.get("identifier"):
-            add((subject, DCTERMS.identifier, Literal(str(fields["identifier"]))))
-    for identifier in _list(fields.get("identifiers")):
-        add((subject, DCTERMS.identifier, Literal(str(identifier))))
-    if record.kind == "figure":
-        number = _decimal(fields.get("value"))
-        if number is not None:
-            add((subject, APG.value, Literal(number)))
-        if fields.get("unit"):
-            add((subject, APG.unit, Literal(str(fields["unit"]))))
     for code in _list(fields.get("cpv_codes")):
         add((subject, APG.cpvClass, CPV[str(code)]))
     _map_thresholds(record, subject, base, mapped)
@@ -312,7 +203,7 @@ def _map_in_force(graph: Graph, node: URIRef, item: dict) -> None:
     for name in ("in_force_from", "in_force_until"):
         literal = _date(item.get(name)) if item.get(name) is not None else None
         if literal is not None:
-            graph.add((node, DATES[name], literal))
+            graph.add((node, ENTRIES["obligation"][name].prop, literal))
 
 
 def _map_dependents(record: Record, subject: URIRef, base: str, mapped: Mapped) -> None:
@@ -361,6 +252,27 @@ def _map_identifiers(record: Record, subject: URIRef, base: str, mapped: Mapped)
         graph.add((node, RDFS.label, Literal(f"{scheme.upper()} {number}")))
         if scheme == "siren":
             graph.add((subject, RDFS.seeAlso, URIRef(ANNUAIRE_ENTREPRISES + number)))
+
+
+def _terms(spec: Field, value: Any, base: str, index: dict[str, set[str]]) -> list:
+    """Return the RDF terms a field's value becomes, by the field's type."""
+    item_type = LIST_TYPES.get(spec.type, spec.type)
+    items = _list(value)
+    if item_type == "text":
+        return _texts(value)
+    if item_type == "url":
+        return [web_address(item) for item in items]
+    if item_type in ("date", "partial-date"):
+        return [literal for literal in (_date(item) for item in items) if literal is not None]
+    if item_type == "ref":
+        return [thing_iri(base, _kind_of(str(key), spec.refs, index), key) for key in items]
+    if item_type == "code":
+        return [concept_iri(spec.scheme, code) for code in items]
+    if item_type == "eu-concept":
+        return [_eu_concept(item) for item in items]
+    if item_type == "decimal":
+        return [Literal(number) for number in map(_decimal, items) if number is not None]
+    return [Literal(str(item)) for item in items]
 
 
 def _kind_of(key: str, kinds: tuple[str, ...], index: dict[str, set[str]]) -> str:

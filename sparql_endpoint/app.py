@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 
 from sparql_endpoint.origin import DEFAULT_ORIGIN, PublicOrigin
 
@@ -20,9 +21,13 @@ DEFAULTS = {
     "LISTEN_URL": DEFAULT_ORIGIN,  # without PUBLIC_URL: the listening address (set by serve)
     "TRUSTED_PROXIES": (),         # peers whose X-Forwarded-* headers are honoured
     "QUERY_TIMEOUT": 10.0,         # seconds
-    "SERVICE_ALLOWLIST": (),       # endpoints SERVICE may call
     "MAX_CONTENT_LENGTH": 1_000_000,  # request body cap, bytes
     "MAX_ROWS": 100_000,           # result rows cap
+    "MAX_RESULT_BYTES": 16_000_000,  # result size cap, bytes (about: rows are measured whole)
+    "QUERY_PROCESSES": 2 * (os.cpu_count() or 1),  # query processes per lane (queries, pages)
+    "QUERY_QUEUE": 64,             # requests waiting for a user-query process (pages: 4x)
+    "QUERY_MEMORY_MB": 2048,       # memory a query process may add to the store it holds
+    "ALLOW_UNISOLATED": False,     # run queries even where network isolation fails
 }
 
 
@@ -57,6 +62,20 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     response_headers.init_app(app)
     links.init_app(app)
+    app.before_request(_cap_streamed_body)
     for module in (sparql, ops, meta, dumps, pages, tables, discovery):
         app.register_blueprint(module.bp)
     return app
+
+
+def _cap_streamed_body() -> None:
+    """Refuse a chunked body past MAX_CONTENT_LENGTH (413), as a declared length would be.
+
+    Werkzeug stops reading such a body at the cap without saying so, and the
+    truncated text would be used; a body that reaches the cap is refused instead.
+    """
+    if request.content_length is not None or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = request.max_content_length
+    if limit is not None and len(request.get_data(cache=True)) >= limit:
+        abort(413)

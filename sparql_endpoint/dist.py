@@ -21,8 +21,9 @@ from flask import Flask
 
 from achat_core.manifest import Manifest, ManifestError
 from sparql_endpoint.errors import problem
+from sparql_endpoint.pool import PoolBackend, Settings
 from sparql_endpoint.remote import RemoteBackend, RemoteError, public_url
-from sparql_endpoint.store import Backend, BackendError, OxigraphBackend
+from sparql_endpoint.store import BackendError, OxigraphBackend
 
 log = logging.getLogger("sparql_endpoint.store")
 
@@ -51,38 +52,51 @@ def remote_graph(build: dict, graph: str | None = None) -> str:
 
 def open_backend(dist: Path, build: dict, store: str | Path = "memory", *,
                  graph: str | None = None, timeout: float = 10.0, engine: str = "virtuoso",
-                 engine_max_rows: int | None = None) -> Backend:
-    """Load the build's dumps into memory, open an on-disk store read-only, or reach an engine.
+                 engine_max_rows: int | None = None,
+                 settings: Settings | None = None) -> PoolBackend:
+    """Return the pool over the build's store: its dumps in memory, an on-disk store, an engine.
 
     The store must hold the build's triples (a remote engine: its published version).
-    ``graph``, ``timeout``, ``engine`` and ``engine_max_rows`` configure a remote engine.
+    ``graph``, ``timeout``, ``engine`` and ``engine_max_rows`` configure a remote engine;
+    ``settings`` the pool.  An on-disk store is only ever opened inside query
+    processes (read-only, after their fork): this process counts it through one.
     """
     dist = Path(dist)
+    settings = settings or Settings()
     if is_remote(store):
-        backend = RemoteBackend(str(store), remote_graph(build, graph), timeout=timeout,
-                                engine=engine, max_rows=engine_max_rows)
-        _check_remote(backend, dist, build)
-        return backend
+        remote = RemoteBackend(str(store), remote_graph(build, graph), timeout=timeout,
+                               engine=engine, max_rows=engine_max_rows)
+        _check_remote(remote, dist, build)
+        return PoolBackend(_no_store, settings, timeout, remote=remote)
     if str(store) == "memory":
         try:
-            backend = OxigraphBackend.in_memory(dist / name for name in build["load"])
+            loaded = OxigraphBackend.in_memory(dist / name for name in build["load"])
         except (SyntaxError, ValueError, OSError) as error:
             raise DistError(f"{dist}: a dump listed in build.json cannot be loaded: {error}") \
                 from None
+        count = loaded.triple_count()
+        backend = PoolBackend(lambda: loaded, settings, timeout)
     else:
         folder = Path(store)
         if not folder.is_dir():
             raise DistError(f"{folder}: no such store folder (written by achat-graph build "
                             "--store)")
+        backend = PoolBackend(lambda: OxigraphBackend.read_only(folder), settings, timeout)
         try:
-            backend = OxigraphBackend.read_only(folder)
-        except OSError as error:
-            raise DistError(f"{folder}: cannot open the store read-only: {error}") from None
-    count = backend.triple_count()
+            count = backend.triple_count()
+        except BackendError as error:
+            backend.stop()
+            raise DistError(f"{folder}: cannot open the store read-only ({error}); see the "
+                            "query process's message above") from None
     if count != build["triples"]:
+        backend.stop()
         raise DistError(f"{dist / 'build.json'}: says {build['triples']} triples, but the store "
                         f"holds {count}; rebuild the graph")
     return backend
+
+
+def _no_store() -> None:
+    """Over a remote engine, query processes only read queries: they hold no store."""
 
 
 def _check_remote(backend: RemoteBackend, dist: Path, build: dict) -> None:
@@ -117,15 +131,30 @@ def local_store(store: str | Path) -> str | Path:
     return Path(store).resolve()
 
 
+def pool_settings(config) -> Settings:
+    """Return the pool settings of an app config."""
+    memory = config["QUERY_MEMORY_MB"]
+    return Settings(size=config["QUERY_PROCESSES"], queue=config["QUERY_QUEUE"],
+                    memory=memory * 1024 * 1024 if memory else None,
+                    isolate=not config["ALLOW_UNISOLATED"])
+
+
 def init_app(app: Flask) -> None:
-    """Attach the backend and the build record; a ready BACKEND in the config skips loading."""
+    """Attach the backend and the build record; a ready BACKEND in the config skips loading.
+
+    A ready BACKEND (tests) runs in the pool as the loaded store does.
+    """
     app.register_error_handler(BackendError, _store_failure)
+    settings = pool_settings(app.config)
     backend = app.config.get("BACKEND")
     if backend is not None:
         build = dict(app.config.get("BUILD") or {})
         build.setdefault("build_id", "test")
         if "loaded_triples" not in build:
             build["loaded_triples"] = backend.triple_count()
+        if not isinstance(backend, PoolBackend):
+            ready = backend
+            backend = PoolBackend(lambda: ready, settings, app.config["QUERY_TIMEOUT"])
     else:
         dist = served_folder(app.config["DIST"])
         build = read_build(dist)
@@ -133,7 +162,8 @@ def init_app(app: Flask) -> None:
                                graph=app.config["REMOTE_GRAPH"],
                                timeout=app.config["QUERY_TIMEOUT"],
                                engine=app.config["REMOTE_ENGINE"],
-                               engine_max_rows=app.config["REMOTE_MAX_ROWS"])
+                               engine_max_rows=app.config["REMOTE_MAX_ROWS"],
+                               settings=settings)
         build["dist"] = dist
         build["loaded_triples"] = build["triples"]
     app.extensions["backend"] = backend
@@ -143,4 +173,4 @@ def init_app(app: Flask) -> None:
 def _store_failure(error: BackendError):
     """Answer a page whose store failed (a remote engine down) with a readable status."""
     log.warning("store failure: %s", error)
-    return problem(error.status, error.client_message)
+    return problem(error.status, error.client_message, getattr(error, "headers", None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from achat_core.iris import PREFIXES
@@ -11,7 +12,7 @@ from sparql_endpoint import examples, results
 from sparql_endpoint.errors import problem
 from sparql_endpoint.response_headers import allow_inline_styles
 from sparql_endpoint.texts import choose_language, error_text, is_ours
-from sparql_endpoint.web import public_url, query_link, render, term_view
+from sparql_endpoint.web import labeller, public_url, query_link, render, term_view
 
 bp = Blueprint("editor", __name__)
 
@@ -71,15 +72,19 @@ def query_page():
         chosen, query = example.view(lang), example.query
     context = {"groups": examples.grouped(lang), "chosen": chosen, **_context()}
     try:
-        result = results.run(query)
+        result = results.run(query, max_rows=SHOWN_ROWS)
     except results.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
                       error_explanation=error_text(error.status, lang), **context)
+    # Every IRI shown is named in one bounded query, not one query per cell.
+    labeller().fetch((term.value for row in result.rows for term in row.values()
+                      if isinstance(term, ox.NamedNode)), batch=SHOWN_ROWS * 4)
     shown = [{v: term_view(row[v], lang) for v in result.variables if v in row}
              for row in result.rows[:SHOWN_ROWS]]
     return render(
         "query.html", query=query, result=result, shown=shown,
-        hidden_rows=max(0, len(result.rows) - SHOWN_ROWS),
+        # Only SHOWN_ROWS rows are asked for: "1+" more when the result was cut there.
+        hidden_rows="1+" if result.truncated else 0,
         csv=query_link(query, "csv"), json=query_link(query, "json"), **context)
 
 

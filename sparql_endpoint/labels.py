@@ -85,14 +85,14 @@ class Labeller:
         self.backend = backend
         self.cache: dict[str, dict[str, str]] = {}
 
-    def fetch(self, iris: Iterable[str]) -> None:
-        """Load the labels of IRIs not yet known."""
+    def fetch(self, iris: Iterable[str], batch: int = 200) -> None:
+        """Load the labels of IRIs not yet known, ``batch`` IRIs per query."""
         wanted = sorted({i for i in iris if i not in self.cache})
-        for start in range(0, len(wanted), 200):
-            batch = wanted[start:start + 200]
-            for iri in batch:
+        for start in range(0, len(wanted), batch):
+            batch_iris = wanted[start:start + batch]
+            for iri in batch_iris:
                 self.cache[iri] = {}
-            values = " ".join(str(ox.NamedNode(i)) for i in batch)
+            values = " ".join(str(ox.NamedNode(i)) for i in batch_iris)
             rows = self.backend.select(
                 f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s {LABEL_PATH} ?l }}"
             )

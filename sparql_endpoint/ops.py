@@ -9,7 +9,7 @@ bp = Blueprint("ops", __name__)
 
 @bp.route("/health")
 def health():
-    """Report whether the store is loaded and answers, with its triple count and build id."""
+    """Report whether the store answers, its triple count, build id and query isolation."""
     build = current_app.extensions.get("build", {})
     backend = current_app.extensions.get("backend")
     status, code = "ok", 200
@@ -22,6 +22,7 @@ def health():
         "triples": build.get("loaded_triples"),
         "build_id": build.get("build_id"),
         "created": build.get("created"),
+        "isolation": getattr(backend, "isolation", None),
     })
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"

@@ -1,12 +1,23 @@
-"""Check a user query before any backend sees it: its form, updates and SERVICE calls.
+"""Read a user query with a real SPARQL parser: its form, its dataset, and whether it uses SERVICE.
 
-pyoxigraph has no parse-only API, and a SPARQL engine given a ``SERVICE`` clause
-calls the named host.  So the query is read here with a small lexer of its own,
-after the ``\\u``/``\\U`` escapes SPARQL processes before parsing (a query may
-spell ``SERVICE`` as ``\\u0053ERVICE``).  The check is conservative: any
-``SERVICE`` keyword outside strings, IRIs and comments is refused unless its
-endpoint is an absolute IRI on the allow-list.  Syntax errors are left to the
-engine's parser, whose message reaches the client.
+rdflib's SPARQL 1.1 parser and algebra read the query; nothing evaluates it.  The
+reading gives the friendly answers (403 for an update, 400 for SERVICE or a syntax
+error) and the ``FROM``/``FROM NAMED`` graphs.  It is not the security barrier: the
+query then runs in a process that cannot open a network connection
+(``sparql_endpoint.isolation``), so a SERVICE clause some other parser would see
+fails there too.  Where the two parsers disagree the query is refused: a query
+rdflib cannot read gets a 400 even if pyoxigraph could run it.
+
+The two parsers read ``\\u``/``\\U`` escapes differently: rdflib decodes them all
+before parsing, as the SPARQL grammar says; pyoxigraph only inside some tokens.  An
+escape that decodes to a quote, a bracket, ``#``, a backslash or a line break would
+make them see different queries (``'\\u0027'`` opens a long string for rdflib, is a
+one-character string for pyoxigraph), so such escapes are refused: write the
+character itself.
+
+rdflib's parser recurses once per nesting level, so very deep nesting stops it with
+a RecursionError (a 400) long before pyoxigraph's own parser would overflow its stack.
+The check runs inside a query process of the pool, under the same time limit.
 """
 
 from __future__ import annotations
@@ -14,33 +25,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
-QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-#: Deepest nesting of ``{``, ``(`` and ``[`` accepted: deeper ones crash the engine's parser.
-MAX_NESTING = 100
-_OPENING, _CLOSING = "{([", "})]"
-UPDATE_KEYWORDS = frozenset(
-    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-)
+from pyparsing import ParseBaseException, ParseResults
+from rdflib.plugins.sparql import algebra, parser
+from rdflib.plugins.sparql.parserutils import CompValue
 
+FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
+         "DescribeQuery": "DESCRIBE"}
+#: Characters an escape may not stand for: ones that start, end or split tokens.
+AMBIGUOUS = frozenset("'\"<>{}()#\\\n\r")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
-             |\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-             |'(?:[^'\\\n\r]|\\.)*'
-             |"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F\u2040]+)
-  | (?P<name>(?:[^\W\d][\w\-.\u00B7]*)?:[\w\-.:%\\\u00B7]*|[^\W\d][\w\-\u00B7]*)
-  | (?P<quote>['"])
-  | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+SERVICE_REFUSED = ("SERVICE refused: this endpoint does not query other services (federated "
+                   "queries are disabled: query processes have no network access)")
 
 
 class QueryRefused(Exception):
@@ -54,37 +50,15 @@ class QueryRefused(Exception):
 
 @dataclass(frozen=True)
 class QueryInfo:
-    """What the endpoint needs to know about a query before running it."""
+    """What the endpoint needs to know about a query before running it.
+
+    ``default_graphs``/``named_graphs`` are the query's FROM / FROM NAMED IRIs, resolved.
+    """
 
     form: str
     digest: str
-    services: tuple[str, ...] = field(default=())
-
-
-def unescape(query: str) -> str:
-    """Replace SPARQL's ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes, as the grammar requires."""
-
-    def replace(match: re.Match) -> str:
-        code = int(match.group(1) or match.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QueryRefused(400, f"invalid escape {match.group(0)!r} in the query")
-        return chr(code)
-
-    return _ESCAPE.sub(replace, query)
-
-
-def tokens(query: str) -> list[tuple[str, str]]:
-    """Split an unescaped query into (kind, text) tokens, leaving out spaces and comments."""
-    found = []
-    for match in _TOKEN.finditer(query):
-        kind = match.lastgroup
-        if kind in ("space", "comment"):
-            continue
-        if kind == "quote":
-            line = query.count("\n", 0, match.start()) + 1
-            raise QueryRefused(400, f"unterminated string starting on line {line} of the query")
-        found.append((kind, match.group()))
-    return found
+    default_graphs: tuple[str, ...] = field(default=())
+    named_graphs: tuple[str, ...] = field(default=())
 
 
 def digest(query: str) -> str:
@@ -92,95 +66,66 @@ def digest(query: str) -> str:
     return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
-def check_query(query: str, service_allowlist=()) -> QueryInfo:
-    """Return the form of a read-only query, or raise QueryRefused saying why it is refused."""
+def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
+    """Parse a read-only query; return its form and dataset, or raise QueryRefused saying why."""
     if not query.strip():
         raise QueryRefused(400, "the query is empty")
-    toks = tokens(unescape(query))
-    _check_nesting(toks)
-    base, prefixes, position = _prologue(toks)
-    form = _form(toks, position)
-    allowed = {iri.rstrip("/") for iri in service_allowlist}
-    services = []
-    for index, (kind, text) in enumerate(toks):
-        if kind != "name" or text.upper() != "SERVICE":
-            continue
-        target = index + 1
-        if target < len(toks) and toks[target][0] == "name" \
-                and toks[target][1].upper() == "SILENT":
-            target += 1
-        endpoint = _endpoint(toks[target] if target < len(toks) else None, base, prefixes)
-        if endpoint is None or endpoint.rstrip("/") not in allowed:
-            shown = endpoint or (toks[target][1] if target < len(toks) else "nothing")
-            raise QueryRefused(
-                400,
-                f"SERVICE {shown} refused: this endpoint does not query other services"
-                + (" except " + ", ".join(sorted(service_allowlist)) if service_allowlist else "")
-                + " (federated queries are disabled for safety)",
-            )
-        services.append(endpoint)
-    return QueryInfo(form=form, digest=digest(query), services=tuple(services))
+    for match in _ESCAPE.finditer(query):
+        code = int(match.group(1) or match.group(2), 16)
+        if code > 0x10FFFF or chr(code) in AMBIGUOUS:
+            raise QueryRefused(400, f"the escape {match.group(0)} is not accepted here: "
+                                    "write the character itself (SPARQL parsers disagree "
+                                    "on where such escapes apply)")
+    try:
+        parsed = parser.parseQuery(query)
+    except RecursionError:
+        raise QueryRefused(400, "the query nests groups or expressions too deeply; this "
+                                "endpoint does not run such queries") from None
+    except ParseBaseException as error:
+        if _is_update(query):
+            raise QueryRefused(403, "this endpoint is read-only: SPARQL Update is not "
+                                    "accepted") from None
+        raise QueryRefused(400, f"Syntax error in the query: {error}") from None
+    if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
+        raise QueryRefused(400, SERVICE_REFUSED)
+    try:
+        translated = algebra.translateQuery(parsed, base=base_iri)
+    except RecursionError:
+        raise QueryRefused(400, "the query nests groups or expressions too deeply; this "
+                                "endpoint does not run such queries") from None
+    except Exception as error:  # rdflib raises bare Exception for unknown prefixes
+        raise QueryRefused(400, f"The query cannot be read: {error}") from None
+    root = translated.algebra
+    default, named = [], []
+    # dict.get: CompValue.get would answer a missing key with its own name.
+    for clause in dict.get(root, "datasetClause") or ():
+        if dict.get(clause, "default") is not None:
+            default.append(str(clause["default"]))
+        if dict.get(clause, "named") is not None:
+            named.append(str(clause["named"]))
+    return QueryInfo(form=FORMS[root.name], digest=digest(query),
+                     default_graphs=tuple(default), named_graphs=tuple(named))
 
 
-def _check_nesting(toks) -> None:
-    depth = 0
-    for kind, text in toks:
-        if kind != "other":
-            continue
-        if text in _OPENING:
-            depth += 1
-            if depth > MAX_NESTING:
-                raise QueryRefused(
-                    400, f"the query nests braces, parentheses or brackets more than "
-                         f"{MAX_NESTING} levels deep; this endpoint does not run such queries")
-        elif text in _CLOSING:
-            depth = max(0, depth - 1)
+def _is_update(query: str) -> bool:
+    try:
+        parser.parseUpdate(query)
+    except (ParseBaseException, RecursionError):
+        return False
+    except Exception:  # noqa: BLE001 - rdflib's own errors: it parsed as an update
+        return True
+    return True
 
 
-def _prologue(toks):
-    base, prefixes, i = None, {}, 0
-    while i < len(toks):
-        kind, text = toks[i]
-        upper = text.upper()
-        if kind == "name" and upper == "BASE" and i + 1 < len(toks) and toks[i + 1][0] == "iri":
-            base = _resolve(toks[i + 1][1][1:-1], base)
-            i += 2
-        elif kind == "name" and upper == "PREFIX" and i + 2 < len(toks) \
-                and toks[i + 1][0] == "name" and toks[i + 1][1].endswith(":") \
-                and toks[i + 2][0] == "iri":
-            prefixes[toks[i + 1][1][:-1]] = _resolve(toks[i + 2][1][1:-1], base)
-            i += 3
-        else:
-            break
-    return base, prefixes, i
-
-
-def _form(toks, position) -> str:
-    if position >= len(toks):
-        raise QueryRefused(400, "the query has no SELECT, ASK, CONSTRUCT or DESCRIBE")
-    kind, text = toks[position]
-    upper = text.upper()
-    if kind == "name" and upper in QUERY_FORMS:
-        return upper
-    if kind == "name" and upper in UPDATE_KEYWORDS:
-        raise QueryRefused(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    raise QueryRefused(
-        400, f"expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prologue, found {text!r}"
-    )
-
-
-def _endpoint(token, base, prefixes) -> str | None:
-    if token is None:
-        return None
-    kind, text = token
-    if kind == "iri":
-        return _resolve(text[1:-1], base)
-    if kind == "name" and ":" in text:
-        prefix, _, local = text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-    return None
-
-
-def _resolve(iri: str, base: str | None) -> str:
-    return urljoin(base, iri) if base else iri
+def _nodes(tree):
+    """Yield every CompValue of a parse tree, without recursion (the tree may be deep)."""
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, CompValue):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple | ParseResults):
+            stack.extend(item)

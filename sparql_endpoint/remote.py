@@ -8,21 +8,19 @@ backend reads that pointer and passes the version as ``default-graph-uri``, with
 empty ``named-graph-uri`` so ``GRAPH ?g`` cannot wander into other graphs (Virtuoso's
 default graph is the union of all graphs).
 
-User queries (``run_query``, called in the runner's child process) are first parsed
-by pyoxigraph, so syntax errors read as with the embedded store and engine-specific
-extensions are refused; their ``FROM``/``FROM NAMED`` clauses are taken out of the
-text and turned into protocol parameters scoped like the others (engines such as
-Virtuoso would otherwise add those graphs to the dataset); the engine's answer is
-read in one format and written again by ``sparql_endpoint.serialisation``, so
-formats, row cap and truncation marks are the embedded store's.  Each request opens
-its own connection (urllib), so nothing is shared across the fork.
+User queries reach ``run_query`` once a query process of the pool has read them
+with rdflib's parser (``query_check``: SERVICE refused, and FROM / FROM NAMED too,
+since engines such as Virtuoso would add those graphs to the dataset); nothing
+evaluates them on this side.  ``run_query`` runs in the web worker, the only
+process that may reach the engine.  The engine's answer is read in one format and
+written again by ``sparql_endpoint.serialisation``, so formats, row and byte caps
+and truncation marks are the embedded store's.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import re
 import socket
 import time
 import urllib.error
@@ -43,7 +41,6 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from achat_core.engine import current_query, public_url
 from achat_core.formats import Format
-from sparql_endpoint.query_check import QueryRefused, tokens, unescape
 from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
 from sparql_endpoint.store import BackendError, Dataset, RunStats
 
@@ -51,25 +48,6 @@ from sparql_endpoint.store import BackendError, Dataset, RunStats
 NO_GRAPH = "urn:x-achat-public:no-graph"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
 TIME_LIMIT_STATE = "S1TAT"
-_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
-_PNAME_PREFIX = r"(?:[^\W\d][\w\-.]*)?"
-#: Strings, comments, IRIs and words are skipped whole, so the keywords are only found
-#: where they are keywords.  A clause this misses (a comment between FROM and its IRI)
-#: is caught afterwards by ``query_check``'s lexer, and refused.
-_DATASET_SCAN = re.compile(
-    rf"""
-    \#[^\n\r]*
-  | '''(?:[^'\\]|\\.|'(?!''))*''' | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-  | '(?:[^'\\\n\r]|\\.)*' | "(?:[^"\\\n\r]|\\.)*"
-  | {_IRI}
-  | [?$]\w+
-  | (?<![\w:])PREFIX\s+(?P<prefix>{_PNAME_PREFIX}):\s*(?P<namespace>{_IRI})
-  | (?<![\w:])BASE\s+(?P<base>{_IRI})
-  | (?<![\w:])FROM\s+(?P<named>NAMED\s+)?(?P<graph>{_IRI}|{_PNAME_PREFIX}:[\w\-.:%]*)
-  | [\w:]+
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
 
 
 class RemoteError(BackendError):
@@ -120,54 +98,6 @@ class QueryRejected(RemoteError):
 
 class PartialResults(RemoteError):
     """The engine cut the result (row cap or time cap) yet answered 200."""
-
-
-def split_dataset_clauses(query: str, base_iri: str | None = None) -> tuple[str, Dataset]:
-    """Return QUERY without its FROM / FROM NAMED clauses, and the dataset they named.
-
-    The dataset is ``Dataset()`` when the query names none.  Prefixed names and relative
-    IRIs are resolved as the query's prologue says.  A clause that cannot be taken out
-    (written with escapes, or with a comment inside) raises QueryRejected.
-    """
-    base, prefixes = base_iri, {}
-    default: list[str] = []
-    named: list[str] = []
-    kept, position = [], 0
-    for match in _DATASET_SCAN.finditer(query):
-        if match["base"]:
-            base = _resolve(match["base"][1:-1], base)
-        elif match["namespace"]:
-            prefixes[match["prefix"]] = _resolve(match["namespace"][1:-1], base)
-        elif match["graph"]:
-            graph = match["graph"]
-            if graph.startswith("<"):
-                iri = _resolve(graph[1:-1], base)
-            else:
-                prefix, _, local = graph.partition(":")
-                if prefix not in prefixes:
-                    raise QueryRejected(f"FROM {graph}: the prefix {prefix!r} is not declared")
-                iri = prefixes[prefix] + local
-            (named if match["named"] else default).append(iri)
-            kept.append(query[position:match.start()] + " ")
-            position = match.end()
-    kept.append(query[position:])
-    text = "".join(kept)
-    try:
-        left = [t for kind, t in tokens(unescape(text)) if kind == "name" and t.upper() == "FROM"]
-    except QueryRefused as error:
-        raise QueryRejected(error.message) from None
-    if left:
-        raise QueryRejected("write FROM and FROM NAMED as the keyword followed by the graph's "
-                            "IRI, without escapes or comments in between")
-    if position == 0:
-        return query, Dataset()
-    return text, Dataset(tuple(default), tuple(named))
-
-
-def check_syntax(query: str, base_iri: str | None = None) -> None:
-    """Raise SyntaxError, with pyoxigraph's message, unless QUERY is standard SPARQL 1.1."""
-    # An empty store parses the query; SELECT and CONSTRUCT are lazy, so nothing runs.
-    ox.Store().query(query, base_iri=base_iri)
 
 
 class RemoteBackend:
@@ -250,12 +180,10 @@ class RemoteBackend:
     # -- the protocol path ---------------------------------------------------------
 
     def run_query(self, query: str, form: str, fmt: Format, dataset: Dataset, max_rows: int,
-                  open_output: Callable[[], BinaryIO], base_iri: str | None = None) -> RunStats:
-        """Run a checked user query on the engine and write its results, serialised in FMT."""
-        check_syntax(query, base_iri)
-        text, named_in_query = split_dataset_clauses(query, base_iri)
-        if dataset.default_graphs is None and dataset.named_graphs is None:
-            dataset = named_in_query  # the protocol's parameters win over FROM
+                  open_output: Callable[[], BinaryIO], base_iri: str | None = None,
+                  max_bytes: int | None = None) -> RunStats:
+        """Run a checked user query (no FROM) on the engine; write its results in FMT."""
+        text = query
         graphs = self._user_dataset(dataset)
         if base_iri:
             text = f"BASE <{base_iri}> {text}"
@@ -269,7 +197,7 @@ class RemoteBackend:
                 write_boolean(_boolean(answer["boolean"]), fmt, open_output())
                 return RunStats(rows=1)
             variables, rows = self._solution_rows(answer)
-            counter = _EngineCapped(rows, max_rows, self.max_rows, partial)
+            counter = _EngineCapped(rows, max_rows, self.max_rows, partial, max_bytes)
             write_solutions(variables, counter, fmt, open_output())
         else:
             response = self._send(text, "application/n-triples, text/turtle;q=0.9", TURTLE,
@@ -277,7 +205,8 @@ class RemoteBackend:
             partial = self._user_partial(response)
             triples = self._triples(response)
             first = next(triples, None)  # unreadable answers surface before any output
-            counter = _EngineCapped(_chain(first, triples), max_rows, self.max_rows, partial)
+            counter = _EngineCapped(_chain(first, triples), max_rows, self.max_rows, partial,
+                                    max_bytes)
             write_triples(counter, fmt, open_output())
         return RunStats(rows=counter.count, truncated=counter.truncated)
 
@@ -516,8 +445,9 @@ class _EngineCapped(Counter):
     result that long is probably cut.  ``partial`` says the engine said it cut it.
     """
 
-    def __init__(self, items: Iterable, limit: int, engine_cap: int | None, partial: bool):
-        super().__init__(items, limit)
+    def __init__(self, items: Iterable, limit: int, engine_cap: int | None, partial: bool,
+                 max_bytes: int | None = None):
+        super().__init__(items, limit, max_bytes)
         self.engine_cap = engine_cap
         self.partial = partial
 
@@ -549,10 +479,6 @@ def _chain(first, rest: Iterator) -> Iterator:
     if first is not None:
         yield first
         yield from rest
-
-
-def _resolve(iri: str, base: str | None) -> str:
-    return urllib.parse.urljoin(base, iri) if base else iri
 
 
 def _engine_text(error: Exception) -> str:

@@ -1,4 +1,4 @@
-"""Running a query for the HTML form through the endpoint's checks and time-limited runner."""
+"""Running a query for the HTML form as ``/sparql`` does: read, then run in the pool."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import current_app
 
 from achat_core.formats import BY_NAME
 from sparql_endpoint import runner
-from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.query_check import QueryRefused
 
 
 class QueryError(ValueError):
@@ -29,17 +29,23 @@ class Result:
     truncated: bool = False
 
 
-def run(query: str) -> Result:
-    """Check and run a user query as ``/sparql`` does (same limits); return its rows."""
+def run(query: str, max_rows: int | None = None) -> Result:
+    """Read and run a user query as ``/sparql`` does (same limits); return its rows.
+
+    ``max_rows`` asks for fewer rows than the endpoint's cap (the form shows a page).
+    """
     config = current_app.config
+    backend = current_app.extensions["backend"]
     try:
-        info = check_query(query, config["SERVICE_ALLOWLIST"])
+        info = backend.check(query)
     except QueryRefused as refused:
         raise QueryError(refused.status, refused.message) from None
     graph = info.form in ("CONSTRUCT", "DESCRIBE")
     fmt = BY_NAME["ntriples"] if graph else BY_NAME["json"]
-    job = runner.Job(query=query, form=info.form, fmt=fmt, max_rows=config["MAX_ROWS"])
-    outcome = runner.run(current_app.extensions["backend"], job, config["QUERY_TIMEOUT"])
+    job = runner.Job(query=query, form=info.form, fmt=fmt,
+                     max_rows=min(max_rows or config["MAX_ROWS"], config["MAX_ROWS"]),
+                     max_bytes=config["MAX_RESULT_BYTES"])
+    outcome = backend.run(job, config["QUERY_TIMEOUT"])
     if outcome.chunks is None:
         raise QueryError(outcome.status, outcome.message or "The query failed.")
     try:

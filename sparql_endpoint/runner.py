@@ -1,27 +1,22 @@
-"""Run each user query in a child process that can be killed at the deadline.
+"""Jobs for the query processes of ``sparql_endpoint.pool``: both ends of one socket.
 
-A pyoxigraph query cannot be cancelled and releases the GIL, so neither threads
-nor alarms stop it.  The (single-threaded) worker forks; the child runs the query
-on the inherited store, serialises the results and sends them back through a
-pipe in frames; the parent streams them on and sends SIGKILL at the deadline.
-
-Frames: one type byte, a 4-byte big-endian length, the payload.  ``D`` carries
-result bytes, ``E`` an error (JSON ``{"status", "message", "outcome"}``) sent before any
-``D``, ``T`` the closing statistics (JSON ``{"rows", "truncated"}``).  The child
-buffers the first 64 KB, so an error found while writing them is still a clean
-error response.
+The web side sends a pickled job: ``("call", method, args)`` for a trusted
+backend call (pages, labels, search, health), ``("check", query, base_iri)`` to
+read a user query (``query_check``), ``("run", Job)`` to run one and stream its
+results.  The query process answers in frames: one type byte, a 4-byte big-endian
+length, the payload.  ``R`` carries a pickled result, ``I`` a pickled QueryInfo,
+``D`` result bytes, ``E`` an error (JSON ``{"status", "message", "outcome"}``) sent
+before any ``D``, ``T`` the closing statistics (JSON ``{"rows", "truncated"}``).
+The process buffers the first 64 KB, so an error found while writing them is still a
+clean error response.  A job that ends any other way (deadline, client gone, a
+crash) ends its process too; the pool starts another.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import json
-import math
 import os
-import resource
-import select
-import signal
+import pickle
 import struct
 import sys
 import time
@@ -30,17 +25,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from achat_core.formats import Format
-from sparql_endpoint.query_check import digest
-from sparql_endpoint.store import Backend, BackendError, Dataset
+from sparql_endpoint.query_check import QueryRefused, check_query, digest
+from sparql_endpoint.store import BackendError, Dataset
 
 BUFFER = 64 * 1024
-_HEADER = struct.Struct(">cI")
-_PR_SET_PDEATHSIG = 1
+HEADER = struct.Struct(">cI")
 
 
 @dataclass(frozen=True)
 class Job:
-    """A checked user query, ready to run."""
+    """A checked user query, ready to run, with its row and byte caps."""
 
     query: str
     form: str
@@ -48,10 +42,11 @@ class Job:
     dataset: Dataset = field(default_factory=Dataset)
     max_rows: int = 100_000
     base_iri: str | None = None
+    max_bytes: int = 16_000_000
 
 
 class StreamCut(Exception):
-    """The deadline passed, or the child failed, after results had started to flow."""
+    """The deadline passed, or the process failed, after results had started to flow."""
 
 
 @dataclass
@@ -60,7 +55,8 @@ class Outcome:
 
     ``rows``, ``truncated`` and ``outcome`` are final once ``chunks`` is exhausted
     (outcome: ``ok``, ``truncated``, ``timeout``, ``cut``, ``aborted``, ``bad-query``,
-    ``error``, ``head``: a HEAD request, stopped once the first results proved the query runs).
+    ``error``, ``busy``, ``head``: a HEAD request, stopped once the first results proved
+    the query runs).
     """
 
     status: int
@@ -69,8 +65,9 @@ class Outcome:
     rows: int = 0
     truncated: bool = False
     outcome: str = "ok"
+    headers: dict = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
-    child: _Child | None = field(default=None, repr=False)
+    lease: object | None = field(default=None, repr=False)
 
     @property
     def duration(self) -> float:
@@ -78,52 +75,16 @@ class Outcome:
         return time.monotonic() - self.started
 
     def close(self) -> None:
-        """Stop the query process if it still runs (a HEAD request, an unread or dropped body).
+        """Stop the query if it still runs (a HEAD request, an unread or dropped body).
 
         Safe to call more than once; a response registers it with ``call_on_close``,
         because a stream that was never started does not run its own clean-up.
         """
-        if self.child is not None and self.child.pid is not None:
+        if self.lease is not None:
             if self.outcome == "ok" and self.chunks is not None:
                 self.outcome = "aborted"
-            self.child.stop()
-
-
-def run(backend: Backend, job: Job, timeout: float) -> Outcome:
-    """Run ``job`` in a child process; return its first answer within ``timeout`` seconds."""
-    started = time.monotonic()
-    deadline = started + timeout
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child never returns
-        os.close(read_fd)
-        _child(backend, job, write_fd, timeout)
-    os.close(write_fd)
-    child = _Child(pid, read_fd, deadline)
-    outcome = Outcome(status=200, started=started)
-    try:
-        kind, payload = child.frame()
-    except TimeoutError:
-        child.stop()
-        outcome.status, outcome.outcome = 503, "timeout"
-        outcome.message = time_limit_message(timeout)
-        return outcome
-    except EOFError:
-        child.stop()
-        outcome.status, outcome.outcome = 500, "error"
-        outcome.message = ("The query process ended without an answer "
-                           "(it may have run out of memory).")
-        return outcome
-    if kind == b"E":
-        child.stop()
-        error = json.loads(payload)
-        outcome.status, outcome.message = error["status"], error["message"]
-        outcome.outcome = error.get("outcome") or ("bad-query" if outcome.status < 500
-                                                   else "error")
-        return outcome
-    outcome.child = child
-    outcome.chunks = _stream(child, kind, payload, outcome)
-    return outcome
+            lease, self.lease = self.lease, None
+            lease.end(healthy=False)
 
 
 def time_limit_message(timeout: float) -> str:
@@ -133,8 +94,36 @@ def time_limit_message(timeout: float) -> str:
             "locally.")
 
 
-def _stream(child: _Child, kind: bytes, payload: bytes, outcome: Outcome) -> Iterator[bytes]:
-    finished = False
+def read_run(lease, job: Job, timeout: float) -> Outcome:
+    """Send ``job`` on a leased process; return its first answer, then a stream of the rest."""
+    outcome = Outcome(status=200, started=lease.started)
+    try:
+        lease.process.send(("run", job), lease.deadline)
+        kind, payload = lease.process.frame(lease.deadline)
+    except TimeoutError:
+        lease.end(healthy=False)
+        outcome.status, outcome.outcome = 503, "timeout"
+        outcome.message = time_limit_message(timeout)
+        return outcome
+    except (EOFError, OSError):
+        lease.end(healthy=False)
+        outcome.status, outcome.outcome = 500, "error"
+        outcome.message = ("The query process ended without an answer "
+                           "(it may have run out of memory).")
+        return outcome
+    if kind == b"E":
+        lease.end(healthy=True)
+        error = json.loads(payload)
+        outcome.status, outcome.message = error["status"], error["message"]
+        outcome.outcome = error.get("outcome") or ("bad-query" if outcome.status < 500
+                                                   else "error")
+        return outcome
+    outcome.lease = lease
+    outcome.chunks = _stream(lease, kind, payload, outcome)
+    return outcome
+
+
+def _stream(lease, kind: bytes, payload: bytes, outcome: Outcome) -> Iterator[bytes]:
     try:
         while True:
             if kind == b"D":
@@ -143,10 +132,11 @@ def _stream(child: _Child, kind: bytes, payload: bytes, outcome: Outcome) -> Ite
                 stats = json.loads(payload)
                 outcome.rows, outcome.truncated = stats["rows"], stats["truncated"]
                 outcome.outcome = "truncated" if outcome.truncated else "ok"
-                finished = True
+                outcome.lease = None
+                lease.end(healthy=True)
                 return
             try:
-                kind, payload = child.frame()
+                kind, payload = lease.process.frame(lease.deadline)
             except TimeoutError:
                 outcome.outcome = "cut"
                 raise StreamCut("the time limit passed while results were being sent") from None
@@ -155,50 +145,41 @@ def _stream(child: _Child, kind: bytes, payload: bytes, outcome: Outcome) -> Ite
                 raise StreamCut("the query process ended before its results were complete") \
                     from None
     finally:
-        if not finished and outcome.outcome != "cut":
-            outcome.outcome = "aborted"  # the client went away
-        child.stop()
+        if outcome.lease is not None:
+            if outcome.outcome not in ("cut",):
+                outcome.outcome = "aborted"  # the client went away
+            outcome.lease = None
+            lease.end(healthy=False)
 
 
-class _Child:
-    def __init__(self, pid: int, fd: int, deadline: float):
-        self.pid, self.fd, self.deadline = pid, fd, deadline
-        self.buffer = bytearray()
+def read_answer(lease, job: tuple):
+    """Send a ``call`` or ``check`` job on a leased process; return its unpickled answer.
 
-    def _fill(self, size: int) -> None:
-        while len(self.buffer) < size:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if not ready:
-                raise TimeoutError
-            data = os.read(self.fd, max(BUFFER, size - len(self.buffer)))
-            if not data:
-                raise EOFError
-            self.buffer += data
+    Raises QueryRefused for a refused query, PoolTimeout past the deadline (the lease
+    ends, its process killed), BackendError for a failure in the process.
+    """
+    from sparql_endpoint.pool import PoolTimeout
 
-    def frame(self) -> tuple[bytes, bytes]:
-        self._fill(_HEADER.size)
-        kind, length = _HEADER.unpack_from(self.buffer)
-        self._fill(_HEADER.size + length)
-        payload = bytes(self.buffer[_HEADER.size:_HEADER.size + length])
-        del self.buffer[:_HEADER.size + length]
-        return kind, payload
-
-    def stop(self) -> None:
-        if self.pid is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-        os.close(self.fd)
-        self.pid = None
+    try:
+        lease.process.send(job, lease.deadline)
+        kind, payload = lease.process.frame(lease.deadline)
+    except TimeoutError:
+        lease.end(healthy=False)
+        raise PoolTimeout(f"{job[0]} job past its deadline") from None
+    except (EOFError, OSError) as error:
+        lease.end(healthy=False)
+        raise BackendError(f"the query process ended without an answer: {error!r}") from None
+    lease.end(healthy=True)
+    if kind == b"E":
+        error = json.loads(payload)
+        if error.get("outcome") == "bad-query":
+            raise QueryRefused(error["status"], error["message"])
+        raise BackendError(error["message"])
+    return pickle.loads(payload)
 
 
 class _Output:
-    """The child's end of the pipe: buffered frames, the first ones held back."""
+    """The process's end of the socket: buffered frames, the first ones held back."""
 
     def __init__(self, fd: int):
         self.fd = fd
@@ -216,12 +197,12 @@ class _Output:
 
     def flush(self) -> None:
         if self.buffer:
-            self._send(b"D", bytes(self.buffer))
+            self.send(b"D", bytes(self.buffer))
             self.buffer.clear()
             self.sent = True
 
-    def _send(self, kind: bytes, payload: bytes) -> None:
-        data = _HEADER.pack(kind, len(payload)) + payload
+    def send(self, kind: bytes, payload: bytes) -> None:
+        data = HEADER.pack(kind, len(payload)) + payload
         view = memoryview(data)
         while view:
             view = view[os.write(self.fd, view):]
@@ -231,55 +212,78 @@ class _Output:
         if self.sent:
             return False
         self.buffer.clear()
-        self._send(b"E", json.dumps({"status": status, "message": message,
-                                     "outcome": outcome}).encode())
+        self.send(b"E", json.dumps({"status": status, "message": message,
+                                    "outcome": outcome}).encode())
         return True
 
     def finish(self, rows: int, truncated: bool) -> None:
         self.flush()
-        self._send(b"T", json.dumps({"rows": rows, "truncated": truncated}).encode())
+        self.send(b"T", json.dumps({"rows": rows, "truncated": truncated}).encode())
 
 
-def _child(backend: Backend, job: Job, fd: int, timeout: float) -> None:  # pragma: no cover
-    code = 1
-    try:
-        _isolate(timeout)
+def serve(backend, fd: int) -> None:  # pragma: no cover - runs in a query process
+    """Answer jobs from the socket ``fd`` until it closes, or a job cannot end cleanly."""
+    while True:
+        job = _next_job(fd)
+        if job is None:
+            return
         out = _Output(fd)
-        try:
-            stats = backend.run_query(job.query, job.form, job.fmt, job.dataset, job.max_rows,
-                                      out.open, job.base_iri)
-        except SyntaxError as error:
-            code = 0 if out.error(400, f"Syntax error in the query: {error}") else 1
-        except TimeoutError:  # a remote engine's own limit: the same answer as ours
-            code = 0 if out.error(503, time_limit_message(timeout), "timeout") else 1
-        except BackendError as error:
-            print(f"query hash={digest(job.query)}: {error}", file=sys.stderr, flush=True)
-            code = 0 if out.error(error.status, error.client_message) else 1
-        except (ValueError, TypeError) as error:
-            code = 0 if out.error(400, f"The query cannot be answered: {error}") else 1
-        except Exception:
-            traceback.print_exc(file=sys.stderr)
-            out.error(500, "The query failed inside the store; the error was logged.")
+        if job[0] == "run":
+            if not _run(backend, job[1], out):
+                return
+        elif job[0] == "check":
+            try:
+                info = check_query(job[1], job[2])
+            except QueryRefused as refused:
+                out.error(refused.status, refused.message, "bad-query")
+            else:
+                out.send(b"I", pickle.dumps(info))
         else:
-            out.finish(stats.rows, stats.truncated)
-            code = 0
-    except BaseException:
+            try:
+                result = getattr(backend, job[1])(*job[2])
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                out.error(500, "a trusted query failed in the store; the error was logged")
+            else:
+                out.send(b"R", pickle.dumps(result))
+
+
+def _next_job(fd: int):  # pragma: no cover - runs in a query process
+    data = bytearray()
+    while len(data) < HEADER.size:
+        chunk = os.read(fd, HEADER.size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    _, length = HEADER.unpack(data)
+    payload = bytearray()
+    while len(payload) < length:
+        chunk = os.read(fd, min(BUFFER, length - len(payload)))
+        if not chunk:
+            return None
+        payload += chunk
+    return pickle.loads(payload)
+
+
+def _run(backend, job: Job, out: _Output) -> bool:  # pragma: no cover - in a query process
+    """Run one user query; say whether the process may take another job."""
+    try:
+        stats = backend.run_query(job.query, job.form, job.fmt, job.dataset, job.max_rows,
+                                  out.open, job.base_iri, job.max_bytes)
+    except SyntaxError as error:
+        return out.error(400, f"Syntax error in the query: {error}")
+    except BackendError as error:
+        print(f"query hash={digest(job.query)}: {error}", file=sys.stderr, flush=True)
+        return out.error(error.status, error.client_message)
+    except MemoryError:
+        out.error(503, "The query needed more memory than a query process may use. Narrow "
+                       "it, or download the full dump to query it locally.", "error")
+        return False  # its heap may be in a poor state: start afresh
+    except (ValueError, TypeError) as error:
+        return out.error(400, f"The query cannot be answered: {error}")
+    except Exception:
         traceback.print_exc(file=sys.stderr)
-    finally:
-        os._exit(code)
-
-
-def _isolate(timeout: float) -> None:  # pragma: no cover - runs in the child
-    """Make the child die with its parent and never outlive the limit, whatever happens."""
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP,
-                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD):
-        signal.signal(number, signal.SIG_DFL)
-    with contextlib.suppress(ValueError):
-        signal.set_wakeup_fd(-1)
-    seconds = math.ceil(timeout) + 2
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    if hard == resource.RLIM_INFINITY or hard > seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        out.error(500, "The query failed inside the store; the error was logged.")
+        return False
+    out.finish(stats.rows, stats.truncated)
+    return True

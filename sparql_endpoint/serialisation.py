@@ -34,11 +34,18 @@ REPLACEMENT = "\ufffd"
 
 
 class Counter:
-    """Pass items through, stopping after ``limit`` and remembering whether more were left."""
+    """Pass items through, stopping after ``limit`` and remembering whether more were left.
 
-    def __init__(self, items: Iterable, limit: int):
+    With ``max_bytes``, it also stops before the item that would take the output past
+    that many bytes (an item is measured by its N-Triples-like text, before it is
+    written), so one huge row cannot pass.
+    """
+
+    def __init__(self, items: Iterable, limit: int, max_bytes: int | None = None):
         self.items = iter(items)
         self.limit = limit
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.count = 0
         self.truncated = False
 
@@ -47,6 +54,11 @@ class Counter:
             if self.count >= self.limit:
                 self.truncated = True
                 return
+            if self.max_bytes is not None:
+                self.bytes += len(str(item))
+                if self.bytes > self.max_bytes:
+                    self.truncated = True
+                    return
             self.count += 1
             yield item
 
@@ -67,7 +79,7 @@ def write_triples(triples: Counter, fmt: Format, out: BinaryIO) -> None:
     items = (xml_safe_triple(t) for t in triples) if fmt.name == "rdfxml" else triples
     ox.serialize(items, out, fmt.rdf_format, prefixes=prefixes)
     if triples.truncated and fmt.name in ("turtle", "ntriples"):
-        out.write(f"# truncated: more than {triples.limit} triples\n".encode())
+        out.write(f"# truncated: more than {triples.count} triples\n".encode())
 
 
 def xml_safe(text: str) -> str:

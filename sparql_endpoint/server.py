@@ -1,28 +1,33 @@
 """Run the app under gunicorn: ``achat-graph serve``.
 
-Sync workers (one request at a time, single-threaded, so each may fork a query
-child safely).  The memory store is loaded once in the master before the workers
-fork (``preload_app``); an on-disk store is opened read-only by each worker after
-the fork.  A remote engine is checked once in the master (``preload_app``, so a
-worker restarted while the engine is down still boots and answers 503s).
-The worker timeout stays above the query limit, so the query limit,
-not gunicorn, stops slow queries, with a readable answer.
+Threaded workers (``gthread``): the query work is in the pool's processes, so a
+web thread only waits on a pipe, and many threads keep ``/health`` and pages
+answering while slow queries run or slow clients dribble their requests.  The app
+is built once in the master (``preload_app``): the memory store is loaded there,
+a remote engine and an on-disk store are checked there (the on-disk store through a
+query process: the master never opens RocksDB), then the master's pool is stopped.
+Each worker starts its own pool (zygote and query processes) before its threads
+(``post_worker_init``) and stops it when it exits.  Network isolation is probed
+before anything starts; without it ``serve`` refuses unless ``--allow-unisolated``.
+gunicorn's control socket is disabled: instances on one host never share one.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
 from achat_core.engine import public_url as without_credentials
+from sparql_endpoint import isolation
 from sparql_endpoint.app import create_app
 from sparql_endpoint.dist import (
+    DistError,
     is_remote,
     local_store,
-    open_backend,
     read_build,
     remote_graph,
     served_folder,
@@ -39,17 +44,36 @@ class Server(BaseApplication):
     def __init__(self, config: dict, options: dict):
         self.config_for_app = config
         self.options = options
+        self.app = None
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        self.cfg.set("post_worker_init", _start_pool)
+        self.cfg.set("worker_exit", _stop_pool)
 
     def load(self):
-        return create_app(self.config_for_app)
+        if self.app is not None:
+            return self.app
+        app = create_app(self.config_for_app)
+        # The master keeps the loaded store, not the processes that checked it.
+        app.extensions["backend"].stop()
+        self.app = app
+        return app
 
 
-def gunicorn_options(host: str, port: int, workers: int, preload: bool,
+def _start_pool(worker) -> None:
+    """Start the worker's query pool while it still has a single thread."""
+    worker.wsgi.extensions["backend"].start()
+
+
+def _stop_pool(server, worker) -> None:
+    """End the worker's query processes with it."""
+    worker.wsgi.extensions["backend"].stop()
+
+
+def gunicorn_options(host: str, port: int, workers: int, threads: int,
                      query_timeout: float, trusted_proxies: tuple = ()) -> dict:
     """Return the gunicorn settings for ``serve``.
 
@@ -59,8 +83,12 @@ def gunicorn_options(host: str, port: int, workers: int, preload: bool,
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "sync",
-        "preload_app": preload,
+        "worker_class": "gthread",
+        "threads": threads,
+        "worker_connections": 4 * threads,
+        "keepalive": 5,
+        "preload_app": True,
+        "control_socket_disable": True,
         "timeout": int(query_timeout) + 30,
         "graceful_timeout": 10,
         "accesslog": "-",
@@ -68,14 +96,18 @@ def gunicorn_options(host: str, port: int, workers: int, preload: bool,
         "access_log_format": ACCESS_LOG_FORMAT,
         "forwarded_allow_ips": ",".join(trusted_proxies),
         "limit_request_line": 8190,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
     }
 
 
-def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
+def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           store: str = "memory", public_url: str | None = None,
           query_timeout: float = 10.0, remote_graph_iri: str | None = None,
           remote_engine: str = "virtuoso", remote_max_rows: int | None = None,
-          trusted_proxies: tuple[str, ...] = ()) -> None:
+          threads: int = 256, query_processes: int | None = None, queue: int = 64,
+          query_memory_mb: int | None = 2048, max_result_bytes: int = 16_000_000,
+          allow_unisolated: bool = False, trusted_proxies: tuple[str, ...] = ()) -> None:
     """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable).
 
     ``dist`` and an on-disk ``store`` are resolved here, once: every worker, even one
@@ -91,19 +123,25 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
     dist = served_folder(dist)
     store = local_store(store)
     build = read_build(dist)  # fail fast, before any worker starts
-    remote = {"REMOTE_GRAPH": remote_graph_iri, "REMOTE_ENGINE": remote_engine,
-              "REMOTE_MAX_ROWS": remote_max_rows}
-    if store != "memory":
-        # Check the on-disk store or the engine now, so a bad one fails here, readably.
-        open_backend(dist, build, store, graph=remote_graph_iri, timeout=query_timeout,
-                     engine=remote_engine, engine_max_rows=remote_max_rows)
+    mechanism = isolation.probe()
+    if mechanism is None and not allow_unisolated:
+        raise DistError("query processes cannot be cut off the network here (unshare "
+                        "CLONE_NEWNET is refused: no user namespaces?); a SERVICE clause "
+                        "could reach any host. Enable unprivileged user namespaces, or run "
+                        "with --allow-unisolated at your own risk")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = {"DIST": dist, "STORE": store, "PUBLIC_URL": public_url, "LISTEN_URL": listening,
               "TRUSTED_PROXIES": trusted_proxies, "QUERY_TIMEOUT": float(query_timeout),
-              **remote}
-    preload = store == "memory" or is_remote(store)
-    options = gunicorn_options(host, port, workers, preload, query_timeout, trusted_proxies)
+              "REMOTE_GRAPH": remote_graph_iri,
+              "REMOTE_ENGINE": remote_engine, "REMOTE_MAX_ROWS": remote_max_rows,
+              "QUERY_PROCESSES": query_processes or 2 * (os.cpu_count() or 1),
+              "QUERY_QUEUE": queue, "QUERY_MEMORY_MB": query_memory_mb,
+              "MAX_RESULT_BYTES": max_result_bytes,
+              "ALLOW_UNISOLATED": mechanism is None}
+    options = gunicorn_options(host, port, workers, threads, query_timeout, trusted_proxies)
+    server = Server(config, options)
+    server.load()  # load and check the store now: a bad one fails here, readably
     where = f"from {dist}"
     if is_remote(store):
         where = (f"over the SPARQL engine at {without_credentials(store)}, graph "
@@ -119,4 +157,11 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
               "the address users reach.", file=sys.stderr, flush=True)
     if not (YASGUI_DIR / "yasgui.min.js").is_file():
         print(YASGUI_HINT, file=sys.stderr, flush=True)
-    Server(config, options).run()
+    print(f"Query isolation: {mechanism or isolation.UNISOLATED}; "
+          f"{config['QUERY_PROCESSES']} query processes per lane and worker, "
+          f"{query_timeout:g} s per query", file=sys.stderr, flush=True)
+    if mechanism is None:
+        print("WARNING: query processes are NOT isolated from the network: a SERVICE "
+              "clause the parser misreads could make this server call any host "
+              "(--allow-unisolated)", file=sys.stderr, flush=True)
+    server.run()

@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Protocol at ``/sparql``: read-only, time-limited, negotiated.
 
 GET ``?query=``, POST form-encoded and POST ``application/sparql-query``, with
-``default-graph-uri`` / ``named-graph-uri``.  Every query is checked first
-(``query_check``), then run in a child process (``runner``).  GET without a query
+``default-graph-uri`` / ``named-graph-uri``.  Every query is read first by a real
+parser (``query_check``), then run with a deadline in a query process of the pool
+(``pool``), which cannot reach the network.  GET without a query
 answers the Service Description, or the query editor for a browser when the pages
 blueprint registered ``app.extensions["editor_view"]``.  The parameters that
 clients add (``format``, ``output``, ``results``) choose the format when they name
@@ -22,7 +23,7 @@ from achat_core.iris import DEFAULT_BASE, PREFIXES, SD
 from sparql_endpoint import runner
 from sparql_endpoint.errors import problem
 from sparql_endpoint.negotiation import describe, negotiate
-from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.query_check import QueryRefused
 from sparql_endpoint.store import Dataset
 from sparql_endpoint.web import public_url
 
@@ -119,7 +120,8 @@ def _body_text() -> str:
 
 
 def _answer(query: str, params: MultiDict):
-    info = check_query(query, current_app.config["SERVICE_ALLOWLIST"])
+    backend = current_app.extensions["backend"]
+    info = backend.check(query, endpoint_url())
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
     fmt = _choose_format(kind, params, info.form)
     try:
@@ -130,12 +132,12 @@ def _answer(query: str, params: MultiDict):
         raise Refusal(400, f"A default-graph-uri or named-graph-uri is not an IRI: {error}") \
             from None
     job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset,
-                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url())
-    outcome = runner.run(current_app.extensions["backend"], job,
-                         current_app.config["QUERY_TIMEOUT"])
+                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url(),
+                     max_bytes=current_app.config["MAX_RESULT_BYTES"])
+    outcome = backend.run(job, current_app.config["QUERY_TIMEOUT"])
     if outcome.chunks is None:
         _log_query(info, fmt, outcome)
-        return problem(outcome.status, outcome.message)
+        return problem(outcome.status, outcome.message, outcome.headers)
     mimetype = fmt.media_type + ("; charset=utf-8" if fmt.is_text else "")
     headers = {"Content-Type": mimetype, "Vary": "Accept"}
     if request.method == "HEAD":
@@ -197,7 +199,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
     node = ox.NamedNode(endpoint)
     sd = {name: ox.NamedNode(SD + name) for name in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat", "feature",
-        "defaultDataset", "Dataset", "defaultGraph", "Graph", "BasicFederatedQuery")}
+        "defaultDataset", "Dataset", "defaultGraph", "Graph")}
     rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
     build = current_app.extensions.get("build", {})
     # The default dataset is the one VoID describes (its statistics, dumps, linksets).
@@ -233,8 +235,6 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
         triples += [ox.Triple(node, sd["feature"], feature),
                     ox.Triple(feature, rdf_type, ox.NamedNode(SD + "Feature")),
                     ox.Triple(feature, label, ox.Literal(text, language="en"))]
-    if current_app.config["SERVICE_ALLOWLIST"]:
-        triples.append(ox.Triple(node, sd["feature"], sd["BasicFederatedQuery"]))
     return triples
 
 

@@ -1,8 +1,9 @@
 """Store backends behind one small interface; queries are passed as strings.
 
 Every backend answers trusted internal queries (pages, search, health) with
-pyoxigraph terms, so pages do not care where the data lives.  User queries from
-the protocol go through ``sparql_endpoint.runner`` with its limits.
+pyoxigraph terms, so pages do not care where the data lives.  The app never calls
+them itself: ``sparql_endpoint.pool`` runs every call in a query process, with a
+deadline.
 """
 
 from __future__ import annotations
@@ -87,9 +88,11 @@ class Backend(Protocol):
         """Return the number of quads in the store."""
 
     def run_query(self, query: str, form: str, fmt: Format, dataset: Dataset, max_rows: int,
-                  open_output: Callable[[], BinaryIO], base_iri: str | None = None) -> RunStats:
+                  open_output: Callable[[], BinaryIO], base_iri: str | None = None,
+                  max_bytes: int | None = None) -> RunStats:
         """Run a checked user query and write its results, serialised in ``fmt``.
 
+        Results stop at ``max_rows`` rows and about ``max_bytes`` bytes, marked truncated.
         Relative IRIs in the query resolve against ``base_iri`` (the endpoint's address).
         Errors found before the first result (syntax, dataset) are raised before
         ``open_output`` is called, so the caller can still answer with an error status.
@@ -137,7 +140,7 @@ class OxigraphBackend:
         return len(self.store)
 
     def run_query(self, query, form, fmt, dataset, max_rows, open_output,
-                  base_iri=None) -> RunStats:
+                  base_iri=None, max_bytes=None) -> RunStats:
         result = self.store.query(query, base_iri=base_iri, **dataset.query_options())
         if isinstance(result, ox.QueryBoolean):
             write_boolean(result, fmt, open_output())
@@ -145,11 +148,11 @@ class OxigraphBackend:
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
             first = next(result, None)  # evaluation errors surface before any output
-            rows = Counter(_chain(first, result), max_rows)
+            rows = Counter(_chain(first, result), max_rows, max_bytes)
             write_solutions(variables, rows, fmt, open_output())
         else:
             first = next(result, None)
-            rows = Counter(_chain(first, result), max_rows)
+            rows = Counter(_chain(first, result), max_rows, max_bytes)
             write_triples(rows, fmt, open_output())
         return RunStats(rows=rows.count, truncated=rows.truncated)
 

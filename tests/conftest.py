@@ -53,18 +53,33 @@ def _app_config(dist: Path, store_kind: str) -> dict:
 
 @pytest.fixture
 def make_app(make_dist, store_kind):
-    """Return a function that builds an app over a new dist of DATA, with extra config."""
+    """Return a function that builds an app over a new dist of DATA, with extra config.
+
+    Each app's query processes end with the test, not whenever the app is collected.
+    """
+    made = []
 
     def make(data=SAMPLE_NT, **config):
-        return create_app({**_app_config(make_dist(data), store_kind), **config})
+        made.append(create_app({**_app_config(make_dist(data), store_kind), **config}))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:
+        _stop(app)
 
 
 @pytest.fixture
 def app(dist, store_kind):
     """The app over the sample dist, with a short query time limit."""
-    return create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
+    app = create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
+    yield app
+    _stop(app)
+
+
+def _stop(app) -> None:
+    stop = getattr(app.extensions.get("backend"), "stop", None)
+    if stop is not None:
+        stop()
 
 
 @pytest.fixture

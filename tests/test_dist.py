@@ -7,6 +7,7 @@ import pytest
 
 from sparql_endpoint import create_app
 from sparql_endpoint.dist import DistError, open_backend, read_build
+from sparql_endpoint.store import OxigraphBackend
 
 
 def _edit_build(dist, **changes):
@@ -76,14 +77,18 @@ def test_on_disk_store_is_opened_read_only(dist, tmp_path):
 
     folder = tmp_path / "store"
     writer = ox.Store(str(folder))
-    backend = open_backend(dist, read_build(dist), "memory")
-    writer.extend(backend.store)
+    memory = OxigraphBackend.in_memory([dist / "graph.nt.gz"])
+    writer.extend(memory.store)
     writer.flush()
     del writer
-    read_only = open_backend(dist, read_build(dist), folder)
-    assert read_only.triple_count() == 10
+    read_only = OxigraphBackend.read_only(folder)
     with pytest.raises(RuntimeError, match="read-write"):
-        read_only.store.add(next(iter(backend.store)))
+        read_only.store.add(next(iter(memory.store)))
+    del read_only
+    # Served, it is opened only inside the query processes of the pool.
+    pooled = open_backend(dist, read_build(dist), folder)
+    assert pooled.triple_count() == 10
+    pooled.stop()
     app = create_app({"DIST": dist, "STORE": str(folder)})
     response = app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p 'UGAP'@fr }"})
     assert response.get_json(force=True)["boolean"] is True

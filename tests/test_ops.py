@@ -5,7 +5,8 @@ def test_health_reports_store_and_build(client):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "triples": 10, "build_id": "test-build",
-                                   "created": "2026-01-01"}
+                                   "created": "2026-01-01",
+                                   "isolation": "network namespace"}
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -164,8 +164,9 @@ def test_schemes_list_their_concepts(client):
     assert "Objectifs" in html and "/doc/objective/innovative" in html
 
 
-def test_public_url_maps_paths_onto_the_base(app):
-    store = app.extensions["backend"].store
+def test_public_url_maps_paths_onto_the_base():
+    store = ox.Store()
+    store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
     other = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE},
                         "PUBLIC_URL": "https://example.org/"})
     response = other.test_client().get(DOC, headers={"Accept": "text/turtle"})

@@ -1,8 +1,10 @@
-"""The query check: forms, updates and SERVICE, including escaped spellings."""
+"""Reading queries with rdflib's parser: forms, updates, SERVICE, FROM and deep nesting."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sparql_endpoint.query_check import MAX_NESTING, QueryRefused, check_query, tokens, unescape
+from sparql_endpoint.query_check import QueryRefused, check_query
 
 
 @pytest.mark.parametrize(("query", "form"), [
@@ -11,7 +13,7 @@ from sparql_endpoint.query_check import MAX_NESTING, QueryRefused, check_query, 
     ("# a comment\nCONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
     ("DESCRIBE <http://ex/a>", "DESCRIBE"),
 ])
-def test_form_is_read_after_the_prologue(query, form):
+def test_form_is_read_from_the_parse(query, form):
     assert check_query(query).form == form
 
 
@@ -26,43 +28,65 @@ def test_updates_are_refused_as_read_only(update):
     assert "read-only" in caught.value.message
 
 
-@pytest.mark.parametrize("query", [
+#: SERVICE spellings, the bypasses of the old lexer included.
+SERVICE_QUERIES = [
     "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
     "SELECT * { service silent <http://127.0.0.1:9/> { ?s ?p ?o } }",
     "SELECT * { SERVICE ?endpoint { ?s ?p ?o } }",
     "PREFIX e: <http://127.0.0.1:9/> SELECT * { SERVICE e:sparql { ?s ?p ?o } }",
+    "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:x { ?s ?p ?o } }",
     "BASE <http://127.0.0.1:9/> SELECT * { SERVICE <sparql> { ?s ?p ?o } }",
     "SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
     "SELECT * { ?s ?p ?o OPTIONAL { SERVICE <http://h/> {} } }",
-])
+    "PREFIX e: <http://e/> SELECT * { ?a ?b e:a\\# . SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "SELECT * { ?a ?b ?c FILTER(?a<2)SERVICE#>\n<http://127.0.0.1:9/> { ?s ?p ?o } }",
+]
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
 def test_service_is_refused_in_every_spelling(query):
     with pytest.raises(QueryRefused) as caught:
         check_query(query)
     assert caught.value.status == 400
-    assert "SERVICE" in caught.value.message
 
 
-def test_service_on_the_allow_list_passes():
-    info = check_query("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
-                       ["https://query.wikidata.org/sparql"])
-    assert info.services == ("https://query.wikidata.org/sparql",)
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p 'a\\u0027b' }",  # rdflib decodes the escape first: a broken string
+    "SELECT * { ?s ?p ?o ",
+    "PREFIX SERVICEe: <http://e/> SELECT * { SERVICEe:x ?p ?o . SERVICE <http://h/> {} }",
+    "SELECT * { ?s ?p ?o } LIMIT",
+])
+def test_what_the_parser_cannot_read_or_refuses_is_a_400(query):
+    with pytest.raises(QueryRefused) as caught:
+        check_query(query)
+    assert caught.value.status == 400
 
 
-def test_service_word_inside_strings_iris_and_comments_is_not_a_call():
-    query = ('SELECT * { ?s ?p "SERVICE <http://h/> {}" . ?s ?q <http://h/SERVICE> } '
-             "# SERVICE <http://h/> {}")
-    assert check_query(query).services == ()
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p '\\u0027' . SERVICE <http://h/> {} ?x ?y '\\u0027' }",
+    "SELECT * { ?s ?p \"\\u0022\" }",
+    "SELECT * { ?s ?p <http://h/\\u003E> }",
+    "SELECT * { ?s ?p ?o } \\u0023 comment",
+])
+def test_escapes_of_delimiters_are_refused_as_parsers_disagree_on_them(query):
+    with pytest.raises(QueryRefused, match="write the character itself"):
+        check_query(query)
 
 
-def test_unterminated_string_is_refused_with_its_line():
-    with pytest.raises(QueryRefused, match="line 2"):
-        check_query('SELECT * {\n ?s ?p "oops }')
+def test_escapes_of_other_characters_are_read():
+    assert check_query("SELECT * { ?s ?p 'caf\\u00e9' }").form == "SELECT"
 
 
-def test_unescape_and_tokens():
-    assert unescape("\\u0041\\U00000042") == "AB"
-    kinds = [kind for kind, _ in tokens('SELECT ?x { <a:b> ex:p "s" }')]
-    assert kinds == ["name", "var", "other", "iri", "name", "string", "other"]
+def test_service_and_from_in_strings_and_comments_are_not_clauses():
+    info = check_query("SELECT * # SERVICE <http://h/> {}\n"
+                       "{ ?s ?p 'SERVICE <http://h/> {}', \"FROM <urn:x>\" }")
+    assert info.form == "SELECT" and info.default_graphs == ()
+
+
+def test_from_graphs_are_resolved_against_prefixes_and_base():
+    info = check_query("BASE <http://b/> PREFIX g: <http://g/> "
+                       "SELECT * FROM g:one FROM NAMED <two> { ?s ?p ?o }")
+    assert info.default_graphs == ("http://g/one",) and info.named_graphs == ("http://b/two",)
 
 
 def test_empty_query_is_refused():
@@ -70,31 +94,40 @@ def test_empty_query_is_refused():
         check_query("  \n")
 
 
-def test_digest_is_stable_and_short():
+def test_digest_is_short_and_stable():
     assert check_query("ASK {}").digest == check_query("ASK {}").digest
     assert len(check_query("ASK {}").digest) == 12
 
 
-def _nested(depth: int) -> str:
-    return "SELECT * WHERE " + "{" * depth + " ?s ?p ?o " + "}" * depth
-
-
-def test_nesting_up_to_the_limit_is_accepted():
-    assert check_query(_nested(MAX_NESTING)).form == "SELECT"
-
-
 @pytest.mark.parametrize("query", [
-    _nested(MAX_NESTING + 1),
-    "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 200 + "1" + ")" * 201 + " }",
-    "SELECT * WHERE { ?s ?p " + "[ ?p " * 150 + "1" + " ]" * 150 + " }",
-], ids=["braces", "parentheses", "brackets"])
-def test_deeper_nesting_is_refused_saying_why(query):
+    "SELECT * WHERE " + "{" * 2_000 + "}" * 2_000,
+    "SELECT * WHERE { FILTER" + "(" * 2_000 + "1" + ")" * 2_000 + " }",
+    "SELECT * WHERE " + "{ ?s ?p ?o OPTIONAL " * 2_000 + "{}" + "}" * 2_000,
+    "SELECT * WHERE " + "{" * 50_000,
+])
+def test_deep_nesting_is_a_400_not_a_crash(query):
     with pytest.raises(QueryRefused) as caught:
         check_query(query)
     assert caught.value.status == 400
-    assert f"more than {MAX_NESTING} levels" in caught.value.message
 
 
-def test_braces_in_strings_and_iris_do_not_count():
-    query = 'SELECT * WHERE { ?s ?p "' + "{" * 500 + '" }'
-    assert check_query(query).form == "SELECT"
+_SPACE = st.sampled_from([" ", "\n", "\t", " # note\n", "#\n", "\r\n"])
+_KEYWORD = st.sampled_from(["SERVICE", "service", "SeRvIcE", "\\u0053ERVICE",
+                            "SERVIC\\u0045", "\\U00000053ERVICE"])
+_SILENT = st.sampled_from(["", " SILENT", "\nsilent"])
+_TARGET = st.sampled_from(["<http://127.0.0.1:9/>", "e:x", ":x", "?v", "<sparql>",
+                           "<http://127.0.0.1:9/\\u0073>"])
+_BEFORE = st.sampled_from(["", "?a ?b ?c .", "FILTER(?a<2)", "?a ?b e:a\\#.", "OPTIONAL {}",
+                           "?a ?b 'x\\'y' .", "{} UNION {}", "BIND(1 AS ?z)"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_BEFORE, _SPACE, _KEYWORD, _SILENT, _SPACE, _TARGET)
+def test_generated_service_spellings_are_never_accepted(before, space, keyword, silent,
+                                                        gap, target):
+    query = (f"BASE <http://127.0.0.1:9/> PREFIX e: <http://127.0.0.1:9/> "
+             f"PREFIX : <http://127.0.0.1:9/> SELECT * {{ {before}{space}{keyword}{silent}"
+             f"{gap}{target} {{ ?s ?p ?o }} }}")
+    with pytest.raises(QueryRefused) as caught:
+        check_query(query)
+    assert caught.value.status == 400

@@ -185,6 +185,7 @@ def test_missing_dist_fails_with_exit_2(tmp_path):
 def test_head_requests_leave_no_query_process(served):
     base, process = served
     url = base + "/sparql?" + urllib.parse.urlencode({"query": SMALL})
+    before = len([pid for pid, depth in _descendants(process.pid).items() if depth >= 2])
     for _ in range(4):
         request = urllib.request.Request(url, method="HEAD")
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -192,6 +193,7 @@ def test_head_requests_leave_no_query_process(served):
             assert response.headers["Content-Type"] == "application/sparql-results+json"
             assert response.read() == b""
     time.sleep(0.3)
-    query_processes = [pid for pid, depth in _descendants(process.pid).items() if depth >= 2]
-    assert query_processes == []
+    # Each HEAD stops its query process; the pool starts another only when needed.
+    after = [pid for pid, depth in _descendants(process.pid).items() if depth >= 2]
+    assert len(after) <= before
     assert _get(base, SMALL)[0] == 200  # GET still answers, with a body

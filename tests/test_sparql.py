@@ -3,9 +3,7 @@
 import csv
 import io
 import json
-import os
 import xml.dom.minidom
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -128,7 +126,7 @@ def test_406_lists_what_is_accepted_with_an_example(client):
 def test_bad_query_gives_the_parser_message(client):
     response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p }"})
     assert response.status_code == 400
-    assert "Syntax error in the query: error at 1:" in response.get_data(as_text=True)
+    assert "Syntax error in the query: Expected SelectQuery" in response.get_data(as_text=True)
 
 
 def test_two_query_parameters_are_a_400_even_across_url_and_body(client):
@@ -277,7 +275,7 @@ def test_unexpected_errors_give_a_short_500_without_trace(client, caplog, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("sparql_endpoint.sparql.runner.run", broken)
+    monkeypatch.setattr("sparql_endpoint.pool.PoolBackend.run", broken)
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 500
     assert "Traceback" not in response.get_data(as_text=True)
@@ -293,25 +291,19 @@ def test_queries_are_logged_with_hash_form_outcome_and_duration(client, caplog):
     assert "rows=2" in line and "rdfs:label" not in line  # the hash, not the text
 
 
-def _children() -> set[int]:
-    """Return the ids of this process's children, running or not yet reaped."""
-    pid = os.getpid()
-    return {int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
-
-
 BIG = "".join(f'<http://ex/s{i}> <http://ex/p> "{"x" * 200} {i}" .\n' for i in range(2000))
 
 
 def test_head_leaves_no_query_process_behind(make_app):
-    client = make_app(BIG).test_client()
-    before = _children()
+    app = make_app(BIG)
+    client = app.test_client()
     for _ in range(3):
         response = client.head("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
         assert response.status_code == 200
         assert response.mimetype == "application/sparql-results+json"
         assert response.data == b""
         response.close()
-    assert _children() <= before
+        assert app.extensions["backend"].queries.leased == 0
 
 
 def test_head_of_a_bad_query_is_the_same_400_as_get(client):
@@ -321,20 +313,21 @@ def test_head_of_a_bad_query_is_the_same_400_as_get(client):
 
 def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog):
     caplog.set_level("INFO", logger="sparql_endpoint.query")
-    client = make_app(BIG).test_client()
-    before = _children()
+    app = make_app(BIG)
+    client = app.test_client()
+    lane = app.extensions["backend"].queries
     unread = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
                         buffered=False)
     assert unread.status_code == 200 and unread.is_streamed
     unread.close()
-    assert _children() <= before
+    assert lane.leased == 0
     assert "outcome=aborted" in caplog.text
     read = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
                       buffered=False)
     assert read.is_streamed
     assert len(read.get_json(force=True)["results"]["bindings"]) == 2000
     read.close()
-    assert _children() <= before
+    assert lane.leased == 0
 
 
 def test_xml_results_replace_characters_xml_forbids(client, store_kind):
@@ -363,8 +356,8 @@ def test_deeply_nested_query_is_a_readable_400_not_a_crash(client, store_kind):
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE " + "{" * 5000},
                           headers={"Accept": "text/plain"})
     assert response.status_code == 400
-    assert "levels deep" in response.get_data(as_text=True)
-    accepted = "SELECT * WHERE " + "{" * 100 + " ?s ?p ?o " + "}" * 100 + " LIMIT 1"
+    assert "too deeply" in response.get_data(as_text=True)
+    accepted = "SELECT * WHERE " + "{" * 20 + " ?s ?p ?o " + "}" * 20 + " LIMIT 1"
     answer = client.get("/sparql", query_string={"query": accepted})
     if store_kind == "virtuoso":  # its own parser stops earlier, and says so
         assert answer.status_code == 400

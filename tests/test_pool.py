@@ -1,0 +1,150 @@
+"""The query pool: results come back from query processes that have no network, die at
+the deadline and are replaced, with a bounded queue and row and byte caps."""
+
+import json
+import socket
+
+import pyoxigraph as ox
+import pytest
+
+from achat_core.formats import BY_NAME
+from sparql_endpoint import isolation, runner
+from sparql_endpoint.pool import PoolBackend, Settings
+from sparql_endpoint.query_check import QueryRefused
+from sparql_endpoint.store import Dataset, OxigraphBackend
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+def _store():
+    store = ox.Store()
+    for i in range(60):
+        store.add(ox.Quad(ox.NamedNode(f"http://ex/s{i}"), ox.NamedNode("http://ex/p"),
+                          ox.Literal(f"v{i}")))
+    store.add(ox.Quad(ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/p"),
+                      ox.Literal("in graph"), ox.NamedNode("http://ex/graph")))
+    return OxigraphBackend(store)
+
+
+@pytest.fixture
+def pool():
+    backend = _store()
+    pool = PoolBackend(lambda: backend, Settings(size=1, queue=1), timeout=5.0)
+    yield pool
+    pool.stop()
+
+
+def _body(outcome):
+    return b"".join(outcome.chunks)
+
+
+def test_trusted_calls_run_in_a_query_process(pool):
+    assert pool.triple_count() == 61
+    rows = pool.select("SELECT ?o { <http://ex/s1> ?p ?o }")
+    assert rows == [{"o": ox.Literal("v1")}]
+    assert pool.ask("ASK { ?s ?p 'v2' }") is True
+
+
+def test_select_results_come_back_in_the_format_asked(pool):
+    job = runner.Job("SELECT ?o { ?s <http://ex/p> ?o } ORDER BY ?o LIMIT 3", "SELECT",
+                     BY_NAME["csv"])
+    outcome = pool.run(job, timeout=5)
+    assert outcome.status == 200
+    assert _body(outcome).decode().split("\r\n")[:2] == ["o", "v0"]
+    assert outcome.rows == 3 and outcome.outcome == "ok"
+
+
+def test_syntax_error_is_a_400_and_the_process_is_reused(pool):
+    outcome = pool.run(runner.Job("SELECT * {", "SELECT", BY_NAME["json"]), 5)
+    assert outcome.status == 400 and "Syntax error" in outcome.message
+    assert pool.queries.started == 1 and pool.queries.leased == 0
+
+
+def test_a_check_refuses_service_without_running_anything(pool):
+    with pytest.raises(QueryRefused) as refused:
+        pool.check("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert refused.value.status == 400
+
+
+def test_runaway_query_is_killed_at_the_deadline_and_replaced(pool):
+    outcome = pool.run(runner.Job(RUNAWAY, "SELECT", BY_NAME["json"]), timeout=1.0)
+    assert outcome.status == 503 and outcome.outcome == "timeout"
+    assert "1 s" in outcome.message
+    assert pool.queries.started == 0  # killed; the next job starts a fresh process
+    assert _body(pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), 5)) \
+        == b'{"head":{},"boolean":true}'
+
+
+def test_a_full_queue_is_refused_at_once_with_retry_after():
+    backend = _store()
+    pool = PoolBackend(lambda: backend, Settings(size=1, queue=0), timeout=5.0)
+    held = pool.queries.take(5)  # the only process, as a running query holds it
+    try:
+        outcome = pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), timeout=5)
+        assert outcome.status == 503 and outcome.outcome == "busy"
+        assert outcome.headers["Retry-After"]
+    finally:
+        held.end(healthy=True)
+        pool.stop()
+
+
+def test_rows_beyond_the_cap_are_cut_and_marked(pool):
+    job = runner.Job("SELECT ?s { ?s ?p ?o }", "SELECT", BY_NAME["json"], max_rows=10)
+    outcome = pool.run(job, 5)
+    body = json.loads(_body(outcome))
+    assert len(body["results"]["bindings"]) == 10 and body["truncated"] is True
+    assert outcome.truncated and outcome.outcome == "truncated"
+
+
+def test_one_huge_row_is_cut_by_the_byte_cap(pool):
+    job = runner.Job("SELECT ?big { VALUES ?n { 1 2 } "
+                     "BIND(CONCAT(STR(?n), SUBSTR(STRBEFORE(STR(?n), 'z'), 1)) AS ?small) "
+                     f"BIND(CONCAT(?small, '{'x' * 200_000}') AS ?big) }}", "SELECT",
+                     BY_NAME["json"], max_bytes=100_000)
+    outcome = pool.run(job, 5)
+    body = json.loads(_body(outcome))
+    assert body["results"]["bindings"] == [] and body["truncated"] is True
+
+
+def test_construct_streams_large_results_across_frames(pool):
+    job = runner.Job("CONSTRUCT { ?s ?p ?o . ?s <http://ex/pad> ?pad } WHERE { ?s ?p ?o "
+                     f"BIND('{'x' * 5000}' AS ?pad) }}", "CONSTRUCT", BY_NAME["ntriples"])
+    outcome = pool.run(job, 5)
+    triples = list(ox.parse(_body(outcome), format=ox.RdfFormat.N_TRIPLES))
+    assert len(triples) == 120 and outcome.outcome == "ok"
+    assert pool.queries.leased == 0
+
+
+def test_dataset_selects_graphs_of_the_store(pool):
+    ask = "ASK { ?s ?p 'in graph' }"
+    inside = Dataset(("http://ex/graph",), ())
+    outside = Dataset(("http://ex/other",), ())
+    assert _body(pool.run(runner.Job(ask, "ASK", BY_NAME["json"], inside), 5)) \
+        == b'{"head":{},"boolean":true}'
+    assert _body(pool.run(runner.Job(ask, "ASK", BY_NAME["json"], outside), 5)) \
+        == b'{"head":{},"boolean":false}'
+
+
+def test_client_leaving_mid_stream_kills_the_process(pool):
+    job = runner.Job("CONSTRUCT { ?s ?p ?o . ?s <http://ex/pad> ?pad } WHERE { ?s ?p ?o "
+                     f"BIND('{'x' * 5000}' AS ?pad) }}", "CONSTRUCT", BY_NAME["ntriples"])
+    outcome = pool.run(job, 5)
+    next(outcome.chunks)
+    outcome.chunks.close()
+    assert outcome.outcome == "aborted"
+    assert pool.queries.leased == 0 and pool.queries.started == 0
+
+
+@pytest.mark.skipif(isolation.probe() is None, reason="no network namespaces here")
+def test_a_query_process_cannot_reach_a_loopback_listener(pool):
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.5)
+    port = listener.getsockname()[1]
+    # No check here: the query goes straight to pyoxigraph, which tries the SERVICE call.
+    job = runner.Job(f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+                     "SELECT", BY_NAME["json"])
+    outcome = pool.run(job, 5)
+    assert outcome.status >= 400
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()
