@@ -34,6 +34,7 @@ from graph_builder.decp import build_contracts, compute_indicators  # noqa: E402
 from graph_builder.decp.generator import write_decp  # noqa: E402
 from graph_builder.pipeline import DECP_SOURCE  # noqa: E402
 from sparql_endpoint import create_app, examples  # noqa: E402
+from sparql_endpoint.pool import PoolBackend, Settings  # noqa: E402
 from sparql_endpoint.store import OxigraphBackend  # noqa: E402
 
 BASE = "https://w3id.org/achat-public/"
@@ -113,7 +114,13 @@ def main_(argv: list[str] | None = None) -> None:
         contract = next(iter(store.query(
             "SELECT ?c WHERE { ?c a <http://data.europa.eu/a4g/ontology#Contract> } LIMIT 1"
         )))["c"].value.removeprefix(BASE + "id/")
-        app = create_app({"BACKEND": OxigraphBackend(store), "BUILD": {"base": BASE}})
+        total = len(store)
+        del store
+        # As the server runs: every store call in the pool of query processes, each opening
+        # the on-disk store read-only; a long time limit, as the app counts the store once
+        # at start (over ten seconds at 55 M triples on disk).
+        backend = PoolBackend(lambda: OxigraphBackend.read_only(store_dir), Settings(), 120.0)
+        app = create_app({"BACKEND": backend, "BUILD": {"base": BASE}})
         client = app.test_client()
         pages = [("instrument: achat-innovant", "/doc/instrument/achat-innovant"),
                  ("instrument: procedure-adaptee", "/doc/instrument/procedure-adaptee"),
@@ -125,7 +132,7 @@ def main_(argv: list[str] | None = None) -> None:
                  ("list: regions", "/regions")]
         pages += [(f"question: {e.name}", "/query?query=" + quote(e.query, safe=""))
                   for e in examples.load_examples()]
-        print(f"\n{args.contracts:,} contracts, {len(store):,} triples; limit {LIMIT:.1f} s, "
+        print(f"\n{args.contracts:,} contracts, {total:,} triples; limit {LIMIT:.1f} s, "
               f"median of {RUNS}")
         print(f"{'page':52} {'status':>6} {'seconds':>8} {'ratio':>6}")
         worst = 0.0
@@ -134,6 +141,7 @@ def main_(argv: list[str] | None = None) -> None:
             worst = max(worst, seconds / LIMIT)
             print(f"{name:52} {status:>6} {seconds:>8.3f} {seconds / LIMIT:>6.2f}")
         print(f"worst ratio to the limit: {worst:.2f}")
+        backend.stop()
 
 
 if __name__ == "__main__":
