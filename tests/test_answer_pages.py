@@ -49,7 +49,7 @@ def built(tmp_path_factory) -> Path:
         _marche("UGAP-INNOV-1", "2023-03-14", 64000.5),
         _marche("UGAP-INNOV-2", "2024-06-30", 80000),
         _marche("UGAP-OPEN-3", "2024-07-01", 250000, marcheInnovant=False,
-                procedure="Appel d'offres ouvert"),
+                procedure="Appel d'offres ouvert", objet="=HYPERLINK(\"x\")"),
     ]}}, ensure_ascii=False), encoding="utf-8")
     out = tmp_path_factory.mktemp("answer-build") / "dist"
     result = CliRunner().invoke(main, ["build", "--data", str(DATA_DIR), "--out", str(out),
@@ -196,6 +196,8 @@ def test_contracts_table_is_published_beside_the_dumps(client):
     assert mine["buyer_siret"] == UGAP_OTHER_SIRET and mine["amount_eur_excl_vat"] == "64000.5"
     assert mine["innovative"] == "true" and "achat-innovant" in mine["instruments"].split()
     assert mine["holders"] == f"SIRET:{HOLDER}" and mine["cpv"] == "72000000"
+    formula = next(r for r in rows if r["id"] == "UGAP-OPEN-3")
+    assert formula["title"] == "'=HYPERLINK(\"x\")"          # text, never a formula
 
 
 def test_lists_filter_page_and_have_csv_and_json_twins(client):

@@ -115,7 +115,13 @@ def _table_row(mapped: Mapped, contract: str, kind: str, amount, procedure: str,
     return (contract[1:-1], kind, record_id, siret, day, str(amount), procedure, eu_type,
             " ".join(instruments), "true" if innovative else "false", cpv or "",
             place[0] if place else "", place[1] if place else "",
-            " ".join(f"{scheme}:{number}" for scheme, number in holders), title or "")
+            " ".join(f"{scheme}:{number}" for scheme, number in holders), _as_text(title or ""))
+
+
+def _as_text(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (the rule of the server's
+    ``sparql_endpoint.tables.cell``, which the builder cannot import)."""
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 class Mapper:
