@@ -487,6 +487,7 @@ class _Build:
             decp = _map_contracts(folder, options, self.mapped)
             published.append(_file_info(decp.out_path, decp.triples))
             reports.append(_file_info(decp.rejected_path, None))
+            reports.append(_file_info(decp.table_path, None))
             sections.append(decp.summary().replace(f"{folder}/", ""))  # names only
             self.step("indicators")
         load = [GRAPH_DUMPS[0]] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]

@@ -11,7 +11,7 @@ from achat_core.iris import PREFIXES
 from sparql_endpoint import examples, results
 from sparql_endpoint.errors import problem
 from sparql_endpoint.response_headers import allow_inline_styles
-from sparql_endpoint.texts import choose_language
+from sparql_endpoint.texts import choose_language, error_text, is_ours
 from sparql_endpoint.web import labeller, public_url, query_link, render, term_view
 
 bp = Blueprint("editor", __name__)
@@ -40,28 +40,42 @@ bp.record_once(_register)
 
 
 def error_page(status: int, message: str) -> Response:
-    """Render an error of the endpoint as an HTML page (``app.extensions["error_page"]``)."""
-    return render("error.html", status=status, code=status, message=message)
+    """Render an error of the endpoint as an HTML page (``app.extensions["error_page"]``).
+
+    The explanation is in the page's language; the technical message, often the parser's
+    English, follows it marked with its language.
+    """
+    lang = choose_language()
+    ours = is_ours(message, lang)
+    return render("error.html", status=status, code=status,
+                  explanation=message if ours else error_text(status, lang),
+                  details=None if ours else message, details_lang="" if ours else "en")
 
 
 @bp.get("/query")
 def query_page():
-    """Show the editor; with ``query=``, run it and show an HTML table with downloads."""
+    """Run a query (``query=``) or an example (``example=``, else the first) and show its
+    results first, then the editor opened on that query, then the examples by question."""
     allow_inline_styles()
     lang = choose_language()
     query = request.args.get("query", "")
-    example = examples.find(request.args.get("example", ""))
-    listed = [e.view(lang) for e in examples.load_examples()]
-    context = {"examples": listed, "endpoint": public_url() + "sparql",
-               "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
+    asked = request.args.get("example", "")
+    example = examples.find(asked) if asked else None
+    if asked and example is None:
+        return problem(404, f"No example query is named {asked!r}; see /query for the list.")
+    listed = examples.load_examples()
+    chosen = None
     if not query.strip():
-        text = example.query if example else (listed[0]["query"] if listed else "")
-        return render("query.html", query=text, **context)
+        example = example or (listed[0] if listed else None)
+        if example is None:
+            return render("query.html", query="", groups=[], **_context())
+        chosen, query = example.view(lang), example.query
+    context = {"groups": examples.grouped(lang), "chosen": chosen, **_context()}
     try:
         result = results.run(query, max_rows=SHOWN_ROWS)
     except results.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
-                      **context)
+                      error_explanation=error_text(error.status, lang), **context)
     # Every IRI shown is named in one bounded query, not one query per cell.
     labeller().fetch((term.value for row in result.rows for term in row.values()
                       if isinstance(term, ox.NamedNode)), batch=SHOWN_ROWS * 4)
@@ -72,6 +86,11 @@ def query_page():
         # Only SHOWN_ROWS rows are asked for: "1+" more when the result was cut there.
         hidden_rows="1+" if result.truncated else 0,
         csv=query_link(query, "csv"), json=query_link(query, "json"), **context)
+
+
+def _context() -> dict:
+    return {"endpoint": public_url() + "sparql",
+            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
 
 
 @bp.get("/editor/yasgui/<name>")

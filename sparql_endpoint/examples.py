@@ -52,6 +52,36 @@ def load_examples(folder: Path = QUERIES_DIR) -> tuple[Example, ...]:
     return tuple(parse_example(p) for p in sorted(folder.glob("*.rq")))
 
 
+#: The examples grouped by the question a reader brings: (key, French, English, names).
+GROUPS = (
+    ("law", "Quel instrument, sur quelle base ?", "Which instrument, on what basis?",
+     ("01-innovation-below-threshold", "07-legal-basis", "04-instruments-by-objective",
+      "10-instruments-by-kind", "08-eu-code-alignment", "06-links-to-innovation-partnership")),
+    ("people", "Qui s'en occupe, que lire ?", "Who is involved, what to read?",
+     ("02-public-commons-resources", "03-organisations-of-resources",
+      "09-organisations-and-roles")),
+    ("usage", "Combien, où, par qui ?", "How much, where, by whom?",
+     ("05-figures-with-sources", "decp-instrument-usage", "decp-innovative-per-year",
+      "decp-innovative-per-region", "decp-innovative-per-buyer",
+      "decp-buyers-dialogue-or-innovative-purchase", "decp-innovative-by-procedure",
+      "decp-considerations-share")),
+)
+
+
+def grouped(lang: str) -> list[dict]:
+    """Return the examples in their question groups, in one language; others in a last group."""
+    views = {e.name: e.view(lang) for e in load_examples()}
+    out = []
+    for key, fr, en, names in GROUPS:
+        items = [views.pop(n) for n in names if n in views]
+        if items:
+            out.append({"key": key, "title": en if lang == "en" else fr, "examples": items})
+    if views:
+        out.append({"key": "other", "title": "Autres" if lang == "fr" else "Other",
+                    "examples": list(views.values())})
+    return out
+
+
 def find(name: str) -> Example | None:
     """Return the example of that name, or None."""
     return next((e for e in load_examples() if e.name == name), None)

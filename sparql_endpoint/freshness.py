@@ -65,9 +65,10 @@ def word_dates(groups: list[dict], lang: str, today: dt.date | None = None) -> l
         prop = group["property"].get("iri")
         for value in group["values"]:
             if prop in (IN_FORCE_FROM, IN_FORCE_UNTIL) and value["kind"] == "literal":
-                phrase = in_force_phrase(prop, value["text"], today, lang)
+                raw = value.get("value", value["text"])  # the ISO date, not its wording
+                phrase = in_force_phrase(prop, raw, today, lang)
                 if phrase:
-                    value.update(text=phrase, lang=lang, datatype="", date=value["text"])
+                    value.update(text=phrase, lang=lang, datatype="", date=raw)
             if value.get("nested"):
                 word_dates(value["nested"], lang, today)
     return groups

@@ -8,7 +8,18 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import editor, examples, freshness, search
+from sparql_endpoint import (
+    answers,
+    charts,
+    editor,
+    examples,
+    feeds,
+    freshness,
+    indexes,
+    parties,
+    search,
+)
+from sparql_endpoint.contract_card import contract_card
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.negotiation import negotiate
@@ -34,6 +45,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("sparql_endpoint.pages")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(editor.bp)
+bp.register_blueprint(indexes.bp)
 
 APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"
@@ -53,6 +65,10 @@ PAGE_SIZE = 1_000
 OUTBOUND_LIMIT = 5_000
 #: Rows read about the figures of an instrument, at most.
 FIGURE_ROWS = 5_000
+#: Indicators that break an instrument's use down (per year, buyer, region): the answer
+#: card charts and ranks them, so the figures table leaves them out.
+BREAKDOWN = " || ".join(f'STRENDS(?m, "{end}")' for end in ("-per-year", "-by-buyer",
+                                                             "-by-region"))
 #: Counts on the home page: (key, French, English, class IRI).
 COUNTED = (
     ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
@@ -161,7 +177,8 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
 def figures_about(iri: str, lang: str) -> list[dict]:
     """Return the figures and indicators about an instrument, each with its source."""
     rows = timed_select(
-        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o }} "
+        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o "
+        f"FILTER NOT EXISTS {{ ?f <{APG}measure> ?m FILTER({BREAKDOWN}) }} }} "
         f"LIMIT {FIGURE_ROWS}")
     figures: dict[str, dict] = {}
     for row in sorted(rows, key=lambda r: r["f"].value):
@@ -203,8 +220,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
     node = _iri(iri)
+    template, extra = answer_of(iri, pairs, lang)
     return render(
-        "resource.html",
+        template, **extra,
         iri=iri, title=title, title_lang=title_lang,
         other_labels=sorted((lg, t) for lg, t in labels.items() if t != title),
         types=types, checked_on=checked[0] if checked else None,
@@ -219,6 +237,87 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {node} }}",
                                "csv"),
     )
+
+
+EPO = "http://data.europa.eu/a4g/ontology#"
+CONTRACTS = {EPO + "Contract", EPO + "ConcessionContract"}
+ROLES = {EPO + "Buyer", EPO + "Winner", EPO + "Contractor"}
+PARTIES = ROLES | {APG + "Organisation", "http://www.w3.org/ns/org#Organization"}
+
+
+def name_of(lang: str):
+    """Return a template helper naming an IRI (label, language, link) in the page's language."""
+    return lambda iri: term_view(ox.NamedNode(iri), lang)
+
+
+IRI_KEYS = ("iri", "buyer", "kind", "instrument", "owner", "procedure", "nature", "place")
+
+
+def _iris(value) -> set[str]:
+    """Collect the IRIs held in a card (values under the keys ``iri``, ``buyer``, …)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in IRI_KEYS and isinstance(item, str) and "://" in item:
+                found.add(item)
+            else:
+                found |= _iris(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= {item} if isinstance(item, str) and "://" in item else _iris(item)
+    return found
+
+
+def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
+    """Choose the page's template and gather its answer card, by the thing's type."""
+    types = {o.value for p, o in pairs if p.value == RDF + "type"}
+    if types & CONTRACTS:
+        card = contract_card(timed_select, iri, lang)
+        if card:
+            labeller().fetch(_iris(card) | set(card["holders"]) | set(card["instruments"]))
+            return "contract.html", {"answered": True, "card": card, "name_of": name_of(lang)}
+    if types & PARTIES:
+        owner = parties.role_owner(pairs) if types & ROLES else None
+        subject = owner or iri
+        subject_pairs = outbound(owner) if owner else pairs
+        card = parties.party_card(timed_select, backend().select, subject, subject_pairs, lang)
+        for side in card["sides"]:
+            side["chart"] = charts.bar_chart(
+                [(y["year"], y["contracts"], y["contracts_text"]) for y in side["years"]],
+                text("per_year", lang), f"chart-{side['role']}")
+        labeller().fetch(_iris(card) | ({owner} if owner else set()))
+        return "organisation.html", {"answered": True, "card": card, "owner": owner,
+                                     "name_of": name_of(lang),
+                                     "feed_url": feeds.feed_url(subject)}
+    if DCT + "Location" in types and "/id/location/code-region-" in iri:
+        card = {"indicators": parties.indicators_about(backend().select, iri, lang)}
+        labeller().fetch(_iris(card))
+        return "region.html", {"answered": True, "card": card, "name_of": name_of(lang)}
+    if APG + "Instrument" not in types:
+        return "resource.html", {"answered": False}
+    card = answers.instrument_card(timed_select, backend().select, iri, pairs, lang)
+    usage = card["usage"]
+    usage["chart"] = charts.bar_chart(
+        [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
+        text("per_year", lang), "years-chart")
+    labeller().fetch(_iris(card))
+    years_query = (
+        f"SELECT ?year ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
+        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{APG}periodStart> ?start . "
+        f"FILTER(STRENDS(?measure, \"-per-year\")) BIND(YEAR(?start) AS ?year) }} "
+        f"ORDER BY ?year ?measure")
+    buyers_query = (
+        f"SELECT ?buyer ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
+        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
+        f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
+    return "instrument.html", {
+        "answered": True, "card": card, "name_of": name_of(lang), "figures_shown": True,
+        "feed_url": feeds.feed_url(iri),
+        "csv_links": {"years": query_link(years_query, "csv"),
+                      "buyers": query_link(buyers_query, "csv")},
+        "json_links": {"years": query_link(years_query, "json"),
+                       "buyers": query_link(buyers_query, "json")},
+    }
 
 
 def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
@@ -302,6 +401,12 @@ def doc(path: str):
     return not_found(bases()[0] + "id/" + key, key)
 
 
+@bp.get("/feeds/<kind>/<key>.atom")
+def feed(kind: str, key: str):
+    """Answer the Atom feed of new contracts of an instrument or a buyer."""
+    return feeds.atom(timed_select, kind, key)
+
+
 @bp.get("/describe")
 def describe():
     """Describe any IRI the graph mentions (EU code lists, external things)."""
@@ -341,8 +446,7 @@ def home():
     found = counts()
     triples = current_app.extensions["pages_cache"]["triples"]
     lang = choose_language()
-    return render("home.html", counts=found, triples=triples,
-                  examples=[e.view(lang) for e in examples.load_examples()])
+    return render("home.html", counts=found, triples=triples, groups=examples.grouped(lang))
 
 
 @bp.get("/schemes")

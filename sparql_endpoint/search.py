@@ -19,6 +19,39 @@ from sparql_endpoint.web import backend, build_info, href, render
 bp = Blueprint("search", __name__)
 
 EXACT, PREFIX, WORDS = 3, 2, 1
+#: Readable names of the kinds of entries, for the type filter and the results: (fr, en).
+KIND_NAMES = {
+    "instrument": ("Instrument d'achat", "Procurement instrument"),
+    "organisation": ("Organisation", "Organisation"),
+    "resource": ("Ressource", "Resource"),
+    "legal-text": ("Texte juridique", "Legal text"),
+    "legal-provision": ("Article de loi", "Legal provision"),
+    "figure": ("Chiffre", "Figure"),
+    "project": ("Projet", "Project"),
+    "theme": ("Thème", "Theme"),
+    "tag": ("Mot-clé", "Tag"),
+    "challenge": ("Défi", "Challenge"),
+    "community": ("Communauté", "Community"),
+    "objective": ("Objectif", "Objective"),
+    "instrument-kind": ("Genre d'instrument", "Kind of instrument"),
+    "actor-role": ("Rôle d'acteur", "Actor role"),
+    "threshold": ("Seuil", "Threshold"),
+    "identifier": ("Identifiant", "Identifier"),
+    "Concept": ("Concept (code européen)", "Concept (EU code)"),
+    "ConceptScheme": ("Vocabulaire", "Vocabulary"),
+    "Class": ("Classe de l'ontologie", "Ontology class"),
+    "ObjectProperty": ("Propriété d'objet de l'ontologie", "Ontology object property"),
+    "DatatypeProperty": ("Propriété de données de l'ontologie", "Ontology data property"),
+    "FunctionalProperty": ("Propriété fonctionnelle de l'ontologie",
+                           "Ontology functional property"),
+    "Ontology": ("Ontologie", "Ontology"),
+}
+
+
+def kind_name(kind: str, lang: str) -> str:
+    """Return the readable name of a kind of entry in a language (the kind itself if unknown)."""
+    names = KIND_NAMES.get(kind)
+    return names[lang == "en"] if names else kind
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -112,5 +145,8 @@ def search_page():
         return response
     for hit in hits:
         hit["href"] = href(hit["iri"], described=True)
-    kinds = sorted({item["kind"] for item in index() if item["kind"]})
+        hit["kind_name"] = kind_name(hit["kind"], lang)
+    kinds = sorted(({"value": k, "name": kind_name(k, lang)}
+                    for k in {item["kind"] for item in index() if item["kind"]}),
+                   key=lambda k: fold(k["name"]))
     return render("search.html", query=query, hits=hits, kinds=kinds, kind=kind)

@@ -31,6 +31,129 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "données essentielles de la commande publique (DECP).",
                       "Sources: curated and cited records, the Fabrique des Mobilités wiki, "
                       "French public contract data (DECP)."),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
+    "colon": ("\u00a0:", ":"),
+    "all_data": ("Toutes les données", "All data"),
+    "answer": ("En bref", "In short"),
+    "what_it_is": ("Ce que c'est", "What it is"),
+    "when_usable": ("Quand l'utiliser", "When it may be used"),
+    "conditions": ("Conditions", "Conditions"),
+    "below": ("en dessous de", "below"),
+    "excl_vat": ("HT", "excl. VAT"),
+    "threshold_scope": ("Seuils, du cas général aux cas particuliers",
+                        "Thresholds, from the general case to the special ones"),
+    "good_to_know": ("Bon à savoir", "Good to know"),
+    "phases": ("Phases", "Phases"),
+    "legal_basis": ("Base juridique", "Legal basis"),
+    "on_legifrance": ("sur Légifrance", "on Légifrance"),
+    "code_on_legifrance": ("le code sur Légifrance", "the code on Légifrance"),
+    "since": ("Depuis", "Since"),
+    "oldest_text": ("Texte le plus ancien de sa base juridique",
+                    "Oldest text in its legal basis"),
+    "last_checked": ("Dernière vérification", "Last checked"),
+    "eu_equivalent": ("Équivalent européen", "EU equivalent"),
+    "no_eu_equivalent": ("Aucun code européen ne lui correspond.",
+                         "No EU code corresponds to it."),
+    "not_advice": ("Information, pas un conseil juridique : vérifiez le texte en vigueur "
+                   "sur Légifrance avant d'agir.",
+                   "Information, not legal advice: check the text in force on Légifrance "
+                   "before acting."),
+    "usage": ("Combien de fois il est utilisé", "How often it is used"),
+    "usage_none": ("Aucun contrat publié n'utilise cet instrument.",
+                   "No published contract uses this instrument."),
+    "usage_total": ("contrats publiés l'utilisent, pour un montant total HT de",
+                    "published contracts use it, for a total amount excluding VAT of"),
+    "usage_between": ("conclus entre le", "concluded between"),
+    "and": ("et le", "and"),
+    "usage_inferred": ("Ces contrats sont déduits des données (marché innovant, sans publicité, "
+                       "sous le seuil) : les données de marchés n'ont pas de case pour cet "
+                       "instrument.",
+                       "These contracts are inferred from the data (innovative, without "
+                       "prior publication, below the threshold): contract data has no field "
+                       "for this instrument."),
+    "per_year": ("Contrats par année", "Contracts per year"),
+    "year": ("Année", "Year"),
+    "contracts": ("Contrats", "Contracts"),
+    "amount": ("Montant HT", "Amount excl. VAT"),
+    "top_buyers": ("Acheteurs qui l'utilisent le plus", "Buyers who use it most"),
+    "buyer": ("Acheteur", "Buyer"),
+    "regions": ("Régions", "Regions"),
+    "region": ("Région", "Region"),
+    "latest_contracts": ("Derniers contrats", "Latest contracts"),
+    "contract": ("Contrat", "Contract"),
+    "procedure": ("Procédure et instruments", "Procedure and instruments"),
+    "what_to_read": ("À lire", "What to read"),
+    "who_promotes": ("Qui le promeut", "Who promotes it"),
+    "through": ("par", "through"),
+    "contract_no": ("Contrat n°", "Contract no."),
+    "feed": ("Fil Atom des nouveaux contrats", "Atom feed of new contracts"),
+    "role_of": ("Ce rôle est tenu par", "This role is played by"),
+    "no_contracts": ("Aucun contrat publié ne la nomme comme acheteur ou titulaire.",
+                     "No published contract names it as buyer or holder."),
+    "as_buyer": ("Comme acheteur", "As buyer"),
+    "as_supplier": ("Comme titulaire", "As supplier"),
+    "directory": ("Annuaire des entreprises", "French business directory"),
+    "instruments_used": ("Instruments et procédures utilisés", "Instruments and procedures used"),
+    "instrument": ("Instrument", "Instrument"),
+    "instruments": ("Instruments", "Instruments"),
+    "cpv_divisions": ("Principales divisions CPV", "Main CPV divisions"),
+    "cpv_division": ("Division CPV", "CPV division"),
+    "innovative_contracts": ("Marchés innovants", "Innovative contracts"),
+    "indicators": ("Indicateurs", "Indicators"),
+    "a_buyer": ("Un acheteur", "A buyer"),
+    "concluded_on": ("a conclu ce contrat le", "concluded this contract on"),
+    "with": ("avec", "with"),
+    "for_amount": ("pour", "for"),
+    "through_procedure": ("par", "through"),
+    "holders": ("Titulaires", "Holders"),
+    "procedure_type": ("Procédure", "Procedure"),
+    "place": ("Lieu d'exécution", "Place of performance"),
+    "strategic": ("Objectifs", "Objectives"),
+    "strategic_innovative": ("innovant", "innovative"),
+    "strategic_social": ("social", "social"),
+    "strategic_green": ("environnemental", "environmental"),
+    "record_id": ("Identifiant DECP", "DECP identifier"),
+    "error_400": ("Requête incorrecte : le serveur n'a pas pu la lire.",
+                  "Bad request: the server could not read it."),
+    "error_403": ("Accès refusé.", "Access refused."),
+    "error_404": ("Rien ici : cette adresse ne correspond à aucune page.",
+                  "Nothing here: this address matches no page."),
+    "error_405": ("Cette adresse n'accepte pas cette méthode HTTP.",
+                  "This address does not accept this HTTP method."),
+    "error_406": ("Aucun des formats demandés n'est disponible ici.",
+                  "None of the formats asked for is offered here."),
+    "error_413": ("La requête est trop grande.", "The request is too large."),
+    "error_415": ("Le type du corps de la requête n'est pas accepté.",
+                  "The request body's type is not accepted."),
+    "error_429": ("Trop de requêtes : réessayez dans un moment.",
+                  "Too many requests: try again in a moment."),
+    "error_500": ("Erreur du serveur : elle a été notée.",
+                  "Server error: it has been logged."),
+    "error_503": ("Le serveur est occupé ou la requête a dépassé le temps imparti ; "
+                  "réessayez, ou téléchargez les données.",
+                  "The server is busy or the request ran past the time limit; try again, "
+                  "or download the data."),
+    "error_other": ("La demande n'a pas abouti.", "The request did not succeed."),
+    "error_details": ("Détails techniques", "Technical details"),
+    "filter": ("Filtrer", "Filter"),
+    "figures_table": ("Tableau des chiffres", "Table of figures"),
+    "results_table": ("Tableau des résultats", "Table of results"),
+    "site_search": ("Recherche sur tout le site", "Search the whole site"),
+    "filter_words": ("Mots", "Words"),
+    "all": ("Tous", "All"),
+    "items": ("éléments", "items"),
+    "page": ("page", "page"),
+    "pages": ("Pages", "Pages"),
+    "previous": ("Précédente", "Previous"),
+    "next": ("Suivante", "Next"),
+    "source_of_list": ("Liste", "List"),
+    "curated_orgs": ("Organisations décrites", "Described organisations"),
+    "decp_buyers": ("Acheteurs des données de marchés", "Buyers in the contract data"),
+    "nav_instruments": ("Instruments", "Instruments"),
+    "nav_organisations": ("Organisations", "Organisations"),
+    "nav_resources": ("Ressources", "Resources"),
+    "nav_regions": ("Régions", "Regions"),
     "iri": ("IRI", "IRI"),
     "types": ("Types", "Types"),
     "property": ("Propriété", "Property"),
@@ -116,6 +239,18 @@ def choose_language() -> str:
         return asked
     best = request.accept_languages.best_match(LANGUAGES)
     return best or DEFAULT_LANGUAGE
+
+
+def error_text(status: int, lang: str) -> str:
+    """Return the explanation of an HTTP error status in a language."""
+    key = f"error_{status}"
+    return text(key if key in TEXTS else "error_other", lang)
+
+
+def is_ours(message: str, lang: str) -> bool:
+    """Tell whether a message is one of the interface's own texts in that language."""
+    index = 1 if lang == "en" else 0
+    return any(pair[index] == message for pair in TEXTS.values())
 
 
 def text(key: str, lang: str) -> str:

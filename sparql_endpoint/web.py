@@ -19,6 +19,7 @@ from flask import (
 from achat_core.formats import BY_NAME, BY_SUFFIX, Format
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
 from achat_core.jsonld import compact_bytes
+from sparql_endpoint import numbers
 from sparql_endpoint.labels import Labeller
 from sparql_endpoint.links import safe_href
 from sparql_endpoint.negotiation import describe, negotiate
@@ -119,9 +120,20 @@ def term_view(term, lang: str) -> dict:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
         short = datatype.rsplit("#", 1)[-1] if datatype.startswith(PREFIXES["xsd"]) else ""
-        return {"kind": "literal", "text": term.value, "lang": term.language or "",
-                "datatype": short}
+        return {"kind": "literal", "text": readable(term.value, short, lang),
+                "value": term.value, "lang": term.language or "", "datatype": short}
     return {"kind": "bnode", "text": str(term), "lang": ""}
+
+
+def readable(value: str, datatype: str, lang: str) -> str:
+    """Write a typed value for a reader: numbers grouped, dates spelt out, booleans in words."""
+    if datatype in ("decimal", "integer", "double", "float", "int", "long"):
+        return numbers.number(value, lang, numbers.places(value))
+    if datatype == "date":
+        return numbers.day(value, lang)
+    if datatype == "boolean":
+        return text("yes" if value in ("true", "1") else "no", lang)
+    return value
 
 
 def query_link(query: str, fmt: str | None = None) -> str:

@@ -81,8 +81,8 @@ def test_empty_store_gives_no_indicators():
 
 
 def test_shipped_queries_have_bilingual_headers_and_parse():
-    files = sorted(QUERIES_DIR.glob("decp-*.rq"))
-    assert len(files) == 7
+    files = sorted(QUERIES_DIR.glob("decp-*.rq")) + sorted(QUERIES_DIR.glob("indicators/*.rq"))
+    assert len(files) == 7 + 9
     store = ox.Store()
     for path in files:
         example = parse_example(path)

@@ -10,7 +10,7 @@ import pytest
 from graph_builder.namespaces import PREFIXES
 from sparql_endpoint import create_app
 from sparql_endpoint.editor import YASGUI_DIR
-from sparql_endpoint.examples import QUERIES_DIR, load_examples, parse_example
+from sparql_endpoint.examples import QUERIES_DIR, find, load_examples, parse_example
 from sparql_endpoint.store import OxigraphBackend
 
 #: Examples about the curated graph (the ``decp-*`` ones need contract data).
@@ -72,7 +72,7 @@ def test_example_returns_rows_on_the_curated_data(store, example):
 def contract_store(store, tmp_path_factory) -> ox.Store:
     """The curated graph plus the contracts of the DECP fixture with its quirks, mapped."""
     from achat_core.iris import DEFAULT_BASE
-    from graph_builder.decp import build_contracts
+    from graph_builder.decp import build_contracts, compute_indicators
 
     result = build_contracts([DECP_FIXTURE], tmp_path_factory.mktemp("decp") / "contracts.nt",
                              DEFAULT_BASE, {})
@@ -80,6 +80,9 @@ def contract_store(store, tmp_path_factory) -> ox.Store:
     combined = ox.Store()
     combined.bulk_extend(store)
     combined.load(path=str(result.out_path), format=ox.RdfFormat.N_TRIPLES)
+    # The contract questions read the indicators the builder computes, as a build publishes.
+    combined.extend(ox.Quad(t.subject, t.predicate, t.object)
+                    for t in compute_indicators(combined, DEFAULT_BASE))
     return combined
 
 
@@ -155,3 +158,22 @@ def test_editor_and_error_views_are_registered(client):
 
 def test_queries_folder_is_the_packaged_one():
     assert QUERIES_DIR.name == "queries" and any(QUERIES_DIR.glob("*.rq"))
+
+
+def test_a_chosen_example_runs_and_its_results_come_before_the_code(client):
+    example = find("07-legal-basis")
+    html = client.get("/query", query_string={"example": example.name, "lang": "en"}
+                      ).get_data(as_text=True)
+    assert f"<h1>{example.title['en']}</h1>" in html
+    assert html.index('<table class="results">') < html.index("<textarea")
+    textarea = html[html.index("<textarea"):html.index("</textarea>")]
+    assert "legalBasis" in textarea                     # the editor opens on that example
+    assert 'aria-current="page"' in html
+
+
+def test_the_query_page_runs_the_first_example_and_groups_the_examples(client):
+    html = client.get("/query?lang=en").get_data(as_text=True)
+    assert '<table class="results">' in html
+    assert "<h3 id=\"ex-law\">Which instrument, on what basis?</h3>" in html
+    assert html.count('<ul class="questions"') == 3
+    assert client.get("/query?example=nope").status_code == 404

@@ -93,7 +93,7 @@ def test_html_page_in_french_by_default(client):
     assert '<html lang="fr">' in html
     assert "Achat innovant sans publicité ni mise en concurrence</h1>" in html
     assert "seuil" in html                       # property named from the ontology, in French
-    assert "100000" in html                      # the threshold's amount, nested
+    assert "100\u202f000" in html                # the threshold's amount, written for people
     assert "information" in html and "conseil juridique" in html
     assert '<time datetime="2026-11-25">' in html
     assert "Ce qui pointe ici" in html and "Repenser l&#39;achat public" in html

@@ -10,7 +10,9 @@ first met, so the output order only depends on the input.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import sys
 import zlib
@@ -22,11 +24,13 @@ from pathlib import Path
 import rdflib
 from tqdm import tqdm
 
-from graph_builder.decp.mapper import Mapped, Mapper, Rejected
+from graph_builder.decp.mapper import TABLE_COLUMNS, Mapped, Mapper, Rejected
 from graph_builder.decp.reader import BrokenFile, read_records
 from graph_builder.errors import InvalidData, Problem
 
 REJECTED_NAME = "decp-rejected.jsonl"
+#: The contracts as one CSV table (gzip), written beside the contract graph as records map.
+TABLE_NAME = "contracts.csv.gz"
 _FLUSH_EVERY = 2000
 _SAMPLE_SCALE = 1_000_000
 
@@ -41,6 +45,7 @@ class DecpResult:
 
     out_path: Path
     rejected_path: Path
+    table_path: Path
     records_read: int = 0
     contracts_mapped: int = 0
     marches: int = 0
@@ -97,7 +102,8 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    result = DecpResult(out_path=out_path, rejected_path=out_path.parent / REJECTED_NAME)
+    result = DecpResult(out_path=out_path, rejected_path=out_path.parent / REJECTED_NAME,
+                        table_path=out_path.parent / TABLE_NAME)
     mapper = Mapper(base, org_lookup)
     seen_keys: set[bytes] = set()
     seen_shared: set[str] = set()
@@ -105,6 +111,10 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     neighbour_wanted = False
     buffer: list[str] = []
     stream, raw = _opener(out_path)
+    table_stream, table_raw = _opener(result.table_path)
+    table_text = io.TextIOWrapper(table_stream, encoding="utf-8", newline="")
+    table = csv.writer(table_text)
+    table.writerow(TABLE_COLUMNS)
     bar = tqdm(unit=" records", disable=not progress, file=sys.stderr)
     try:
         with open(result.rejected_path, "w", encoding="utf-8") as rejected_file:
@@ -156,6 +166,7 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                         continue
                     seen_keys.add(identity)
                     _count(result, item.kind, mapped)
+                    table.writerow(mapped.row)
                     buffer.extend(mapped.lines)
                     for node, lines in mapped.shared.items():
                         if node not in seen_shared:
@@ -179,8 +190,10 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     finally:
         bar.close()
         stream.close()
-        if raw is not None:
-            raw.close()
+        table_text.close()
+        for opened in (raw, table_raw):
+            if opened is not None:
+                opened.close()
     if sample_lines:
         result.sample.parse(data="".join(dict.fromkeys(sample_lines)), format="nt")
     return result

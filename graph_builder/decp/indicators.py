@@ -2,8 +2,10 @@
 
 Each indicator records its value, unit, scope, period (the years or the first and last
 contract dates it covers), the instrument it is about, the SPARQL text that made it
-(``apg:computedByQuery``, one of ``achat_core/queries/decp-*.rq``) and, for the
-innovative-contracts-by-procedure figures shown on the innovation partnership's page,
+(``apg:computedByQuery``, one of ``achat_core/queries/indicators/*.rq``), the
+organisation or region it is about (``dcterms:subject``, so their pages read the figure
+instead of recomputing it) and, for the innovative-contracts-by-procedure figures shown
+on the innovation partnership's page,
 ``apg:isProxy true``: DECP has no field for the innovation partnership.
 
 An indicator whose query leaves the value unbound (a sum beyond the store's ``xsd:decimal``
@@ -24,6 +26,9 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
+SUBJECT = ox.NamedNode("http://purl.org/dc/terms/subject")
+#: Buyers kept per instrument by the build (the most frequent ones).
+TOP_BUYERS = 10
 PROCEDURE_TYPE = codes.EU + "procurement-procedure-type/"
 
 
@@ -32,7 +37,10 @@ def _p(term) -> ox.NamedNode:
 
 
 def read_query(name: str) -> str:
-    """Return the text of a shipped query, e.g. ``decp-innovative-per-year``."""
+    """Return the text of a shipped query, e.g. ``indicators/innovative-per-year``.
+
+    The build's queries live under ``indicators/``, out of the query page's examples.
+    """
     return (QUERIES_DIR / f"{name}.rq").read_text(encoding="utf-8")
 
 
@@ -46,7 +54,8 @@ class _Writer:
 
     def add(self, slug: str, label: tuple[str, str], value, unit: str, measure: str,
             scope: tuple[str, str], period: tuple[str, str], query: str,
-            instrument: str | None = None, proxy: bool = False) -> None:
+            instrument: str | None = None, proxy: bool = False,
+            subject: str | None = None) -> None:
         if value is None:  # unbound: the store could not compute it
             return
         node = ox.NamedNode(f"{self.base}id/indicator/{slug}")
@@ -66,6 +75,8 @@ class _Writer:
         add(ox.Triple(node, _p(APG.computedByQuery), ox.Literal(query)))
         if instrument:
             add(ox.Triple(node, _p(APG.aboutInstrument), ox.NamedNode(instrument)))
+        if subject:
+            add(ox.Triple(node, SUBJECT, ox.NamedNode(subject)))
         if proxy:
             add(ox.Triple(node, _p(APG.isProxy), ox.Literal("true",
                                                            datatype=ox.NamedNode(XSD + "boolean"))))
@@ -96,7 +107,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
     instrument_prefix = f"{base}id/instrument/"
     france = ("France", "France")
 
-    query = read_query("decp-instrument-usage")
+    query = read_query("indicators/instrument-usage")
     for row in _rows(store, query):
         if not row["instrument"].startswith(instrument_prefix):
             continue
@@ -116,7 +127,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                                         f"Buyers, contracts {how} ({key})"),
                 row["buyers"], "buyers", f"buyers-{how}", **common)
 
-    query = read_query("decp-innovative-per-year")
+    query = read_query("indicators/innovative-per-year")
     for row in _rows(store, query):
         year = row["year"]
         period = (f"{year}-01-01", f"{year}-12-31")
@@ -128,24 +139,27 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                                               f"{year}"),
                 row["total"], "EUR", "innovative-amount", france, period, query)
 
-    for query_name, column, name_column, prefix in (
-            ("decp-innovative-per-buyer", "buyer", "label", "buyer-"),
-            ("decp-innovative-per-region", "region", "name", "")):
+    for query_name, column, name_column, prefix, subject_column in (
+            ("indicators/innovative-per-buyer", "buyer", "label", "buyer-", "organisation"),
+            ("indicators/innovative-per-region", "region", "name", "", "region")):
         query = read_query(query_name)
         for row in _rows(store, query):
             code = row[column].rsplit("/", 1)[-1]
             name = row[name_column] or code
             period = (row["first"], row["last"])
+            common = dict(scope=(name, name), period=period, query=query,
+                          subject=row[subject_column])
             out.add(f"innovative-contracts-{prefix}{code}", (f"Marchés innovants : {name}",
                                                              f"Innovative contracts: {name}"),
-                    row["contracts"], "contracts", "innovative-contracts", (name, name), period,
-                    query)
+                    row["contracts"], "contracts", "innovative-contracts", **common)
             out.add(f"innovative-amount-{prefix}{code}",
                     (f"Montant HT des marchés innovants : {name}",
                      f"Amount of innovative contracts: {name}"),
-                    row["total"], "EUR", "innovative-amount", (name, name), period, query)
+                    row["total"], "EUR", "innovative-amount", **common)
 
-    query = read_query("decp-considerations-share")
+    _instrument_breakdowns(store, out, instrument_prefix)
+
+    query = read_query("indicators/considerations-share")
     considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
     for row in _rows(store, query):
         period = (row["first"], row["last"])
@@ -158,7 +172,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                     row[f"{name}Percent"], "percent", f"share-{name}", france, period, query,
                     considerations)
 
-    query = read_query("decp-innovative-by-procedure")
+    query = read_query("indicators/innovative-by-procedure")
     partnership = f"{instrument_prefix}{codes.PARTNERSHIP_INSTRUMENT}"
     for row in _rows(store, query):
         code = row["procedureType"].removeprefix(PROCEDURE_TYPE)
@@ -169,3 +183,64 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                 row["contracts"], "contracts", "innovative-contracts-by-procedure", france,
                 period, query, partnership, proxy=True)
     return out.triples
+
+
+def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str) -> None:
+    """Add each instrument's contracts per year, per region and for its most frequent buyers.
+
+    The instrument pages read these instead of grouping hundreds of thousands of contracts
+    at each visit.
+    """
+    france = ("France", "France")
+    query = read_query("indicators/instrument-per-year")
+    for row in _rows(store, query):
+        if not row["instrument"].startswith(instrument_prefix) or row["year"] is None:
+            continue
+        key, year = row["instrument"][len(instrument_prefix):], row["year"]
+        how = "inferred" if row["inferred"] == "true" else "declared"
+        how_fr = "déduits" if how == "inferred" else "déclarés"
+        common = dict(scope=france, period=(f"{year}-01-01", f"{year}-12-31"), query=query,
+                      instrument=row["instrument"])
+        out.add(f"{key}-{how}-contracts-{year}",
+                (f"Contrats {how_fr} en {year} ({key})", f"Contracts, {how}, in {year} ({key})"),
+                row["contracts"], "contracts", f"contracts-{how}-per-year", **common)
+        out.add(f"{key}-{how}-amount-{year}",
+                (f"Montant HT des contrats {how_fr} en {year} ({key})",
+                 f"Amount excluding VAT of contracts, {how}, in {year} ({key})"),
+                row["total"], "EUR", f"amount-{how}-per-year", **common)
+
+    query = read_query("indicators/instrument-per-buyer")
+    kept: dict[str, int] = {}
+    for row in _rows(store, query):  # most contracts first within each instrument
+        instrument = row["instrument"]
+        if not instrument.startswith(instrument_prefix):
+            continue
+        if kept.setdefault(instrument, 0) >= TOP_BUYERS:
+            continue
+        kept[instrument] += 1
+        key = instrument[len(instrument_prefix):]
+        code = row["organisation"].rsplit("/", 1)[-1]
+        common = dict(scope=france, period=(row["first"], row["last"]), query=query,
+                      instrument=instrument, subject=row["organisation"])
+        out.add(f"{key}-contracts-buyer-{code}", (f"Contrats de l'acheteur {code} ({key})",
+                                                  f"Contracts of buyer {code} ({key})"),
+                row["contracts"], "contracts", "contracts-by-buyer", **common)
+        out.add(f"{key}-amount-buyer-{code}", (f"Montant HT, acheteur {code} ({key})",
+                                               f"Amount excluding VAT, buyer {code} ({key})"),
+                row["total"], "EUR", "amount-by-buyer", **common)
+
+    query = read_query("indicators/instrument-per-region")
+    for row in _rows(store, query):
+        instrument = row["instrument"]
+        if not instrument.startswith(instrument_prefix):
+            continue
+        key, code = instrument[len(instrument_prefix):], row["region"].rsplit("/", 1)[-1]
+        name = row["name"] or code
+        common = dict(scope=(name, name), period=(row["first"], row["last"]), query=query,
+                      instrument=instrument, subject=row["region"])
+        out.add(f"{key}-contracts-{code}", (f"Contrats : {name} ({key})",
+                                            f"Contracts: {name} ({key})"),
+                row["contracts"], "contracts", "contracts-by-region", **common)
+        out.add(f"{key}-amount-{code}", (f"Montant HT : {name} ({key})",
+                                         f"Amount excluding VAT: {name} ({key})"),
+                row["total"], "EUR", "amount-by-region", **common)

@@ -98,6 +98,31 @@ class Mapped:
     shared: dict[str, list[str]] = field(default_factory=dict)
     modifications: int = 0
     skipped_modifications: int = 0
+    #: The record as one row of the contracts table (TABLE_COLUMNS), for spreadsheets.
+    row: tuple[str, ...] = ()
+
+
+#: Columns of the contracts table written beside the contract graph (``contracts.csv.gz``).
+TABLE_COLUMNS = ("contract", "kind", "id", "buyer_siret", "date", "amount_eur_excl_vat",
+                 "procedure", "eu_procedure_type", "instruments", "innovative", "cpv",
+                 "place_type", "place_code", "holders", "title")
+
+
+def _table_row(mapped: Mapped, contract: str, kind: str, amount, procedure: str, eu_type: str,
+               instruments: list[str], innovative: bool, cpv: str | None,
+               place: tuple[str, str] | None, holders: list[tuple[str, str]],
+               title: str | None) -> tuple[str, ...]:
+    siret, record_id, day = mapped.identity
+    return (contract[1:-1], kind, record_id, siret, day, str(amount), procedure, eu_type,
+            " ".join(instruments), "true" if innovative else "false", cpv or "",
+            place[0] if place else "", place[1] if place else "",
+            " ".join(f"{scheme}:{number}" for scheme, number in holders), _as_text(title or ""))
+
+
+def _as_text(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula (the rule of the server's
+    ``sparql_endpoint.tables.cell``, which the builder cannot import)."""
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
 
 
 class Mapper:
@@ -166,13 +191,16 @@ class Mapper:
         self._procedure(mapped, eu_type, strategic, codes.contract_nature_of_cpv(cpv), place,
                         cpv)
         self._parties(mapped, siret, holders)
+        used = uses + ([codes.INNOVATIVE_PURCHASE] if inferred else [])
+        mapped.row = _table_row(mapped, contract, "marche", amount, procedure, eu_type, used,
+                                innovative, cpv, place, holders, title)
         return mapped
 
     def _concession(self, data: dict, record_id: str) -> Mapped:
         siret = _siret(_object(data, "autoriteConcedante").get("id"), "autoriteConcedante.id")
         day = _date(data.get("dateSignature"), "dateSignature")
         amount = _amount(data.get("valeurGlobale"), "valeurGlobale")
-        _procedure_name(data, codes.CONCESSION_PROCEDURES, "concession procedures")
+        procedure = _procedure_name(data, codes.CONCESSION_PROCEDURES, "concession procedures")
         nature = _enum(data.get("nature"), codes.CONCESSION_NATURES, "nature", required=False)
         holders = _holders(data, "concessionnaires", "concessionnaire")
         social, green = _considerations(data)
@@ -192,6 +220,10 @@ class Mapper:
         self._procedure(mapped, codes.CONCESSION_PROCEDURE_TYPE, strategic,
                         codes.CONCESSION_NATURES.get(nature) if nature else None, None, None)
         self._parties(mapped, siret, holders)
+        used = [codes.CONSIDERATIONS_INSTRUMENT] if social or green else []
+        mapped.row = _table_row(mapped, self._iri("contract", key), "concession", amount,
+                                procedure, codes.CONCESSION_PROCEDURE_TYPE, used, False, None,
+                                None, holders, title)
         return mapped
 
     # -- nodes --------------------------------------------------------------------------------
