@@ -203,6 +203,16 @@ def test_service_is_refused_before_running(client):
     assert "SERVICE" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query", [
+    "PREFIX bif: <bif:> SELECT * { ?s ?p ?o FILTER(bif:contains(?o, 'x')) }",
+    "SELECT (<urn:nope>(1) AS ?x) {}",
+])
+def test_unknown_functions_are_a_400_naming_them(client, query):
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "unknown function <" in response.get_data(as_text=True)
+
+
 def test_from_a_file_iri_loads_nothing(client):
     response = client.get("/sparql", query_string={
         "query": "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }"})
