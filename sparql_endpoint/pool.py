@@ -337,6 +337,17 @@ class PoolBackend:
         """Return the number of triples, counted in a query process."""
         return self._call("triple_count")
 
+    def probe(self, timeout: float) -> bool:
+        """Ask the store ``ASK {}`` within TIMEOUT s: True if it answered, False if it
+        could not tell in time (every process busy, or silent); raises BackendError when
+        the store failed."""
+        if self.remote is not None:
+            return self.remote.probe(timeout)
+        try:
+            return runner.read_answer(self.pages.take(timeout), ("call", "ask", ("ASK {}",)))
+        except (PoolBusy, PoolTimeout):
+            return False
+
     # -- user queries --------------------------------------------------------------
 
     def check(self, query: str, base_iri: str | None = None):
@@ -388,7 +399,8 @@ class PoolBackend:
             return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
         except BackendError as error:
             return runner.Outcome(error.status, error.client_message,
-                                  outcome="bad-query" if error.status < 500 else "error")
+                                  outcome="bad-query" if error.status < 500 else "error",
+                                  headers=dict(getattr(error, "headers", {})))
         except (SyntaxError, ValueError, TypeError) as error:
             return runner.Outcome(400, f"The query cannot be answered: {error}",
                                   outcome="bad-query")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -49,6 +50,15 @@ CURRENT_VERSION = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 NO_GRAPH = "urn:x-achat-public:no-graph"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
 TIME_LIMIT_STATE = "S1TAT"
+#: Virtuoso's error text: "Virtuoso <SQL state> Error <code>: <message>".
+_VIRTUOSO_ERROR = re.compile(r"Virtuoso (?P<state>[0-9A-Z]{5}) Error (?P<text>.*)", re.DOTALL)
+#: SQL state classes of a passing trouble (connection, deadlock, resources, general
+#: errors such as a timeout): worth a retry.  Any other state is the engine's verdict on
+#: the query itself (37000: it cannot compile it), answered as such and never retried.
+_TRANSIENT_STATES = ("08", "40", "53", "HY", "S1")
+#: With Virtuoso, the socket waits this long past the engine's own time limit, so a
+#: query the engine stops reads as a timeout and a silent socket as an engine in trouble.
+ENGINE_GRACE = 2.0
 
 
 class RemoteError(BackendError):
@@ -64,9 +74,10 @@ class RemoteError(BackendError):
 
 
 class EngineUnavailable(RemoteError):
-    """The engine could not be reached or kept failing (serve as 503)."""
+    """The engine could not be reached or kept failing (serve as 503, Retry-After)."""
 
     status = 503
+    headers = {"Retry-After": "5"}
 
     def __init__(self, message: str, reason: str = ""):
         super().__init__(message)
@@ -81,9 +92,34 @@ class EngineUnavailable(RemoteError):
 
 
 class QueryTimeout(RemoteError, TimeoutError):
-    """The engine did not answer within the time limit (served as the endpoint's own limit)."""
+    """The engine stopped the query at its time limit (served as the endpoint's own limit)."""
 
     status = 503
+
+
+class EngineSilent(EngineUnavailable):
+    """The engine accepted the connection but did not answer in time (frozen, overloaded).
+
+    Not the query's fault as far as anyone can tell: a 503 with Retry-After that does
+    not ask to narrow the query.
+    """
+
+    @property
+    def client_message(self) -> str:
+        """Return the message for the client, without the engine's address."""
+        return ("The SPARQL engine behind this endpoint did not answer in time; the query "
+                "was not run to the end. Try again in a moment.")
+
+
+class EngineQueryError(RemoteError):
+    """The engine answered that it cannot evaluate this query (422, its own message)."""
+
+    status = 422
+
+    @property
+    def client_message(self) -> str:
+        """Return the engine's reason, which is about the query."""
+        return f"The SPARQL engine behind this endpoint cannot evaluate this query: {self}"
 
 
 class QueryRejected(RemoteError):
@@ -124,7 +160,7 @@ class RemoteBackend:
         retries: int = 2,
         backoff: float = 0.25,
         max_rows: int | None = None,
-        pointer_ttl: float = 5.0,
+        version: str | None = None,
         engine: str = "generic",
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -136,10 +172,9 @@ class RemoteBackend:
         self.retries = retries
         self.backoff = backoff
         self.max_rows = max_rows
-        self.pointer_ttl = pointer_ttl
         self._sleep = sleep
-        self._version: str | None = None
-        self._version_read_at = float("-inf")
+        #: The version queries run against, pinned for the life of the backend.
+        self._version: str | None = version
 
     # -- the trusted interface -------------------------------------------------------
 
@@ -223,26 +258,53 @@ class RemoteBackend:
         return RunStats(rows=counter.count, truncated=counter.truncated)
 
     def current_version(self) -> str | None:
-        """Return the graph IRI queries run against now (None: the engine's default graph)."""
+        """Return the graph IRI queries run against (None: the engine's default graph).
+
+        The version given at creation (the server's build, ``{graph}/{build_id}``), else
+        the one the pointer names when first asked; either way it never changes after,
+        so a running server keeps answering from one build while others are published.
+        """
         if self.graph_iri is None:
             return None
-        now = time.monotonic()
-        if self._version is None or now - self._version_read_at > self.pointer_ttl:
-            meta = f"{self.graph_iri}/meta"
-            answer = self._solutions(
-                f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{self.graph_iri}> "
-                f"<{CURRENT_VERSION}> ?v }} }}",
-                {},
-            )
-            found = [
-                row["v"]["value"]
-                for row in answer.get("results", {}).get("bindings", [])
-                if row.get("v", {}).get("type") == "uri"
-            ]
+        if self._version is None:
             # No pointer: the data was loaded by another tool straight into the graph.
-            self._version = max(found) if found else self.graph_iri
-            self._version_read_at = now
+            self._version = self.pointed_version() or self.graph_iri
         return self._version
+
+    def pointed_version(self) -> str | None:
+        """Return the version the engine's pointer names now, or None without a pointer."""
+        answer = self._solutions(
+            f"SELECT ?v WHERE {{ GRAPH <{self.graph_iri}/meta> {{ <{self.graph_iri}> "
+            f"<{CURRENT_VERSION}> ?v }} }}",
+            {},
+        )
+        found = [
+            row["v"]["value"]
+            for row in answer.get("results", {}).get("bindings", [])
+            if row.get("v", {}).get("type") == "uri"
+        ]
+        return max(found) if found else None
+
+    def version_count(self, version: str) -> int:
+        """Return the number of triples the engine holds in the graph VERSION."""
+        answer = self._solutions(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} }}", {})
+        rows = answer.get("results", {}).get("bindings", [])
+        return int(rows[0]["n"]["value"]) if rows else 0
+
+    def probe(self, timeout: float) -> bool:
+        """Ask the engine once, waiting at most TIMEOUT s: True if it answered.
+
+        False when it accepted the connection but stayed silent (it cannot tell);
+        raises EngineUnavailable when it refused or failed.
+        """
+        probe = RemoteBackend(self.endpoint_url, self.graph_iri, timeout=timeout, retries=0,
+                              version=self.current_version(), sleep=self._sleep)
+        try:
+            probe.ask("ASK {}")
+        except EngineSilent:
+            return False
+        return True
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -319,7 +381,7 @@ class RemoteBackend:
                 f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
             ) from None
         except TimeoutError:
-            raise QueryTimeout(self._timeout_message()) from None
+            raise EngineSilent(self._timeout_message()) from None
         finally:
             response.close()
 
@@ -358,7 +420,7 @@ class RemoteBackend:
         try:
             body = response.read()
         except TimeoutError:
-            raise QueryTimeout(self._timeout_message()) from None
+            raise EngineSilent(self._timeout_message()) from None
         finally:
             response.close()
         headers = {k.lower(): v for k, v in response.info().items()}
@@ -390,19 +452,19 @@ class RemoteBackend:
             except URITooLong:
                 raise QueryRejected("the query is too long for the engine (414)") from None
             except EndPointInternalError as error:
-                reason = f"HTTP 500: {_engine_text(error)}"
+                reason = f"HTTP 500: {_query_error(_engine_text(error))}"
             except urllib.error.HTTPError as error:
                 if error.code < 500:
                     raise QueryRejected(
                         f"the engine refused the query (HTTP {error.code}): {_body(error)}"
                     ) from None
-                reason = f"HTTP {error.code}: {_body(error)}"
+                reason = f"HTTP {error.code}: {_query_error(_body(error))}"
             except urllib.error.URLError as error:
                 if isinstance(error.reason, TimeoutError | socket.timeout):
-                    raise QueryTimeout(self._timeout_message()) from None
+                    raise EngineSilent(self._timeout_message()) from None
                 reason = str(error.reason)
             except TimeoutError:
-                raise QueryTimeout(self._timeout_message()) from None
+                raise EngineSilent(self._timeout_message()) from None
             except (ConnectionError, OSError) as error:
                 reason = str(error) or type(error).__name__
         raise EngineUnavailable(
@@ -417,7 +479,7 @@ class RemoteBackend:
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)
         # setTimeout() truncates to whole seconds; the attribute takes a float.
-        wrapper.timeout = self.timeout
+        wrapper.timeout = self.timeout + (ENGINE_GRACE if "timeout" in params else 0)
         with warnings.catch_warnings():
             # SPARQLWrapper guesses the query form with a regex and warns when it cannot;
             # the engine is the judge, and the Accept header is set below anyway.
@@ -479,7 +541,7 @@ def _read_all(response, timeout_message: Callable[[], str]) -> bytes:
     try:
         return response.read()
     except TimeoutError:
-        raise QueryTimeout(timeout_message()) from None
+        raise EngineSilent(timeout_message()) from None
     finally:
         response.close()
 
@@ -510,6 +572,18 @@ def _engine_text(error: Exception) -> str:
     # Virtuoso repeats the query after its message; the client has it already.
     text = text.split("SPARQL query:")[0]
     return " ".join(text.split())[:500]
+
+
+def _query_error(text: str) -> str:
+    """Return TEXT, an engine's 5xx body; raise EngineQueryError if it is about the query.
+
+    Virtuoso answers 500 to a query it cannot compile or evaluate ("transitive start
+    not given"); its SQL state tells that apart from a passing trouble worth a retry.
+    """
+    found = _VIRTUOSO_ERROR.search(text)
+    if found and not found["state"].startswith(_TRANSIENT_STATES):
+        raise EngineQueryError(" ".join(found["text"].split()) + f" (SQL state {found['state']})")
+    return text
 
 
 def _body(error: urllib.error.HTTPError) -> str:
