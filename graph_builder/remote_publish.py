@@ -5,13 +5,17 @@ Graph Store HTTP Protocol.  Once its triple count is checked, one SPARQL update 
 the pointer ``<{graph}> dcat:hasCurrentVersion <{graph}/{build_id}>`` in the metadata
 graph ``{graph}/meta``; readers (``sparql_endpoint.remote``) follow that pointer, so
 they see the old version or the new one, never an empty or half-loaded graph.  The
-previous version is kept, older ones are dropped.  (Virtuoso's MOVE is not atomic,
-hence the pointer.)  Credentials come from ``ACHAT_SPARQL_USER`` and
+newest ``keep`` versions (default 2: the new one and the previous) stay on the engine,
+so servers started on a recent build keep answering from it (a server pins the
+version of the build it started with); older ones are dropped.  Each version carries
+its publication time (``dcterms:issued``), which orders them.  (Virtuoso's MOVE is
+not atomic, hence the pointer.)  Credentials come from ``ACHAT_SPARQL_USER`` and
 ``ACHAT_SPARQL_PASSWORD`` only, and never appear in messages.
 """
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
 import os
@@ -30,6 +34,8 @@ from sparql_endpoint.remote import CURRENT_VERSION, RemoteBackend, RemoteError, 
 
 HAS_VERSION = "http://www.w3.org/ns/dcat#hasVersion"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+ISSUED = "http://purl.org/dc/terms/issued"
+XSD_DATE_TIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 USER_VARIABLE = "ACHAT_SPARQL_USER"
 PASSWORD_VARIABLE = "ACHAT_SPARQL_PASSWORD"
 _BUILD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -102,7 +108,7 @@ class PublishResult:
         if not self.changed:
             return f"{self.graph}: {self.version} is already current ({self.triples} triples)"
         text = f"{self.graph}: now {self.version} ({self.triples} triples)"
-        if self.previous:
+        if self.previous and self.previous not in self.dropped:
             text += f", previous {self.previous} kept"
         if self.dropped:
             text += f", dropped {', '.join(self.dropped)}"
@@ -119,10 +125,16 @@ def publish(
     retries: int = 3,
     backoff: float = 0.5,
     batch_triples: int = 50_000,
+    keep: int = 2,
     env: Mapping[str, str] = os.environ,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PublishResult:
-    """Load the build in DIST into a new version of GRAPH on the engine at TO, then switch."""
+    """Load the build in DIST into a new version of GRAPH on the engine at TO, then switch.
+
+    The ``keep`` newest versions stay (the new one included), older ones are dropped.
+    """
+    if keep < 1:
+        raise PublishError(f"--keep {keep}: keep at least 1 version (the one published)")
     build = _read_build(Path(dist))
     graph = graph or f"{build['base']}graph"
     version = f"{graph}/{build['build_id']}"
@@ -164,18 +176,21 @@ def publish(
         )
     # The new pointer goes in before the old one goes out: a reader in between finds two
     # complete versions, never none (Virtuoso gives no atomic MOVE).
+    issued = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     switch = (
         f"INSERT DATA {{ GRAPH <{meta}> {{ <{graph}> <{CURRENT_VERSION}> <{version}> . "
-        f"<{version}> <{VOID_TRIPLES}> {count} }} }}"
+        f"<{version}> <{VOID_TRIPLES}> {count} ; <{ISSUED}> \"{issued}\"^^<{XSD_DATE_TIME}> }} }}"
     )
     for old in pointers:
         switch += (
             f" ; DELETE DATA {{ GRAPH <{meta}> {{ <{graph}> <{CURRENT_VERSION}> <{old}> }} }}"
         )
     client.update(switch)
+    older = [old for old in _versions(reader, graph, meta) if old not in (version, previous)]
+    kept = [version, *([previous] if previous else []), *older][:keep]
     dropped = []
-    for old in _versions(reader, graph, meta):
-        if old not in (version, previous):
+    for old in older + ([previous] if previous else []):
+        if old not in kept:
             _discard(client, graph, meta, old)
             dropped.append(old)
     return PublishResult(graph, version, previous, count, tuple(sorted(dropped)), changed=True)
@@ -335,10 +350,12 @@ def _current(reader: RemoteBackend, graph: str, meta: str) -> list[str]:
 
 
 def _versions(reader: RemoteBackend, graph: str, meta: str) -> list[str]:
+    """Return GRAPH's versions, the most recently published first (undated ones last)."""
     rows = _select(
-        reader, f"SELECT ?v WHERE {{ GRAPH <{meta}> {{ <{graph}> <{HAS_VERSION}> ?v }} }}"
+        reader, f"SELECT ?v ?t WHERE {{ GRAPH <{meta}> {{ <{graph}> <{HAS_VERSION}> ?v "
+                f"OPTIONAL {{ ?v <{ISSUED}> ?t }} }} }} ORDER BY DESC(?t) ?v"
     )
-    return sorted(row["v"].value for row in rows)
+    return list(dict.fromkeys(row["v"].value for row in rows))
 
 
 def _count(reader: RemoteBackend, version: str) -> int:

@@ -603,6 +603,21 @@ def test_a_second_publish_keeps_the_previous_version_and_drops_older(engine, tmp
     assert _backend(engine)[0].triple_count() == 9
 
 
+def test_keep_counts_versions_by_publication_not_by_name(engine, tmp_path):
+    for name in ("z", "a", "m"):
+        result = _publish(engine, _build(tmp_path / name, name, 2), keep=3)
+    assert result.dropped == ()
+    result = _publish(engine, _build(tmp_path / "b", "b", 2), keep=3)
+    assert result.dropped == (f"{GRAPH}/z",)  # the oldest, though not first by name
+    result = _publish(engine, _build(tmp_path / "c", "c", 2), keep=1)
+    assert result.dropped == (f"{GRAPH}/a", f"{GRAPH}/b", f"{GRAPH}/m")
+    assert "previous" not in str(result)
+    assert {g.value for g in engine.store.named_graphs()} >= {f"{GRAPH}/c"}
+    assert f"{GRAPH}/b" not in {g.value for g in engine.store.named_graphs()}
+    with pytest.raises(PublishError, match="keep at least 1"):
+        _publish(engine, _build(tmp_path / "d", "d", 2), keep=0)
+
+
 def test_publishing_the_current_build_again_changes_nothing(engine, tmp_path):
     folder = _build(tmp_path / "b1", "b1", 3)
     _publish(engine, folder)
