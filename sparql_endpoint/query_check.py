@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 
 from pyparsing import ParseBaseException, ParseResults
@@ -60,12 +61,16 @@ class QueryInfo:
     """What the endpoint needs to know about a query before running it.
 
     ``default_graphs``/``named_graphs`` are the query's FROM / FROM NAMED IRIs, resolved.
+    ``own_base`` says the query starts its prologue with an absolute BASE: the
+    endpoint's address is then no base of any of its IRIs (and an engine such as
+    Virtuoso refuses a second BASE).
     """
 
     form: str
     digest: str
     default_graphs: tuple[str, ...] = field(default=())
     named_graphs: tuple[str, ...] = field(default=())
+    own_base: bool = False
 
 
 def digest(query: str) -> str:
@@ -111,8 +116,10 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
             default.append(str(clause["default"]))
         if dict.get(clause, "named") is not None:
             named.append(str(clause["named"]))
+    bases = [str(decl["iri"]) for decl in parsed[0] if getattr(decl, "name", None) == "Base"]
     return QueryInfo(form=FORMS[root.name], digest=digest(query),
-                     default_graphs=tuple(default), named_graphs=tuple(named))
+                     default_graphs=tuple(default), named_graphs=tuple(named),
+                     own_base=bool(bases) and bool(urllib.parse.urlsplit(bases[0]).scheme))
 
 
 def _refuse_unknown_functions(parsed) -> None:

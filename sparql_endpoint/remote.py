@@ -48,6 +48,9 @@ from sparql_endpoint.store import BackendError, Dataset, RunStats
 CURRENT_VERSION = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 #: A graph IRI that is never written: named as the only named graph, it hides all others.
 NO_GRAPH = "urn:x-achat-public:no-graph"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+#: The variable Virtuoso adds to the results of ``SELECT *`` over a pattern without any.
+STAR_FAKE = "_star_fake"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
 TIME_LIMIT_STATE = "S1TAT"
 #: Virtuoso's error text: "Virtuoso <SQL state> Error <code>: <message>".
@@ -360,9 +363,10 @@ class RemoteBackend:
     def _solution_rows(self, answer: dict) -> tuple[list[str], list[_Solution]]:
         """Return the variables and the rows of a SPARQL JSON results object."""
         try:
-            variables = [str(name) for name in answer["head"]["vars"]]
+            variables = [str(name) for name in answer["head"]["vars"] if name != STAR_FAKE]
             bindings = answer["results"]["bindings"]
-            rows = [_Solution({name: self._term(value) for name, value in binding.items()})
+            rows = [_Solution({name: self._term(value) for name, value in binding.items()
+                               if name != STAR_FAKE})
                     for binding in bindings]
         except (KeyError, TypeError, AttributeError) as error:
             raise RemoteError(f"{public_url(self.endpoint_url)} sent results without "
@@ -406,6 +410,9 @@ class RemoteBackend:
             if kind in ("literal", "typed-literal"):
                 if "xml:lang" in value:
                     return ox.Literal(text, language=value["xml:lang"])
+                if value.get("datatype") == XSD_BOOLEAN:
+                    # Virtuoso writes booleans as "1" and "0": give the canonical form.
+                    text = {"1": "true", "0": "false"}.get(text, text)
                 if "datatype" in value:
                     return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
                 return ox.Literal(text)

@@ -131,7 +131,8 @@ def _answer(query: str, params: MultiDict):
         raise Refusal(400, f"A default-graph-uri or named-graph-uri is not an IRI: {error}") \
             from None
     job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset,
-                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url(),
+                     max_rows=current_app.config["MAX_ROWS"],
+                     base_iri=None if info.own_base else endpoint_url(),
                      max_bytes=current_app.config["MAX_RESULT_BYTES"])
     outcome = backend.run(job, current_app.config["QUERY_TIMEOUT"])
     if outcome.chunks is None:

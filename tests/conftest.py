@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import socket
+import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -169,3 +170,13 @@ def client(app):
 def runner(app):
     """A Flask CLI runner."""
     return app.test_cli_runner()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the differential suite's table (tests passed per backend and folder), if it ran."""
+    differential = sys.modules.get("differential")
+    lines = differential.table_lines() if differential is not None else []
+    if lines:
+        terminalreporter.section("differential suite: tests passed per backend and folder")
+        for line in lines:
+            terminalreporter.write_line(line)
