@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,6 +11,7 @@ from flask import Blueprint, Response, current_app, url_for
 from graph_builder.paths import ONTOLOGY_NS
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
+from sparql_endpoint.store import BackendError
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import (
     ONTOLOGY_IRI,
@@ -24,6 +26,7 @@ from sparql_endpoint.web import (
     term_view,
 )
 
+log = logging.getLogger("sparql_endpoint.meta")
 bp = Blueprint("meta", __name__)
 
 #: Concept schemes that are part of the ontology (fixed), not of the data.
@@ -54,7 +57,13 @@ def file_triples(name: str) -> list[ox.Triple] | None:
 def graph_view(triples: list[ox.Triple], lang: str) -> list[dict]:
     """Group triples by subject for an HTML page, properties by readable name."""
     names = labeller()
-    names.fetch(t.predicate.value for t in triples)
+    iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
+    try:
+        names.fetch(iris)
+    except BackendError as error:  # the file is in dist/: show it, with IRIs for names
+        log.warning("labels unavailable for a metadata page: %s", error)
+        for iri in iris:
+            names.cache.setdefault(iri, {})
     subjects: dict[str, dict] = {}
     for t in triples:
         subject = subjects.setdefault(str(t.subject), {"term": term_view(t.subject, lang),

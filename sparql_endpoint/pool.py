@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from sparql_endpoint import isolation, runner
 from sparql_endpoint.query_check import QueryRefused
+from sparql_endpoint.remote import refusal as remote_refusal
 from sparql_endpoint.store import BackendError
 
 _COMMAND = struct.Struct(">cq")
@@ -367,10 +368,10 @@ class PoolBackend:
                 self._checked[key] = known
         if isinstance(known, QueryRefused):
             raise known
-        if self.remote is not None and (known.default_graphs or known.named_graphs):
-            raise QueryRefused(400, "FROM and FROM NAMED are not accepted over this "
-                                    "endpoint's SPARQL engine: name the graphs with the "
-                                    "default-graph-uri and named-graph-uri parameters instead")
+        if self.remote is not None:
+            reason = remote_refusal(known)
+            if reason is not None:
+                raise QueryRefused(400, reason)
         return known
 
     def run(self, job: runner.Job, timeout: float) -> runner.Outcome:

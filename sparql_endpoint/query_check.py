@@ -61,9 +61,9 @@ class QueryInfo:
     """What the endpoint needs to know about a query before running it.
 
     ``default_graphs``/``named_graphs`` are the query's FROM / FROM NAMED IRIs, resolved.
-    ``own_base`` says the query starts its prologue with an absolute BASE: the
-    endpoint's address is then no base of any of its IRIs (and an engine such as
-    Virtuoso refuses a second BASE).
+    ``uses_graph`` says it has a ``GRAPH`` pattern.  ``own_base`` says the query starts
+    its prologue with an absolute BASE: the endpoint's address is then no base of any of
+    its IRIs (and an engine such as Virtuoso refuses a second BASE).
     """
 
     form: str
@@ -71,6 +71,7 @@ class QueryInfo:
     default_graphs: tuple[str, ...] = field(default=())
     named_graphs: tuple[str, ...] = field(default=())
     own_base: bool = False
+    uses_graph: bool = False
 
 
 def digest(query: str) -> str:
@@ -101,6 +102,7 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
     if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
         raise QueryRefused(400, SERVICE_REFUSED)
     _refuse_unknown_functions(parsed)  # before translateQuery, which rewrites the tree
+    uses_graph = any(node.name == "GraphGraphPattern" for node in _nodes(parsed))
     try:
         translated = algebra.translateQuery(parsed, base=base_iri)
     except RecursionError:
@@ -119,7 +121,8 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
     bases = [str(decl["iri"]) for decl in parsed[0] if getattr(decl, "name", None) == "Base"]
     return QueryInfo(form=FORMS[root.name], digest=digest(query),
                      default_graphs=tuple(default), named_graphs=tuple(named),
-                     own_base=bool(bases) and bool(urllib.parse.urlsplit(bases[0]).scheme))
+                     own_base=bool(bases) and bool(urllib.parse.urlsplit(bases[0]).scheme),
+                     uses_graph=uses_graph)
 
 
 def _refuse_unknown_functions(parsed) -> None:

@@ -136,6 +136,25 @@ class QueryRejected(RemoteError):
         return f"The query cannot be answered: {self}"
 
 
+def refusal(info) -> str | None:
+    """Return why a checked user query is not run over a remote engine, or None to run it.
+
+    FROM / FROM NAMED: engines such as Virtuoso add those graphs to the protocol's
+    dataset.  GRAPH patterns: the published graph is the default graph only, so they
+    match nothing, as in the embedded store; Virtuoso answers a GRAPH pattern over a
+    graph outside the dataset with a phantom row (``ASK { GRAPH <urn:x> { ?s ?p ?o } }``
+    is true), a silent wrong answer, so they are refused.
+    """
+    if info.default_graphs or info.named_graphs:
+        return ("FROM and FROM NAMED are not accepted over this endpoint's SPARQL engine: "
+                "the data are its default graph; query it without them")
+    if info.uses_graph:
+        return ("GRAPH patterns are not accepted over this endpoint's SPARQL engine: the "
+                "data are its default graph (there are no named graphs); query it without "
+                "GRAPH")
+    return None
+
+
 class PartialResults(RemoteError):
     """The engine cut the result (row cap or time cap) yet answered 200."""
 
@@ -239,6 +258,10 @@ class RemoteBackend:
             text = f"BASE <{base_iri}> {text}"
         params = {"timeout": str(max(1, round(self.timeout * 1000)))} \
             if self.engine == "virtuoso" else {}
+        if form == "DESCRIBE" and self.engine == "virtuoso":
+            # Our DESCRIBE, as the embedded store's: a resource's own triples (outbound,
+            # blank nodes followed), not also the triples pointing at it.
+            text = f'define sql:describe-mode "CBD" {text}'
         if form in ("SELECT", "ASK"):
             response = self._send(text, "application/sparql-results+json", JSON, graphs, params)
             partial = self._user_partial(response)

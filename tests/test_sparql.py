@@ -213,9 +213,12 @@ def test_unknown_functions_are_a_400_naming_them(client, query):
     assert "unknown function <" in response.get_data(as_text=True)
 
 
-def test_from_a_file_iri_loads_nothing(client):
+def test_from_a_file_iri_loads_nothing(client, store_kind):
     response = client.get("/sparql", query_string={
         "query": "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }"})
+    if store_kind == "virtuoso":  # it would add FROM graphs to the dataset: refused
+        assert response.status_code == 400 and "FROM" in response.get_data(as_text=True)
+        return
     assert response.status_code == 200
     assert response.get_json(force=True)["results"]["bindings"] == []
 
@@ -229,12 +232,15 @@ def test_default_graph_uri_selects_a_graph_of_the_store(client):
     assert response.status_code == 400
 
 
-def test_runaway_query_gets_a_readable_503(make_app):
+def test_runaway_query_gets_a_readable_503(make_app, store_kind):
     app = make_app(QUERY_TIMEOUT=0.5)
     response = app.test_client().get("/sparql", query_string={"query": RUNAWAY},
                                      headers={"Accept": "application/json"})
-    assert response.status_code == 503
-    assert "stopped after 0.5 s" in response.get_json()["message"]
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    message = response.get_json()["message"]
+    # An engine that does not stop in time (2 s of grace) is reported as silent instead.
+    assert "stopped after 0.5 s" in message or (
+        store_kind == "virtuoso" and "did not answer in time" in message)
 
 
 def test_row_cap_truncates_with_a_mark(make_app):
@@ -321,7 +327,7 @@ def test_head_of_a_bad_query_is_the_same_400_as_get(client):
     assert response.status_code == 400 and response.data == b""
 
 
-def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog):
+def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog, store_kind):
     caplog.set_level("INFO", logger="sparql_endpoint.query")
     app = make_app(BIG)
     client = app.test_client()
@@ -331,7 +337,8 @@ def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog
     assert unread.status_code == 200 and unread.is_streamed
     unread.close()
     assert lane.leased == 0
-    assert "outcome=aborted" in caplog.text
+    # Over an engine the answer is read whole before it is sent: nothing left to abort.
+    assert ("outcome=aborted" in caplog.text) == (store_kind == "memory")
     read = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
                       buffered=False)
     assert read.is_streamed
@@ -369,9 +376,9 @@ def test_deeply_nested_query_is_a_readable_400_not_a_crash(client, store_kind):
     assert "too deeply" in response.get_data(as_text=True)
     accepted = "SELECT * WHERE " + "{" * 20 + " ?s ?p ?o " + "}" * 20 + " LIMIT 1"
     answer = client.get("/sparql", query_string={"query": accepted})
-    if store_kind == "virtuoso":  # its own parser stops earlier, and says so
-        assert answer.status_code == 400
-        assert "nested too deep" in answer.get_data(as_text=True)
+    if store_kind == "virtuoso":  # its own parser may stop earlier, and says so
+        assert answer.status_code == 200 or (answer.status_code in (400, 422) and
+                                             "nested too deep" in answer.get_data(as_text=True))
     else:
         assert answer.status_code == 200
 

@@ -28,6 +28,7 @@ from rdflib.compare import isomorphic
 from graph_builder.formats import BY_NAME
 from graph_builder.paths import SHARED_DIR
 from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.remote import refusal
 from sparql_endpoint.store import Dataset, OxigraphBackend
 
 W3C = SHARED_DIR / "data" / "w3c-sparql11-query"
@@ -284,14 +285,14 @@ def run_reference(case: Case) -> Answer:
         return Answer("error", str(error))
 
 
-def run_layer(case: Case, backend, refuse_from: bool = False) -> Answer:
+def run_layer(case: Case, backend, remote: bool = False) -> Answer:
     """Run the case through our layer: the query check, then the backend's ``run_query``."""
     try:
         info = check_query(case.query, case.base)
     except QueryRefused as refused:
         return Answer("error", f"{refused.status} {refused.message}")
-    if refuse_from and (info.default_graphs or info.named_graphs):
-        return Answer("error", "400 FROM refused over a remote engine")
+    if remote and refusal(info) is not None:
+        return Answer("error", f"400 {refusal(info)}")
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     fmt = BY_NAME["ntriples" if graph_form else "csv" if wants_csv(case) else "json"]
     out = io.BytesIO()

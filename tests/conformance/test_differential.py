@@ -161,7 +161,7 @@ def test_virtuoso_passes_the_same_or_a_documented_difference(case, virtuoso):
     expected = expected_answer(case.expected, query_form(case))
     if not expected.same_as(run_reference(case)):
         pytest.skip("pyoxigraph itself does not pass this test")
-    answer = run_layer(case, virtuoso.backend(case), refuse_from=True)
+    answer = run_layer(case, virtuoso.backend(case), remote=True)
     passed = expected.same_as(answer)
     _tally("virtuoso", case.folder, passed)
     if case.name in KNOWN_VIRTUOSO:
@@ -183,7 +183,7 @@ def test_our_queries_give_pyoxigraph_answers_on_every_backend(corpus, tmp_path):
             failures.append(f"embedded {case.name}")
         if data is None:
             continue
-        answer = run_layer(case, data.backend(case), refuse_from=True)
+        answer = run_layer(case, data.backend(case), remote=True)
         passed = reference.same_as(answer)
         _tally("virtuoso", case.folder, passed)
         if passed == (case.name in KNOWN_VIRTUOSO_CORPUS):
