@@ -20,6 +20,7 @@ and truncation marks are the embedded store's.
 from __future__ import annotations
 
 import ast
+import decimal
 import json
 import re
 import socket
@@ -49,6 +50,7 @@ CURRENT_VERSION = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 #: A graph IRI that is never written: named as the only named graph, it hides all others.
 NO_GRAPH = "urn:x-achat-public:no-graph"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_FLOATS = ("http://www.w3.org/2001/XMLSchema#double", "http://www.w3.org/2001/XMLSchema#float")
 #: The variable Virtuoso adds to the results of ``SELECT *`` over a pattern without any.
 STAR_FAKE = "_star_fake"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
@@ -436,6 +438,8 @@ class RemoteBackend:
                 if value.get("datatype") == XSD_BOOLEAN:
                     # Virtuoso writes booleans as "1" and "0": give the canonical form.
                     text = {"1": "true", "0": "false"}.get(text, text)
+                elif value.get("datatype") in XSD_FLOATS:
+                    text = _plain_number(text)
                 if "datatype" in value:
                     return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
                 return ox.Literal(text)
@@ -602,6 +606,22 @@ def _engine_text(error: Exception) -> str:
     # Virtuoso repeats the query after its message; the client has it already.
     text = text.split("SPARQL query:")[0]
     return " ".join(text.split())[:500]
+
+
+def _plain_number(text: str) -> str:
+    """Write a double as the embedded store does: no exponent, no trailing ".0".
+
+    Virtuoso writes ``1.0`` and ``1e+20`` where pyoxigraph writes ``1`` and
+    ``100000000000000000000``; NaN, infinities and unreadable text are kept.
+    """
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    plain = format(number, "f")
+    return plain.rstrip("0").rstrip(".") if "." in plain else plain
 
 
 def _query_error(text: str) -> str:

@@ -309,6 +309,28 @@ def test_virtuoso_style_terms_are_converted(engine):
     assert rows[0]["l"] == ox.Literal("thing", language="en")
 
 
+def test_virtuoso_booleans_doubles_and_select_star_read_as_the_embedded_store_writes(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    backend.current_version()
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    engine.raw_json = json.dumps({"head": {"vars": ["t", "f", "d", "e", "_star_fake"]},
+                                  "results": {"bindings": [{
+                                      "t": {"type": "typed-literal", "value": "1",
+                                            "datatype": xsd + "boolean"},
+                                      "f": {"type": "typed-literal", "value": "0",
+                                            "datatype": xsd + "boolean"},
+                                      "d": {"type": "typed-literal", "value": "1.0",
+                                            "datatype": xsd + "double"},
+                                      "e": {"type": "typed-literal", "value": "1e+20",
+                                            "datatype": xsd + "double"},
+                                      "_star_fake": {"type": "typed-literal", "value": "1",
+                                                     "datatype": xsd + "integer"}}]}}).encode()
+    _, body = _run(backend, "SELECT * WHERE { ?s ?p ?o }")
+    assert _csv_rows(body) == [["t", "f", "d", "e"], ["true", "false", "1",
+                                                      "100000000000000000000"]]
+
+
 def _run(backend, query, fmt="csv", dataset=None, max_rows=100, base_iri=None):
     """Run a user query as the runner's child does; return (stats, body)."""
     out = io.BytesIO()

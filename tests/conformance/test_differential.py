@@ -99,12 +99,16 @@ KNOWN_VIRTUOSO = {
 #: Our own queries whose answer over Virtuoso differs, and how.
 KNOWN_VIRTUOSO_CORPUS = {
     "04-instruments-by-objective": "GROUP_CONCAT drops the language tag its values share",
-    "05-figures-with-sources": "a class path (a/rdfs:subClassOf*) joined with three more "
-                               "patterns and a FILTER finds 1 figure of 23 (silently)",
     "06-links-to-innovation-partnership": "an alternative path (a|b) in OPTIONAL gives "
                                           "duplicate solutions",
     "decp-considerations-share": "Virtuoso refuses HAVING without GROUP BY (a 400 naming it)",
     "decp-instrument-usage": f"{DATATYPE}: BIND(false AS ?x) is the integer 0",
+}
+#: Our queries Virtuoso answered wrongly in some runs and rightly in others.
+UNSTABLE_VIRTUOSO_CORPUS = {
+    "05-figures-with-sources": "seen finding 1 figure of 23 (a class path a/rdfs:subClassOf* "
+                               "joined with three patterns and a FILTER) right after its data "
+                               "were loaded; all 23 in later runs",
 }
 
 CASES = w3c_cases() if W3C.is_dir() else []
@@ -186,7 +190,8 @@ def test_our_queries_give_pyoxigraph_answers_on_every_backend(corpus, tmp_path):
         answer = run_layer(case, data.backend(case), remote=True)
         passed = reference.same_as(answer)
         _tally("virtuoso", case.folder, passed)
-        if passed == (case.name in KNOWN_VIRTUOSO_CORPUS):
+        if case.name not in UNSTABLE_VIRTUOSO_CORPUS and \
+                passed == (case.name in KNOWN_VIRTUOSO_CORPUS):
             failures.append(f"virtuoso {case.name}: " + (
                 "now passes: take it out of KNOWN_VIRTUOSO_CORPUS" if passed
                 else f"{answer.kind} {str(answer.value)[:200]}"))
