@@ -7,6 +7,7 @@ when ``. $ACHAT_VIRTUOSO_DIR/env`` has been sourced; skipped otherwise.
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -142,6 +143,30 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
     assert "Narrow" not in response.get_json()["message"]
     assert [f.status_code for f in files] == [200, 200, 200] and dump.status_code == 200
     assert client.get("/health").get_json()["status"] == "ok"
+
+
+def test_a_server_keeps_its_build_while_another_is_published_and_moves_when_restarted(
+        tmp_path):
+    from graph_builder.remote_publish import publish
+
+    build_a = write_dist(tmp_path / "a", SAMPLE_NT, build_id="build-a")
+    build_b = write_dist(tmp_path / "b", SAMPLE_NT + f"<{UGAP}> <urn:extra> \"b\" .\n",
+                         build_id="build-b")
+    config = publish_to_virtuoso(build_a)
+    server_a = create_app({"DIST": build_a, **config, "TESTING": True}).test_client()
+    result = publish(build_b, config["STORE"], config["REMOTE_GRAPH"], retries=1)
+    assert result.version.endswith("/build-b") and result.previous.endswith("/build-a")
+
+    def seen(client):
+        dump = client.get("/dumps/graph.nt.gz")
+        lines = len(gzip.decompress(dump.data).splitlines())
+        dump.close()
+        return _count(client), client.get("/health").get_json()["build_id"], lines
+
+    assert seen(server_a) == ((200, "10"), "build-a", 10)
+    server_b = create_app({"DIST": build_b, **config, "TESTING": True}).test_client()
+    assert seen(server_b) == ((200, "11"), "build-b", 11)
+    assert seen(server_a) == ((200, "10"), "build-a", 10)
 
 
 def test_a_build_that_was_not_published_is_refused_at_start(tmp_path):
