@@ -9,7 +9,8 @@ resolved once, at start-up, and every file is read from the build folder it
 pointed to then, so a running server never mixes two builds: after a rebuild it
 keeps serving the build it loaded until it is restarted.
 ``app.extensions["backend"]`` gets the store, ``app.extensions["build"]`` the
-parsed ``build.json`` plus ``"dist"`` (the folder) and ``"loaded_triples"``.
+parsed ``build.json`` plus ``"dist"`` (the folder), ``"loaded_triples"`` and ``"graph"``
+(the graph's public IRI, ``{base}graph`` unless ``REMOTE_GRAPH`` says otherwise).
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ def init_app(app: Flask) -> None:
                                settings=settings)
         build["dist"] = dist
         build["loaded_triples"] = build["triples"]
+        build["graph"] = remote_graph(build, app.config["REMOTE_GRAPH"])
     app.extensions["backend"] = backend
     app.extensions["build"] = build
 

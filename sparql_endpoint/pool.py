@@ -369,7 +369,7 @@ class PoolBackend:
         if isinstance(known, QueryRefused):
             raise known
         if self.remote is not None:
-            reason = remote_refusal(known)
+            reason = remote_refusal(known, self.remote.graph_iri)
             if reason is not None:
                 raise QueryRefused(400, reason)
         return known

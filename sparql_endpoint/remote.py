@@ -138,18 +138,20 @@ class QueryRejected(RemoteError):
         return f"The query cannot be answered: {self}"
 
 
-def refusal(info) -> str | None:
+def refusal(info, graph: str | None) -> str | None:
     """Return why a checked user query is not run over a remote engine, or None to run it.
 
-    FROM / FROM NAMED: engines such as Virtuoso add those graphs to the protocol's
-    dataset.  GRAPH patterns: the published graph is the default graph only, so they
-    match nothing, as in the embedded store; Virtuoso answers a GRAPH pattern over a
-    graph outside the dataset with a phantom row (``ASK { GRAPH <urn:x> { ?s ?p ?o } }``
-    is true), a silent wrong answer, so they are refused.
+    FROM / FROM NAMED of any graph but ours (GRAPH, the public IRI): engines such as
+    Virtuoso add those graphs to the protocol's dataset.  (Ours is sent as the version,
+    and adding the public IRI itself adds nothing: no triple is stored under it.)
+    GRAPH patterns: the published graph is the default graph only, so they match
+    nothing, as in the embedded store; Virtuoso answers a GRAPH pattern over a graph
+    outside the dataset with a phantom row (``ASK { GRAPH <urn:x> { ?s ?p ?o } }`` is
+    true), a silent wrong answer, so they are refused.
     """
-    if info.default_graphs or info.named_graphs:
-        return ("FROM and FROM NAMED are not accepted over this endpoint's SPARQL engine: "
-                "the data are its default graph; query it without them")
+    if any(iri != graph for iri in (*info.default_graphs, *info.named_graphs)):
+        return (f"FROM and FROM NAMED are only accepted for <{graph}> over this endpoint's "
+                "SPARQL engine: the data are its default graph; query it without them")
     if info.uses_graph:
         return ("GRAPH patterns are not accepted over this endpoint's SPARQL engine: the "
                 "data are its default graph (there are no named graphs); query it without "

@@ -364,7 +364,7 @@ def test_run_query_writes_our_own_serialisation_scoped_to_our_graph(engine):
 @pytest.mark.parametrize("query", [
     "SELECT (COUNT(*) AS ?n) FROM <urn:other> WHERE { ?s ?p ?o }",
     f"PREFIX g: <{GRAPH.rsplit('/', 1)[0]}/> SELECT (COUNT(*) AS ?n) from g:graph "
-    "WHERE { ?s ?p ?o }",
+    "FROM <urn:other> WHERE { ?s ?p ?o }",  # ours (accepted alone) and another
     f"SELECT (COUNT(*) AS ?n) FROM NAMED <{GRAPH}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
     "SELECT * \\u0046ROM <urn:other> WHERE { ?s ?p ?o }",
     "SELECT * FROM # a comment\n <urn:other> WHERE { ?s ?p ?o }",

@@ -7,7 +7,7 @@ import xml.dom.minidom
 
 import pyoxigraph as ox
 import pytest
-from conftest import STORE_KINDS
+from conftest import EX, STORE_KINDS
 
 pytestmark = pytest.mark.parametrize("store_kind", STORE_KINDS)
 
@@ -221,6 +221,26 @@ def test_from_a_file_iri_loads_nothing(client, store_kind):
         return
     assert response.status_code == 200
     assert response.get_json(force=True)["results"]["bindings"] == []
+
+
+def test_the_graphs_public_iri_names_the_data_on_every_backend(client, store_kind):
+    graph = client.application.extensions["build"]["graph"]  # {base}graph, or REMOTE_GRAPH
+    assert store_kind == "virtuoso" or graph == f"{EX}graph"
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    answers = [
+        client.get("/sparql", query_string={"query": count.format(f"FROM <{graph}>")}),
+        client.get("/sparql", query_string={"query": count.format(""),
+                                            "default-graph-uri": graph}),
+        client.get("/sparql", query_string={"query": count.format(f"FROM <{graph}>"),
+                                            "default-graph-uri": "urn:x-other"}),
+    ]
+    assert [a.get_json(force=True)["results"]["bindings"][0]["n"]["value"]
+            for a in answers] == ["10", "10", "0"]
+    other = client.get("/sparql", query_string={"query": count.format("FROM <urn:x-other>")})
+    if store_kind == "virtuoso":  # it would add the graph to the dataset: refused
+        assert other.status_code == 400 and "FROM" in other.get_data(as_text=True)
+    else:
+        assert other.get_json(force=True)["results"]["bindings"][0]["n"]["value"] == "0"
 
 
 def test_default_graph_uri_selects_a_graph_of_the_store(client):

@@ -291,8 +291,8 @@ def run_layer(case: Case, backend, remote: bool = False) -> Answer:
         info = check_query(case.query, case.base)
     except QueryRefused as refused:
         return Answer("error", f"{refused.status} {refused.message}")
-    if remote and refusal(info) is not None:
-        return Answer("error", f"400 {refusal(info)}")
+    if remote and refusal(info, backend.graph_iri) is not None:
+        return Answer("error", f"400 {refusal(info, backend.graph_iri)}")
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     fmt = BY_NAME["ntriples" if graph_form else "csv" if wants_csv(case) else "json"]
     out = io.BytesIO()

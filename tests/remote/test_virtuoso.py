@@ -79,7 +79,8 @@ def test_publish_then_query_only_our_graph(tmp_path, graph):
                   "WHERE { ?s ?p ?o }",
                   "SELECT (COUNT(*) AS ?n) FROM NAMED <http://www.openlinksw.com/schemas/virtrdf#> "
                   "WHERE { GRAPH ?g { ?s ?p ?o } }"):
-        assert refusal(check_query(query)) is not None
+        assert refusal(check_query(query), graph) is not None
+    assert refusal(check_query(f"SELECT * FROM <{graph}> WHERE {{ ?s ?p ?o }}"), graph) is None
 
 
 def test_anonymous_updates_are_refused(graph):
