@@ -99,7 +99,7 @@ def validate(files):
               help="Threads per worker; each waits on a client or a query process.")
 @click.option("--query-processes", type=click.IntRange(1, 256), default=None,
               show_default="2 × cores", help="Query processes per lane (user queries, pages).")
-@click.option("--queue", default=16, show_default=True, type=click.IntRange(0, 10_000),
+@click.option("--queue", default=64, show_default=True, type=click.IntRange(0, 10_000),
               help="Requests that may wait for a user-query process; beyond, 503 at once.")
 @click.option("--query-memory", type=click.IntRange(0), default=2048, show_default=True,
               help="MB of memory a query process may add to the store (0: no limit).")

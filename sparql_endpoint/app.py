@@ -21,7 +21,7 @@ DEFAULTS = {
     "MAX_ROWS": 100_000,           # result rows cap
     "MAX_RESULT_BYTES": 16_000_000,  # result size cap, bytes (about: rows are measured whole)
     "QUERY_PROCESSES": 2 * (os.cpu_count() or 1),  # query processes per lane (queries, pages)
-    "QUERY_QUEUE": 16,             # requests waiting for a user-query process (pages: 4x)
+    "QUERY_QUEUE": 64,             # requests waiting for a user-query process (pages: 4x)
     "QUERY_MEMORY_MB": 2048,       # memory a query process may add to the store it holds
     "ALLOW_UNISOLATED": False,     # run queries even where network isolation fails
 }

@@ -44,6 +44,9 @@ from sparql_endpoint.store import BackendError
 
 _COMMAND = struct.Struct(">cq")
 _PR_SET_PDEATHSIG = 1
+#: Jobs a query process runs before a fresh fork replaces it: the heap a query grew
+#: (pyoxigraph's, Python's) is not all given back, so a process only ever grows.
+JOBS_PER_PROCESS = 200
 #: What a client is told to wait before trying again when the pool is full, seconds.
 RETRY_AFTER = 2
 
@@ -99,10 +102,12 @@ class Process:
     def __init__(self, pid: int, sock: socket.socket):
         self.pid, self.sock = pid, sock
         self.buffer = bytearray()
+        self.jobs = 0
 
     def send(self, job, deadline: float) -> None:
         """Send one job (pickled), within the deadline."""
         payload = pickle.dumps(job)
+        self.jobs += 1
         self.sock.settimeout(max(0.01, deadline - time.monotonic()))
         self.sock.sendall(runner.HEADER.pack(b"J", len(payload)) + payload)
 
@@ -118,9 +123,8 @@ class Process:
     def _fill(self, size: int, deadline: float) -> None:
         fd = self.sock.fileno()
         while len(self.buffer) < size:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
+            # Past the deadline, what the process has already written is still taken.
+            left = max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 raise TimeoutError
@@ -243,14 +247,15 @@ class Lane:
     def give_back(self, process: Process, healthy: bool, generation: int) -> None:
         """Take a process back: idle again if healthy, else killed (a new one starts on demand).
 
-        A process of a generation before the last ``reset`` is only closed.
+        A process that ran JOBS_PER_PROCESS jobs is retired the same way; one of a
+        generation before the last ``reset`` is only closed.
         """
         if generation != self.generation:
             process.sock.close()
             return
         with self.lock:
             self.leased -= 1
-        if healthy:
+        if healthy and process.jobs < JOBS_PER_PROCESS:
             with self.lock:
                 self.idle.append(process)
         else:
@@ -367,7 +372,7 @@ class PoolBackend:
                     self._checked.pop(next(iter(self._checked)))
                 self._checked[key] = known
         if isinstance(known, QueryRefused):
-            raise known
+            raise QueryRefused(known.status, known.message)
         if self.remote is not None:
             reason = remote_refusal(known, self.remote.graph_iri)
             if reason is not None:

@@ -102,7 +102,7 @@ def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 
           store: str = "memory", public_url: str | None = None,
           query_timeout: float = 10.0, remote_graph_iri: str | None = None,
           remote_engine: str = "virtuoso", remote_max_rows: int | None = None,
-          threads: int = 256, query_processes: int | None = None, queue: int = 16,
+          threads: int = 256, query_processes: int | None = None, queue: int = 64,
           query_memory_mb: int | None = 2048, max_result_bytes: int = 16_000_000,
           allow_unisolated: bool = False) -> None:
     """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable).
