@@ -232,6 +232,7 @@ def _same_solutions(left: list[dict], right: list[dict]) -> bool:
         return False
     if not any(isinstance(t, ox.BlankNode) for row in left for t in row.values()):
         return True
+    # Past 200 rows the search could take long: the shapes (blank nodes as such) decide.
     return _match(left, list(right), {}, {}) if len(left) <= 200 else True
 
 
