@@ -123,7 +123,7 @@ def ontology_triples() -> list[ox.Triple]:
     if "ontology" not in cache:
         schemes = " ".join(f"<{ONTOLOGY_NS}{s}>" for s in FIXED_SCHEMES)
         types = " ".join(f"<{t}>" for t in TERM_TYPES)
-        cache["ontology"] = backend().construct(
+        query = (
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
             f"{{ VALUES ?s {{ <{ONTOLOGY_IRI}> }} ?s ?p ?o }} UNION "
             f"{{ {{ SELECT DISTINCT ?s WHERE {{ "
@@ -131,6 +131,17 @@ def ontology_triples() -> list[ox.Triple]:
             f"{{ VALUES ?type {{ {types} }} ?s a ?type }} "
             f"FILTER(STRSTARTS(STR(?s), \"{ONTOLOGY_NS}\")) }} }} ?s ?p ?o }} UNION "
             f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
+        try:
+            cache["ontology"] = backend().construct(query)
+        except BackendError as error:
+            # The store (a remote engine) is down: the ontology is in the build's graph.ttl.
+            path = Path(build_info().get("dist") or ".") / "graph.ttl"
+            if not path.is_file():
+                raise
+            log.warning("ontology read from %s: %s", path, error)
+            store = ox.Store()
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+            return list(store.query(query))
     return cache["ontology"]
 
 

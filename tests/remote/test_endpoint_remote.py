@@ -122,6 +122,10 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
     dist = write_dist(tmp_path / "dist", SAMPLE_NT)
     for name in ("catalog.ttl", "void.ttl"):
         (dist / name).write_text(f"<{PI}> <http://purl.org/dc/terms/title> \"t\"@fr .\n")
+    (dist / "graph.ttl").write_text(  # the ontology, in the build's curated graph
+        "<https://w3id.org/achat-public/ontology#Instrument> "
+        "<http://www.w3.org/2000/01/rdf-schema#isDefinedBy> "
+        "<https://w3id.org/achat-public/ontology> .\n")
     client = create_app({"DIST": dist, **publish_to_virtuoso(dist), "QUERY_TIMEOUT": 1.0,
                          "TESTING": True}).test_client()
     pid = int((Path(os.environ["ACHAT_VIRTUOSO_DIR"]) / "virtuoso.pid").read_text())
@@ -132,7 +136,8 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
         waited = time.monotonic() - started
         response = client.get("/sparql", query_string={"query": "ASK {}"},
                               headers={"Accept": "application/json"})
-        files = [client.get(path) for path in ("/catalog.ttl", "/.well-known/void.ttl")]
+        files = [client.get(path) for path in ("/catalog.ttl", "/.well-known/void.ttl",
+                                               "/ontology.ttl")]
         files.append(client.get("/catalog", headers={"Accept": "text/html"}))
         dump = client.get("/dumps/graph.nt.gz")
         dump.close()
@@ -141,7 +146,8 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
     assert health.get_json()["status"] == "degraded" and waited < 2.5
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "Narrow" not in response.get_json()["message"]
-    assert [f.status_code for f in files] == [200, 200, 200] and dump.status_code == 200
+    assert [f.status_code for f in files] == [200] * 4 and dump.status_code == 200
+    assert b"isDefinedBy" in files[2].data
     assert client.get("/health").get_json()["status"] == "ok"
 
 
