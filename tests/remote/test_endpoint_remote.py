@@ -143,12 +143,17 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
         dump.close()
     finally:
         os.kill(pid, signal.SIGCONT)
-    assert health.get_json()["status"] == "degraded" and waited < 2.5
+    assert health.get_json()["status"] == "degraded" and waited < 5
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "Narrow" not in response.get_json()["message"]
     assert [f.status_code for f in files] == [200] * 4 and dump.status_code == 200
     assert b"isDefinedBy" in files[2].data
-    assert client.get("/health").get_json()["status"] == "ok"
+    for _ in range(50):  # the engine first answers what queued up while it was frozen
+        if client.get("/health").get_json()["status"] == "ok":
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("/health did not say ok again after the engine resumed")
 
 
 def test_a_server_keeps_its_build_while_another_is_published_and_moves_when_restarted(
