@@ -148,16 +148,23 @@ def _app_config(dist: Path, store_kind: str) -> dict:
 def make_app(make_dist, store_kind):
     """Return a function that builds an app over a new dist of DATA, with extra config."""
 
-    def make(data=SAMPLE_NT, **config):
-        return create_app({**_app_config(make_dist(data), store_kind), **config})
+    made = []
 
-    return make
+    def make(data=SAMPLE_NT, **config):
+        made.append(create_app({**_app_config(make_dist(data), store_kind), **config}))
+        return made[-1]
+
+    yield make
+    for application in made:  # close the pools' sockets now, not whenever GC runs
+        application.extensions["backend"].stop()
 
 
 @pytest.fixture
 def app(dist, store_kind):
     """The app over the sample dist, with a short query time limit."""
-    return create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
+    application = create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
+    yield application
+    application.extensions["backend"].stop()
 
 
 @pytest.fixture
