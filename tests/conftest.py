@@ -148,23 +148,25 @@ def _app_config(dist: Path, store_kind: str) -> dict:
 def make_app(make_dist, store_kind):
     """Return a function that builds an app over a new dist of DATA, with extra config."""
 
-    made = []
+    pools = []
 
     def make(data=SAMPLE_NT, **config):
-        made.append(create_app({**_app_config(make_dist(data), store_kind), **config}))
-        return made[-1]
+        application = create_app({**_app_config(make_dist(data), store_kind), **config})
+        pools.append(application.extensions["backend"])
+        return application
 
     yield make
-    for application in made:  # close the pools' sockets now, not whenever GC runs
-        application.extensions["backend"].stop()
+    for pool in pools:  # close the pools' sockets now, not whenever GC runs
+        pool.stop()
 
 
 @pytest.fixture
 def app(dist, store_kind):
     """The app over the sample dist, with a short query time limit."""
     application = create_app({**_app_config(dist, store_kind), "QUERY_TIMEOUT": 3.0})
+    pool = application.extensions["backend"]
     yield application
-    application.extensions["backend"].stop()
+    pool.stop()
 
 
 @pytest.fixture
