@@ -21,6 +21,8 @@ CURRENT_VERSION = "http://www.w3.org/ns/dcat#hasCurrentVersion"
 #: Every version a graph has on the engine (the current one and those kept).
 HAS_VERSION = "http://www.w3.org/ns/dcat#hasVersion"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
+#: When a version was published: ``publish --keep N`` keeps the N newest.
+ISSUED = "http://purl.org/dc/terms/issued"
 
 
 def public_url(url: str) -> str:
@@ -46,8 +48,9 @@ def current_query(graph: str) -> str:
 
 
 def versions_query(graph: str) -> str:
-    """Return the SELECT of ``?v``, every version of GRAPH the engine holds."""
-    return f"SELECT ?v WHERE {{ GRAPH <{meta_graph(graph)}> {{ <{graph}> <{HAS_VERSION}> ?v }} }}"
+    """Return the SELECT of ``?v``, every version of GRAPH, the most recently published first."""
+    return (f"SELECT ?v ?t WHERE {{ GRAPH <{meta_graph(graph)}> {{ <{graph}> <{HAS_VERSION}> ?v "
+            f"OPTIONAL {{ ?v <{ISSUED}> ?t }} }} }} ORDER BY DESC(?t) ?v")
 
 
 def count_query(version: str) -> str:

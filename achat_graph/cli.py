@@ -181,13 +181,16 @@ def serve(dist_dir, host, port, workers, threads, query_processes, queue, query_
 @click.option("--graph", default=None, help="Graph IRI (default: {base}graph).")
 @click.option("--engine", type=click.Choice(["virtuoso", "fuseki", "generic"]),
               default="virtuoso", show_default=True, help="How to reach its write endpoints.")
-def publish(dist_dir, to, graph, engine):
+@click.option("--keep", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Versions kept on the engine, this one included: servers started on an "
+                   "older kept build go on answering from it.")
+def publish(dist_dir, to, graph, engine, keep):
     """Publish a build to a remote SPARQL engine (credentials: ACHAT_SPARQL_USER/PASSWORD)."""
     from graph_builder.remote_publish import PublishError
     from graph_builder.remote_publish import publish as publish_remote
 
     try:
-        click.echo(publish_remote(dist_dir, to, graph, engine=engine))
+        click.echo(publish_remote(dist_dir, to, graph, engine=engine, keep=keep))
     except (PublishError, OSError) as error:
         _fail(f"error: {error}", 2)
 

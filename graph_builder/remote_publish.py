@@ -5,13 +5,17 @@ Graph Store HTTP Protocol.  Once its triple count is checked, one SPARQL update 
 the pointer ``<{graph}> dcat:hasCurrentVersion <{graph}/{build_id}>`` in the metadata
 graph ``{graph}/meta``; readers (``sparql_endpoint.remote``) follow that pointer, so
 they see the old version or the new one, never an empty or half-loaded graph.  The
-previous version is kept, older ones are dropped.  (Virtuoso's MOVE is not atomic,
-hence the pointer.)  Credentials come from ``ACHAT_SPARQL_USER`` and
+newest ``keep`` versions (default 2: the new one and the previous) stay on the engine,
+so servers started on a recent build keep answering from it (a server pins the
+version of the build it started with); older ones are dropped.  Each version carries
+its publication time (``dcterms:issued``), which orders them.  (Virtuoso's MOVE is
+not atomic, hence the pointer.)  Credentials come from ``ACHAT_SPARQL_USER`` and
 ``ACHAT_SPARQL_PASSWORD`` only, and never appear in messages.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -23,10 +27,11 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from achat_core import engine as remote
-from achat_core.engine import CURRENT_VERSION, HAS_VERSION, VOID_TRIPLES, public_url
+from achat_core.engine import CURRENT_VERSION, HAS_VERSION, ISSUED, VOID_TRIPLES, public_url
 from achat_core.manifest import Manifest, ManifestError
 from achat_core.rdf_files import open_rdf, rdf_format
 
+XSD = "http://www.w3.org/2001/XMLSchema#"
 USER_VARIABLE = "ACHAT_SPARQL_USER"
 PASSWORD_VARIABLE = "ACHAT_SPARQL_PASSWORD"
 
@@ -98,7 +103,7 @@ class PublishResult:
         if not self.changed:
             return f"{self.graph}: {self.version} is already current ({self.triples} triples)"
         text = f"{self.graph}: now {self.version} ({self.triples} triples)"
-        if self.previous:
+        if self.previous and self.previous not in self.dropped:
             text += f", previous {self.previous} kept"
         if self.dropped:
             text += f", dropped {', '.join(self.dropped)}"
@@ -115,9 +120,15 @@ def publish(
     retries: int = 3,
     backoff: float = 0.5,
     batch_triples: int = 50_000,
+    keep: int = 2,
     env: Mapping[str, str] = os.environ,
 ) -> PublishResult:
-    """Load the build in DIST into a new version of GRAPH on the engine at TO, then switch."""
+    """Load the build in DIST into a new version of GRAPH on the engine at TO, then switch.
+
+    The ``keep`` newest versions stay (the new one included), older ones are dropped.
+    """
+    if keep < 1:
+        raise PublishError(f"--keep {keep}: keep at least 1 version (the one published)")
     build = _read_build(Path(dist))
     graph = graph or f"{build['base']}graph"
     version = f"{graph}/{build['build_id']}"
@@ -158,18 +169,21 @@ def publish(
         )
     # The new pointer goes in before the old one goes out: a reader in between finds two
     # complete versions, never none (Virtuoso gives no atomic MOVE).
+    issued = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     switch = (
         f"INSERT DATA {{ GRAPH <{meta}> {{ <{graph}> <{CURRENT_VERSION}> <{version}> . "
-        f"<{version}> <{VOID_TRIPLES}> {count} }} }}"
+        f"<{version}> <{VOID_TRIPLES}> {count} ; <{ISSUED}> \"{issued}\"^^<{XSD}dateTime> }} }}"
     )
     for old in pointers:
         switch += (
             f" ; DELETE DATA {{ GRAPH <{meta}> {{ <{graph}> <{CURRENT_VERSION}> <{old}> }} }}"
         )
     client.update(switch)
+    older = [old for old in client.versions(graph) if old not in (version, previous)]
+    kept = [version, *([previous] if previous else []), *older][:keep]
     dropped = []
-    for old in client.values(remote.versions_query(graph)):
-        if old not in (version, previous):
+    for old in older + ([previous] if previous else []):
+        if old not in kept:
             _discard(client, graph, meta, old)
             dropped.append(old)
     return PublishResult(graph, version, previous, count, tuple(sorted(dropped)), changed=True)
@@ -204,6 +218,10 @@ class _Client:
     def values(self, query: str) -> list[str]:
         """Return the sorted values of ``?v`` a SELECT on the read endpoint gives."""
         return sorted(row["v"] for row in self._select(query) if "v" in row)
+
+    def versions(self, graph: str) -> list[str]:
+        """Return GRAPH's versions, the most recently published first (undated ones last)."""
+        return list(dict.fromkeys(row["v"] for row in self._select(remote.versions_query(graph))))
 
     def count(self, version: str) -> int:
         """Return the number of triples in the graph VERSION."""

@@ -9,7 +9,8 @@ resolved once, at start-up, and every file is read from the build folder it
 pointed to then, so a running server never mixes two builds: after a rebuild it
 keeps serving the build it loaded until it is restarted.
 ``app.extensions["backend"]`` gets the store, ``app.extensions["build"]`` the
-parsed ``build.json`` plus ``"dist"`` (the folder) and ``"loaded_triples"``.
+parsed ``build.json`` plus ``"dist"`` (the folder), ``"loaded_triples"`` and ``"graph"``
+(the graph's public IRI, ``{base}graph`` unless ``REMOTE_GRAPH`` says otherwise).
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ def open_backend(dist: Path, build: dict, store: str | Path = "memory", *,
     dist = Path(dist)
     settings = settings or Settings()
     if is_remote(store):
-        remote = RemoteBackend(str(store), remote_graph(build, graph), timeout=timeout,
-                               engine=engine, max_rows=engine_max_rows)
-        _check_remote(remote, dist, build)
+        graph = remote_graph(build, graph)
+        version = _remote_version(str(store), graph, timeout, dist, build)
+        remote = RemoteBackend(str(store), graph, timeout=timeout, engine=engine,
+                               max_rows=engine_max_rows, version=version)
         return PoolBackend(_no_store, settings, timeout, remote=remote)
     if str(store) == "memory":
         try:
@@ -99,24 +101,34 @@ def _no_store() -> None:
     """Over a remote engine, query processes only read queries: they hold no store."""
 
 
-def _check_remote(backend: RemoteBackend, dist: Path, build: dict) -> None:
-    """Check that the engine answers and serves this build; raise DistError saying what to do."""
-    url = public_url(backend.endpoint_url)
-    try:
-        version = backend.current_version()
-        count = backend.triple_count()
-    except RemoteError as error:
-        raise DistError(f"--store {url}: {error}") from None
-    graph = backend.graph_iri
+def _remote_version(url: str, graph: str, timeout: float, dist: Path, build: dict) -> str:
+    """Return the graph to pin: this build's version ``{graph}/{build_id}`` on the engine.
+
+    The version need not be the current one: a server keeps its build while newer ones
+    are published (``achat-graph publish --keep``).  A graph without any pointer, loaded
+    by another tool, is served itself when it holds the build's triples.  Raises
+    DistError saying what to do when the engine does not hold the build.
+    """
+    reader = RemoteBackend(url, graph, timeout=timeout)
+    shown = public_url(url)
     expected = f"{graph}/{build['build_id']}"
-    publish = f"achat-graph publish --dist {dist} --to {url}"
-    if version not in (graph, expected):
-        raise DistError(f"--store {url}: graph <{graph}> serves version <{version}>, but {dist} "
-                        f"holds build {build['build_id']!r}; publish it first ({publish})")
+    publish = f"achat-graph publish --dist {dist} --to {shown}"
+    try:
+        count = reader.version_count(expected)
+        pointed = None if count else reader.pointed_version()
+        if not count and pointed is None:
+            expected, count = graph, reader.version_count(graph)
+    except RemoteError as error:
+        raise DistError(f"--store {shown}: {error}") from None
+    if pointed is not None:
+        raise DistError(f"--store {shown}: graph <{graph}> has no version <{expected}> (it "
+                        f"serves version <{pointed}>), but {dist} holds build "
+                        f"{build['build_id']!r}; publish it first ({publish})")
     if count != build["triples"]:
-        raise DistError(f"--store {url}: graph <{version or 'default'}> holds {count} triples, "
+        raise DistError(f"--store {shown}: graph <{expected}> holds {count} triples, "
                         f"{dist / 'build.json'} says {build['triples']}; publish the build "
                         f"({publish}) or check --remote-graph")
+    return expected
 
 
 def served_folder(dist: str | Path) -> Path:
@@ -166,6 +178,7 @@ def init_app(app: Flask) -> None:
                                settings=settings)
         build["dist"] = dist
         build["loaded_triples"] = build["triples"]
+        build["graph"] = remote_graph(build, app.config["REMOTE_GRAPH"])
     app.extensions["backend"] = backend
     app.extensions["build"] = build
 

@@ -17,6 +17,8 @@ from achat_core.formats import BY_NAME
 from sparql_endpoint.negotiation import negotiate
 
 log = logging.getLogger("sparql_endpoint.errors")
+#: Seconds a client is told to wait after a 503 that named no other delay.
+RETRY_AFTER = "5"
 
 #: What an error can be written as, server's preference first.  A client that
 #: accepts only SPARQL JSON results or JSON-LD reads JSON errors best.
@@ -42,6 +44,8 @@ def problem(status: int, message: str, headers: dict | None = None):
     response.headers["Vary"] = "Accept"
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if status == 503 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = RETRY_AFTER
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,6 +16,7 @@ from sparql_endpoint.catalog_view import catalog_view, words
 from sparql_endpoint.errors import problem
 from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
 from sparql_endpoint.negotiation import describe, negotiate
+from sparql_endpoint.store import BackendError
 from sparql_endpoint.texts import choose_language
 from sparql_endpoint.web import (
     DOC_FORMATS,
@@ -32,6 +34,7 @@ from sparql_endpoint.web import (
     term_view,
 )
 
+log = logging.getLogger("sparql_endpoint.meta")
 bp = Blueprint("meta", __name__)
 
 #: Concept schemes that are part of the ontology (fixed), not of the data.
@@ -79,7 +82,13 @@ def file_triples(name: str) -> list[ox.Triple] | None:
 def graph_view(triples: list[ox.Triple], lang: str) -> list[dict]:
     """Group triples by subject for an HTML page, properties by readable name."""
     names = labeller()
-    names.fetch(t.predicate.value for t in triples)
+    iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
+    try:
+        names.fetch(iris)
+    except BackendError as error:  # the file is in dist/: show it, with IRIs for names
+        log.warning("labels unavailable for a metadata page: %s", error)
+        for iri in iris:
+            names.cache.setdefault(iri, {})
     subjects: dict[str, dict] = {}
     for t in triples:
         subject = subjects.setdefault(str(t.subject), {"term": term_view(t.subject, lang),
@@ -204,7 +213,7 @@ def ontology_triples() -> list[ox.Triple]:
     if "ontology" not in cache:
         schemes = " ".join(f"<{ONTOLOGY_NS}{s}>" for s in FIXED_SCHEMES)
         types = " ".join(f"<{t}>" for t in TERM_TYPES)
-        cache["ontology"] = backend().construct(
+        query = (
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ "
             f"{{ VALUES ?s {{ <{ONTOLOGY_IRI}> <{DEFAULT_BASE}> }} ?s ?p ?o }} UNION "
             f"{{ {{ SELECT DISTINCT ?s WHERE {{ "
@@ -212,6 +221,17 @@ def ontology_triples() -> list[ox.Triple]:
             f"{{ VALUES ?type {{ {types} }} ?s a ?type }} "
             f"FILTER(STRSTARTS(STR(?s), \"{ONTOLOGY_NS}\")) }} }} ?s ?p ?o }} UNION "
             f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
+        try:
+            cache["ontology"] = backend().construct(query)
+        except BackendError as error:
+            # The store (a remote engine) is down: the ontology is in the build's graph.ttl.
+            path = Path(build_info().get("dist") or ".") / "graph.ttl"
+            if not path.is_file():
+                raise
+            log.warning("ontology read from %s: %s", path, error)
+            store = ox.Store()
+            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+            return list(store.query(query))
     return cache["ontology"]
 
 

@@ -1,10 +1,17 @@
-"""Operations: ``/health`` for monitors and load balancers."""
+"""Operations: ``/health`` for monitors and load balancers.
+
+``/health`` answers within about ``PROBE_SECONDS`` whatever the store does: ``ok``
+(200) when it answered, ``degraded`` (503) when it could not tell in time (a frozen
+engine, every query process busy), ``unavailable`` (503) when the store failed.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
 bp = Blueprint("ops", __name__)
+#: How long /health waits for the store, seconds.
+PROBE_SECONDS = 1.5
 
 
 @bp.route("/health")
@@ -14,7 +21,8 @@ def health():
     backend = current_app.extensions.get("backend")
     status, code = "ok", 200
     try:
-        backend.ask("ASK {}")
+        if not backend.probe(PROBE_SECONDS):
+            status, code = "degraded", 503
     except Exception:  # any store failure means "unhealthy", never a crash
         status, code = "unavailable", 503
     response = jsonify({
@@ -26,4 +34,6 @@ def health():
     })
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
+    if code == 503:
+        response.headers["Retry-After"] = "5"
     return response

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 from sparql_endpoint import isolation, runner
 from sparql_endpoint.query_check import QueryRefused
+from sparql_endpoint.remote import refusal as remote_refusal
 from sparql_endpoint.store import BackendError
 
 _COMMAND = struct.Struct(">cq")
@@ -347,6 +348,17 @@ class PoolBackend:
         """Return the number of triples, counted in a query process."""
         return self._call("triple_count")
 
+    def probe(self, timeout: float) -> bool:
+        """Ask the store ``ASK {}`` within TIMEOUT s: True if it answered, False if it
+        could not tell in time (every process busy, or silent); raises BackendError when
+        the store failed."""
+        if self.remote is not None:
+            return self.remote.probe(timeout)
+        try:
+            return runner.read_answer(self.pages.take(timeout), ("call", "ask", ("ASK {}",)))
+        except (PoolBusy, PoolTimeout):
+            return False
+
     # -- user queries --------------------------------------------------------------
 
     def check(self, query: str, base_iri: str | None = None):
@@ -366,10 +378,10 @@ class PoolBackend:
                 self._checked[key] = known
         if isinstance(known, QueryRefused):
             raise QueryRefused(known.status, known.message)
-        if self.remote is not None and (known.default_graphs or known.named_graphs):
-            raise QueryRefused(400, "FROM and FROM NAMED are not accepted over this "
-                                    "endpoint's SPARQL engine: name the graphs with the "
-                                    "default-graph-uri and named-graph-uri parameters instead")
+        if self.remote is not None:
+            reason = remote_refusal(known, self.remote.graph_iri)
+            if reason is not None:
+                raise QueryRefused(400, reason)
         return known
 
     def run(self, job: runner.Job, timeout: float) -> runner.Outcome:
@@ -398,7 +410,8 @@ class PoolBackend:
             return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
         except BackendError as error:
             return runner.Outcome(error.status, error.client_message,
-                                  outcome="bad-query" if error.status < 500 else "error")
+                                  outcome="bad-query" if error.status < 500 else "error",
+                                  headers=dict(getattr(error, "headers", {})))
         except (SyntaxError, ValueError, TypeError) as error:
             return runner.Outcome(400, f"The query cannot be answered: {error}",
                                   outcome="bad-query")

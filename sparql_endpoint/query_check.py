@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 
 from pyparsing import ParseBaseException, ParseResults
@@ -35,6 +36,13 @@ FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUC
 #: Characters an escape may not stand for: ones that start, end or split tokens.
 AMBIGUOUS = frozenset("'\"<>{}()#\\\n\r")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: The function IRIs a query may call: the XSD constructors both backends evaluate.
+#: Any other (an engine's extension such as Virtuoso's ``bif:``, a made-up IRI) is
+#: refused with a 400, rather than failing inside the store.
+KNOWN_FUNCTIONS = frozenset(XSD + name for name in (
+    "string", "boolean", "double", "float", "decimal", "integer", "dateTime", "date", "time",
+    "duration", "yearMonthDuration", "dayTimeDuration"))
 SERVICE_REFUSED = ("SERVICE refused: this endpoint does not query other services (federated "
                    "queries are disabled: query processes have no network access)")
 
@@ -53,12 +61,17 @@ class QueryInfo:
     """What the endpoint needs to know about a query before running it.
 
     ``default_graphs``/``named_graphs`` are the query's FROM / FROM NAMED IRIs, resolved.
+    ``uses_graph`` says it has a ``GRAPH`` pattern.  ``own_base`` says the query starts
+    its prologue with an absolute BASE: the endpoint's address is then no base of any of
+    its IRIs (and an engine such as Virtuoso refuses a second BASE).
     """
 
     form: str
     digest: str
     default_graphs: tuple[str, ...] = field(default=())
     named_graphs: tuple[str, ...] = field(default=())
+    own_base: bool = False
+    uses_graph: bool = False
 
 
 def digest(query: str) -> str:
@@ -88,6 +101,8 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
         raise QueryRefused(400, f"Syntax error in the query: {error}") from None
     if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
         raise QueryRefused(400, SERVICE_REFUSED)
+    _refuse_unknown_functions(parsed)  # before translateQuery, which rewrites the tree
+    uses_graph = any(node.name == "GraphGraphPattern" for node in _nodes(parsed))
     try:
         translated = algebra.translateQuery(parsed, base=base_iri)
     except RecursionError:
@@ -103,8 +118,30 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
             default.append(str(clause["default"]))
         if dict.get(clause, "named") is not None:
             named.append(str(clause["named"]))
+    bases = [str(decl["iri"]) for decl in parsed[0] if getattr(decl, "name", None) == "Base"]
     return QueryInfo(form=FORMS[root.name], digest=digest(query),
-                     default_graphs=tuple(default), named_graphs=tuple(named))
+                     default_graphs=tuple(default), named_graphs=tuple(named),
+                     own_base=bool(bases) and bool(urllib.parse.urlsplit(bases[0]).scheme),
+                     uses_graph=uses_graph)
+
+
+def _refuse_unknown_functions(parsed) -> None:
+    """Refuse a call of any function but the XSD casts (read from the parse tree).
+
+    The parse tree, not the algebra: rdflib's algebra drops filters inside EXISTS.
+    """
+    prefixes = {str(dict.get(decl, "prefix") or ""): str(decl["iri"])
+                for decl in parsed[0] if getattr(decl, "name", None) == "PrefixDecl"}
+    for node in _nodes(parsed[1]):
+        if node.name != "Function":
+            continue
+        iri = dict.get(node, "iri")
+        if isinstance(iri, CompValue) and iri.name == "pname":
+            iri = prefixes.get(str(dict.get(iri, "prefix") or ""), "") + \
+                str(dict.get(iri, "localname") or "")
+        if str(iri) not in KNOWN_FUNCTIONS:
+            raise QueryRefused(400, f"unknown function <{iri}>: this endpoint evaluates the "
+                                    "SPARQL 1.1 functions and XSD casts only")
 
 
 def _is_update(query: str) -> bool:

@@ -20,7 +20,9 @@ and truncation marks are the embedded store's.
 from __future__ import annotations
 
 import ast
+import decimal
 import json
+import re
 import socket
 import time
 import urllib.error
@@ -46,8 +48,21 @@ from sparql_endpoint.store import BackendError, Dataset, RunStats
 
 #: A graph IRI that is never written: named as the only named graph, it hides all others.
 NO_GRAPH = "urn:x-achat-public:no-graph"
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_FLOATS = ("http://www.w3.org/2001/XMLSchema#double", "http://www.w3.org/2001/XMLSchema#float")
+#: The variable Virtuoso adds to the results of ``SELECT *`` over a pattern without any.
+STAR_FAKE = "_star_fake"
 #: Virtuoso's SQL state for a result cut by a time limit (anytime query).
 TIME_LIMIT_STATE = "S1TAT"
+#: Virtuoso's error text: "Virtuoso <SQL state> Error <code>: <message>".
+_VIRTUOSO_ERROR = re.compile(r"Virtuoso (?P<state>[0-9A-Z]{5}) Error (?P<text>.*)", re.DOTALL)
+#: SQL state classes of a passing trouble (connection, deadlock, resources, general
+#: errors such as a timeout): worth a retry.  Any other state is the engine's verdict on
+#: the query itself (37000: it cannot compile it), answered as such and never retried.
+_TRANSIENT_STATES = ("08", "40", "53", "HY", "S1")
+#: With Virtuoso, the socket waits this long past the engine's own time limit, so a
+#: query the engine stops reads as a timeout and a silent socket as an engine in trouble.
+ENGINE_GRACE = 2.0
 
 
 class RemoteError(BackendError):
@@ -63,9 +78,10 @@ class RemoteError(BackendError):
 
 
 class EngineUnavailable(RemoteError):
-    """The engine could not be reached or kept failing (serve as 503)."""
+    """The engine could not be reached or kept failing (serve as 503, Retry-After)."""
 
     status = 503
+    headers = {"Retry-After": "5"}
 
     def __init__(self, message: str, reason: str = ""):
         super().__init__(message)
@@ -80,9 +96,34 @@ class EngineUnavailable(RemoteError):
 
 
 class QueryTimeout(RemoteError, TimeoutError):
-    """The engine did not answer within the time limit (served as the endpoint's own limit)."""
+    """The engine stopped the query at its time limit (served as the endpoint's own limit)."""
 
     status = 503
+
+
+class EngineSilent(EngineUnavailable):
+    """The engine accepted the connection but did not answer in time (frozen, overloaded).
+
+    Not the query's fault as far as anyone can tell: a 503 with Retry-After that does
+    not ask to narrow the query.
+    """
+
+    @property
+    def client_message(self) -> str:
+        """Return the message for the client, without the engine's address."""
+        return ("The SPARQL engine behind this endpoint did not answer in time; the query "
+                "was not run to the end. Try again in a moment.")
+
+
+class EngineQueryError(RemoteError):
+    """The engine answered that it cannot evaluate this query (422, its own message)."""
+
+    status = 422
+
+    @property
+    def client_message(self) -> str:
+        """Return the engine's reason, which is about the query."""
+        return f"The SPARQL engine behind this endpoint cannot evaluate this query: {self}"
 
 
 class QueryRejected(RemoteError):
@@ -94,6 +135,27 @@ class QueryRejected(RemoteError):
     def client_message(self) -> str:
         """Return the reason, which is about the query, for the client."""
         return f"The query cannot be answered: {self}"
+
+
+def refusal(info, graph: str | None) -> str | None:
+    """Return why a checked user query is not run over a remote engine, or None to run it.
+
+    FROM / FROM NAMED of any graph but ours (GRAPH, the public IRI): engines such as
+    Virtuoso add those graphs to the protocol's dataset.  (Ours is sent as the version,
+    and adding the public IRI itself adds nothing: no triple is stored under it.)
+    GRAPH patterns: the published graph is the default graph only, so they match
+    nothing, as in the embedded store; Virtuoso answers a GRAPH pattern over a graph
+    outside the dataset with a phantom row (``ASK { GRAPH <urn:x> { ?s ?p ?o } }`` is
+    true), a silent wrong answer, so they are refused.
+    """
+    if any(iri != graph for iri in (*info.default_graphs, *info.named_graphs)):
+        return (f"FROM and FROM NAMED are only accepted for <{graph}> over this endpoint's "
+                "SPARQL engine: the data are its default graph; query it without them")
+    if info.uses_graph:
+        return ("GRAPH patterns are not accepted over this endpoint's SPARQL engine: the "
+                "data are its default graph (there are no named graphs); query it without "
+                "GRAPH")
+    return None
 
 
 class PartialResults(RemoteError):
@@ -112,7 +174,7 @@ class RemoteBackend:
         retries: int = 2,
         backoff: float = 0.25,
         max_rows: int | None = None,
-        pointer_ttl: float = 5.0,
+        version: str | None = None,
         engine: str = "generic",
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -124,10 +186,9 @@ class RemoteBackend:
         self.retries = retries
         self.backoff = backoff
         self.max_rows = max_rows
-        self.pointer_ttl = pointer_ttl
         self._sleep = sleep
-        self._version: str | None = None
-        self._version_read_at = float("-inf")
+        #: The version queries run against, pinned for the life of the backend.
+        self._version: str | None = version
 
     # -- the trusted interface -------------------------------------------------------
 
@@ -189,6 +250,10 @@ class RemoteBackend:
             text = f"BASE <{base_iri}> {text}"
         params = {"timeout": str(max(1, round(self.timeout * 1000)))} \
             if self.engine == "virtuoso" else {}
+        if form == "DESCRIBE" and self.engine == "virtuoso":
+            # Our DESCRIBE, as the embedded store's: a resource's own triples (outbound,
+            # blank nodes followed), not also the triples pointing at it.
+            text = f'define sql:describe-mode "CBD" {text}'
         if form in ("SELECT", "ASK"):
             response = self._send(text, "application/sparql-results+json", JSON, graphs, params)
             partial = self._user_partial(response)
@@ -211,21 +276,49 @@ class RemoteBackend:
         return RunStats(rows=counter.count, truncated=counter.truncated)
 
     def current_version(self) -> str | None:
-        """Return the graph IRI queries run against now (None: the engine's default graph)."""
+        """Return the graph IRI queries run against (None: the engine's default graph).
+
+        The version given at creation (the server's build, ``{graph}/{build_id}``), else
+        the one the pointer names when first asked; either way it never changes after,
+        so a running server keeps answering from one build while others are published.
+        """
         if self.graph_iri is None:
             return None
-        now = time.monotonic()
-        if self._version is None or now - self._version_read_at > self.pointer_ttl:
-            answer = self._solutions(current_query(self.graph_iri), {})
-            found = [
-                row["v"]["value"]
-                for row in answer.get("results", {}).get("bindings", [])
-                if row.get("v", {}).get("type") == "uri"
-            ]
+        if self._version is None:
             # No pointer: the data was loaded by another tool straight into the graph.
-            self._version = max(found) if found else self.graph_iri
-            self._version_read_at = now
+            self._version = self.pointed_version() or self.graph_iri
         return self._version
+
+    def pointed_version(self) -> str | None:
+        """Return the version the engine's pointer names now, or None without a pointer."""
+        answer = self._solutions(current_query(self.graph_iri), {})
+        found = [
+            row["v"]["value"]
+            for row in answer.get("results", {}).get("bindings", [])
+            if row.get("v", {}).get("type") == "uri"
+        ]
+        return max(found) if found else None
+
+    def version_count(self, version: str) -> int:
+        """Return the number of triples the engine holds in the graph VERSION."""
+        answer = self._solutions(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} }}", {})
+        rows = answer.get("results", {}).get("bindings", [])
+        return int(rows[0]["n"]["value"]) if rows else 0
+
+    def probe(self, timeout: float) -> bool:
+        """Ask the engine once, waiting at most TIMEOUT s: True if it answered.
+
+        False when it accepted the connection but stayed silent (it cannot tell);
+        raises EngineUnavailable when it refused or failed.
+        """
+        probe = RemoteBackend(self.endpoint_url, self.graph_iri, timeout=timeout, retries=0,
+                              version=self.current_version(), sleep=self._sleep)
+        try:
+            probe.ask("ASK {}")
+        except EngineSilent:
+            return False
+        return True
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -281,9 +374,10 @@ class RemoteBackend:
     def _solution_rows(self, answer: dict) -> tuple[list[str], list[_Solution]]:
         """Return the variables and the rows of a SPARQL JSON results object."""
         try:
-            variables = [str(name) for name in answer["head"]["vars"]]
+            variables = [str(name) for name in answer["head"]["vars"] if name != STAR_FAKE]
             bindings = answer["results"]["bindings"]
-            rows = [_Solution({name: self._term(value) for name, value in binding.items()})
+            rows = [_Solution({name: self._term(value) for name, value in binding.items()
+                               if name != STAR_FAKE})
                     for binding in bindings]
         except (KeyError, TypeError, AttributeError) as error:
             raise RemoteError(f"{public_url(self.endpoint_url)} sent results without "
@@ -302,7 +396,7 @@ class RemoteBackend:
                 f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
             ) from None
         except TimeoutError:
-            raise QueryTimeout(self._timeout_message()) from None
+            raise EngineSilent(self._timeout_message()) from None
         finally:
             response.close()
 
@@ -327,6 +421,11 @@ class RemoteBackend:
             if kind in ("literal", "typed-literal"):
                 if "xml:lang" in value:
                     return ox.Literal(text, language=value["xml:lang"])
+                if value.get("datatype") == XSD_BOOLEAN:
+                    # Virtuoso writes booleans as "1" and "0": give the canonical form.
+                    text = {"1": "true", "0": "false"}.get(text, text)
+                elif value.get("datatype") in XSD_FLOATS:
+                    text = _plain_number(text)
                 if "datatype" in value:
                     return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
                 return ox.Literal(text)
@@ -341,7 +440,7 @@ class RemoteBackend:
         try:
             body = response.read()
         except TimeoutError:
-            raise QueryTimeout(self._timeout_message()) from None
+            raise EngineSilent(self._timeout_message()) from None
         finally:
             response.close()
         headers = {k.lower(): v for k, v in response.info().items()}
@@ -373,19 +472,19 @@ class RemoteBackend:
             except URITooLong:
                 raise QueryRejected("the query is too long for the engine (414)") from None
             except EndPointInternalError as error:
-                reason = f"HTTP 500: {_engine_text(error)}"
+                reason = f"HTTP 500: {_query_error(_engine_text(error))}"
             except urllib.error.HTTPError as error:
                 if error.code < 500:
                     raise QueryRejected(
                         f"the engine refused the query (HTTP {error.code}): {_body(error)}"
                     ) from None
-                reason = f"HTTP {error.code}: {_body(error)}"
+                reason = f"HTTP {error.code}: {_query_error(_body(error))}"
             except urllib.error.URLError as error:
                 if isinstance(error.reason, TimeoutError | socket.timeout):
-                    raise QueryTimeout(self._timeout_message()) from None
+                    raise EngineSilent(self._timeout_message()) from None
                 reason = str(error.reason)
             except TimeoutError:
-                raise QueryTimeout(self._timeout_message()) from None
+                raise EngineSilent(self._timeout_message()) from None
             except (ConnectionError, OSError) as error:
                 reason = str(error) or type(error).__name__
         raise EngineUnavailable(
@@ -400,7 +499,7 @@ class RemoteBackend:
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)
         # setTimeout() truncates to whole seconds; the attribute takes a float.
-        wrapper.timeout = self.timeout
+        wrapper.timeout = self.timeout + (ENGINE_GRACE if "timeout" in params else 0)
         with warnings.catch_warnings():
             # SPARQLWrapper guesses the query form with a regex and warns when it cannot;
             # the engine is the judge, and the Accept header is set below anyway.
@@ -462,7 +561,7 @@ def _read_all(response, timeout_message: Callable[[], str]) -> bytes:
     try:
         return response.read()
     except TimeoutError:
-        raise QueryTimeout(timeout_message()) from None
+        raise EngineSilent(timeout_message()) from None
     finally:
         response.close()
 
@@ -493,6 +592,34 @@ def _engine_text(error: Exception) -> str:
     # Virtuoso repeats the query after its message; the client has it already.
     text = text.split("SPARQL query:")[0]
     return " ".join(text.split())[:500]
+
+
+def _plain_number(text: str) -> str:
+    """Write a double as the embedded store does: no exponent, no trailing ".0".
+
+    Virtuoso writes ``1.0`` and ``1e+20`` where pyoxigraph writes ``1`` and
+    ``100000000000000000000``; NaN, infinities and unreadable text are kept.
+    """
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        return text
+    if not number.is_finite():
+        return text
+    plain = format(number, "f")
+    return plain.rstrip("0").rstrip(".") if "." in plain else plain
+
+
+def _query_error(text: str) -> str:
+    """Return TEXT, an engine's 5xx body; raise EngineQueryError if it is about the query.
+
+    Virtuoso answers 500 to a query it cannot compile or evaluate ("transitive start
+    not given"); its SQL state tells that apart from a passing trouble worth a retry.
+    """
+    found = _VIRTUOSO_ERROR.search(text)
+    if found and not found["state"].startswith(_TRANSIENT_STATES):
+        raise EngineQueryError(" ".join(found["text"].split()) + f" (SQL state {found['state']})")
+    return text
 
 
 def _body(error: urllib.error.HTTPError) -> str:

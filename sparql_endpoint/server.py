@@ -49,6 +49,8 @@ class Server(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key == "control_socket_disable" and key not in self.cfg.settings:
+                continue  # gunicorn before 25 opens no control socket
             self.cfg.set(key, value)
         self.cfg.set("post_worker_init", _start_pool)
         self.cfg.set("worker_exit", _stop_pool)

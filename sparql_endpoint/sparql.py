@@ -125,14 +125,19 @@ def _answer(query: str, params: MultiDict):
     kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
     fmt = _choose_format(kind, params, info.form)
     try:
+        ours = current_app.extensions.get("build", {}).get("graph")
         dataset = Dataset.from_request(params.getlist("default-graph-uri"),
-                                       params.getlist("named-graph-uri"))
+                                       params.getlist("named-graph-uri"), ours)
+        if dataset.default_graphs is None and (info.default_graphs or info.named_graphs):
+            # The query's FROM clauses, as protocol parameters: the same on every backend.
+            dataset = Dataset(info.default_graphs, info.named_graphs, ours)
         dataset.query_options()
     except ValueError as error:
         raise Refusal(400, f"A default-graph-uri or named-graph-uri is not an IRI: {error}") \
             from None
     job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset,
-                     max_rows=current_app.config["MAX_ROWS"], base_iri=endpoint_url(),
+                     max_rows=current_app.config["MAX_ROWS"],
+                     base_iri=None if info.own_base else endpoint_url(),
                      max_bytes=current_app.config["MAX_RESULT_BYTES"])
     outcome = backend.run(job, current_app.config["QUERY_TIMEOUT"])
     if outcome.chunks is None:

@@ -32,21 +32,26 @@ class Dataset:
 
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    #: The graph's public IRI (``{base}graph``): as a default graph, it names the data,
+    #: which the embedded store holds in its default graph (a remote engine, in a version).
+    ours: str | None = None
 
     @classmethod
-    def from_request(cls, default_graphs: Sequence[str], named_graphs: Sequence[str]) -> Dataset:
+    def from_request(cls, default_graphs: Sequence[str], named_graphs: Sequence[str],
+                     ours: str | None = None) -> Dataset:
         """Build the dataset from the protocol parameters (both empty: the query decides)."""
         if not default_graphs and not named_graphs:
-            return cls()
-        return cls(tuple(default_graphs), tuple(named_graphs))
+            return cls(ours=ours)
+        return cls(tuple(default_graphs), tuple(named_graphs), ours)
 
     def query_options(self) -> dict:
         """Return pyoxigraph ``Store.query`` keyword arguments for this dataset."""
         if self.default_graphs is None and self.named_graphs is None:
             return {}
         return {
-            "default_graph": [ox.NamedNode(g) for g in self.default_graphs or ()],
-            "named_graphs": [ox.NamedNode(g) for g in self.named_graphs or ()],
+            "default_graph": [ox.DefaultGraph() if g == self.ours else ox.NamedNode(g)
+                              for g in self.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(g) for g in self.named_graphs or () if g != self.ours],
         }
 
 

@@ -13,6 +13,7 @@ over its own dist.  Both serve from the store named by the ``store_kind`` fixtur
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,13 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped where CI must run it: {reason}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the differential suite's table (tests passed per backend and folder), if it ran."""
+    differential = sys.modules.get("differential")
+    lines = differential.table_lines() if differential is not None else []
+    if lines:
+        terminalreporter.section("differential suite: tests passed per backend and folder")
+        for line in lines:
+            terminalreporter.write_line(line)

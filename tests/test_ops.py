@@ -12,7 +12,7 @@ def test_health_reports_store_and_build(client):
 
 def test_health_is_503_when_the_store_fails(app):
     class Broken:
-        def ask(self, query):
+        def probe(self, timeout):
             raise OSError("disk gone")
 
     app.extensions["backend"] = Broken()

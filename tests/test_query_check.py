@@ -51,6 +51,23 @@ def test_service_is_refused_in_every_spelling(query):
 
 
 @pytest.mark.parametrize("query", [
+    "PREFIX bif: <bif:> SELECT * { ?s ?p ?o FILTER(bif:contains(?o, 'x')) }",
+    "SELECT (<urn:nope>(1) AS ?x) {}",
+    "SELECT * { ?s ?p ?o FILTER EXISTS { ?s ?p ?o FILTER(<urn:nope>(?o)) } }",
+    "SELECT (<http://www.w3.org/2001/XMLSchema#int>('1') AS ?x) {}",
+])
+def test_unknown_functions_are_refused_naming_them(query):
+    with pytest.raises(QueryRefused, match="unknown function <") as caught:
+        check_query(query)
+    assert caught.value.status == 400
+
+
+def test_xsd_casts_are_functions_both_backends_know():
+    check_query("PREFIX : <http://www.w3.org/2001/XMLSchema#> "
+                "SELECT (:integer('1') AS ?i) (:dateTime('2024-01-01T00:00:00') AS ?d) {}")
+
+
+@pytest.mark.parametrize("query", [
     "SELECT * { ?s ?p 'a\\u0027b' }",  # rdflib decodes the escape first: a broken string
     "SELECT * { ?s ?p ?o ",
     "PREFIX SERVICEe: <http://e/> SELECT * { SERVICEe:x ?p ?o . SERVICE <http://h/> {} }",

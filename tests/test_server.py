@@ -197,3 +197,11 @@ def test_head_requests_leave_no_query_process(served):
     after = [pid for pid, depth in _descendants(process.pid).items() if depth >= 2]
     assert len(after) <= before
     assert _get(base, SMALL)[0] == 200  # GET still answers, with a body
+
+
+def test_each_serve_opens_no_shared_gunicorn_control_socket():
+    from sparql_endpoint.server import Server, gunicorn_options
+
+    server = Server({}, gunicorn_options("127.0.0.1", 0, 1, 2, 5.0))
+    if "control_socket_disable" in server.cfg.settings:  # gunicorn 25 and later
+        assert server.cfg.control_socket_disable is True

@@ -7,7 +7,7 @@ import xml.dom.minidom
 
 import pyoxigraph as ox
 import pytest
-from helpers import STORE_KINDS
+from helpers import EX, STORE_KINDS
 
 pytestmark = pytest.mark.parametrize("store_kind", STORE_KINDS)
 
@@ -203,11 +203,44 @@ def test_service_is_refused_before_running(client):
     assert "SERVICE" in response.get_data(as_text=True)
 
 
-def test_from_a_file_iri_loads_nothing(client):
+@pytest.mark.parametrize("query", [
+    "PREFIX bif: <bif:> SELECT * { ?s ?p ?o FILTER(bif:contains(?o, 'x')) }",
+    "SELECT (<urn:nope>(1) AS ?x) {}",
+])
+def test_unknown_functions_are_a_400_naming_them(client, query):
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "unknown function <" in response.get_data(as_text=True)
+
+
+def test_from_a_file_iri_loads_nothing(client, store_kind):
     response = client.get("/sparql", query_string={
         "query": "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }"})
+    if store_kind == "virtuoso":  # it would add FROM graphs to the dataset: refused
+        assert response.status_code == 400 and "FROM" in response.get_data(as_text=True)
+        return
     assert response.status_code == 200
     assert response.get_json(force=True)["results"]["bindings"] == []
+
+
+def test_the_graphs_public_iri_names_the_data_on_every_backend(client, store_kind):
+    graph = client.application.extensions["build"]["graph"]  # {base}graph, or REMOTE_GRAPH
+    assert store_kind == "virtuoso" or graph == f"{EX}graph"
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    answers = [
+        client.get("/sparql", query_string={"query": count.format(f"FROM <{graph}>")}),
+        client.get("/sparql", query_string={"query": count.format(""),
+                                            "default-graph-uri": graph}),
+        client.get("/sparql", query_string={"query": count.format(f"FROM <{graph}>"),
+                                            "default-graph-uri": "urn:x-other"}),
+    ]
+    assert [a.get_json(force=True)["results"]["bindings"][0]["n"]["value"]
+            for a in answers] == ["10", "10", "0"]
+    other = client.get("/sparql", query_string={"query": count.format("FROM <urn:x-other>")})
+    if store_kind == "virtuoso":  # it would add the graph to the dataset: refused
+        assert other.status_code == 400 and "FROM" in other.get_data(as_text=True)
+    else:
+        assert other.get_json(force=True)["results"]["bindings"][0]["n"]["value"] == "0"
 
 
 def test_default_graph_uri_selects_a_graph_of_the_store(client):
@@ -219,12 +252,15 @@ def test_default_graph_uri_selects_a_graph_of_the_store(client):
     assert response.status_code == 400
 
 
-def test_runaway_query_gets_a_readable_503(make_app):
+def test_runaway_query_gets_a_readable_503(make_app, store_kind):
     app = make_app(QUERY_TIMEOUT=0.5)
     response = app.test_client().get("/sparql", query_string={"query": RUNAWAY},
                                      headers={"Accept": "application/json"})
-    assert response.status_code == 503
-    assert "stopped after 0.5 s" in response.get_json()["message"]
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    message = response.get_json()["message"]
+    # An engine that does not stop in time (2 s of grace) is reported as silent instead.
+    assert "stopped after 0.5 s" in message or (
+        store_kind == "virtuoso" and "did not answer in time" in message)
 
 
 def test_row_cap_truncates_with_a_mark(make_app):
@@ -311,7 +347,7 @@ def test_head_of_a_bad_query_is_the_same_400_as_get(client):
     assert response.status_code == 400 and response.data == b""
 
 
-def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog):
+def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog, store_kind):
     caplog.set_level("INFO", logger="sparql_endpoint.query")
     app = make_app(BIG)
     client = app.test_client()
@@ -321,7 +357,8 @@ def test_get_streams_and_an_unread_body_leaves_no_query_process(make_app, caplog
     assert unread.status_code == 200 and unread.is_streamed
     unread.close()
     assert lane.leased == 0
-    assert "outcome=aborted" in caplog.text
+    # Over an engine the answer is read whole before it is sent: nothing left to abort.
+    assert ("outcome=aborted" in caplog.text) == (store_kind == "memory")
     read = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
                       buffered=False)
     assert read.is_streamed
@@ -359,11 +396,12 @@ def test_deeply_nested_query_is_a_readable_400_not_a_crash(client, store_kind):
     assert "too deeply" in response.get_data(as_text=True)
     accepted = "SELECT * WHERE " + "{" * 20 + " ?s ?p ?o " + "}" * 20 + " LIMIT 1"
     answer = client.get("/sparql", query_string={"query": accepted})
-    if store_kind == "virtuoso":  # its own parser stops earlier, and says so
-        assert answer.status_code == 400
-        assert "nested too deep" in answer.get_data(as_text=True)
+    if store_kind == "virtuoso":  # its own parser may stop earlier, and says so
+        assert answer.status_code == 200 or (answer.status_code in (400, 422) and
+                                             "nested too deep" in answer.get_data(as_text=True))
     else:
         assert answer.status_code == 200
+    answer.close()  # an unread body holds its query process until closed
 
 
 @pytest.mark.parametrize(("query", "value", "media_type"), [
