@@ -18,7 +18,7 @@ from pathlib import Path
 PARTIAL_PREFIX = ".partial-"
 
 
-class PublishError(OSError):
+class OutputError(OSError):
     """The output cannot be published where asked (for example a plain folder is there)."""
 
 
@@ -33,7 +33,7 @@ def check_target(out: Path) -> None:
         return
     if out.exists():
         kind = "folder" if out.is_dir() else "file"
-        raise PublishError(
+        raise OutputError(
             f"{out} is a plain {kind}, not a symlink to a build: refusing to replace it "
             f"(move it away, or choose another --out)")
 

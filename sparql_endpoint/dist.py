@@ -20,10 +20,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from achat_core.engine import public_url
 from achat_core.manifest import Manifest, ManifestError
 from sparql_endpoint.errors import problem
 from sparql_endpoint.pool import PoolBackend, Settings
-from sparql_endpoint.remote import RemoteBackend, RemoteError, public_url
+from sparql_endpoint.remote import RemoteBackend, RemoteError
 from sparql_endpoint.store import BackendError, OxigraphBackend
 
 log = logging.getLogger("sparql_endpoint.store")

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from achat_core.iris import PREFIXES
-from sparql_endpoint import examples, results
+from sparql_endpoint import examples, form_query
 from sparql_endpoint.errors import problem
 from sparql_endpoint.response_headers import allow_inline_styles
 from sparql_endpoint.texts import choose_language, error_text, is_ours
@@ -72,8 +72,8 @@ def query_page():
         chosen, query = example.view(lang), example.query
     context = {"groups": examples.grouped(lang), "chosen": chosen, **_context()}
     try:
-        result = results.run(query, max_rows=SHOWN_ROWS)
-    except results.QueryError as error:
+        result = form_query.run(query, max_rows=SHOWN_ROWS)
+    except form_query.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
                       error_explanation=error_text(error.status, lang), **context)
     # Every IRI shown is named in one bounded query, not one query per cell.

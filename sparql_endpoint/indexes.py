@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
+from achat_core import spreadsheet
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import numbers, tables
+from sparql_endpoint import numbers
 from sparql_endpoint.labels import DCT, RDF, SCHEMA
 from sparql_endpoint.texts import choose_language, text
 from sparql_endpoint.web import backend, labeller, public_url, render, term_view
@@ -274,7 +275,7 @@ def _twin(name: str, lang: str, filters: dict, columns: list[Column], rows: list
         keys = [c.key for c in columns] + ["page"]
         writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({k: tables.cell(v) if isinstance(v, str) else v
+        writer.writerows({k: spreadsheet.cell(v) if isinstance(v, str) else v
                           for k, v in record.items()} for record in records)
         response = Response(out.getvalue(), mimetype="text/csv")
         response.mimetype_params["charset"] = "utf-8"

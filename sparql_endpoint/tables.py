@@ -16,18 +16,11 @@ import io
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from sparql_endpoint import results
+from achat_core.spreadsheet import cell
+from sparql_endpoint import form_query
 from sparql_endpoint.errors import problem
 
 bp = Blueprint("tables", __name__)
-
-#: A cell starting with one of these is a formula to a spreadsheet program.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(text: str) -> str:
-    """Return a cell's text as a spreadsheet shows it, never as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def term_text(term) -> str:
@@ -37,7 +30,7 @@ def term_text(term) -> str:
     return term.value
 
 
-def table(result: results.Result) -> str:
+def table(result: form_query.Result) -> str:
     """Write a query result as CSV text, one row per solution (ASK: one ``boolean`` cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -57,8 +50,8 @@ def query_csv():
     if not query.strip():
         return problem(400, "No query: add it as the 'query' parameter.")
     try:
-        result = results.run(query)
-    except results.QueryError as error:
+        result = form_query.run(query)
+    except form_query.QueryError as error:
         return problem(error.status, str(error))
     response = Response("\ufeff" + table(result), mimetype="text/csv")
     response.mimetype_params["charset"] = "utf-8"

@@ -40,7 +40,7 @@ def test_a_plain_folder_is_never_replaced(tmp_path: Path):
     out = tmp_path / "dist"
     out.mkdir()
     (out / "precious").write_text("keep")
-    with pytest.raises(publish.PublishError, match="plain folder") as caught:
+    with pytest.raises(publish.OutputError, match="plain folder") as caught:
         publish.start(out, "aaa")
     assert isinstance(caught.value, OSError)
     assert (out / "precious").read_text() == "keep"

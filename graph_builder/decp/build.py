@@ -24,7 +24,7 @@ from pathlib import Path
 import rdflib
 from tqdm import tqdm
 
-from graph_builder.decp.mapper import TABLE_COLUMNS, Mapped, Mapper, Rejected
+from graph_builder.decp.mapper import TABLE_COLUMNS, MappedContract, Mapper, Rejected
 from graph_builder.decp.reader import BrokenFile, read_records
 from graph_builder.errors import InvalidData, Problem
 
@@ -199,7 +199,7 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     return result
 
 
-def _count(result: DecpResult, kind: str, mapped: Mapped) -> None:
+def _count(result: DecpResult, kind: str, mapped: MappedContract) -> None:
     result.contracts_mapped += 1
     if kind == "marche":
         result.marches += 1

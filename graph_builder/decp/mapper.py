@@ -33,6 +33,7 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
+from achat_core.spreadsheet import cell
 from graph_builder.decp import codes
 from graph_builder.decp.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
 from graph_builder.decp.reader import CONCESSION
@@ -89,7 +90,7 @@ class Rejected(Exception):
 
 
 @dataclass
-class Mapped:
+class MappedContract:
     """A mapped record: its key, its own triples and the shared nodes it needs."""
 
     key: str
@@ -108,21 +109,15 @@ TABLE_COLUMNS = ("contract", "kind", "id", "buyer_siret", "date", "amount_eur_ex
                  "place_type", "place_code", "holders", "title")
 
 
-def _table_row(mapped: Mapped, contract: str, kind: str, amount, procedure: str, eu_type: str,
-               instruments: list[str], innovative: bool, cpv: str | None,
+def _table_row(mapped: MappedContract, contract: str, kind: str, amount, procedure: str,
+               eu_type: str, instruments: list[str], innovative: bool, cpv: str | None,
                place: tuple[str, str] | None, holders: list[tuple[str, str]],
                title: str | None) -> tuple[str, ...]:
     siret, record_id, day = mapped.identity
     return (contract[1:-1], kind, record_id, siret, day, str(amount), procedure, eu_type,
             " ".join(instruments), "true" if innovative else "false", cpv or "",
             place[0] if place else "", place[1] if place else "",
-            " ".join(f"{scheme}:{number}" for scheme, number in holders), _as_text(title or ""))
-
-
-def _as_text(value: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula (the rule of the server's
-    ``sparql_endpoint.tables.cell``, which the builder cannot import)."""
-    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+            " ".join(f"{scheme}:{number}" for scheme, number in holders), cell(title or ""))
 
 
 class Mapper:
@@ -135,7 +130,7 @@ class Mapper:
         self.instrument = {key: iri(f"{self.id}instrument/{key}") for key in _instrument_keys()}
 
     # -- entry point ----------------------------------------------------------------------
-    def map(self, kind: str, data: Any) -> Mapped:
+    def map(self, kind: str, data: Any) -> MappedContract:
         """Map one record, or raise ``Rejected``."""
         if not isinstance(data, dict):
             raise Rejected("not-an-object", "", f"expected a JSON object, found {_show(data)}")
@@ -149,7 +144,7 @@ class Mapper:
             raise
 
     # -- the two kinds of record ------------------------------------------------------------
-    def _marche(self, data: dict, record_id: str) -> Mapped:
+    def _marche(self, data: dict, record_id: str) -> MappedContract:
         siret = _siret(_object(data, "acheteur").get("id"), "acheteur.id")
         day = _date(data.get("dateNotification"), "dateNotification")
         amount = _amount(data.get("montant"), "montant")
@@ -180,7 +175,7 @@ class Mapper:
                     and amount < codes.INNOVATIVE_PURCHASE_LIMIT)
         strategic = [name for name, on in (("innovation", innovative), ("social", social),
                                            ("green", green)) if on]
-        mapped = Mapped(key, (siret, record_id, day), [], {}, count, skipped)
+        mapped = MappedContract(key, (siret, record_id, day), [], {}, count, skipped)
         self._contract(mapped, "Contract", record_id, title, day, published, amount, latest)
         lines = mapped.lines
         contract = self._iri("contract", key)
@@ -196,7 +191,7 @@ class Mapper:
                                 innovative, cpv, place, holders, title)
         return mapped
 
-    def _concession(self, data: dict, record_id: str) -> Mapped:
+    def _concession(self, data: dict, record_id: str) -> MappedContract:
         siret = _siret(_object(data, "autoriteConcedante").get("id"), "autoriteConcedante.id")
         day = _date(data.get("dateSignature"), "dateSignature")
         amount = _amount(data.get("valeurGlobale"), "valeurGlobale")
@@ -210,7 +205,7 @@ class Mapper:
 
         key = _key(siret, record_id, day)
         strategic = [name for name, on in (("social", social), ("green", green)) if on]
-        mapped = Mapped(key, (siret, record_id, day), [], {}, count, skipped)
+        mapped = MappedContract(key, (siret, record_id, day), [], {}, count, skipped)
         self._contract(mapped, "ConcessionContract", record_id, title, day, published, amount,
                        latest)
         if social or green:
@@ -230,8 +225,9 @@ class Mapper:
     def _iri(self, kind: str, key: str) -> str:
         return f"<{self.id}{kind}/{key}>"
 
-    def _contract(self, mapped: Mapped, cls: str, record_id: str, title: str | None, day: str,
-                  published: str | None, amount: Decimal | int, latest: str | None) -> None:
+    def _contract(self, mapped: MappedContract, cls: str, record_id: str, title: str | None,
+                  day: str, published: str | None, amount: Decimal | int,
+                  latest: str | None) -> None:
         key, add = mapped.key, mapped.lines.append
         contract, value = self._iri("contract", key), self._iri("amount", key)
         add(triple(contract, A, _epo(cls)))
@@ -250,8 +246,9 @@ class Mapper:
         add(triple(value, _epo("hasAmountValue"), decimal(amount)))
         add(triple(value, _epo("hasCurrency"), EURO))
 
-    def _procedure(self, mapped: Mapped, eu_type: str, strategic: list[str], nature: str | None,
-                   place: tuple[str, str] | None, cpv: str | None) -> None:
+    def _procedure(self, mapped: MappedContract, eu_type: str, strategic: list[str],
+                   nature: str | None, place: tuple[str, str] | None,
+                   cpv: str | None) -> None:
         key, add = mapped.key, mapped.lines.append
         procedure, lot = self._iri("procedure", key), self._iri("lot", key)
         term, contract_term = self._iri("procedure-term", key), self._iri("contract-term", key)
@@ -285,7 +282,7 @@ class Mapper:
             add(triple(lot, _epo("fulfillsStrategicProcurement"), node))
             add(triple(node, A, STRATEGIC[name]))
 
-    def _location(self, mapped: Mapped, type_code: str, code: str) -> str:
+    def _location(self, mapped: MappedContract, type_code: str, code: str) -> str:
         if type_code == "Code région" and codes.region_of(type_code, code):
             return self._region(mapped, codes.region_of(type_code, code))
         location = self._iri("location", f"{codes.PLACE_TYPES[type_code]}-{_slug(code)}")
@@ -302,7 +299,7 @@ class Mapper:
             mapped.shared[location] = lines
         return location
 
-    def _region(self, mapped: Mapped, region: str) -> str:
+    def _region(self, mapped: MappedContract, region: str) -> str:
         node = self._iri("location", f"code-region-{region.lower()}")
         name = codes.REGIONS[region][0]
         mapped.shared[node] = [
@@ -314,7 +311,7 @@ class Mapper:
         ]
         return node
 
-    def _parties(self, mapped: Mapped, siret: str, holders: list[tuple[str, str]]) -> None:
+    def _parties(self, mapped: MappedContract, siret: str, holders: list[tuple[str, str]]) -> None:
         contract, procedure = self._iri("contract", mapped.key), self._iri("procedure", mapped.key)
         buyer = self._iri("buyer", f"siret-{siret}")
         organisation = self._organisation(mapped, "SIRET", siret)
@@ -339,7 +336,7 @@ class Mapper:
             ]
             mapped.lines.append(triple(contract, _epo("bindsContractor"), winner))
 
-    def _organisation(self, mapped: Mapped, scheme: str, number: str) -> str:
+    def _organisation(self, mapped: MappedContract, scheme: str, number: str) -> str:
         slug = _identifier_slug(scheme, number)
         identifier = self._iri("identifier", slug)
         curated = None

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
+from helpers import SHARED_DIR
 from rdflib.compare import isomorphic
 
-from graph_builder.formats import BY_NAME
-from graph_builder.paths import SHARED_DIR
+from achat_core.formats import BY_NAME
 from sparql_endpoint.query_check import QueryRefused, check_query
 from sparql_endpoint.remote import refusal
 from sparql_endpoint.store import Dataset, OxigraphBackend

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import virtuoso_url
 from differential import (
     TABLE,
     W3C,
@@ -30,8 +29,8 @@ from differential import (
     run_reference,
     w3c_cases,
 )
+from helpers import ROOT, SHARED_DIR, virtuoso_url
 
-from graph_builder.paths import ROOT, SHARED_DIR
 from graph_builder.pipeline import BuildOptions, build_and_publish
 
 pytestmark = pytest.mark.conformance
