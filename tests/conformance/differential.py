@@ -12,7 +12,6 @@ significant digits) and datatype; graphs by isomorphism.
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import json
@@ -27,6 +26,8 @@ from helpers import SHARED_DIR
 from rdflib.compare import isomorphic
 
 from achat_core.formats import BY_NAME
+from achat_core.rdf_files import open_rdf, rdf_format
+from achat_core.resources import QUERIES_DIR
 from sparql_endpoint.query_check import QueryRefused, check_query
 from sparql_endpoint.remote import refusal
 from sparql_endpoint.store import Dataset, OxigraphBackend
@@ -368,15 +369,14 @@ def corpus_cases(dist: Path) -> list[Case]:
     triples = []
     for name in build["load"]:
         path = dist / name
-        fmt = ox.RdfFormat.from_extension(path.name.removesuffix(".gz").rsplit(".", 1)[-1])
-        opener = gzip.open if name.endswith(".gz") else open
-        with opener(path, "rb") as stream:
+        with open_rdf(path) as stream:
             triples += [q.triple if isinstance(q, ox.Quad) else q
-                        for q in ox.parse(stream, format=fmt)]
-    folder = Path(__file__).resolve().parents[2] / "sparql_endpoint" / "queries"
-    return [Case("our queries", path.stem, path.read_text(encoding="utf-8"),
-                 "https://example.org/sparql", triples=triples)
-            for path in sorted(folder.glob("*.rq"))]
+                        for q in ox.parse(stream, format=rdf_format(path))]
+    cases = [Case("our queries", path.stem, path.read_text(encoding="utf-8"),
+                  "https://example.org/sparql", triples=triples)
+             for path in sorted(QUERIES_DIR.glob("*.rq"))]
+    assert cases, f"no query in {QUERIES_DIR}"
+    return cases
 
 
 def table_lines() -> list[str]:
