@@ -1,19 +1,25 @@
 """Helpers the tests import: the checkout's folders, a free port, a GET on a real server,
-a published ``dist/`` written from N-Triples, and the test Virtuoso's settings.
+a published ``dist/`` written from N-Triples, a real ``serve`` started and stopped, and
+the test Virtuoso's settings.
 
 Fixtures stay in ``conftest.py``; what a test module imports by name lives here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
+import signal
 import socket
+import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from subprocess import STDOUT, Popen, TimeoutExpired
 
 import pyoxigraph as ox
 import pytest
@@ -105,3 +111,52 @@ def publish_to_virtuoso(dist: Path) -> dict:
     cap = os.environ.get("ACHAT_VIRTUOSO_MAX_ROWS")
     return {"STORE": url, "REMOTE_GRAPH": graph, "REMOTE_ENGINE": "virtuoso",
             "REMOTE_MAX_ROWS": int(cap) if cap else None}
+
+
+#: ``achat-graph serve``, run from the checkout as the installed command would be.
+SERVE = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
+
+
+def start_serve(dist: Path, *options: str, port: int | None = None) -> tuple[str, Popen, Path]:
+    """Start ``serve`` over DIST; return its root URL (no final slash), process and log.
+
+    Waits until ``/health`` answers; a server that exits or never answers fails the test
+    with its log.
+    """
+    port = port or free_port()
+    log_path = dist.parent / f"serve-{port}.log"
+    with open(log_path, "w") as log:
+        process = Popen([*SERVE, "--dist", str(dist), "--port", str(port), *options],
+                        cwd=ROOT, stdout=log, stderr=STDOUT)
+    root = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(root + "/health", timeout=2).read()
+            return root, process, log_path
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail("the server exited: " + log_path.read_text())
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail("the server did not start: " + log_path.read_text())
+
+
+def stop_serve(process: Popen) -> int:
+    """Stop a server as a service manager does (SIGTERM); return its exit code."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except TimeoutExpired:
+        process.kill()
+        process.wait()
+        return -9
+
+
+@contextlib.contextmanager
+def serving(dist: Path, *options: str):
+    """Run ``serve`` over DIST for the ``with`` block; yield its root URL."""
+    root, process, _ = start_serve(dist, *options)
+    try:
+        yield root
+    finally:
+        stop_serve(process)

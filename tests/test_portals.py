@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 import rdflib
-from helpers import ROOT, SHARED_DIR, free_port
+from helpers import ROOT, SHARED_DIR, free_port, start_serve, stop_serve
 from rdflib import RDF
 from rdflib.namespace import DCTERMS, FOAF
 
@@ -62,27 +61,10 @@ def served(tmp_path_factory):
     dist = folder / "dist"
     subprocess.run([*COMMAND, "build", "--data", str(DATA_DIR), "--decp", str(contracts),
                     "--base", root, "--out", str(dist), "--quiet"], cwd=ROOT, check=True)
-    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen([*COMMAND, "serve", "--dist", str(dist), "--port", str(port),
-                                "--workers", "2", "--store", str(dist / "store")],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(root + "health", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None:
-                log.close()
-                pytest.fail("the server exited: " + (folder / "server.log").read_text())
-            time.sleep(0.1)
+    _, process, _ = start_serve(dist, "--workers", "2", "--store", str(dist / "store"),
+                                port=port)
     yield root, dist
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")

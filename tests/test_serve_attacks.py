@@ -6,22 +6,16 @@ sent exactly as an attacker would send them.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import subprocess
-import sys
-import time
-import urllib.request
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from helpers import ROOT, SAMPLE_NT, free_port, write_dist
+from helpers import SAMPLE_NT, serving, write_dist
 
 pytestmark = pytest.mark.slow
 
-COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
 THING = "/id/instrument/partenariat-innovation"
 SD_ENDPOINT = "http://www.w3.org/ns/sparql-service-description#endpoint"
 FORGED = [
@@ -31,35 +25,6 @@ FORGED = [
     {"X-Forwarded-Prefix": "//evil.example"},
     {"Forwarded": "host=evil.example;proto=https", "SCRIPT_NAME": "//evil.example"},
 ]
-
-
-@contextlib.contextmanager
-def serving(dist, *options):
-    """Run ``achat-graph serve`` on a free port; yield its root URL."""
-    port = free_port()
-    log_path = dist.parent / f"server-{port}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [*COMMAND, "--dist", str(dist), "--port", str(port), "--workers", "1", *options],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        root = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(root + "/health", timeout=2).read()
-                    break
-                except OSError:
-                    if process.poll() is not None:
-                        pytest.fail("the server exited: " + log_path.read_text())
-                    time.sleep(0.1)
-            yield root
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture(scope="module")

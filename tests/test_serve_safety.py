@@ -9,10 +9,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -20,54 +17,23 @@ import urllib.request
 
 import pyoxigraph as ox
 import pytest
-from helpers import ROOT, SAMPLE_NT, free_port, http_get, write_dist
+from helpers import SAMPLE_NT, http_get, start_serve, stop_serve, write_dist
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_query_check import _BEFORE, _KEYWORD, _SILENT, _SPACE
 
 pytestmark = pytest.mark.slow
 
-COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9)) + " }"
-
-
-def _start(dist, *args):
-    """Start `serve` on a free port; return (base URL, process, log path)."""
-    port = free_port()
-    log_path = dist.parent / f"serve-{port}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([*COMMAND, "--dist", str(dist), "--port", str(port), *args],
-                                   cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/health", timeout=2).read()
-            return base, process, log_path
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail("the server exited: " + log_path.read_text())
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail("the server did not start: " + log_path.read_text())
-
-
-def _stop(process) -> int:
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return -9
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     dist = write_dist(tmp_path_factory.mktemp("safety") / "dist", SAMPLE_NT)
-    base, process, log_path = _start(dist, "--query-timeout", "3", "--query-processes", "1",
+    base, process, log_path = start_serve(dist, "--query-timeout", "3", "--query-processes", "1",
                                      "--queue", "2", "--threads", "300")
     yield base, log_path
-    _stop(process)
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")
@@ -270,10 +236,10 @@ def test_sigterm_stops_the_server_cleanly(tmp_path, kind):
         store.flush()
         del store
         args = ["--store", str(tmp_path / "store")]
-    base, process, log_path = _start(dist, *args)
+    base, process, log_path = start_serve(dist, *args)
     assert http_get(base + "/sparql?query=ASK%20%7B%7D")[0] == 200
     assert http_get(base + "/", "text/html")[0] == 200
-    assert _stop(process) == 0
+    assert stop_serve(process) == 0
     log = log_path.read_text()
     for sign in ("Traceback", "egmentation", "SIGSEGV", "was sent", "exited with code"):
         assert sign not in log

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -14,47 +13,22 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from helpers import ROOT, free_port, http_get
+from helpers import ROOT, SAMPLE_NT, SERVE, http_get, start_serve, stop_serve, write_dist
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 pytestmark = pytest.mark.slow
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(9)) + " }"
 SMALL = "SELECT ?s { ?s a <https://w3id.org/achat-public/ontology#Instrument> }"
-COMMAND = [sys.executable, "-c", "from achat_graph.cli import main; main()", "serve"]
+
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from helpers import SAMPLE_NT, write_dist
-
     dist = write_dist(tmp_path_factory.mktemp("served") / "dist", SAMPLE_NT)
-    port = free_port()
-    log_path = dist.parent / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [*COMMAND, "--dist", str(dist), "--port", str(port), "--workers", "2",
-         "--query-timeout", "2"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1).read()
-            break
-        except OSError:
-            if process.poll() is not None:
-                log.close()
-                pytest.fail("the server exited: " + log_path.read_text())
-            time.sleep(0.1)
+    base, process, _ = start_serve(dist, "--workers", "2", "--query-timeout", "2")
     yield base, process
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +149,7 @@ def test_a_20_mb_body_is_refused_and_the_server_stays_up(server):
 
 
 def test_missing_dist_fails_with_exit_2(tmp_path):
-    process = subprocess.run([*COMMAND, "--dist", str(tmp_path / "absent")], cwd=ROOT,
+    process = subprocess.run([*SERVE, "--dist", str(tmp_path / "absent")], cwd=ROOT,
                              capture_output=True, text=True, timeout=60,
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.returncode == 2
