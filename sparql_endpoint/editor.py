@@ -109,6 +109,6 @@ def prefixes():
 
 @bp.get("/editor/examples.json")
 def example_list():
-    """Serve the example queries in the page language, for the editor's tabs."""
+    """Serve the example queries in the page language: the query page's list, as JSON."""
     lang = choose_language()
     return jsonify([e.view(lang) for e in examples.load_examples()])
