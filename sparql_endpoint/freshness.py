@@ -12,6 +12,7 @@ import datetime as dt
 import pyoxigraph as ox
 
 from achat_core.iris import ONTOLOGY_NS
+from sparql_endpoint import numbers
 from sparql_endpoint.labels import DCT, RDF, RDFS
 from sparql_endpoint.web import build_info
 
@@ -19,12 +20,6 @@ IN_FORCE_FROM = ONTOLOGY_NS + "inForceFrom"
 IN_FORCE_UNTIL = ONTOLOGY_NS + "inForceUntil"
 WIKI_TEXT = ONTOLOGY_NS + "wikiText"
 READ_ON = ONTOLOGY_NS + "readOn"
-_MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 #: (property, the date is past or today) → (French, English) wording before the date.
 _WORDS = {
     (IN_FORCE_FROM, True): ("depuis le", "since"),
@@ -42,12 +37,6 @@ def build_date() -> dt.date:
         return dt.datetime.now(dt.UTC).date()
 
 
-def long_date(day: dt.date, lang: str) -> str:
-    """Write a date out: "1er avril 2026", "1 April 2026"."""
-    number = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[lang][day.month - 1]} {day.year}"
-
-
 def in_force_phrase(prop: str, value: str, today: dt.date, lang: str) -> str | None:
     """Word an in-force date from a day: "since 21 August 2026", or None if not one."""
     try:
@@ -55,7 +44,7 @@ def in_force_phrase(prop: str, value: str, today: dt.date, lang: str) -> str | N
     except ValueError:
         return None
     fr, en = _WORDS[(prop, day <= today)]
-    return f"{fr if lang == 'fr' else en} {long_date(day, lang)}"
+    return f"{fr if lang == 'fr' else en} {numbers.day(value, lang)}"
 
 
 def word_dates(groups: list[dict], lang: str, today: dt.date | None = None) -> list[dict]:
