@@ -1,16 +1,17 @@
 """A store backend over a remote SPARQL 1.1 engine (Virtuoso, QLever, Fuseki, Neptune...).
 
 Queries go through SPARQLWrapper with a timeout, and are retried with exponential
-back-off when the engine answers 5xx or cannot be reached.  Every query is scoped to
-our data: the publisher (``graph_builder.remote_publish``; ``achat_core.engine``) loads
-each build into a versioned named graph and records the current one in a small metadata graph; this
-backend reads that pointer and passes the version as ``default-graph-uri``, with an
-empty ``named-graph-uri`` so ``GRAPH ?g`` cannot wander into other graphs (Virtuoso's
+back-off when the engine cannot be reached; an engine's verdict on a query is not
+retried.  Every query is scoped to our data: the publisher
+(``graph_builder.remote_publish``; ``achat_core.engine``) loads each build into a
+versioned named graph ``{graph}/{build_id}``; this backend pins the version of the
+build the server started with, and passes it as ``default-graph-uri`` with an empty
+``named-graph-uri``, so ``GRAPH ?g`` cannot wander into other graphs (Virtuoso's
 default graph is the union of all graphs).
 
 User queries reach ``run_query`` once a query process of the pool has read them
-with rdflib's parser (``query_check``: SERVICE refused, and FROM / FROM NAMED too,
-since engines such as Virtuoso would add those graphs to the dataset); nothing
+with rdflib's parser (``query_check``: SERVICE refused; FROM only of our graph,
+since engines such as Virtuoso would add other graphs to the dataset); nothing
 evaluates them on this side.  ``run_query`` runs in the web worker, the only
 process that may reach the engine.  The engine's answer is read in one format and
 written again by ``sparql_endpoint.serialisation``, so formats, row and byte caps
