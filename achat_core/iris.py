@@ -34,3 +34,16 @@ PREFIXES: dict[str, str] = {
 }
 #: The SPARQL 1.1 Service Description vocabulary (no prefix in dumps).
 SD = "http://www.w3.org/ns/sparql-service-description#"
+
+#: The namespaces code names most often, each read from the one table above.
+APG, EPO, RDF, RDFS, SKOS, DCT, OWL, XSD = (PREFIXES[p] for p in (
+    "apg", "epo", "rdf", "rdfs", "skos", "dcterms", "owl", "xsd"))
+SCHEMA, ADMS, ELI, FOAF, ORG = (PREFIXES[p] for p in ("schema", "adms", "eli", "foaf", "org"))
+
+
+def prefix_lines(*names: str) -> str:
+    """The ``PREFIX`` lines of a SPARQL query for the named prefixes of ``PREFIXES``.
+
+    Queries then use ``epo:Contract`` rather than retyping a namespace IRI.
+    """
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)

@@ -45,3 +45,12 @@ def test_misspelt_term_raises(name):
         getattr(APG, name)
     with pytest.raises(AttributeError):
         APG[name]
+
+
+def test_prefix_lines_come_from_the_one_table():
+    from achat_core.iris import PREFIXES, prefix_lines
+
+    lines = prefix_lines("epo", "skos").splitlines()
+    assert lines == [f"PREFIX epo: <{PREFIXES['epo']}>", f"PREFIX skos: <{PREFIXES['skos']}>"]
+    with pytest.raises(KeyError):
+        prefix_lines("not-a-prefix")
