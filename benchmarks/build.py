@@ -48,7 +48,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from graph_builder import dumps
 from graph_builder.catalog import GraphStats
-from graph_builder.curated import read_data_dir
+from graph_builder.sources.curated import read_data_dir
 from graph_builder.gate import validate_graph
 from graph_builder.mapping import map_records
 from graph_builder.pipeline import GRAPH_DUMPS

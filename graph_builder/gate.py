@@ -35,9 +35,9 @@ from achat_core.rdf_files import open_rdf
 from graph_builder import shacl_engine
 from graph_builder.dumps import format_of, ntriples_bytes
 from graph_builder.errors import VIOLATION, WARNING, Problem
-from graph_builder.model import field_names
 from graph_builder.namespaces import PREFIXES
-from graph_builder.records import Record
+from graph_builder.sources.model import field_names
+from graph_builder.sources.records import Record
 
 #: Subjects per pySHACL run when a graph is validated in chunks.
 CHUNK_SIZE = 5000

@@ -27,9 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph_builder.errors import WARNING, Problem
-from graph_builder.records import Record
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import (
+    WikiField,
+    WikiPage,
+    is_placeholder_image,
+    page_iri,
+    title_key,
+)
 from graph_builder.text import normalise_name, slugify, to_iri
-from graph_builder.wiki import WikiField, WikiPage, is_placeholder_image, page_iri, title_key
 from graph_builder.wiki_words import wiki_texts
 
 #: The kind of record each list field refers to.

@@ -3,7 +3,7 @@
 import json
 
 from graph_builder.decp import build_contracts
-from graph_builder.decp.generator import main, write_decp
+from graph_builder.sources.decp_generator import main, write_decp
 
 BASE = "https://example.org/"
 

@@ -12,7 +12,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from graph_builder.mapping import map_records, web_address
 from graph_builder.namespaces import ADMS, APG, SCHEMA
-from graph_builder.records import Record
+from graph_builder.sources.records import Record
 from graph_builder.text import to_iri
 
 BASE = "http://example.org/kg/"

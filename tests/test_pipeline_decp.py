@@ -19,7 +19,7 @@ from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
 from graph_builder import pipeline
 from graph_builder.catalog import GraphStats
-from graph_builder.decp.generator import write_decp
+from graph_builder.sources.decp_generator import write_decp
 from graph_builder.vocabulary import load_vocabulary
 from sparql_endpoint import create_app
 

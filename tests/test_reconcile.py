@@ -7,8 +7,8 @@ import pytest
 
 from graph_builder.errors import WARNING
 from graph_builder.reconcile import import_pages
-from graph_builder.records import Record
-from graph_builder.wiki import WIKI_BASE, parse_page, read_wiki_dir
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import WIKI_BASE, parse_page, read_wiki_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wiki"
 GUIDE = WIKI_BASE + "Guide_de_l%E2%80%99achat_responsable_local"

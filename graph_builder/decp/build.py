@@ -25,8 +25,8 @@ import rdflib
 from tqdm import tqdm
 
 from graph_builder.decp.mapper import TABLE_COLUMNS, MappedContract, Mapper, Rejected
-from graph_builder.decp.reader import BrokenFile, read_records
 from graph_builder.errors import InvalidData, Problem
+from graph_builder.sources.decp import BrokenFile, read_records
 
 REJECTED_NAME = "decp-rejected.jsonl"
 #: The contracts as one CSV table (gzip), written beside the contract graph as records map.

@@ -5,9 +5,9 @@ import pytest
 from helpers import SHARED_DIR
 
 from graph_builder.reconcile import import_pages
-from graph_builder.records import Record
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import read_wiki_dir
 from graph_builder.text import to_iri
-from graph_builder.wiki import read_wiki_dir
 
 pytestmark = pytest.mark.conformance
 

@@ -6,7 +6,7 @@ time, about 2 % innovative contracts, social and environmental considerations on
 minority, several holders on some contracts, foreign holders, modifications, and a share
 of contrats de concession.  The same seed gives the same file, byte for byte.
 
-    python -m graph_builder.decp.generator --contracts 100000 --out decp.json --seed 1
+    python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1
 """
 
 from __future__ import annotations
