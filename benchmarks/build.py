@@ -50,10 +50,10 @@ from graph_builder import dumps
 from graph_builder.catalog import GraphStats
 from graph_builder.sources.curated import read_data_dir
 from graph_builder.gate import validate_graph
-from graph_builder.mapping import map_records
+from graph_builder.rdf.mapping import map_records
 from graph_builder.pipeline import GRAPH_DUMPS
 from achat_core.search_index import write_search_index
-from graph_builder.vocabulary import load_shapes, load_vocabulary
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 seconds = {}
 def lap(name, start):
     seconds[name] = time.perf_counter() - start

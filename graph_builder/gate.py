@@ -357,7 +357,7 @@ def validate_files(files: Sequence[Path]) -> GateReport:
 
     Raise :class:`EmptyGraph` when the files hold no triple at all.
     """
-    from graph_builder.vocabulary import load_shapes, load_vocabulary
+    from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 
     data = rdflib.Graph()
     origins: dict[rdflib.term.Node, Origin] = {}

@@ -41,12 +41,12 @@ from graph_builder.catalog import DatasetPart, FileInfo, GraphStats, catalog_gra
 from graph_builder.decp import DecpResult, build_contracts, compute_indicators
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.gate import GateReport, compact, validate_graph
-from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG
-from graph_builder.reconcile import import_pages
+from graph_builder.rdf.mapping import map_records
+from graph_builder.rdf.reconcile import import_pages
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 from graph_builder.sources.curated import read_data_dir
 from graph_builder.sources.wiki import read_wiki_dir
-from graph_builder.vocabulary import load_shapes, load_vocabulary
 
 #: The published dumps of the whole graph, in the order the endpoint loads them.
 #: The code whose changes change the output (part of the build id).

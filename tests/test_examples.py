@@ -25,9 +25,9 @@ def store() -> ox.Store:
     from achat_core.iris import DEFAULT_BASE
     from achat_core.resources import DATA_DIR
     from graph_builder.errors import InvalidData
-    from graph_builder.mapping import map_records
+    from graph_builder.rdf.mapping import map_records
+    from graph_builder.rdf.vocabulary import load_vocabulary
     from graph_builder.sources.curated import read_data_dir
-    from graph_builder.vocabulary import load_vocabulary
 
     try:
         records = read_data_dir(DATA_DIR)

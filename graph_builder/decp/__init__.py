@@ -5,6 +5,6 @@ contract graph into ``apg:Indicator`` observations.
 """
 
 from graph_builder.decp.build import DecpResult, build_contracts
-from graph_builder.decp.indicators import compute_indicators
+from graph_builder.rdf.indicators import compute_indicators
 
 __all__ = ["DecpResult", "build_contracts", "compute_indicators"]

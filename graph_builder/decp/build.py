@@ -24,8 +24,8 @@ from pathlib import Path
 import rdflib
 from tqdm import tqdm
 
-from graph_builder.decp.mapper import TABLE_COLUMNS, MappedContract, Mapper, Rejected
 from graph_builder.errors import InvalidData, Problem
+from graph_builder.rdf.contracts import TABLE_COLUMNS, MappedContract, Mapper, Rejected
 from graph_builder.sources.decp import BrokenFile, read_records
 
 REJECTED_NAME = "decp-rejected.jsonl"

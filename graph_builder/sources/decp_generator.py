@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from graph_builder.decp import codes
+from graph_builder.rdf import decp_codes as codes
 
 _PROCEDURES = [("Procédure adaptée", 70), ("Appel d'offres ouvert", 15),
                ("Marché passé sans publicité ni mise en concurrence préalable", 8),

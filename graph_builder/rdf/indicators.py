@@ -19,8 +19,8 @@ from decimal import Decimal
 import pyoxigraph as ox
 
 from achat_core.resources import QUERIES_DIR
-from graph_builder.decp import codes
 from graph_builder.namespaces import APG
+from graph_builder.rdf import decp_codes as codes
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -34,12 +34,12 @@ from hashlib import blake2b
 from typing import Any
 
 from achat_core.spreadsheet import cell
-from graph_builder.decp import codes
-from graph_builder.decp.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
 from graph_builder.limits import MAX_NUMBER_CHARS, plain_length
 from graph_builder.namespaces import ADMS, APG, EPO
+from graph_builder.rdf import decp_codes as codes
+from graph_builder.rdf.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
+from graph_builder.slugs import slugify
 from graph_builder.sources.decp import CONCESSION
-from graph_builder.text import slugify
 
 _EPO = str(EPO)
 _SIRET = re.compile(r"^[0-9]{14}$")
