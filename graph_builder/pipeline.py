@@ -36,15 +36,22 @@ from achat_core.manifest import FileEntry, Manifest
 from achat_core.rdf_files import open_rdf
 from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
 from achat_core.search_index import write_search_index
-from graph_builder import dumps, publish
-from graph_builder.catalog import DatasetPart, FileInfo, GraphStats, catalog_graph, void_graph
 from graph_builder.decp import DecpResult, build_contracts, compute_indicators
 from graph_builder.errors import InvalidData, Problem
-from graph_builder.gate import GateReport, compact, validate_graph
 from graph_builder.namespaces import APG
+from graph_builder.output import dumps, release
+from graph_builder.output.catalog import (
+    DatasetPart,
+    FileInfo,
+    GraphStats,
+    catalog_graph,
+    void_graph,
+)
 from graph_builder.rdf.mapping import map_records
+from graph_builder.rdf.ntriples import ntriples_bytes
 from graph_builder.rdf.reconcile import import_pages
 from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
+from graph_builder.shacl.gate import GateReport, compact, validate_graph
 from graph_builder.sources.curated import read_data_dir
 from graph_builder.sources.wiki import read_wiki_dir
 
@@ -310,7 +317,7 @@ def _builder_checks(mapped, result: DecpResult, indicators: list[ox.Triple], voc
     for graph in (mapped.graph, result.sample):
         for triple in graph:
             data.add(triple)
-    data.parse(data=dumps.ntriples_bytes(indicators), format="nt")
+    data.parse(data=ntriples_bytes(indicators), format="nt")
     report = validate_graph(data, shapes, vocabulary, mapped.origins)
     if report.conforms:
         return
@@ -344,11 +351,11 @@ def summary_text(build_id: str, options: BuildOptions, created: str, stats: Grap
     return "\n".join(lines) + "\n"
 
 
-def build_and_publish(options: BuildOptions) -> str:
+def build_and_release(options: BuildOptions) -> str:
     """Build, validate and publish the graph to ``options.out_dir``; return the summary."""
     _check_inputs(options)
     out = Path(options.out_dir)
-    publish.check_target(out)
+    release.check_target(out)
     total = 9 if options.decp_files else 7
     steps = tqdm(total=total, desc="build", unit="step", disable=options.quiet, file=sys.stderr)
     with steps:
@@ -373,16 +380,16 @@ def build_and_publish(options: BuildOptions) -> str:
         steps.update()
 
         build_id = build_id_of(options)
-        folder = publish.start(out, build_id)
+        folder = release.start(out, build_id)
         try:
             built = _Build(folder, options, build_id, created, mapped, vocabulary, shapes,
                            steps)
             summary = built.write(triples, report, import_problems, new_nodes)
             steps.set_postfix_str("publishing")
-            publish.finish(out, folder, build_id)
+            release.finish(out, folder, build_id)
             steps.update()
         except BaseException:
-            publish.discard(folder)
+            release.discard(folder)
             raise
     return summary
 

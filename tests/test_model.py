@@ -3,9 +3,9 @@
 from helpers import ROOT
 from rdflib import URIRef
 
-from graph_builder.gate import FIELD_NAMES
 from graph_builder.namespaces import APG
 from graph_builder.rdf.mapping import map_records
+from graph_builder.shacl.gate import FIELD_NAMES
 from graph_builder.sources.curated import read_data_dir
 from graph_builder.sources.model import ENTRIES, KINDS, LIST_TYPES, markdown
 

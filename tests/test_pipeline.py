@@ -181,7 +181,7 @@ def test_raptor_parses_the_turtle_dump_with_the_same_triple_count(published: Pat
 @pytest.mark.parametrize("name", ["graph.nt.gz", "graph.ttl", "graph.jsonld"])
 def test_a_dump_that_loses_a_triple_is_refused_and_nothing_is_published(
         tmp_path: Path, published: Path, monkeypatch, name: str):
-    from graph_builder import dumps
+    from graph_builder.output import dumps
 
     write = dumps.write_dump
 

@@ -18,7 +18,7 @@ from rdflib.namespace import SKOS
 from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
 from graph_builder import pipeline
-from graph_builder.catalog import GraphStats
+from graph_builder.output.catalog import GraphStats
 from graph_builder.rdf.vocabulary import load_vocabulary
 from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app

@@ -23,7 +23,7 @@ import pytest
 from achat_core.engine import CURRENT_VERSION, public_url
 from achat_core.formats import BY_NAME
 from achat_core.manifest import Manifest
-from graph_builder.remote_publish import Engine, PublishError, publish
+from graph_builder.output.remote_load import Engine, PublishError, publish
 from sparql_endpoint import create_app
 from sparql_endpoint.dist import DistError, _no_store, open_backend
 from sparql_endpoint.pool import PoolBackend, Settings
