@@ -73,7 +73,8 @@ def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sam
     """Build, validate and release the graph to OUT."""
     from graph_builder.errors import InvalidData
     from graph_builder.output import release
-    from graph_builder.pipeline import BuildOptions, build_and_release
+    from graph_builder.pipeline.build import build_and_release
+    from graph_builder.pipeline.options import BuildOptions
 
     if clean:
         for path in release.clean(out_dir):

@@ -101,7 +101,8 @@ def test_missing_store_folder(dist, tmp_path):
 
 def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
     from achat_core.resources import DATA_DIR
-    from graph_builder.pipeline import BuildOptions, build_and_release
+    from graph_builder.pipeline.build import build_and_release
+    from graph_builder.pipeline.options import BuildOptions
 
     out = tmp_path / "dist"
     first_base, second_base = "https://example.org/first/", "https://example.org/second/"

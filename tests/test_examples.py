@@ -72,7 +72,8 @@ def test_example_returns_rows_on_the_curated_data(store, example):
 def contract_store(store, tmp_path_factory) -> ox.Store:
     """The curated graph plus the contracts of the DECP fixture with its quirks, mapped."""
     from achat_core.iris import DEFAULT_BASE
-    from graph_builder.decp import build_contracts, compute_indicators
+    from graph_builder.pipeline.contracts import build_contracts
+    from graph_builder.rdf.indicators import compute_indicators
 
     result = build_contracts([DECP_FIXTURE], tmp_path_factory.mktemp("decp") / "contracts.nt",
                              DEFAULT_BASE, {})

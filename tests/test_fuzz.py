@@ -27,9 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from achat_core.resources import DATA_DIR
-from graph_builder.decp import build_contracts
-from graph_builder.decp.build import NotDecpFile
 from graph_builder.errors import InvalidData
+from graph_builder.pipeline.contracts import NotDecpFile, build_contracts
 from graph_builder.rdf.reconcile import import_pages
 from graph_builder.shacl.gate import EmptyGraph, validate_files
 from graph_builder.sources.curated import read_data_dir

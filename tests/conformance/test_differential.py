@@ -31,7 +31,8 @@ from differential import (
 )
 from helpers import ROOT, SHARED_DIR, virtuoso_url
 
-from graph_builder.pipeline import BuildOptions, build_and_release
+from graph_builder.pipeline.build import build_and_release
+from graph_builder.pipeline.options import BuildOptions
 
 pytestmark = pytest.mark.conformance
 
