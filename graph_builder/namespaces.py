@@ -7,6 +7,7 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from achat_core import iris
 from achat_core.iris import EU_AUTHORITY, ONTOLOGY_NS, PREFIXES
 
 
@@ -106,11 +107,11 @@ class APG(DefinedNamespace):
     inferredInstrument: URIRef
 
 
-EPO = Namespace(PREFIXES["epo"])
-ELI = Namespace(PREFIXES["eli"])
-ADMS = Namespace(PREFIXES["adms"])
-ORG = Namespace(PREFIXES["org"])
-SCHEMA = Namespace(PREFIXES["schema"])
+EPO = Namespace(iris.EPO)
+ELI = Namespace(iris.ELI)
+ADMS = Namespace(iris.ADMS)
+ORG = Namespace(iris.ORG)
+SCHEMA = Namespace(iris.SCHEMA)
 VANN = Namespace(PREFIXES["vann"])
 VOID = Namespace(PREFIXES["void"])
 DCAT = Namespace(PREFIXES["dcat"])

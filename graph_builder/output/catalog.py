@@ -18,6 +18,7 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from achat_core.formats import EU_FILE_TYPES, by_media_type
+from achat_core.iris import ELI
 from graph_builder.namespaces import DCAT, EU_AUTHORITY, PREFIXES, SPDX, VOID
 
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
@@ -85,7 +86,7 @@ LINK_TARGETS = (
                {"fr": "Nomenclature NUTS", "en": "NUTS classification"}),
     LinkTarget("eli", "http://data.europa.eu/eli/",
                {"fr": "Textes juridiques (ELI)", "en": "Legislation (ELI)"},
-               excluded="http://data.europa.eu/eli/ontology#"),
+               excluded=ELI),
     LinkTarget("wikidata", "http://www.wikidata.org/entity/",
                {"fr": "Wikidata", "en": "Wikidata"}),
     LinkTarget("business-directory", "https://annuaire-entreprises.data.gouv.fr/",

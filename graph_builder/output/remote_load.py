@@ -28,10 +28,10 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from achat_core import engine as remote
 from achat_core.engine import CURRENT_VERSION, HAS_VERSION, ISSUED, VOID_TRIPLES, public_url
+from achat_core.iris import XSD
 from achat_core.manifest import Manifest, ManifestError
 from achat_core.rdf_files import open_rdf, rdf_format
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 USER_VARIABLE = "ACHAT_SPARQL_USER"
 PASSWORD_VARIABLE = "ACHAT_SPARQL_PASSWORD"
 

@@ -33,6 +33,7 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
+from achat_core.iris import DCT, FOAF, ORG, RDFS, SKOS
 from achat_core.spreadsheet import cell
 from graph_builder.limits import MAX_NUMBER_CHARS, plain_length
 from graph_builder.namespaces import ADMS, APG, EPO
@@ -54,14 +55,11 @@ MAX_AMOUNT = 10**12
 
 # Predicates and classes, as N-Triples terms.
 A = RDF_TYPE
-LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-SEE_ALSO = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
-DCT = "http://purl.org/dc/terms/"
+LABEL, SEE_ALSO = f"<{RDFS}label>", f"<{RDFS}seeAlso>"
 TITLE, IDENTIFIER, MODIFIED = f"<{DCT}title>", f"<{DCT}identifier>", f"<{DCT}modified>"
 DCT_TYPE, PART_OF, LOCATION = f"<{DCT}type>", f"<{DCT}isPartOf>", f"<{DCT}Location>"
-NOTATION = "<http://www.w3.org/2004/02/skos/core#notation>"
-ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
-FOAF_ORGANIZATION = "<http://xmlns.com/foaf/0.1/Organization>"
+NOTATION = f"<{SKOS}notation>"
+ORG_ORGANIZATION, FOAF_ORGANIZATION = f"<{ORG}Organization>", f"<{FOAF}Organization>"
 ADMS_IDENTIFIER, ADMS_IDENTIFIER_CLASS = iri(str(ADMS.identifier)), iri(str(ADMS.Identifier))
 USES, INFERRED = iri(str(APG.usesInstrument)), iri(str(APG.inferredInstrument))
 SIRET_P = iri(str(APG.siret))
