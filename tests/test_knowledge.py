@@ -13,8 +13,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
-from graph_builder import vocabulary
 from graph_builder.namespaces import APG
+from graph_builder.rdf import vocabulary
 from graph_builder.rdf.mapping import map_records, thing_iri
 from graph_builder.rdf.reconcile import import_pages
 from graph_builder.rdf.wiki_words import wiki_texts
