@@ -35,7 +35,7 @@ from achat_core.rdf_files import open_rdf, rdf_format
 from graph_builder.errors import VIOLATION, WARNING, Problem
 from graph_builder.namespaces import PREFIXES
 from graph_builder.rdf.ntriples import ntriples_bytes
-from graph_builder.shacl.engine import Engine, RawResult, plan
+from graph_builder.shacl.engine import Evaluator, RawResult, plan
 from graph_builder.sources.model import field_names
 from graph_builder.sources.records import Record
 
@@ -157,11 +157,11 @@ def validate_graph(
     locator = _Locator(data, origins or {})
     report = GateReport()
     planned = plan(shapes_graph)
-    engine = Engine((data, vocabulary), shapes_graph)
-    for raw in engine.run(planned.checks):
+    evaluator = Evaluator((data, vocabulary), shapes_graph)
+    for raw in evaluator.run(planned.checks):
         report.results.append(_located(raw, shapes_graph, shapes_graph, advisory, locator))
     if planned.residual is not None:
-        focus = {n for shape in planned.residual_shapes for n in engine.focus_nodes(shape)}
+        focus = {n for shape in planned.residual_shapes for n in evaluator.focus_nodes(shape)}
         for raw, results_graph in _pyshacl_results(data, vocabulary, planned.residual, focus,
                                                     chunk_size):
             report.results.append(_located(raw, results_graph, shapes_graph, advisory, locator))
