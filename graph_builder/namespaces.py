@@ -1,5 +1,8 @@
 """Namespaces: the project's closed ontology namespace and the vocabularies it aligns with.
 
+Every room writes these IRIs (the record model names its properties with them), so the
+module sits beside ``errors`` and ``limits``; the strings come from ``achat_core.iris``.
+
 ``APG`` is closed (``_fail = True``): a misspelt term fails at import time.
 ``tests/test_namespaces.py`` checks it against ``ontology/achat-public.ttl`` both ways.
 """

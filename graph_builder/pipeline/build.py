@@ -81,7 +81,7 @@ class _Build:
         stats, indicators, contract_dates = self.write_store(load, decp)
         self.published += parts
 
-        infos = list(self.published) + describe.describe(describe.Described(
+        infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
             self.folder, options, self.curated.created, stats, self.curated.report,
             self.curated.triples, indicators, self.published, contract_dates))
         infos += self.reports

@@ -75,7 +75,7 @@ def _span(*periods: tuple[str, str] | None) -> tuple[str, str] | None:
 
 
 @dataclass
-class Described:
+class BuildFacts:
     """What the description of a build needs from the stages before it."""
 
     folder: Path
@@ -92,7 +92,7 @@ class Described:
     contract_dates: tuple[str, str] | None = None
 
 
-def describe(built: Described) -> list[FileInfo]:
+def write_descriptions(built: BuildFacts) -> list[FileInfo]:
     """Write VoID, the validation report, the search index and the catalogue; list them."""
     folder, options = built.folder, built.options
     infos = []
@@ -110,7 +110,7 @@ def describe(built: Described) -> list[FileInfo]:
     return infos
 
 
-def _catalog_parts(built: Described) -> list[DatasetPart]:
+def _catalog_parts(built: BuildFacts) -> list[DatasetPart]:
     """Split the published dumps into the catalogue's datasets: knowledge, then contracts."""
     contract_dumps = (CONTRACTS_DUMP, INDICATORS_DUMP)
     knowledge = [f for f in built.published if f.name not in contract_dumps]
