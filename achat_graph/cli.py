@@ -1,8 +1,8 @@
-"""The ``achat-graph`` command: build, validate, serve and publish the graph.
+"""The ``achat-graph`` command: build (and release), validate, serve and publish the graph.
 
 Each command imports the side it needs when it runs (``graph_builder`` or
 ``sparql_endpoint``), so ``serve`` never loads the builder and ``build`` never loads Flask.
-Exit codes (``achat_graph.guard``): 0 success, 1 invalid data (nothing published), 2 usage
+Exit codes (``achat_graph.guard``): 0 success, 1 invalid data (nothing released), 2 usage
 or I/O error (the memory ceiling included), 70 internal error (a bug: please report it).
 """
 
@@ -53,7 +53,7 @@ def _iso_date(ctx, param, value):
 @click.option("--decp", "decp_files", type=click.Path(path_type=Path), multiple=True,
               help="A DECP v2 JSON file (repeatable).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
-              show_default=True, help="Where to publish (a symlink switched atomically).")
+              show_default=True, help="Where to release (a symlink switched atomically).")
 @click.option("--base", default=DEFAULT_BASE, show_default=True,
               help="Base IRI of minted things: {base}id/{kind}/{slug}.")
 @click.option("--store/--no-store", "with_store", default=None,
@@ -66,17 +66,18 @@ def _iso_date(ctx, param, value):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars, only errors.")
 @MAX_MEMORY
 @click.option("--clean", is_flag=True,
-              help="Only remove old and partial builds of OUT: all but the published build "
+              help="Only remove old and partial builds of OUT: all but the released build "
                    "and its predecessor.")
 def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
           created, quiet, max_memory, clean):
-    """Build, validate and publish the graph to OUT."""
-    from graph_builder import publish
+    """Build, validate and release the graph to OUT."""
     from graph_builder.errors import InvalidData
-    from graph_builder.pipeline import BuildOptions, build_and_publish
+    from graph_builder.output import release
+    from graph_builder.pipeline.build import build_and_release
+    from graph_builder.pipeline.options import BuildOptions
 
     if clean:
-        for path in publish.clean(out_dir):
+        for path in release.clean(out_dir):
             click.echo(f"removed {path}")
         return
     options = BuildOptions(
@@ -86,7 +87,7 @@ def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sam
     )
     try:
         with guard.memory_ceiling(max_memory):
-            summary = build_and_publish(options)
+            summary = build_and_release(options)
     except InvalidData as error:
         _fail(error, 1)
     except OSError as error:
@@ -102,7 +103,7 @@ def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sam
 @MAX_MEMORY
 def validate(files, max_memory):
     """Validate RDF FILES against the shapes (0 conforms, 1 does not or is empty, 2 error)."""
-    from graph_builder.gate import EmptyGraph, validate_files
+    from graph_builder.shacl.gate import EmptyGraph, validate_files
 
     try:
         with guard.memory_ceiling(max_memory):
@@ -186,8 +187,8 @@ def serve(dist_dir, host, port, workers, threads, query_processes, queue, query_
                    "older kept build go on answering from it.")
 def publish(dist_dir, to, graph, engine, keep):
     """Publish a build to a remote SPARQL engine (credentials: ACHAT_SPARQL_USER/PASSWORD)."""
-    from graph_builder.remote_publish import PublishError
-    from graph_builder.remote_publish import publish as publish_remote
+    from graph_builder.output.remote_load import PublishError
+    from graph_builder.output.remote_load import publish as publish_remote
 
     try:
         click.echo(publish_remote(dist_dir, to, graph, engine=engine, keep=keep))

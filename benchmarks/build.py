@@ -25,9 +25,10 @@ SOURCE = "https://example.org/benchmark-source"
 BUILDER = """
 import json, resource, sys, time
 from pathlib import Path
-from graph_builder.pipeline import BuildOptions, build_and_publish
+from graph_builder.pipeline.build import build_and_release
+from graph_builder.pipeline.options import BuildOptions
 start = time.perf_counter()
-build_and_publish(BuildOptions(data_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]),
+build_and_release(BuildOptions(data_dir=Path(sys.argv[1]), out_dir=Path(sys.argv[2]),
                                quiet=True, created="2025-01-01"))
 print(json.dumps({"seconds": time.perf_counter() - start,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -46,14 +47,14 @@ STAGES = """
 import gzip, json, resource, sys, tempfile, time
 from pathlib import Path
 import pyoxigraph as ox
-from graph_builder import dumps
-from graph_builder.catalog import GraphStats
-from graph_builder.curated import read_data_dir
-from graph_builder.gate import validate_graph
-from graph_builder.mapping import map_records
-from graph_builder.pipeline import GRAPH_DUMPS
+from graph_builder.output import dumps
+from graph_builder.output.catalog import GraphStats
+from graph_builder.sources.curated import read_data_dir
+from graph_builder.shacl.gate import validate_graph
+from graph_builder.rdf.mapping import map_records
+from graph_builder.pipeline.build import GRAPH_DUMPS
 from achat_core.search_index import write_search_index
-from graph_builder.vocabulary import load_shapes, load_vocabulary
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 seconds = {}
 def lap(name, start):
     seconds[name] = time.perf_counter() - start

@@ -24,8 +24,9 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph_builder.decp import build_contracts, compute_indicators  # noqa: E402
-from graph_builder.decp.generator import write_decp  # noqa: E402
+from graph_builder.pipeline.contracts import build_contracts  # noqa: E402
+from graph_builder.rdf.indicators import compute_indicators  # noqa: E402
+from graph_builder.sources.decp_generator import write_decp  # noqa: E402
 
 BASE = "https://w3id.org/achat-public/"
 PAGE_QUERY = """PREFIX apg: <https://w3id.org/achat-public/ontology#>

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from achat_core.resources import DATA_DIR  # noqa: E402
 from achat_graph.cli import main  # noqa: E402
-from graph_builder.decp import build_contracts, compute_indicators  # noqa: E402
-from graph_builder.decp.generator import write_decp  # noqa: E402
-from graph_builder.pipeline import DECP_SOURCE  # noqa: E402
+from graph_builder.pipeline.contracts import DECP_SOURCE, build_contracts  # noqa: E402
+from graph_builder.rdf.indicators import compute_indicators  # noqa: E402
+from graph_builder.sources.decp_generator import write_decp  # noqa: E402
 from sparql_endpoint import create_app, examples  # noqa: E402
 from sparql_endpoint.pool import PoolBackend, Settings  # noqa: E402
 from sparql_endpoint.store import OxigraphBackend  # noqa: E402

@@ -292,7 +292,7 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> di
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     virtuoso = os.environ.get("ACHAT_VIRTUOSO_URL")
     if virtuoso:
-        from graph_builder.remote_publish import publish
+        from graph_builder.output.remote_load import publish
         from sparql_endpoint.remote import NO_GRAPH
 
         result = publish(dist, virtuoso)

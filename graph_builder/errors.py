@@ -38,7 +38,7 @@ class Problem:
 
 
 class InvalidData(Exception):
-    """Input data that must not be published; carries every problem found."""
+    """Input data that must not be released; carries every problem found."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems

@@ -1,5 +1,8 @@
 """Namespaces: the project's closed ontology namespace and the vocabularies it aligns with.
 
+Every room writes these IRIs (the record model names its properties with them), so the
+module sits beside ``errors`` and ``limits``; the strings come from ``achat_core.iris``.
+
 ``APG`` is closed (``_fail = True``): a misspelt term fails at import time.
 ``tests/test_namespaces.py`` checks it against ``ontology/achat-public.ttl`` both ways.
 """
@@ -7,6 +10,7 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from achat_core import iris
 from achat_core.iris import EU_AUTHORITY, ONTOLOGY_NS, PREFIXES
 
 
@@ -106,11 +110,11 @@ class APG(DefinedNamespace):
     inferredInstrument: URIRef
 
 
-EPO = Namespace(PREFIXES["epo"])
-ELI = Namespace(PREFIXES["eli"])
-ADMS = Namespace(PREFIXES["adms"])
-ORG = Namespace(PREFIXES["org"])
-SCHEMA = Namespace(PREFIXES["schema"])
+EPO = Namespace(iris.EPO)
+ELI = Namespace(iris.ELI)
+ADMS = Namespace(iris.ADMS)
+ORG = Namespace(iris.ORG)
+SCHEMA = Namespace(iris.SCHEMA)
 VANN = Namespace(PREFIXES["vann"])
 VOID = Namespace(PREFIXES["void"])
 DCAT = Namespace(PREFIXES["dcat"])

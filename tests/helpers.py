@@ -100,7 +100,7 @@ def virtuoso_url() -> str | None:
 
 def publish_to_virtuoso(dist: Path) -> dict:
     """Publish DIST to the test Virtuoso in a graph of its own; return the app's store config."""
-    from graph_builder.remote_publish import publish
+    from graph_builder.output.remote_load import publish
 
     url = virtuoso_url()
     if url is None:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
-from graph_builder.decp.generator import write_decp
+from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app
 from sparql_endpoint.answers import legifrance_url
 from sparql_endpoint.numbers import day

@@ -5,7 +5,8 @@ import rdflib
 from rdflib import RDF, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from graph_builder.catalog import (
+from graph_builder.namespaces import DCAT, SPDX, VOID
+from graph_builder.output.catalog import (
     EU_LICENCE,
     LICENCE,
     VCARD,
@@ -17,7 +18,6 @@ from graph_builder.catalog import (
     part_iri,
     void_graph,
 )
-from graph_builder.namespaces import DCAT, SPDX, VOID
 
 BASE = "https://example.org/apg/"
 ORG = ox.NamedNode("https://w3id.org/achat-public/ontology#Organisation")

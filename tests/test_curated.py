@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from graph_builder.curated import FILE_KINDS, read_data_dir
 from graph_builder.errors import InvalidData, Problem
-from graph_builder.gate import validate_graph
-from graph_builder.mapping import map_records
-from graph_builder.model import KINDS
-from graph_builder.vocabulary import load_shapes, load_vocabulary
+from graph_builder.rdf.mapping import map_records
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
+from graph_builder.shacl.gate import validate_graph
+from graph_builder.sources.curated import FILE_KINDS, read_data_dir
+from graph_builder.sources.model import KINDS
 
 ORGANISATIONS = """\
 # a comment line

@@ -14,11 +14,11 @@ from rdflib.namespace import DCTERMS, OWL, RDFS, SH, SKOS
 
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
-from graph_builder import vocabulary
-from graph_builder.curated import read_data_dir
 from graph_builder.errors import InvalidData
-from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG, SCHEMA
+from graph_builder.rdf import vocabulary
+from graph_builder.rdf.mapping import map_records
+from graph_builder.sources.curated import read_data_dir
 
 REQUIRED_INSTRUMENTS = {
     "partenariat-innovation", "achat-innovant", "marche-recherche-developpement",

@@ -2,8 +2,8 @@
 
 import json
 
-from graph_builder.decp import build_contracts
-from graph_builder.decp.generator import main, write_decp
+from graph_builder.pipeline.contracts import build_contracts
+from graph_builder.sources.decp_generator import main, write_decp
 
 BASE = "https://example.org/"
 

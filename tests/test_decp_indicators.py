@@ -6,7 +6,8 @@ import pyoxigraph as ox
 import pytest
 
 from achat_core.resources import QUERIES_DIR
-from graph_builder.decp import build_contracts, compute_indicators
+from graph_builder.pipeline.contracts import build_contracts
+from graph_builder.rdf.indicators import compute_indicators
 from sparql_endpoint.examples import parse_example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
-from graph_builder.decp.mapper import Mapper, Rejected
+from graph_builder.rdf.contracts import Mapper, Rejected
 
 BASE = "https://example.org/"
 EPO = "http://data.europa.eu/a4g/ontology#"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graph_builder.decp import build_contracts
-from graph_builder.decp.build import NotDecpFile
-from graph_builder.decp.reader import BrokenFile, RawRecord, read_records
 from graph_builder.errors import InvalidData
+from graph_builder.pipeline.contracts import NotDecpFile, build_contracts
+from graph_builder.sources.decp import BrokenFile, RawRecord, read_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"
 BASE = "https://example.org/"

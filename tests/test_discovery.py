@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 import pytest
 from helpers import DC, PI, SAMPLE_NT, UGAP, write_dist
 
-from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
-from graph_builder.dumps import canonical_triples, turtle_bytes
+from graph_builder.output.catalog import DatasetPart, FileInfo, catalog_graph
+from graph_builder.output.dumps import canonical_triples, turtle_bytes
 from sparql_endpoint import create_app, discovery
 
 PUBLIC = "https://graph.example.org/"

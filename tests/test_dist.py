@@ -101,11 +101,12 @@ def test_missing_store_folder(dist, tmp_path):
 
 def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
     from achat_core.resources import DATA_DIR
-    from graph_builder.pipeline import BuildOptions, build_and_publish
+    from graph_builder.pipeline.build import build_and_release
+    from graph_builder.pipeline.options import BuildOptions
 
     out = tmp_path / "dist"
     first_base, second_base = "https://example.org/first/", "https://example.org/second/"
-    build_and_publish(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=first_base, quiet=True))
+    build_and_release(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=first_base, quiet=True))
     app = create_app({"DIST": out})
     client = app.test_client()
     with client.get("/dumps/graph.ttl") as before:
@@ -114,7 +115,7 @@ def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
     first_folder = out.resolve()
     assert app.extensions["build"]["dist"] == first_folder
 
-    build_and_publish(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=second_base, quiet=True))
+    build_and_release(BuildOptions(data_dir=DATA_DIR, out_dir=out, base=second_base, quiet=True))
     assert out.resolve() != first_folder  # the symlink now points at the new build
 
     with client.get("/dumps/graph.ttl") as after:

@@ -11,7 +11,7 @@ import rdflib
 from helpers import ROOT
 from rdflib import XSD, Literal, URIRef
 
-from graph_builder import dumps
+from graph_builder.output import dumps
 
 EX = "http://example.org/"
 DATA = f"""
@@ -24,7 +24,7 @@ ex:b ex:p ex:c ; ex:t "é ü ‘quotes’" .
 TRIPLE = b"<http://e.org/a> <http://e.org/p> <http://e.org/o> ."
 SCRIPT = f"""
 import sys, rdflib
-from graph_builder import dumps
+from graph_builder.output import dumps
 g = rdflib.Graph().parse(data={DATA!r}, format="turtle")
 sys.stdout.buffer.write(dumps.turtle_bytes(dumps.canonical_triples(g)))
 """

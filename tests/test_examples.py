@@ -24,10 +24,10 @@ def store() -> ox.Store:
     """Build the real curated graph (data/ + ontology/) into a pyoxigraph store."""
     from achat_core.iris import DEFAULT_BASE
     from achat_core.resources import DATA_DIR
-    from graph_builder.curated import read_data_dir
     from graph_builder.errors import InvalidData
-    from graph_builder.mapping import map_records
-    from graph_builder.vocabulary import load_vocabulary
+    from graph_builder.rdf.mapping import map_records
+    from graph_builder.rdf.vocabulary import load_vocabulary
+    from graph_builder.sources.curated import read_data_dir
 
     try:
         records = read_data_dir(DATA_DIR)
@@ -72,7 +72,8 @@ def test_example_returns_rows_on_the_curated_data(store, example):
 def contract_store(store, tmp_path_factory) -> ox.Store:
     """The curated graph plus the contracts of the DECP fixture with its quirks, mapped."""
     from achat_core.iris import DEFAULT_BASE
-    from graph_builder.decp import build_contracts, compute_indicators
+    from graph_builder.pipeline.contracts import build_contracts
+    from graph_builder.rdf.indicators import compute_indicators
 
     result = build_contracts([DECP_FIXTURE], tmp_path_factory.mktemp("decp") / "contracts.nt",
                              DEFAULT_BASE, {})

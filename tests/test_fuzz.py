@@ -27,13 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from achat_core.resources import DATA_DIR
-from graph_builder.curated import read_data_dir
-from graph_builder.decp import build_contracts
-from graph_builder.decp.build import NotDecpFile
 from graph_builder.errors import InvalidData
-from graph_builder.gate import EmptyGraph, validate_files
-from graph_builder.reconcile import import_pages
-from graph_builder.wiki import read_wiki_page
+from graph_builder.pipeline.contracts import NotDecpFile, build_contracts
+from graph_builder.rdf.reconcile import import_pages
+from graph_builder.shacl.gate import EmptyGraph, validate_files
+from graph_builder.sources.curated import read_data_dir
+from graph_builder.sources.wiki import read_wiki_page
 
 EXAMPLES = int(os.environ.get("ACHAT_FUZZ_EXAMPLES", "20"))
 CLI_RUNS = int(os.environ.get("ACHAT_FUZZ_CLI", "1"))

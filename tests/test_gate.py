@@ -7,8 +7,8 @@ import pytest
 import rdflib
 from rdflib import RDF, SH, URIRef
 
-from graph_builder.gate import compact, read_rdf_file, validate_graph
-from graph_builder.records import Record
+from graph_builder.shacl.gate import compact, read_rdf_file, validate_graph
+from graph_builder.sources.records import Record
 
 EX = "http://example.org/"
 SHAPES = f"""

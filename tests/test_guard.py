@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from achat_graph import guard
 from achat_graph.cli import main
-from graph_builder.decp.generator import write_decp
+from graph_builder.sources.decp_generator import write_decp
 
 
 def test_an_unexpected_exception_is_an_internal_error_with_a_request_to_report_it():

@@ -13,14 +13,14 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
-from graph_builder import vocabulary
-from graph_builder.curated import read_data_dir
-from graph_builder.mapping import map_records, thing_iri
 from graph_builder.namespaces import APG
-from graph_builder.reconcile import import_pages
-from graph_builder.records import Record
-from graph_builder.wiki import parse_page, read_wiki_dir
-from graph_builder.wiki_words import wiki_texts
+from graph_builder.rdf import vocabulary
+from graph_builder.rdf.mapping import map_records, thing_iri
+from graph_builder.rdf.reconcile import import_pages
+from graph_builder.rdf.wiki_words import wiki_texts
+from graph_builder.sources.curated import read_data_dir
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import parse_page, read_wiki_dir
 from sparql_endpoint import create_app, freshness
 from sparql_endpoint.store import OxigraphBackend
 

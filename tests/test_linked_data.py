@@ -13,8 +13,8 @@ from rdflib import OWL, RDF, RDFS, SKOS, Graph
 from achat_core.iris import DEFAULT_BASE
 from achat_core.jsonld import CONTEXT_URL, with_inline_context
 from achat_core.resources import ONTOLOGY_DIR
-from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
-from graph_builder.dumps import canonical_triples, jsonld_bytes, turtle_bytes
+from graph_builder.output.catalog import DatasetPart, FileInfo, catalog_graph
+from graph_builder.output.dumps import canonical_triples, jsonld_bytes, turtle_bytes
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 

@@ -10,10 +10,10 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
-from graph_builder.mapping import map_records, web_address
 from graph_builder.namespaces import ADMS, APG, SCHEMA
-from graph_builder.records import Record
-from graph_builder.text import to_iri
+from graph_builder.rdf.mapping import map_records, web_address
+from graph_builder.rdf.web_addresses import to_iri
+from graph_builder.sources.records import Record
 
 BASE = "http://example.org/kg/"
 VOCAB = "https://w3id.org/achat-public/id/"

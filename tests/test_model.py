@@ -3,11 +3,11 @@
 from helpers import ROOT
 from rdflib import URIRef
 
-from graph_builder.curated import read_data_dir
-from graph_builder.gate import FIELD_NAMES
-from graph_builder.mapping import map_records
-from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, markdown
 from graph_builder.namespaces import APG
+from graph_builder.rdf.mapping import map_records
+from graph_builder.shacl.gate import FIELD_NAMES
+from graph_builder.sources.curated import read_data_dir
+from graph_builder.sources.model import ENTRIES, KINDS, LIST_TYPES, markdown
 
 _START, _END = "<!-- fields: start -->\n", "<!-- fields: end -->"
 
@@ -15,7 +15,8 @@ _START, _END = "<!-- fields: start -->\n", "<!-- fields: end -->"
 def test_docs_show_the_model_as_declared():
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
     shown = text[text.index(_START) + len(_START):text.index(_END)]
-    assert shown == markdown(), "run: python -m graph_builder.model, and paste it in docs/model.md"
+    assert shown == markdown(), ("run: python -m graph_builder.sources.model, and paste it "
+                                 "in docs/model.md")
 
 
 def test_every_field_is_typed_and_bilingual():

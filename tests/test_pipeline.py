@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from achat_graph.cli import main
-from graph_builder import pipeline
+from graph_builder.pipeline.options import BuildOptions, build_id_of
 
 SOURCE = "http://wiki.lafabriquedesmobilites.fr/wiki/Vers_un_territoire_Open_Source"
 THEMES = f"""\
@@ -181,7 +181,7 @@ def test_raptor_parses_the_turtle_dump_with_the_same_triple_count(published: Pat
 @pytest.mark.parametrize("name", ["graph.nt.gz", "graph.ttl", "graph.jsonld"])
 def test_a_dump_that_loses_a_triple_is_refused_and_nothing_is_published(
         tmp_path: Path, published: Path, monkeypatch, name: str):
-    from graph_builder import dumps
+    from graph_builder.output import dumps
 
     write = dumps.write_dump
 
@@ -239,18 +239,18 @@ def test_a_truncated_gzip_decp_file_is_a_usage_error_naming_it(tmp_path: Path):
     {"created": "2024-01-02"}, {"sample_rate": 0.5}, {"strict": True}, {"with_store": True},
     {"base": "https://example.org/other/"}])
 def test_the_build_id_changes_with_each_setting_that_changes_the_output(tmp_path: Path, change):
-    options = pipeline.BuildOptions(data_dir=_data(tmp_path / "data"))
-    same = pipeline.BuildOptions(data_dir=tmp_path / "data")
-    assert pipeline.build_id_of(options) == pipeline.build_id_of(same)
-    assert pipeline.build_id_of(options) != pipeline.build_id_of(replace(options, **change))
+    options = BuildOptions(data_dir=_data(tmp_path / "data"))
+    same = BuildOptions(data_dir=tmp_path / "data")
+    assert build_id_of(options) == build_id_of(same)
+    assert build_id_of(options) != build_id_of(replace(options, **change))
 
 
 def test_the_build_id_changes_with_source_date_epoch(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    options = pipeline.BuildOptions(data_dir=_data(tmp_path / "data"))
-    before = pipeline.build_id_of(options)
+    options = BuildOptions(data_dir=_data(tmp_path / "data"))
+    before = build_id_of(options)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert pipeline.build_id_of(options) != before
+    assert build_id_of(options) != before
 
 
 def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path, monkeypatch):

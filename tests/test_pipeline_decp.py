@@ -17,10 +17,11 @@ from rdflib.namespace import SKOS
 
 from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
-from graph_builder import pipeline
-from graph_builder.catalog import GraphStats
-from graph_builder.decp.generator import write_decp
-from graph_builder.vocabulary import load_vocabulary
+from graph_builder.output.catalog import GraphStats
+from graph_builder.pipeline.contracts import DECP_SOURCE
+from graph_builder.rdf.indicators import compute_indicators
+from graph_builder.rdf.vocabulary import load_vocabulary
+from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"
@@ -247,7 +248,7 @@ def test_indicators_on_the_innovative_purchase_count_the_inferred_contracts(buil
     total = sum(amount[value_node[c]] for c in inferred)
     assert indicators["amount-inferred"]["value"] == total.quantize(Decimal("0.01"))
     assert _ask(store, f"?i a apg:Indicator ; apg:aboutInstrument <{INNOVATIVE_PURCHASE}> ; "
-                       f"dct:source <{pipeline.DECP_SOURCE}> ; apg:computedByQuery ?q")
+                       f"dct:source <{DECP_SOURCE}> ; apg:computedByQuery ?q")
 
 
 def test_the_innovation_partnership_gets_a_labelled_proxy(built, store):
@@ -296,12 +297,12 @@ def test_strict_stops_at_the_first_bad_record_and_leaves_the_output(built, tmp_p
 
 def test_a_builder_bug_caught_by_the_shapes_stops_the_build(built, inputs, monkeypatch):
     before = _snapshot(built)
-    real = pipeline.compute_indicators
+    real = compute_indicators
 
     def without_units(store, base, source=None):
         return [t for t in real(store, base, source) if t.predicate.value != f"{APG}unit"]
 
-    monkeypatch.setattr(pipeline, "compute_indicators", without_units)
+    monkeypatch.setattr("graph_builder.pipeline.contracts.compute_indicators", without_units)
     result = _build(built, inputs["own"])
     assert result.exit_code == 1, result.output
     assert "bug of the builder" in result.output and "apg:unit" in result.output

@@ -21,8 +21,8 @@ from rdflib import RDF
 from rdflib.namespace import DCTERMS, FOAF
 
 from achat_core.resources import DATA_DIR
-from graph_builder.decp.generator import write_decp
 from graph_builder.namespaces import DCAT, VOID
+from graph_builder.sources.decp_generator import write_decp
 
 pytestmark = pytest.mark.slow
 

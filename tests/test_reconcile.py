@@ -6,9 +6,9 @@ import pyoxigraph as ox
 import pytest
 
 from graph_builder.errors import WARNING
-from graph_builder.reconcile import import_pages
-from graph_builder.records import Record
-from graph_builder.wiki import WIKI_BASE, parse_page, read_wiki_dir
+from graph_builder.rdf.reconcile import import_pages, normalise_name
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import WIKI_BASE, parse_page, read_wiki_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "wiki"
 GUIDE = WIKI_BASE + "Guide_de_l%E2%80%99achat_responsable_local"
@@ -282,3 +282,35 @@ def test_image_values(value, image):
     result = import_pages([parse_page(f"T\n\nImage : {value}\n", "t.txt")], [])
     assert by_ref(result)["resource/t"].fields.get("image") == image
     assert not [p for p in result.problems if p.field == "Image"]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("La 27e Région", "27ème région"),
+    ("La 27e Région", "27eme region"),
+    ("La 27e Région", "la 27ᵉ région"),
+    ("L\u2019UGAP", "UGAP"),
+    ("l'UGAP", "ugap"),
+    ("Les Communs", "communs"),
+    ("Communauté\u00a0des Territoires", "communaute des territoires"),
+    ("Urbanisme et ville", "urbanisme-et-ville"),
+    ("1ère édition", "1 edition"),
+    ("Achat   public !", "achat public"),
+    ("Cœur", "coeur"),
+])
+def test_normalise_name_makes_names_of_one_thing_equal(a, b):
+    assert normalise_name(a) == normalise_name(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("La 27e Région", "La 28e Région"),
+    ("Région Bretagne", "Bretagne"),
+    ("marché", "marchés publics"),
+    ("Lenteur", "l'enteur"),  # "l" is an article only before an apostrophe or space
+])
+def test_normalise_name_keeps_different_names_apart(a, b):
+    assert normalise_name(a) != normalise_name(b)
+
+
+def test_normalise_name_drops_only_a_leading_article():
+    assert normalise_name("Vers la ville") == "vers la ville"
+    assert normalise_name("Le Havre") == "havre"

@@ -23,7 +23,7 @@ import pytest
 from achat_core.engine import CURRENT_VERSION, public_url
 from achat_core.formats import BY_NAME
 from achat_core.manifest import Manifest
-from graph_builder.remote_publish import Engine, PublishError, publish
+from graph_builder.output.remote_load import EngineEndpoints, PublishError, publish
 from sparql_endpoint import create_app
 from sparql_endpoint.dist import DistError, _no_store, open_backend
 from sparql_endpoint.pool import PoolBackend, Settings
@@ -685,16 +685,16 @@ def test_wrong_credentials_are_refused_without_showing_them(engine, tmp_path):
 
 def test_credentials_in_the_url_are_refused(tmp_path):
     with pytest.raises(PublishError, match="not in the URL") as caught:
-        Engine.for_url("http://me:pw123@host/sparql", "virtuoso", {})
+        EngineEndpoints.for_url("http://me:pw123@host/sparql", "virtuoso", {})
     assert "pw123" not in str(caught.value)
 
 
 def test_virtuoso_write_endpoints_are_derived():
-    engine = Engine.for_url("http://127.0.0.1:8890/sparql", "virtuoso", {})
+    engine = EngineEndpoints.for_url("http://127.0.0.1:8890/sparql", "virtuoso", {})
     assert engine.store_url == "http://127.0.0.1:8890/sparql-graph-crud-auth"
     assert engine.update_url == "http://127.0.0.1:8890/sparql-auth"
     assert engine.auth == "digest"
-    fuseki = Engine.for_url("http://127.0.0.1:3030/ds/sparql", "fuseki", {})
+    fuseki = EngineEndpoints.for_url("http://127.0.0.1:3030/ds/sparql", "fuseki", {})
     assert (fuseki.store_url, fuseki.update_url) == ("http://127.0.0.1:3030/ds/data",
                                                       "http://127.0.0.1:3030/ds/update")
 

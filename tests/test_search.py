@@ -11,7 +11,7 @@ from rdflib import Graph
 
 from achat_core.search_index import tokenize, write_search_index
 from achat_core.text import fold
-from graph_builder.dumps import canonical_triples
+from graph_builder.output.dumps import canonical_triples
 from sparql_endpoint import create_app
 from sparql_endpoint.store import OxigraphBackend
 

@@ -11,12 +11,12 @@ from helpers import ROOT
 from rdflib import RDF, RDFS, SH, BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from graph_builder.curated import read_data_dir
-from graph_builder.gate import validate_graph
-from graph_builder.mapping import map_records
 from graph_builder.namespaces import APG
-from graph_builder.shacl_engine import SUPPORTED, plan
-from graph_builder.vocabulary import load_shapes, load_vocabulary
+from graph_builder.rdf.mapping import map_records
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
+from graph_builder.shacl.engine import SUPPORTED, plan
+from graph_builder.shacl.gate import validate_graph
+from graph_builder.sources.curated import read_data_dir
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "shapes").rglob("*.ttl"))
 EX = "http://example.org/"

@@ -25,7 +25,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 
 from graph_builder.namespaces import PREFIXES
-from graph_builder.vocabulary import load_shapes, load_vocabulary
+from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 VALID = sorted((FIXTURES / "valid").glob("*.ttl"))

@@ -11,7 +11,7 @@ from rdflib.namespace import SH, SKOS
 from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
 from graph_builder.errors import InvalidData
 from graph_builder.namespaces import APG
-from graph_builder.vocabulary import VOCABULARY_FILES, load_shapes, load_vocabulary
+from graph_builder.rdf.vocabulary import VOCABULARY_FILES, load_shapes, load_vocabulary
 
 
 def test_vocabulary_holds_ontology_schemes_and_eu_concepts():

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from graph_builder.errors import InvalidData
-from graph_builder.wiki import (
+from graph_builder.sources.wiki import (
     LABELS,
     WIKI_BASE,
     is_placeholder_image,

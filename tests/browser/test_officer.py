@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
-from graph_builder.decp.generator import write_decp
+from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")

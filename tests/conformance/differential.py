@@ -347,7 +347,7 @@ class VirtuosoData:
                              timeout=30.0, max_rows=self.engine_max_rows)
 
     def _publish(self, key: str, graph: str, triples: list) -> str:
-        from graph_builder.remote_publish import publish
+        from graph_builder.output.remote_load import publish
 
         if not triples:
             return f"{graph}/empty"  # never written: an empty graph

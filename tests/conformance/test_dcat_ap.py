@@ -5,7 +5,7 @@ import pytest
 import rdflib
 from helpers import SHARED_DIR
 
-from graph_builder.catalog import DatasetPart, FileInfo, catalog_graph
+from graph_builder.output.catalog import DatasetPart, FileInfo, catalog_graph
 
 pytestmark = pytest.mark.conformance
 DCAT_AP = SHARED_DIR / "data" / "dcat-ap-3.0.1"

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 from helpers import SHARED_DIR
 
-from graph_builder.decp import build_contracts
+from graph_builder.pipeline.contracts import build_contracts
 
 pytestmark = pytest.mark.conformance
 DECP_DIR = SHARED_DIR / "data" / "decp-v2"

@@ -5,7 +5,7 @@ import json
 import pytest
 from helpers import SHARED_DIR
 
-from graph_builder.decp.generator import write_decp
+from graph_builder.sources.decp_generator import write_decp
 
 pytestmark = pytest.mark.conformance
 SCHEMA = SHARED_DIR / "data" / "decp-v2" / "schema_decp_v2.0.3.json"

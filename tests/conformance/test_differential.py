@@ -31,7 +31,8 @@ from differential import (
 )
 from helpers import ROOT, SHARED_DIR, virtuoso_url
 
-from graph_builder.pipeline import BuildOptions, build_and_publish
+from graph_builder.pipeline.build import build_and_release
+from graph_builder.pipeline.options import BuildOptions
 
 pytestmark = pytest.mark.conformance
 
@@ -136,7 +137,7 @@ def virtuoso(tmp_path_factory):
 def corpus(tmp_path_factory):
     out = tmp_path_factory.mktemp("corpus") / "dist"
     decp = SHARED_DIR / "data" / "decp-v2"
-    build_and_publish(BuildOptions(data_dir=ROOT / "data",
+    build_and_release(BuildOptions(data_dir=ROOT / "data",
                                    decp_files=tuple(sorted(decp.glob("*.json")))[:1],
                                    out_dir=out, quiet=True, with_store=False))
     return corpus_cases(out.resolve())

@@ -12,7 +12,7 @@ from helpers import SHARED_DIR
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import FOAF, RDF, RDFS, SKOS
 
-from graph_builder.decp import build_contracts
+from graph_builder.pipeline.contracts import build_contracts
 
 pytestmark = pytest.mark.conformance
 EPO_DIR = SHARED_DIR / "data" / "epo-4.2.0"

@@ -4,10 +4,10 @@ import pyoxigraph as ox
 import pytest
 from helpers import SHARED_DIR
 
-from graph_builder.reconcile import import_pages
-from graph_builder.records import Record
-from graph_builder.text import to_iri
-from graph_builder.wiki import read_wiki_dir
+from graph_builder.rdf.reconcile import import_pages
+from graph_builder.rdf.web_addresses import to_iri
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import read_wiki_dir
 
 pytestmark = pytest.mark.conformance
 

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from helpers import SHARED_DIR
 
-from graph_builder.dumps import DumpError, strict_count
+from graph_builder.output.dumps import DumpError, strict_count
 
 pytestmark = pytest.mark.conformance
 SUITE = SHARED_DIR / "data" / "w3c-turtle"

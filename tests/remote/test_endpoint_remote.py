@@ -158,7 +158,7 @@ def test_a_frozen_engine_is_a_503_with_retry_after_and_health_answers_soon(tmp_p
 
 def test_a_server_keeps_its_build_while_another_is_published_and_moves_when_restarted(
         tmp_path):
-    from graph_builder.remote_publish import publish
+    from graph_builder.output.remote_load import publish
 
     build_a = write_dist(tmp_path / "a", SAMPLE_NT, build_id="build-a")
     build_b = write_dist(tmp_path / "b", SAMPLE_NT + f"<{UGAP}> <urn:extra> \"b\" .\n",

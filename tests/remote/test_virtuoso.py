@@ -19,7 +19,7 @@ from helpers import ROOT
 
 from achat_core.formats import BY_NAME
 from achat_core.manifest import Manifest
-from graph_builder.remote_publish import publish
+from graph_builder.output.remote_load import publish
 from sparql_endpoint.query_check import check_query
 from sparql_endpoint.remote import EngineUnavailable, RemoteBackend, refusal
 from sparql_endpoint.store import Dataset

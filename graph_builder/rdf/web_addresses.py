@@ -1,11 +1,5 @@
-"""Small text helpers shared by the readers: slugs, names for matching, IRIs from web addresses.
-
-- ``slugify`` makes a record key: lower-case ASCII letters, digits and single hyphens.
-- ``normalise_name`` makes the form two names are compared in when reconciling: case,
-  accents, typographic apostrophes, no-break spaces, ordinals ("27ème", "27e"), a leading
-  article ("la", "le", "les", "l'", "the") and punctuation do not count.
-- ``to_iri`` turns a web address as people write it (spaces, accents) into a valid IRI,
-  percent-encoding what an IRI may not hold and keeping what is already encoded.
+"""Web addresses as IRIs: ``to_iri`` turns an address as people write it (spaces, accents)
+into a valid IRI, percent-encoding what an IRI may not hold and keeping what is already encoded.
 """
 
 from __future__ import annotations
@@ -13,12 +7,6 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from achat_core.text import ascii_fold
-
-_ORDINAL = re.compile(r"\b(\d+) ?(?:ieme|eme|ere|er|re|nde|nd|e)\b")
-_ARTICLE = re.compile(r"^(?:la|le|les|l|the) ")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_NOT_WORD = re.compile(r"[\W_]+")
 _PERCENT = re.compile(r"(%[0-9A-Fa-f]{2})")
 
 # Characters kept as they are in each part of an address (RFC 3986 ``pchar`` and friends);
@@ -28,27 +16,6 @@ _SAFE_USER = _SUB_DELIMS + ":"
 _SAFE_PATH = _SUB_DELIMS + ":@/"
 _SAFE_QUERY = _SUB_DELIMS + ":@/?"
 _HOST_CHARS = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=%-]+$")
-
-
-def slugify(text: str, max_length: int = 80) -> str:
-    """Return a stable key for a name: lower-case ASCII, digits and single hyphens.
-
-    Longer slugs are cut at a hyphen so they stay under ``max_length``; a text with no
-    letter or digit gives the empty string.
-    """
-    slug = _NOT_SLUG.sub("-", ascii_fold(text).lower()).strip("-")
-    if len(slug) > max_length:
-        cut = slug.rfind("-", 0, max_length + 1)
-        slug = slug[: cut if cut > 0 else max_length].strip("-")
-    return slug
-
-
-def normalise_name(text: str) -> str:
-    """Return the form in which two names of the same thing compare equal."""
-    folded = ascii_fold(text).casefold()
-    words = _NOT_WORD.sub(" ", folded).strip()
-    words = _ORDINAL.sub(r"\1", words)
-    return _ARTICLE.sub("", words).strip()
 
 
 def _quote_part(part: str, safe: str) -> str:

@@ -257,5 +257,5 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m graph_builder.model: the tables for docs/model.md
+if __name__ == "__main__":  # python -m graph_builder.sources.model: the tables for docs/model.md
     print(markdown(), end="")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from graph_builder.wiki import WikiPage, is_placeholder_image
+from graph_builder.sources.wiki import WikiPage, is_placeholder_image
 
 #: A paragraph that opens with a short heading: at most ten words, no address, then " : ".
 _HEADED = re.compile(r"^(?P<head>(?:[^\s:/]+[ \u00a0]){0,9}[^\s:/]+)[ \u00a0]+:[ \u00a0]+"

@@ -2,7 +2,7 @@
 
 Every problem names the file, the line, the record and the field, in English and
 French; all problems of a folder are collected before :class:`InvalidData` is raised.
-Records are checked against the record model (``graph_builder.model``); checks that
+Records are checked against the record model (``graph_builder.sources.model``); checks that
 the SHACL shapes make with a better message (web addresses, codes in concept schemes,
 rules across fields) are left to the gate.
 """
@@ -27,8 +27,8 @@ from graph_builder.limits import (
     MAX_YAML_DEPTH,
     plain_length,
 )
-from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, Field
-from graph_builder.records import Record
+from graph_builder.sources.model import ENTRIES, KINDS, LIST_TYPES, Field
+from graph_builder.sources.records import Record
 
 #: File name → kind of record (the IRI path segment).
 FILE_KINDS: dict[str, str] = {

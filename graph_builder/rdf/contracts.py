@@ -33,13 +33,14 @@ from decimal import Decimal
 from hashlib import blake2b
 from typing import Any
 
+from achat_core.iris import DCT, FOAF, ORG, RDFS, SKOS
 from achat_core.spreadsheet import cell
-from graph_builder.decp import codes
-from graph_builder.decp.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
-from graph_builder.decp.reader import CONCESSION
 from graph_builder.limits import MAX_NUMBER_CHARS, plain_length
 from graph_builder.namespaces import ADMS, APG, EPO
-from graph_builder.text import slugify
+from graph_builder.rdf import decp_codes as codes
+from graph_builder.rdf.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
+from graph_builder.slugs import slugify
+from graph_builder.sources.decp import CONCESSION
 
 _EPO = str(EPO)
 _SIRET = re.compile(r"^[0-9]{14}$")
@@ -54,14 +55,11 @@ MAX_AMOUNT = 10**12
 
 # Predicates and classes, as N-Triples terms.
 A = RDF_TYPE
-LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
-SEE_ALSO = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
-DCT = "http://purl.org/dc/terms/"
+LABEL, SEE_ALSO = f"<{RDFS}label>", f"<{RDFS}seeAlso>"
 TITLE, IDENTIFIER, MODIFIED = f"<{DCT}title>", f"<{DCT}identifier>", f"<{DCT}modified>"
 DCT_TYPE, PART_OF, LOCATION = f"<{DCT}type>", f"<{DCT}isPartOf>", f"<{DCT}Location>"
-NOTATION = "<http://www.w3.org/2004/02/skos/core#notation>"
-ORG_ORGANIZATION = "<http://www.w3.org/ns/org#Organization>"
-FOAF_ORGANIZATION = "<http://xmlns.com/foaf/0.1/Organization>"
+NOTATION = f"<{SKOS}notation>"
+ORG_ORGANIZATION, FOAF_ORGANIZATION = f"<{ORG}Organization>", f"<{FOAF}Organization>"
 ADMS_IDENTIFIER, ADMS_IDENTIFIER_CLASS = iri(str(ADMS.identifier)), iri(str(ADMS.Identifier))
 USES, INFERRED = iri(str(APG.usesInstrument)), iri(str(APG.inferredInstrument))
 SIRET_P = iri(str(APG.siret))

@@ -19,10 +19,10 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from achat_core.iris import DEFAULT_BASE
-from graph_builder.model import ENTRIES, KINDS, LIST_TYPES, Field
 from graph_builder.namespaces import ADMS, APG, ELI, EU_AUTHORITY, SCHEMA
-from graph_builder.records import Record
-from graph_builder.text import to_iri
+from graph_builder.rdf.web_addresses import to_iri
+from graph_builder.sources.model import ENTRIES, KINDS, LIST_TYPES, Field
+from graph_builder.sources.records import Record
 
 #: The fixed base of the project's own concept schemes (docs/model.md).
 VOCABULARY_BASE = DEFAULT_BASE

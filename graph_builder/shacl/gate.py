@@ -1,6 +1,6 @@
 """The SHACL gate: validate a graph against the shapes and name every failing record.
 
-Most constraints are checked by :mod:`graph_builder.shacl_engine`, set at a time over
+Most constraints are checked by :mod:`graph_builder.shacl.engine`, set at a time over
 the whole graph, with pySHACL's semantics and wording.  Whatever that engine does not
 support (SPARQL constraints, comparisons between properties, complex paths) is left
 in a reduced shapes graph and run by pySHACL with ``inference="none"``,
@@ -31,13 +31,13 @@ import pyshacl
 import rdflib
 from rdflib import RDF, SH, BNode, Literal, URIRef
 
-from achat_core.rdf_files import open_rdf
-from graph_builder import shacl_engine
-from graph_builder.dumps import format_of, ntriples_bytes
+from achat_core.rdf_files import open_rdf, rdf_format
 from graph_builder.errors import VIOLATION, WARNING, Problem
-from graph_builder.model import field_names
 from graph_builder.namespaces import PREFIXES
-from graph_builder.records import Record
+from graph_builder.rdf.ntriples import ntriples_bytes
+from graph_builder.shacl.engine import Evaluator, RawResult, plan
+from graph_builder.sources.model import field_names
+from graph_builder.sources.records import Record
 
 #: Subjects per pySHACL run when a graph is validated in chunks.
 CHUNK_SIZE = 5000
@@ -156,12 +156,12 @@ def validate_graph(
     vocabulary = vocabulary if vocabulary is not None else rdflib.Graph()
     locator = _Locator(data, origins or {})
     report = GateReport()
-    planned = shacl_engine.plan(shapes_graph)
-    engine = shacl_engine.Engine((data, vocabulary), shapes_graph)
-    for raw in engine.run(planned.checks):
+    planned = plan(shapes_graph)
+    evaluator = Evaluator((data, vocabulary), shapes_graph)
+    for raw in evaluator.run(planned.checks):
         report.results.append(_located(raw, shapes_graph, shapes_graph, advisory, locator))
     if planned.residual is not None:
-        focus = {n for shape in planned.residual_shapes for n in engine.focus_nodes(shape)}
+        focus = {n for shape in planned.residual_shapes for n in evaluator.focus_nodes(shape)}
         for raw, results_graph in _pyshacl_results(data, vocabulary, planned.residual, focus,
                                                     chunk_size):
             report.results.append(_located(raw, results_graph, shapes_graph, advisory, locator))
@@ -204,9 +204,9 @@ def _neighbourhood(data: rdflib.Graph, vocabulary: rdflib.Graph, subjects: set) 
     return chunk
 
 
-def _raw_result(results: rdflib.Graph, node) -> shacl_engine.RawResult:
+def _raw_result(results: rdflib.Graph, node) -> RawResult:
     messages = tuple(results.objects(node, SH.resultMessage))
-    return shacl_engine.RawResult(
+    return RawResult(
         results.value(node, SH.focusNode), results.value(node, SH.resultPath),
         results.value(node, SH.value), results.value(node, SH.sourceConstraintComponent),
         results.value(node, SH.sourceShape), results.value(node, SH.resultSeverity), messages)
@@ -229,7 +229,7 @@ class _Locator:
         return None, compact(focus), None
 
 
-def _located(raw: shacl_engine.RawResult, path_graph: rdflib.Graph, shapes: rdflib.Graph,
+def _located(raw: RawResult, path_graph: rdflib.Graph, shapes: rdflib.Graph,
              advisory: set, locator: _Locator) -> Result:
     """Return ``raw`` as a Result located in its record; paths are read in ``path_graph``."""
     focus, path, shape, value, component = (raw.focus, raw.path, raw.shape, raw.value,
@@ -332,7 +332,9 @@ def _check_xml(path: Path) -> None:
 
 def read_rdf_file(path: Path) -> rdflib.Graph:
     """Parse an RDF file strictly (pyoxigraph), streamed into an rdflib graph."""
-    fmt = format_of(path)
+    fmt = rdf_format(path)
+    if fmt is None:
+        raise ValueError(f"{path.name}: not an RDF file suffix")
     graph = rdflib.Graph()
     try:
         if fmt == ox.RdfFormat.RDF_XML:
@@ -357,7 +359,7 @@ def validate_files(files: Sequence[Path]) -> GateReport:
 
     Raise :class:`EmptyGraph` when the files hold no triple at all.
     """
-    from graph_builder.vocabulary import load_shapes, load_vocabulary
+    from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
 
     data = rdflib.Graph()
     origins: dict[rdflib.term.Node, Origin] = {}

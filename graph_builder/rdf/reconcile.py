@@ -23,14 +23,23 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from achat_core.text import ascii_fold
 from graph_builder.errors import WARNING, Problem
-from graph_builder.records import Record
-from graph_builder.text import normalise_name, slugify, to_iri
-from graph_builder.wiki import WikiField, WikiPage, is_placeholder_image, page_iri, title_key
-from graph_builder.wiki_words import wiki_texts
+from graph_builder.rdf.web_addresses import to_iri
+from graph_builder.rdf.wiki_words import wiki_texts
+from graph_builder.slugs import slugify
+from graph_builder.sources.records import Record
+from graph_builder.sources.wiki import (
+    WikiField,
+    WikiPage,
+    is_placeholder_image,
+    page_iri,
+    title_key,
+)
 
 #: The kind of record each list field refers to.
 LINK_KINDS: dict[str, str] = {
@@ -44,6 +53,22 @@ LINK_KINDS: dict[str, str] = {
 }
 _KIND_FR = {"organisation": "organisation", "challenge": "défi", "community": "communauté",
             "theme": "thème", "tag": "mot-clé", "resource": "ressource"}
+#: What does not count when two names are compared (``normalise_name``).
+_ORDINAL = re.compile(r"\b(\d+) ?(?:ieme|eme|ere|er|re|nde|nd|e)\b")
+_ARTICLE = re.compile(r"^(?:la|le|les|l|the) ")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_name(text: str) -> str:
+    """Return the form in which two names of the same thing compare equal.
+
+    Case, accents, typographic apostrophes, no-break spaces, ordinals ("27ème", "27e"),
+    a leading article ("la", "le", "les", "l'", "the") and punctuation do not count.
+    """
+    folded = ascii_fold(text).casefold()
+    words = _NOT_WORD.sub(" ", folded).strip()
+    words = _ORDINAL.sub(r"\1", words)
+    return _ARTICLE.sub("", words).strip()
 
 
 @dataclass

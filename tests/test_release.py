@@ -1,22 +1,22 @@
-"""Atomic publication through a switched symlink."""
+"""The local release: a build switched in through a symlink, atomically."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from graph_builder import publish
+from graph_builder.output import release
 
 
 def _build(out: Path, build_id: str, content: str) -> Path:
-    partial = publish.start(out, build_id)
+    partial = release.start(out, build_id)
     (partial / "graph.ttl").write_text(content)
     (partial / "sub").mkdir()
     (partial / "sub" / "x").write_text(content)
-    return publish.finish(out, partial, build_id)
+    return release.finish(out, partial, build_id)
 
 
-def test_first_build_publishes_a_symlink_to_its_folder(tmp_path: Path):
+def test_first_build_releases_a_symlink_to_its_folder(tmp_path: Path):
     out = tmp_path / "dist"
     final = _build(out, "aaa", "one")
     assert out.is_symlink()
@@ -40,8 +40,8 @@ def test_a_plain_folder_is_never_replaced(tmp_path: Path):
     out = tmp_path / "dist"
     out.mkdir()
     (out / "precious").write_text("keep")
-    with pytest.raises(publish.OutputError, match="plain folder") as caught:
-        publish.start(out, "aaa")
+    with pytest.raises(release.ReleaseError, match="plain folder") as caught:
+        release.start(out, "aaa")
     assert isinstance(caught.value, OSError)
     assert (out / "precious").read_text() == "keep"
 
@@ -49,9 +49,9 @@ def test_a_plain_folder_is_never_replaced(tmp_path: Path):
 def test_a_discarded_build_leaves_the_output_as_it_was(tmp_path: Path):
     out = tmp_path / "dist"
     _build(out, "aaa", "one")
-    partial = publish.start(out, "bbb")
+    partial = release.start(out, "bbb")
     (partial / "graph.ttl").write_text("half")
-    publish.discard(partial)
+    release.discard(partial)
     assert (out / "graph.ttl").read_text() == "one"
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
 
@@ -87,11 +87,11 @@ def test_stale_partial_folders_go_when_the_next_build_starts(tmp_path: Path):
     running = tmp_path / "dist.builds" / f".partial-yyy-{os.getppid()}"
     stale.mkdir(parents=True)
     running.mkdir()
-    publish.start(out, "aaa")
+    release.start(out, "aaa")
     assert not stale.exists() and running.exists()
 
 
-def test_clean_keeps_the_published_build_and_its_predecessor(tmp_path: Path):
+def test_clean_keeps_the_released_build_and_its_predecessor(tmp_path: Path):
     out = tmp_path / "dist"
     _build(out, "aaa", "one")
     _build(out, "bbb", "two")
@@ -100,6 +100,6 @@ def test_clean_keeps_the_published_build_and_its_predecessor(tmp_path: Path):
     os.utime(older, (0, 0))
     stale = tmp_path / "dist.builds" / ".partial-zzz-999999999"
     stale.mkdir()
-    removed = publish.clean(out)
+    removed = release.clean(out)
     assert sorted(p.name for p in removed) == [".partial-zzz-999999999", "old"]
     assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb"]

@@ -1,11 +1,15 @@
-"""N-Triples text, written directly: one string per triple, no Python object per term."""
+"""N-Triples text: lines written directly (one string per triple, no Python object per term)
+for bulk data, and the canonical bytes of pyoxigraph triples."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+import pyoxigraph as ox
+
+from achat_core.iris import RDF, XSD
+
+RDF_TYPE = f"<{RDF}type>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
@@ -33,3 +37,8 @@ def decimal(value: Decimal | int) -> str:
 def triple(s: str, p: str, o: str) -> str:
     """Return one N-Triples line."""
     return f"{s} {p} {o} .\n"
+
+
+def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
+    """Serialise sorted triples as canonical N-Triples."""
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

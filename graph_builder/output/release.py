@@ -1,4 +1,6 @@
-"""Atomic publication: build into a fresh folder, then switch a symlink in one step.
+"""The local release: build into a fresh folder, then switch a symlink in one step.
+
+(Loading a build into a remote engine is ``remote_load``, the ``publish`` command.)
 
 Layout: ``{out}`` is a symlink to ``{out}.builds/{build_id}``.  A build is written
 into ``{out}.builds/.partial-{build_id}-{pid}`` and renamed to its final name once
@@ -18,8 +20,8 @@ from pathlib import Path
 PARTIAL_PREFIX = ".partial-"
 
 
-class OutputError(OSError):
-    """The output cannot be published where asked (for example a plain folder is there)."""
+class ReleaseError(OSError):
+    """The build cannot be released where asked (for example a plain folder is there)."""
 
 
 def builds_dir(out: Path) -> Path:
@@ -28,18 +30,18 @@ def builds_dir(out: Path) -> Path:
 
 
 def check_target(out: Path) -> None:
-    """Refuse to publish over anything that is not our own symlink."""
+    """Refuse to release over anything that is not our own symlink."""
     if out.is_symlink():
         return
     if out.exists():
         kind = "folder" if out.is_dir() else "file"
-        raise OutputError(
+        raise ReleaseError(
             f"{out} is a plain {kind}, not a symlink to a build: refusing to replace it "
             f"(move it away, or choose another --out)")
 
 
 def start(out: Path, build_id: str) -> Path:
-    """Create and return an empty partial build folder beside the published ones."""
+    """Create and return an empty partial build folder beside the released ones."""
     check_target(out)
     remove_stale_partials(builds_dir(out))  # left by killed builds
     folder = builds_dir(out) / f"{PARTIAL_PREFIX}{build_id}-{os.getpid()}"
@@ -75,7 +77,7 @@ def finish(out: Path, partial: Path, build_id: str) -> Path:
     """Move a complete partial build to its final name and switch ``out`` to it atomically.
 
     When a build with the same id exists and holds the same bytes, it is reused.
-    Return the published build folder.
+    Return the released build folder.
     """
     check_target(out)
     _sync(partial)
@@ -143,7 +145,7 @@ def remove_stale_partials(builds: Path) -> list[Path]:
 
 
 def clean(out: Path) -> list[Path]:
-    """Remove everything in ``{out}.builds`` but the published build and its predecessor.
+    """Remove everything in ``{out}.builds`` but the released build and its predecessor.
 
     The predecessor is the most recently modified other build.  Partial folders of running
     builds are kept.  Return what was removed.

@@ -28,10 +28,10 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from achat_core import engine as remote
 from achat_core.engine import CURRENT_VERSION, HAS_VERSION, ISSUED, VOID_TRIPLES, public_url
+from achat_core.iris import XSD
 from achat_core.manifest import Manifest, ManifestError
 from achat_core.rdf_files import open_rdf, rdf_format
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 USER_VARIABLE = "ACHAT_SPARQL_USER"
 PASSWORD_VARIABLE = "ACHAT_SPARQL_PASSWORD"
 
@@ -41,7 +41,7 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
-class Engine:
+class EngineEndpoints:
     """Where an engine takes Graph Store writes and SPARQL updates, and how it authenticates."""
 
     query_url: str
@@ -51,7 +51,7 @@ class Engine:
 
     @classmethod
     def for_url(cls, to: str, kind: str = "virtuoso",
-                env: Mapping[str, str] = os.environ) -> Engine:
+                env: Mapping[str, str] = os.environ) -> EngineEndpoints:
         """Derive the write endpoints from the query endpoint TO for an engine KIND."""
         parts = urllib.parse.urlsplit(to)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -134,7 +134,7 @@ def publish(
     version = f"{graph}/{build['build_id']}"
     meta = f"{graph}/meta"
     dumps = [_dump_path(Path(dist), name) for name in build["load"]]
-    target = Engine.for_url(to, engine, env)
+    target = EngineEndpoints.for_url(to, engine, env)
     client = _Client(target, remote.session(retries, backoff, _auth(target, env)), timeout)
 
     pointers = client.values(remote.current_query(graph))
@@ -192,7 +192,7 @@ def publish(
 class _Client:
     """Reads (SELECT), Graph Store writes and SPARQL updates over one retrying session."""
 
-    def __init__(self, engine: Engine, http: requests.Session, timeout: float):
+    def __init__(self, engine: EngineEndpoints, http: requests.Session, timeout: float):
         self.engine = engine
         self.http = http
         self.timeout = timeout
@@ -313,7 +313,7 @@ def _batches(dumps: list[Path], size: int) -> Iterator[tuple[bytes, int]]:
         yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES), len(batch)
 
 
-def _auth(engine: Engine, env: Mapping[str, str]) -> AuthBase:
+def _auth(engine: EngineEndpoints, env: Mapping[str, str]) -> AuthBase:
     user, password = env.get(USER_VARIABLE), env.get(PASSWORD_VARIABLE)
     if not user or password is None:
         raise PublishError(

@@ -18,15 +18,15 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
+from achat_core.iris import DCT, RDF, RDFS, XSD
 from achat_core.resources import QUERIES_DIR
-from graph_builder.decp import codes
 from graph_builder.namespaces import APG
+from graph_builder.rdf import decp_codes as codes
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-SOURCE = ox.NamedNode("http://purl.org/dc/terms/source")
-SUBJECT = ox.NamedNode("http://purl.org/dc/terms/subject")
+RDF_TYPE = ox.NamedNode(f"{RDF}type")
+LABEL = ox.NamedNode(f"{RDFS}label")
+SOURCE = ox.NamedNode(f"{DCT}source")
+SUBJECT = ox.NamedNode(f"{DCT}subject")
 #: Buyers kept per instrument by the build (the most frequent ones).
 TOP_BUYERS = 10
 PROCEDURE_TYPE = codes.EU + "procurement-procedure-type/"

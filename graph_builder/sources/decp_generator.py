@@ -6,7 +6,7 @@ time, about 2 % innovative contracts, social and environmental considerations on
 minority, several holders on some contracts, foreign holders, modifications, and a share
 of contrats de concession.  The same seed gives the same file, byte for byte.
 
-    python -m graph_builder.decp.generator --contracts 100000 --out decp.json --seed 1
+    python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from graph_builder.decp import codes
+from graph_builder.rdf import decp_codes as codes
 
 _PROCEDURES = [("Procédure adaptée", 70), ("Appel d'offres ouvert", 15),
                ("Marché passé sans publicité ni mise en concurrence préalable", 8),

@@ -39,7 +39,7 @@ from graph_builder.limits import (
     MAX_PAGE_FIELDS,
     MAX_TITLE_CHARS,
 )
-from graph_builder.text import slugify
+from graph_builder.slugs import slugify
 
 WIKI_BASE = "http://wiki.lafabriquedesmobilites.fr/wiki/"
 

@@ -21,6 +21,7 @@ from achat_core.formats import content_of
 from achat_core.jsonld import compact_bytes, with_inline_context
 from achat_core.rdf_files import open_rdf, rdf_format
 from graph_builder.namespaces import PREFIXES
+from graph_builder.rdf.ntriples import ntriples_bytes
 
 
 class DumpError(ValueError):
@@ -119,11 +120,6 @@ def turtle_bytes(triples: list[ox.Triple], prefixes: dict[str, str] | None = Non
         start += 1
     header = [f"@prefix {name}: <{iri}> .".encode() for name, iri in sorted(prefixes.items())]
     return b"\n".join(header + [b""] + lines[start:])
-
-
-def ntriples_bytes(triples: list[ox.Triple]) -> bytes:
-    """Serialise sorted triples as canonical N-Triples."""
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
 
 
 def jsonld_bytes(triples: list[ox.Triple]) -> bytes:

@@ -204,7 +204,7 @@ def plan(shapes: rdflib.Graph) -> Plan:
     return result
 
 
-class Engine:
+class Evaluator:
     """Evaluate planned checks over a data graph and a vocabulary graph."""
 
     def __init__(self, graphs: Iterable[rdflib.Graph], shapes: rdflib.Graph):

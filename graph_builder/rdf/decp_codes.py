@@ -8,7 +8,10 @@ no crosswalk in the facts: they get ``oth-single`` and no instrument.
 
 from __future__ import annotations
 
-EU = "http://publications.europa.eu/resource/authority/"
+from achat_core.iris import EU_AUTHORITY
+
+#: The EU authority tables the codes below belong to, ``{EU}{table}/{code}``.
+EU = EU_AUTHORITY
 CPV_SCHEME = "http://data.europa.eu/cpv/cpv"
 
 #: DECP ``procedure`` of a marché → (EU procurement-procedure-type code, our instrument key).

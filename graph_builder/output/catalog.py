@@ -18,6 +18,7 @@ from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
 from achat_core.formats import EU_FILE_TYPES, by_media_type
+from achat_core.iris import ELI
 from graph_builder.namespaces import DCAT, EU_AUTHORITY, PREFIXES, SPDX, VOID
 
 LICENCE = URIRef("https://www.etalab.gouv.fr/licence-ouverte-open-licence/")
@@ -85,7 +86,7 @@ LINK_TARGETS = (
                {"fr": "Nomenclature NUTS", "en": "NUTS classification"}),
     LinkTarget("eli", "http://data.europa.eu/eli/",
                {"fr": "Textes juridiques (ELI)", "en": "Legislation (ELI)"},
-               excluded="http://data.europa.eu/eli/ontology#"),
+               excluded=ELI),
     LinkTarget("wikidata", "http://www.wikidata.org/entity/",
                {"fr": "Wikidata", "en": "Wikidata"}),
     LinkTarget("business-directory", "https://annuaire-entreprises.data.gouv.fr/",
@@ -329,13 +330,32 @@ def catalog_graph(base: str, parts: Iterable[DatasetPart], created: str) -> rdfl
     country, language, access right, licence) and IANA media types.
     """
     g = rdflib.Graph()
-    catalog, service = catalog_iri(base), service_iri(base)
-    publisher = URIRef(f"{base}catalog/publisher")
-    contact = URIRef(f"{base}catalog/contact")
-    rights = URIRef(f"{base}catalog/rights")
-    homepage = URIRef(base)
     date = Literal(created, datatype=XSD.date)
+    _shared_nodes(g, base)
+    _catalog(g, base, date)
+    _service(g, base)
+    for part in parts:
+        _dataset(g, base, part, date)
+    return g
 
+
+def _publisher(base: str) -> URIRef:
+    return URIRef(f"{base}catalog/publisher")
+
+
+def _contact(base: str) -> URIRef:
+    return URIRef(f"{base}catalog/contact")
+
+
+def _rights(base: str) -> URIRef:
+    return URIRef(f"{base}catalog/rights")
+
+
+def _shared_nodes(g: rdflib.Graph, base: str) -> None:
+    """Describe the nodes the catalogue, service and datasets point to: publisher, contact,
+    rights, licence, home page, country, access right, protocol, languages."""
+    publisher, contact, rights, homepage = (_publisher(base), _contact(base), _rights(base),
+                                            URIRef(base))
     g.add((publisher, RDF.type, FOAF.Agent))
     _texts(g, publisher, FOAF.name, PUBLISHER_NAME)
     g.add((contact, RDF.type, VCARD.Kind))
@@ -362,20 +382,26 @@ def catalog_graph(base: str, parts: Iterable[DatasetPart], created: str) -> rdfl
         g.add((language, RDF.type, DCTERMS.LinguisticSystem))
         g.add((language, SKOS.inScheme, URIRef(f"{EU_AUTHORITY}language")))
 
+
+def _catalog(g: rdflib.Graph, base: str, date: Literal) -> None:
+    catalog = catalog_iri(base)
     g.add((catalog, RDF.type, DCAT.Catalog))
     g.add((catalog, DCTERMS.identifier, Literal(str(catalog))))
     _texts(g, catalog, DCTERMS.title, CATALOG_TITLE)
     _texts(g, catalog, DCTERMS.description, DESCRIPTION)
-    g.add((catalog, DCTERMS.publisher, publisher))
-    g.add((catalog, FOAF.homepage, homepage))
+    g.add((catalog, DCTERMS.publisher, _publisher(base)))
+    g.add((catalog, FOAF.homepage, URIRef(base)))
     g.add((catalog, DCTERMS.license, LICENCE))
     g.add((catalog, DCTERMS.issued, date))
     g.add((catalog, DCTERMS.modified, date))
     g.add((catalog, DCTERMS.spatial, FRANCE))
-    g.add((catalog, DCAT.service, service))
+    g.add((catalog, DCAT.service, service_iri(base)))
     for language in LANGUAGES:
         g.add((catalog, DCTERMS.language, language))
 
+
+def _service(g: rdflib.Graph, base: str) -> None:
+    service = service_iri(base)
     g.add((service, RDF.type, DCAT.DataService))
     g.add((service, DCTERMS.identifier, Literal(str(service))))
     _texts(g, service, DCTERMS.title, {"fr": "Point d'accès SPARQL", "en": "SPARQL endpoint"})
@@ -387,46 +413,46 @@ def catalog_graph(base: str, parts: Iterable[DatasetPart], created: str) -> rdfl
     g.add((service, DCTERMS.conformsTo, SPARQL_PROTOCOL))
     g.add((service, DCTERMS.license, LICENCE))
     g.add((service, DCTERMS.accessRights, ACCESS_PUBLIC))
-    g.add((service, DCTERMS.publisher, publisher))
-    g.add((service, DCAT.contactPoint, contact))
+    g.add((service, DCTERMS.publisher, _publisher(base)))
+    g.add((service, DCAT.contactPoint, _contact(base)))
 
-    for part in parts:
-        ds = part_iri(base, part.key)
-        texts = DATASETS[part.key]
-        g.add((catalog, DCAT.dataset, ds))
-        g.add((service, DCAT.servesDataset, ds))
-        g.add((ds, RDF.type, DCAT.Dataset))
-        g.add((ds, DCTERMS.identifier, Literal(str(ds))))
-        _texts(g, ds, DCTERMS.title, texts["title"])
-        _texts(g, ds, DCTERMS.description, texts["description"])
-        for fr, en in texts["keywords"]:
-            g.add((ds, DCAT.keyword, Literal(fr, lang="fr")))
-            g.add((ds, DCAT.keyword, Literal(en, lang="en")))
-        for code in texts["themes"]:
-            theme = URIRef(DATA_THEMES + code)
-            g.add((ds, DCAT.theme, theme))
-            g.add((theme, RDF.type, SKOS.Concept))
-            g.add((theme, SKOS.inScheme, URIRef(DATA_THEMES.rstrip("/"))))
-            _texts(g, theme, SKOS.prefLabel, THEME_LABELS[code])
-        g.add((ds, DCTERMS.publisher, publisher))
-        g.add((ds, DCAT.contactPoint, contact))
-        g.add((ds, DCTERMS.accessRights, ACCESS_PUBLIC))
-        g.add((ds, DCTERMS.rights, rights))
-        g.add((ds, DCTERMS.issued, date))
-        g.add((ds, DCTERMS.modified, date))
-        g.add((ds, DCTERMS.spatial, FRANCE))
-        g.add((ds, DCAT.landingPage, homepage))
-        for language in LANGUAGES:
-            g.add((ds, DCTERMS.language, language))
-        if part.temporal is not None:
-            period = URIRef(f"{ds}/temporal")
-            g.add((ds, DCTERMS.temporal, period))
-            g.add((period, RDF.type, DCTERMS.PeriodOfTime))
-            g.add((period, DCAT.startDate, Literal(part.temporal[0], datatype=XSD.date)))
-            g.add((period, DCAT.endDate, Literal(part.temporal[1], datatype=XSD.date)))
-        for info in part.files:
-            _distribution(g, base, ds, info, date, rights)
-    return g
+
+def _dataset(g: rdflib.Graph, base: str, part: DatasetPart, date: Literal) -> None:
+    ds = part_iri(base, part.key)
+    texts = DATASETS[part.key]
+    g.add((catalog_iri(base), DCAT.dataset, ds))
+    g.add((service_iri(base), DCAT.servesDataset, ds))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    g.add((ds, DCTERMS.identifier, Literal(str(ds))))
+    _texts(g, ds, DCTERMS.title, texts["title"])
+    _texts(g, ds, DCTERMS.description, texts["description"])
+    for fr, en in texts["keywords"]:
+        g.add((ds, DCAT.keyword, Literal(fr, lang="fr")))
+        g.add((ds, DCAT.keyword, Literal(en, lang="en")))
+    for code in texts["themes"]:
+        theme = URIRef(DATA_THEMES + code)
+        g.add((ds, DCAT.theme, theme))
+        g.add((theme, RDF.type, SKOS.Concept))
+        g.add((theme, SKOS.inScheme, URIRef(DATA_THEMES.rstrip("/"))))
+        _texts(g, theme, SKOS.prefLabel, THEME_LABELS[code])
+    g.add((ds, DCTERMS.publisher, _publisher(base)))
+    g.add((ds, DCAT.contactPoint, _contact(base)))
+    g.add((ds, DCTERMS.accessRights, ACCESS_PUBLIC))
+    g.add((ds, DCTERMS.rights, _rights(base)))
+    g.add((ds, DCTERMS.issued, date))
+    g.add((ds, DCTERMS.modified, date))
+    g.add((ds, DCTERMS.spatial, FRANCE))
+    g.add((ds, DCAT.landingPage, URIRef(base)))
+    for language in LANGUAGES:
+        g.add((ds, DCTERMS.language, language))
+    if part.temporal is not None:
+        period = URIRef(f"{ds}/temporal")
+        g.add((ds, DCTERMS.temporal, period))
+        g.add((period, RDF.type, DCTERMS.PeriodOfTime))
+        g.add((period, DCAT.startDate, Literal(part.temporal[0], datatype=XSD.date)))
+        g.add((period, DCAT.endDate, Literal(part.temporal[1], datatype=XSD.date)))
+    for info in part.files:
+        _distribution(g, base, ds, info, date, _rights(base))
 
 
 def _distribution(g: rdflib.Graph, base: str, ds: URIRef, info: FileInfo, date: Literal,
