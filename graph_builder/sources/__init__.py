@@ -1,0 +1,1 @@
+"""One reader per source: curated YAML, wiki pages, DECP, the Sirene register."""
