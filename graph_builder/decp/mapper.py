@@ -282,6 +282,11 @@ class Mapper:
             add(triple(lot, _epo("fulfillsStrategicProcurement"), node))
             add(triple(node, A, STRATEGIC[name]))
 
+    def place(self, type_code: str, code: str) -> tuple[str, dict[str, list[str]]]:
+        """Return the IRI of a place (a DECP type of code and a code) and its nodes' lines."""
+        mapped = MappedContract("", ("", "", ""), [])
+        return self._location(mapped, type_code, code), mapped.shared
+
     def _location(self, mapped: MappedContract, type_code: str, code: str) -> str:
         if type_code == "Code région" and codes.region_of(type_code, code):
             return self._region(mapped, codes.region_of(type_code, code))

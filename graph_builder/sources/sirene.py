@@ -294,6 +294,8 @@ def _read_csv(stream, file: str, sirens: Collection[str], sirets: Collection[str
     if not wanted:
         return
     key = columns.index(kind)
+    read = UNIT_COLUMNS + UNIT_NAME_COLUMNS if kind == SIREN else ESTABLISHMENT_COLUMNS
+    needed = [(name, columns.index(name)) for name in read if name in columns]
     # Fast path: the first column is the SIREN (INSEE's layout for both files), so the
     # first nine bytes of a line tell whether to parse it.
     prefix = {s.encode("ascii") for s in wanted} if columns[0] == SIREN else None
@@ -319,7 +321,7 @@ def _read_csv(stream, file: str, sirens: Collection[str], sirets: Collection[str
             return
         if fields[key].strip() not in exact:
             return
-        yield from make(dict(zip(columns, fields, strict=True)), file, line)
+        yield from make({name: fields[index] for name, index in needed}, file, line)
 
     line = 1
     pending = rest

@@ -1,0 +1,1 @@
+"""Records to RDF: the mapping of each source onto the ontology."""
