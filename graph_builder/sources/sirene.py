@@ -30,6 +30,8 @@ import re
 import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 
 from graph_builder.errors import Problem
@@ -78,6 +80,21 @@ _CATEGORY = re.compile(r"^[0-9]{4}$")
 _ACTIVITY = re.compile(r"^[0-9A-Z.]{2,10}$")
 _NOMENCLATURE = re.compile(r"^[0-9A-Za-z]{2,12}$")
 _COMMUNE = re.compile(r"^[0-9][0-9AB][0-9]{3}$")
+_HEAD = itemgetter(slice(0, 9))
+
+
+def _odd_quotes(data: bytes) -> bool:
+    """Tell whether a line of ``data`` has an odd number of double quotes (spans lines)."""
+    start = data.find(b'"')
+    while start != -1:
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line_end = data.find(b"\n", start)
+        if line_end == -1:
+            line_end = len(data)
+        if data.count(b'"', line_start, line_end) & 1:
+            return True
+        start = data.find(b'"', line_end)
+    return False
 
 
 class NotSireneFile(OSError):
@@ -163,6 +180,13 @@ def _read_zip(path: Path, sirens, sirets) -> Iterator:
 
 
 # -- what a kept row becomes ---------------------------------------------------------------------
+# A kept row comes as the values of UNIT_READ (or ESTABLISHMENT_READ), in that order.
+UNIT_READ = UNIT_COLUMNS + UNIT_NAME_COLUMNS
+ESTABLISHMENT_READ = ESTABLISHMENT_COLUMNS
+_U = {name: index for index, name in enumerate(UNIT_READ)}
+_E = {name: index for index, name in enumerate(ESTABLISHMENT_READ)}
+
+
 def _value(raw: str | None) -> str | None:
     if raw is None:
         return None
@@ -170,82 +194,89 @@ def _value(raw: str | None) -> str | None:
     return raw if raw and raw != NOT_DIFFUSED else None
 
 
-def _code(row: dict, column: str, check, expected: str, file: str, line: int,
+def _digits(value: str, count: int) -> bool:
+    return len(value) == count and value.isascii() and value.isdigit()
+
+
+def _code(values, column: str, index: dict, check, expected: str, file: str, line: int,
           problems: list[BadRow]) -> str | None:
-    value = _value(row.get(column))
-    if value is None:
-        return None
-    if check(value):
+    value = _value(values[index[column]])
+    if value is None or check(value):
         return value
     problems.append(BadRow(file, line, column, f"expected {expected}, found {value[:40]!r}: "
                                                "value left out"))
     return None
 
 
-def _unit_name(row: dict) -> str | None:
+def _unit_name(values) -> str | None:
     """Return a public unit's name: its denomination, else first name and last name."""
-    name = _value(row.get("denominationUniteLegale"))
+    name = _value(values[_U["denominationUniteLegale"]])
     if name:
         return name
-    last = _value(row.get("nomUsageUniteLegale")) or _value(row.get("nomUniteLegale"))
-    first = _value(row.get("prenomUsuelUniteLegale")) or _value(row.get("prenom1UniteLegale"))
+    last = (_value(values[_U["nomUsageUniteLegale"]])
+            or _value(values[_U["nomUniteLegale"]]))
+    first = (_value(values[_U["prenomUsuelUniteLegale"]])
+             or _value(values[_U["prenom1UniteLegale"]]))
     if last:
         return f"{first} {last}" if first else last
-    return _value(row.get("denominationUsuelle1UniteLegale"))
+    return _value(values[_U["denominationUsuelle1UniteLegale"]])
 
 
-def _status(row: dict, column: str, file: str, line: int) -> str | BadRow:
-    status = (row.get(column) or "").strip()
+def _status(value: str | None, column: str, file: str, line: int) -> str | BadRow:
+    status = (value or "").strip()
     if status in STATUSES:
         return status
     return BadRow(file, line, column, f"expected a diffusion status O or P, found "
                                       f"{status[:20]!r}: row skipped")
 
 
-def _unit(row: dict, file: str, line: int) -> list[LegalUnit | BadRow]:
-    siren = (row.get(SIREN) or "").strip()
-    if not _DIGITS9.match(siren):
+def _unit(values, file: str, line: int) -> list[LegalUnit | BadRow]:
+    siren = (values[0] or "").strip()
+    if not _digits(siren, 9):
         return [BadRow(file, line, SIREN, f"expected a SIREN of 9 digits, found {siren[:20]!r}: "
                                           "row skipped")]
-    status = _status(row, UNIT_STATUS, file, line)
+    status = _status(values[1], UNIT_STATUS, file, line)
     if isinstance(status, BadRow):
         return [status]
     public = status == PUBLIC
     problems: list[BadRow] = []
-    state = _value(row.get("etatAdministratifUniteLegale"))
+    state = _value(values[_U["etatAdministratifUniteLegale"]])
     unit = LegalUnit(
         siren=siren, public=public,
-        name=_unit_name(row) if public else None,
-        category=_code(row, "categorieJuridiqueUniteLegale", _CATEGORY.match,
+        name=_unit_name(values) if public else None,  # never read for a non-public unit
+        category=_code(values, "categorieJuridiqueUniteLegale", _U, _CATEGORY.match,
                        "a legal category of 4 digits", file, line, problems),
-        staff_band=_code(row, "trancheEffectifsUniteLegale", STAFF_BANDS.__contains__,
+        staff_band=_code(values, "trancheEffectifsUniteLegale", _U, STAFF_BANDS.__contains__,
                          "a staff band code (NN, 00, 01 … 53)", file, line, problems),
-        company_category=_code(row, "categorieEntreprise", COMPANY_CATEGORIES.__contains__,
-                               "PME, ETI or GE", file, line, problems),
-        activity=_code(row, "activitePrincipaleUniteLegale", _ACTIVITY.match,
+        company_category=_code(values, "categorieEntreprise", _U,
+                               COMPANY_CATEGORIES.__contains__, "PME, ETI or GE", file, line,
+                               problems),
+        activity=_code(values, "activitePrincipaleUniteLegale", _U, _ACTIVITY.match,
                        "an activity code such as 62.01Z", file, line, problems),
-        activity_nomenclature=_code(row, "nomenclatureActivitePrincipaleUniteLegale",
+        activity_nomenclature=_code(values, "nomenclatureActivitePrincipaleUniteLegale", _U,
                                     _NOMENCLATURE.match, "a nomenclature name such as NAFRev2",
                                     file, line, problems),
         active=None if state is None else state == "A",
     )
-    return [*problems, unit]
+    if problems:
+        return [*problems, unit]
+    return [unit]
 
 
-def _establishment(row: dict, file: str, line: int) -> list[Establishment | BadRow]:
-    siret = (row.get(SIRET) or "").strip()
-    if not _DIGITS14.match(siret):
+def _establishment(values, file: str, line: int) -> list[Establishment | BadRow]:
+    siret = (values[0] or "").strip()
+    if not _digits(siret, 14):
         return [BadRow(file, line, SIRET, f"expected a SIRET of 14 digits, found "
                                           f"{siret[:20]!r}: row skipped")]
-    status = _status(row, ESTABLISHMENT_STATUS, file, line)
+    status = _status(values[_E[ESTABLISHMENT_STATUS]], ESTABLISHMENT_STATUS, file, line)
     if isinstance(status, BadRow):
         return [status]
     public = status == PUBLIC
     problems: list[BadRow] = []
-    commune = (_code(row, "codeCommuneEtablissement", _COMMUNE.match,
+    commune = (_code(values, "codeCommuneEtablissement", _E, _COMMUNE.match,
                      "a commune code of 5 characters", file, line, problems)
                if public else None)
-    state = _value(row.get("etatAdministratifEtablissement"))
+    state = _value(values[_E["etatAdministratifEtablissement"]])
     return [*problems, Establishment(siret, public, commune,
                                      None if state is None else state == "A")]
 
@@ -294,34 +325,37 @@ def _read_csv(stream, file: str, sirens: Collection[str], sirets: Collection[str
     if not wanted:
         return
     key = columns.index(kind)
-    read = UNIT_COLUMNS + UNIT_NAME_COLUMNS if kind == SIREN else ESTABLISHMENT_COLUMNS
-    needed = [(name, columns.index(name)) for name in read if name in columns]
+    read = UNIT_READ if kind == SIREN else ESTABLISHMENT_READ
+    # A column the file lacks reads as the empty value added after the last field.
+    pick = itemgetter(*(columns.index(n) if n in columns else len(columns) for n in read))
     # Fast path: the first column is the SIREN (INSEE's layout for both files), so the
     # first nine bytes of a line tell whether to parse it.
     prefix = {s.encode("ascii") for s in wanted} if columns[0] == SIREN else None
     width = len(columns)
 
-    def parse(raw: bytes, line: int) -> Iterator:
+    def parse(raw: bytes, line: int) -> list:
         if len(raw) > MAX_CSV_ROW_BYTES:
-            yield BadRow(file, line, None, f"row longer than {MAX_CSV_ROW_BYTES} bytes: skipped")
-            return
+            return [BadRow(file, line, None, f"row longer than {MAX_CSV_ROW_BYTES} bytes: "
+                                             "skipped")]
         try:
             text = raw.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as error:
-            yield BadRow(file, line, None, f"invalid UTF-8 at byte {error.start}: row skipped")
-            return
-        try:
-            fields = next(csv.reader([text], strict=True))
-        except (csv.Error, StopIteration) as error:
-            yield BadRow(file, line, None, f"not a CSV row ({error}): row skipped")
-            return
+            return [BadRow(file, line, None, f"invalid UTF-8 at byte {error.start}: "
+                                             "row skipped")]
+        if '"' not in text:  # no quoting: the commas are the separators
+            fields = text.split(",")
+        else:
+            try:
+                fields = next(csv.reader([text], strict=True))
+            except (csv.Error, StopIteration) as error:
+                return [BadRow(file, line, None, f"not a CSV row ({error}): row skipped")]
         if len(fields) != width:
-            yield BadRow(file, line, None, f"expected {width} fields as in the header, found "
-                                           f"{len(fields)}: row skipped")
-            return
+            return [BadRow(file, line, None, f"expected {width} fields as in the header, "
+                                             f"found {len(fields)}: row skipped")]
         if fields[key].strip() not in exact:
-            return
-        yield from make({name: fields[index] for name, index in needed}, file, line)
+            return []
+        fields.append("")
+        return make(pick(fields), file, line)
 
     line = 1
     pending = rest
@@ -336,29 +370,36 @@ def _read_csv(stream, file: str, sirens: Collection[str], sirets: Collection[str
         pending = lines.pop() if chunk else b""
         if not chunk and not lines[-1]:
             lines.pop()  # the file's last newline
-        quoted = multi or b'"' in data
-        for raw in lines:
+        if overlong and lines:  # the tail of a line already reported
+            overlong = False
             line += 1
-            if overlong:  # the tail of a line already reported
-                overlong = False
-                continue
-            if quoted:
-                if multi:
-                    multi.append(raw)
-                    multi_bytes += len(raw) + 1
-                    if raw.count(b'"') & 1:
-                        record = b"\n".join(multi)
-                        multi = []
-                        if prefix is None or record[:9] in prefix:
-                            yield from parse(record, multi_start)
-                    elif multi_bytes > MAX_CSV_ROW_BYTES:
-                        yield BadRow(file, multi_start, None, "quoted field never closed "
-                                     f"within {MAX_CSV_ROW_BYTES} bytes: row skipped")
-                        multi = []
-                    continue
+            lines = lines[1:]
+        if prefix is not None and not multi and not _odd_quotes(data):
+            # No record spans lines here: test each line's first nine bytes in C (map and
+            # compress), so that only the kept lines reach Python.
+            heads = map(prefix.__contains__, map(_HEAD, lines))
+            for index in compress(range(len(lines)), heads):
+                yield from parse(lines[index], line + index + 1)
+            line += len(lines)
+            lines = []
+        for raw in lines:  # the careful way: records may span lines
+            line += 1
+            if multi:
+                multi.append(raw)
+                multi_bytes += len(raw) + 1
                 if raw.count(b'"') & 1:
-                    multi, multi_start, multi_bytes = [raw], line, len(raw)
-                    continue
+                    record = b"\n".join(multi)
+                    multi = []
+                    if prefix is None or record[:9] in prefix:
+                        yield from parse(record, multi_start)
+                elif multi_bytes > MAX_CSV_ROW_BYTES:
+                    yield BadRow(file, multi_start, None, "quoted field never closed "
+                                 f"within {MAX_CSV_ROW_BYTES} bytes: row skipped")
+                    multi = []
+                continue
+            if raw.count(b'"') & 1:
+                multi, multi_start, multi_bytes = [raw], line, len(raw)
+                continue
             if prefix is None or raw[:9] in prefix:
                 yield from parse(raw, line)
         if not chunk:
@@ -388,10 +429,10 @@ def _read_parquet(path: Path, sirens: Collection[str], sirets: Collection[str]) 
     kind = _kind(columns, str(path))
     if kind == SIREN:
         wanted = sorted(s for s in sirens if _DIGITS9.match(s))
-        make, read = _unit, UNIT_COLUMNS + UNIT_NAME_COLUMNS
+        make, read = _unit, UNIT_READ
     else:
         wanted = sorted(s for s in sirets if _DIGITS14.match(s))
-        make, read = _establishment, ESTABLISHMENT_COLUMNS
+        make, read = _establishment, ESTABLISHMENT_READ
     if not wanted:
         return
     present = [c for c in read if c in columns]
@@ -406,8 +447,8 @@ def _read_parquet(path: Path, sirens: Collection[str], sirets: Collection[str]) 
         if positions:
             kept = batch.take(pa.array(positions)).to_pylist()
             for position, record in zip(positions, kept, strict=True):
-                values = {name: None if value is None else str(value)
-                          for name, value in record.items()}
+                values = [None if record.get(name) is None else str(record[name])
+                          for name in read]
                 yield from make(values, str(path), row + position + 1)
         row += batch.num_rows
 
