@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import rdflib
 from tqdm import tqdm
@@ -27,6 +28,9 @@ from tqdm import tqdm
 from graph_builder.decp.mapper import TABLE_COLUMNS, MappedContract, Mapper, Rejected
 from graph_builder.decp.reader import BrokenFile, read_records
 from graph_builder.errors import InvalidData, Problem
+
+if TYPE_CHECKING:
+    from graph_builder.rdf.organisations import SireneReport
 
 REJECTED_NAME = "decp-rejected.jsonl"
 #: The contracts as one CSV table (gzip), written beside the contract graph as records map.
@@ -58,6 +62,8 @@ class DecpResult:
     empty_files: list[str] = field(default_factory=list)
     sampled_records: int = 0
     sample: rdflib.Graph = field(default_factory=rdflib.Graph)
+    #: What the Sirene join did (None without Sirene files).
+    sirene: SireneReport | None = None
 
     @property
     def rejected_total(self) -> int:
@@ -82,6 +88,8 @@ class DecpResult:
                          f"marches.contrat-concession")
         lines.append(f"DECP: {self.sampled_records} records sampled for SHACL checks "
                      f"({len(self.sample)} triples)")
+        if self.sirene is not None:
+            lines.append(self.sirene.summary())
         return "\n".join(lines)
 
 
@@ -96,10 +104,22 @@ def _is_sampled(key: str, rate: float) -> bool:
     return zlib.crc32(key.encode()) % _SAMPLE_SCALE < rate * _SAMPLE_SCALE
 
 
+def _organisations(mapped: MappedContract, sirets: set[str], buyers: set[str]) -> None:
+    """Add the SIRETs of a mapped contract's buyer and holders to the sets of the Sirene join."""
+    buyers.add(mapped.identity[0])
+    sirets.add(mapped.identity[0])
+    holders = mapped.row[TABLE_COLUMNS.index("holders")]
+    sirets.update(h[6:] for h in holders.split() if h.startswith("SIRET:"))
+
+
 def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: dict[str, str],
                     strict: bool = False, sample_rate: float = 0.01,
-                    progress: bool = False) -> DecpResult:
-    """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it."""
+                    progress: bool = False, sirene_files: tuple[Path, ...] = ()) -> DecpResult:
+    """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it.
+
+    With ``sirene_files`` (INSEE stock files), the organisations of the contracts then get
+    what the Sirene register says of them (``graph_builder.rdf.organisations``).
+    """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     result = DecpResult(out_path=out_path, rejected_path=out_path.parent / REJECTED_NAME,
@@ -109,6 +129,8 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     seen_shared: set[str] = set()
     sample_lines: list[str] = []
     neighbour_wanted = False
+    sirets: set[str] = set()
+    buyers: set[str] = set()
     buffer: list[str] = []
     stream, raw = _opener(out_path)
     table_stream, table_raw = _opener(result.table_path)
@@ -165,6 +187,8 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                                f"date {mapped.identity[2]} already seen: first record kept")
                         continue
                     seen_keys.add(identity)
+                    if sirene_files:
+                        _organisations(mapped, sirets, buyers)
                     _count(result, item.kind, mapped)
                     table.writerow(mapped.row)
                     buffer.extend(mapped.lines)
@@ -185,6 +209,18 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                         buffer.clear()
                 if result.records_read == before:
                     result.empty_files.append(str(path))
+            if sirene_files:
+                # Imported here: the Sirene writer uses the mapper of this package.
+                from graph_builder.rdf.organisations import SireneReport, sirene_triples
+
+                result.sirene = SireneReport()
+                for line in sirene_triples(sirene_files, base, sirets, buyers, org_lookup,
+                                           seen_shared, result.sirene):
+                    buffer.append(line)
+                    if len(buffer) > _FLUSH_EVERY * 40:
+                        result.triples += len(buffer)
+                        stream.write("".join(buffer).encode("utf-8"))
+                        buffer.clear()
             result.triples += len(buffer)
             stream.write("".join(buffer).encode("utf-8"))
     finally:
