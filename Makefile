@@ -11,6 +11,9 @@ WIKI ?= $(wildcard ../shared/seeds)
 # DECP v2 contract files (space-separated), opt-in: e.g.
 #   make run DECP=../shared/data/decp-v2/marches_concessions.json
 DECP ?=
+# INSEE Sirene stock files (space-separated), opt-in, with DECP: e.g.
+#   make run DECP=decp.json SIRENE="StockUniteLegale_utf8.zip StockEtablissement_utf8.zip"
+SIRENE ?=
 
 .PHONY: install run test build conformance bench clean
 
@@ -31,7 +34,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: $(STAMP) node_modules/.package-lock.json
 
 build: install
-	$(BIN)/achat-graph build $(if $(WIKI),--wiki $(WIKI)) $(foreach f,$(DECP),--decp $(f)) --out $(OUT)
+	$(BIN)/achat-graph build $(if $(WIKI),--wiki $(WIKI)) $(foreach f,$(DECP),--decp $(f)) $(foreach f,$(SIRENE),--sirene $(f)) --out $(OUT)
 
 run: build
 	$(BIN)/achat-graph serve --dist $(OUT) $(if $(DECP),--store $(OUT)/store) --host $(HOST) --port $(PORT)

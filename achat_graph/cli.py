@@ -52,6 +52,9 @@ def _iso_date(ctx, param, value):
               help="Folder of Fabrique des Mobilités wiki pages (text form).")
 @click.option("--decp", "decp_files", type=click.Path(path_type=Path), multiple=True,
               help="A DECP v2 JSON file (repeatable).")
+@click.option("--sirene", "sirene_files", type=click.Path(path_type=Path), multiple=True,
+              help="An INSEE Sirene stock file, StockUniteLegale or StockEtablissement: CSV, "
+                   "zipped CSV or Parquet (repeatable; needs --decp).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"),
               show_default=True, help="Where to release (a symlink switched atomically).")
 @click.option("--base", default=DEFAULT_BASE, show_default=True,
@@ -68,8 +71,8 @@ def _iso_date(ctx, param, value):
 @click.option("--clean", is_flag=True,
               help="Only remove old and partial builds of OUT: all but the released build "
                    "and its predecessor.")
-def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sample_rate,
-          created, quiet, max_memory, clean):
+def build(data_dir, wiki_dir, decp_files, sirene_files, out_dir, base, with_store, strict,
+          sample_rate, created, quiet, max_memory, clean):
     """Build, validate and release the graph to OUT."""
     from graph_builder.errors import InvalidData
     from graph_builder.output import release
@@ -81,7 +84,8 @@ def build(data_dir, wiki_dir, decp_files, out_dir, base, with_store, strict, sam
             click.echo(f"removed {path}")
         return
     options = BuildOptions(
-        data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files), out_dir=out_dir,
+        data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files),
+        sirene_files=tuple(sirene_files), out_dir=out_dir,
         base=base, with_store=with_store, strict=strict, sample_rate=sample_rate, quiet=quiet,
         created=created,
     )

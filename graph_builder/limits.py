@@ -38,6 +38,10 @@ MAX_VALUE_BYTES = 1024 * 1024
 MAX_DIGIT_RUN = 1_000
 #: Characters of a number written without an exponent (amounts and curated decimals).
 MAX_NUMBER_CHARS = 40
+#: Bytes in one row of a Sirene stock CSV file (a real row is under 1 KiB).
+MAX_CSV_ROW_BYTES = 64 * 1024
+#: Characters in the header line of a Sirene stock CSV file.
+MAX_CSV_HEADER_BYTES = 16 * 1024
 
 
 def plain_length(value: Decimal) -> int:

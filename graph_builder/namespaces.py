@@ -46,6 +46,10 @@ class APG(DefinedNamespace):
     ThemeScheme: URIRef
     TagScheme: URIRef
     InstrumentScheme: URIRef
+    LegalCategoryScheme: URIRef
+    BuyerKindScheme: URIRef
+    StaffBandScheme: URIRef
+    CompanyCategoryScheme: URIRef
     # Resource properties
     addressesChallenge: URIRef
     mentionsInstrument: URIRef
@@ -90,6 +94,15 @@ class APG(DefinedNamespace):
     siren: URIRef
     siret: URIRef
     memberOf: URIRef
+    # What the Sirene register gives about an organisation
+    legalName: URIRef
+    legalCategory: URIRef
+    buyerKind: URIRef
+    staffBand: URIRef
+    companyCategory: URIRef
+    mainActivity: URIRef
+    activityNomenclature: URIRef
+    partiallyDiffusible: URIRef
     # Challenges, communities, projects
     partOfCommunity: URIRef
     ledBy: URIRef

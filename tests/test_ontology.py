@@ -10,6 +10,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from achat_core.iris import ONTOLOGY_NS
 from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.namespaces import ELI, EPO, ORG, PREFIXES, SCHEMA
+from graph_builder.rdf.vocabulary import VOCABULARY_FILES
 
 ONTOLOGY = URIRef(ONTOLOGY_NS.rstrip("#"))
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -28,7 +29,7 @@ def terms(graph: Graph) -> set[URIRef]:
     return found
 
 
-@pytest.mark.parametrize("name", ["achat-public.ttl", "schemes.ttl", "eu-authority.ttl"])
+@pytest.mark.parametrize("name", VOCABULARY_FILES)
 def test_documents_parse_with_the_strict_parser(name):
     with open(ONTOLOGY_DIR / name, "rb") as stream:
         triples = list(ox.parse(stream, format=ox.RdfFormat.TURTLE))

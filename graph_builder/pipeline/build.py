@@ -116,7 +116,8 @@ class _Build:
         decp = contracts.build_contracts(
             list(options.decp_files), self.folder / CONTRACTS_DUMP, options.base,
             contracts.organisation_lookup(self.curated.mapped.graph), strict=options.strict,
-            sample_rate=options.sample_rate, progress=not options.quiet)
+            sample_rate=options.sample_rate, progress=not options.quiet,
+            sirene_files=tuple(options.sirene_files))
         self.published.append(files.file_info(decp.out_path, decp.triples))
         self.reports.append(files.file_info(decp.rejected_path, None))
         self.reports.append(files.file_info(decp.table_path, None))

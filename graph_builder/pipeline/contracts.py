@@ -41,6 +41,7 @@ from graph_builder.rdf.contracts import TABLE_COLUMNS, MappedContract, Mapper, R
 from graph_builder.rdf.indicators import compute_indicators
 from graph_builder.rdf.mapping import Mapped
 from graph_builder.rdf.ntriples import ntriples_bytes
+from graph_builder.rdf.organisations import SireneReport, sirene_triples
 from graph_builder.shacl.gate import validate_graph
 from graph_builder.sources.decp import BrokenFile, RawRecord, read_records
 
@@ -81,6 +82,8 @@ class DecpResult:
     empty_files: list[str] = field(default_factory=list)
     sampled_records: int = 0
     sample: rdflib.Graph = field(default_factory=rdflib.Graph)
+    #: What the Sirene join did (None without Sirene files).
+    sirene: SireneReport | None = None
 
     @property
     def rejected_total(self) -> int:
@@ -105,6 +108,8 @@ class DecpResult:
                          f"marches.contrat-concession")
         lines.append(f"DECP: {self.sampled_records} records sampled for SHACL checks "
                      f"({len(self.sample)} triples)")
+        if self.sirene is not None:
+            lines.append(self.sirene.summary())
         return "\n".join(lines)
 
     def count(self, kind: str, mapped: MappedContract) -> None:
@@ -151,6 +156,9 @@ class _Run:
         self.buffer: list[str] = []
         #: A new kind of problem was met: sample the next mapped record, its neighbour.
         self.neighbour_wanted = False
+        #: The SIRETs of buyers and holders, and of buyers alone, for the Sirene join.
+        self.sirets: set[str] = set()
+        self.buyers: set[str] = set()
 
     def read_file(self, path: Path) -> None:
         """Map every record of one DECP file; a file broken before its first is not DECP."""
@@ -191,8 +199,25 @@ class _Run:
             return
         self.seen_keys.add(identity)
         self.result.count(item.kind, mapped)
+        self.note_organisations(mapped)
         self.write(mapped)
         self.sample(mapped)
+
+    def note_organisations(self, mapped: MappedContract) -> None:
+        """Keep the SIRETs of a contract's buyer and holders for the Sirene join."""
+        self.buyers.add(mapped.identity[0])
+        self.sirets.add(mapped.identity[0])
+        holders = mapped.row[TABLE_COLUMNS.index("holders")]
+        self.sirets.update(h[6:] for h in holders.split() if h.startswith("SIRET:"))
+
+    def join_sirene(self, files: tuple[Path, ...], base: str, org_lookup: dict[str, str]) -> None:
+        """Write what the Sirene register says of the contracts' organisations."""
+        self.result.sirene = SireneReport()
+        for line in sirene_triples(files, base, self.sirets, self.buyers, org_lookup,
+                                   self.seen_shared, self.result.sirene):
+            self.buffer.append(line)
+            if len(self.buffer) > _FLUSH_EVERY * 40:
+                self.flush()
 
     def write(self, mapped: MappedContract) -> None:
         """Add a contract's row to the table and its lines (shared nodes once) to the graph."""
@@ -239,8 +264,12 @@ class _Run:
 
 def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: dict[str, str],
                     strict: bool = False, sample_rate: float = 0.01,
-                    progress: bool = False) -> DecpResult:
-    """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it."""
+                    progress: bool = False, sirene_files: tuple[Path, ...] = ()) -> DecpResult:
+    """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it.
+
+    With ``sirene_files`` (INSEE stock files), the organisations of the contracts then get
+    what the Sirene register says of them (``graph_builder.rdf.organisations``).
+    """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     result = DecpResult(out_path=out_path, rejected_path=out_path.parent / REJECTED_NAME,
@@ -255,6 +284,8 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                    rejected, bar)
         for path in files:
             run.read_file(Path(path))
+        if sirene_files:
+            run.join_sirene(sirene_files, base, org_lookup)
         run.flush()
     if run.sample_lines:
         result.sample.parse(data="".join(dict.fromkeys(run.sample_lines)), format="nt")

@@ -31,6 +31,7 @@ class BuildOptions:
     data_dir: Path
     wiki_dir: Path | None = None
     decp_files: tuple[Path, ...] = ()
+    sirene_files: tuple[Path, ...] = ()  # INSEE Sirene stock files, joined to the DECP ones
     out_dir: Path = Path("dist")
     base: str = DEFAULT_BASE
     with_store: bool | None = None
@@ -59,7 +60,11 @@ def check_inputs(options: BuildOptions) -> None:
     for option, folder in folders:
         if not Path(folder).is_dir():
             raise FileNotFoundError(f"{option} {folder}: no such folder")
-    for option, paths in (("--decp", options.decp_files), ("extra part", options.extra_parts)):
+    if options.sirene_files and not options.decp_files:
+        raise UnsupportedInput("--sirene needs --decp: the register is read for the "
+                               "organisations of the contracts")
+    for option, paths in (("--decp", options.decp_files), ("--sirene", options.sirene_files),
+                          ("extra part", options.extra_parts)):
         for path in paths:
             if not Path(path).is_file():
                 raise FileNotFoundError(f"{option} {path}: no such file")
@@ -75,7 +80,8 @@ def _input_files(options: BuildOptions) -> list[Path]:
     # The core's assets are the ontology and shapes already listed (or data not used).
     files = [p for root in roots for p in sorted(Path(root).rglob("*"))
              if p.is_file() and "__pycache__" not in p.parts and "assets" not in p.parts]
-    return files + [Path(p) for p in (*options.decp_files, *options.extra_parts)]
+    return files + [Path(p) for p in (*options.decp_files, *options.sirene_files,
+                                      *options.extra_parts)]
 
 
 def with_store(options: BuildOptions) -> bool:

@@ -6,8 +6,10 @@ with one ``Rejection`` (kind of problem, field, message).  What a contract becom
 - ``id/contract/{key}`` an ``epo:Contract`` (``epo:ConcessionContract`` for a concession),
   key = buyer SIRET + record id + notification (signature) date; its value
   ``id/amount/{key}`` (``epo:MonetaryValue``, EUR excluding VAT, ``xsd:decimal``);
-  ``apg:usesInstrument`` our instrument for the procedure (and ``concours``,
-  ``clauses-sociales-environnementales`` when they apply); ``apg:inferredInstrument``
+  ``apg:usesInstrument`` our instrument for the procedure (and ``accord-cadre``,
+  ``concours``, ``marche-reserve``, ``clauses-sociales-environnementales`` when the
+  techniques or considerations name them: ``codes.TECHNIQUE_INSTRUMENTS``,
+  ``codes.SOCIAL_INSTRUMENTS``); ``apg:inferredInstrument``
   ``achat-innovant`` for an innovative contract awarded without publicity below
   100 000 € — inferred by us from the figures, never declared in DECP; ``dcterms:modified``
   the latest valid modification date (values stay the initial ones).
@@ -156,7 +158,7 @@ class Mapper:
         cpv = _cpv(data.get("codeCPV"))
         _enum(data.get("nature"), codes.MARCHE_NATURES, "nature", required=False)
         holders = _holders(data, "titulaires", "titulaire")
-        social, green = _considerations(data)
+        social, green, social_values = _considerations(data)
         techniques = _list_field(data, "techniques", "technique", codes.TECHNIQUES)
         place = _place(data.get("lieuExecution"))
         published = _optional_date(data.get("datePublicationDonnees"), "datePublicationDonnees")
@@ -165,10 +167,10 @@ class Mapper:
 
         key = _key(siret, record_id, day)
         eu_type, instrument = codes.PROCEDURES[procedure]
-        uses = [instrument] + [codes.TECHNIQUE_INSTRUMENTS[t] for t in techniques
-                               if t in codes.TECHNIQUE_INSTRUMENTS]
+        uses = [instrument] + _signal_instruments(techniques, social_values)
         if social or green:
             uses.append(codes.CONSIDERATIONS_INSTRUMENT)
+        uses = list(dict.fromkeys(uses))  # a value given twice is one use
         inferred = (innovative and procedure == codes.WITHOUT_PUBLICITY
                     and amount < codes.INNOVATIVE_PURCHASE_LIMIT)
         strategic = [name for name, on in (("innovation", innovative), ("social", social),
@@ -196,7 +198,7 @@ class Mapper:
         procedure = _procedure_name(data, codes.CONCESSION_PROCEDURES, "concession procedures")
         nature = _enum(data.get("nature"), codes.CONCESSION_NATURES, "nature", required=False)
         holders = _holders(data, "concessionnaires", "concessionnaire")
-        social, green = _considerations(data)
+        social, green, social_values = _considerations(data)
         published = _optional_date(data.get("datePublicationDonnees"), "datePublicationDonnees")
         title = _title(data.get("objet"))
         latest, count, skipped = _modifications(data, "dateSignatureModification")
@@ -206,14 +208,16 @@ class Mapper:
         mapped = MappedContract(key, (siret, record_id, day), [], {}, count, skipped)
         self._contract(mapped, "ConcessionContract", record_id, title, day, published, amount,
                        latest)
+        used = _signal_instruments([], social_values)
         if social or green:
-            contract = self._iri("contract", key)
-            mapped.lines.append(
-                triple(contract, USES, self.instrument[codes.CONSIDERATIONS_INSTRUMENT]))
+            used.append(codes.CONSIDERATIONS_INSTRUMENT)
+        used = list(dict.fromkeys(used))
+        contract = self._iri("contract", key)
+        for name in used:
+            mapped.lines.append(triple(contract, USES, self.instrument[name]))
         self._procedure(mapped, codes.CONCESSION_PROCEDURE_TYPE, strategic,
                         codes.CONCESSION_NATURES.get(nature) if nature else None, None, None)
         self._parties(mapped, siret, holders)
-        used = [codes.CONSIDERATIONS_INSTRUMENT] if social or green else []
         mapped.row = _table_row(mapped, self._iri("contract", key), "concession", amount,
                                 procedure, codes.CONCESSION_PROCEDURE_TYPE, used, False, None,
                                 None, holders, title)
@@ -279,6 +283,11 @@ class Mapper:
             node = self._iri("strategic-procurement", f"{key}-{name}")
             add(triple(lot, _epo("fulfillsStrategicProcurement"), node))
             add(triple(node, A, STRATEGIC[name]))
+
+    def place(self, type_code: str, code: str) -> tuple[str, dict[str, list[str]]]:
+        """Return the IRI of a place (a DECP type of code and a code) and its nodes' lines."""
+        mapped = MappedContract("", ("", "", ""), [])
+        return self._location(mapped, type_code, code), mapped.shared
 
     def _location(self, mapped: MappedContract, type_code: str, code: str) -> str:
         if type_code == "Code région" and codes.region_of(type_code, code):
@@ -362,9 +371,16 @@ class Mapper:
 
 
 # -- field checks ------------------------------------------------------------------------------
+def _signal_instruments(techniques: list[str], social: list[str]) -> list[str]:
+    """Return the instruments the techniques and social considerations of a record name."""
+    return ([codes.TECHNIQUE_INSTRUMENTS[t] for t in techniques
+             if t in codes.TECHNIQUE_INSTRUMENTS]
+            + [codes.SOCIAL_INSTRUMENTS[v] for v in social if v in codes.SOCIAL_INSTRUMENTS])
+
+
 def _instrument_keys() -> tuple[str, ...]:
     keys = {instrument for _, instrument in codes.PROCEDURES.values()}
-    keys |= set(codes.TECHNIQUE_INSTRUMENTS.values())
+    keys |= set(codes.TECHNIQUE_INSTRUMENTS.values()) | set(codes.SOCIAL_INSTRUMENTS.values())
     keys |= {codes.INNOVATIVE_PURCHASE, codes.CONSIDERATIONS_INSTRUMENT}
     return tuple(sorted(keys))
 
@@ -506,12 +522,14 @@ def _list_field(data: dict, outer: str, inner: str, allowed) -> list[str]:
     return values
 
 
-def _considerations(data: dict) -> tuple[bool, bool]:
+def _considerations(data: dict) -> tuple[bool, bool, list[str]]:
+    """Return whether a record has social and environmental considerations, and the social ones."""
     social = _list_field(data, "considerationsSociales", "considerationSociale",
                          codes.SOCIAL | {codes.NO_SOCIAL})
     green = _list_field(data, "considerationsEnvironnementales", "considerationEnvironnementale",
                         codes.ENVIRONMENTAL | {codes.NO_ENVIRONMENTAL})
-    return (any(v in codes.SOCIAL for v in social), any(v in codes.ENVIRONMENTAL for v in green))
+    return (any(v in codes.SOCIAL for v in social), any(v in codes.ENVIRONMENTAL for v in green),
+            social)
 
 
 def _holders(data: dict, name: str, inner: str) -> list[tuple[str, str]]:

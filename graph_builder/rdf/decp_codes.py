@@ -51,8 +51,12 @@ TECHNIQUES = frozenset({
     "Accord-cadre", "Concours", "Système de qualification", "Système d'acquisition dynamique",
     "Catalogue électronique", "Enchère électronique", "Sans objet",
 })
-#: Techniques that are one of our instruments.
-TECHNIQUE_INSTRUMENTS = {"Concours": "concours"}
+#: Techniques that are one of our instruments.  "Système d'acquisition dynamique",
+#: "Système de qualification", "Catalogue électronique" and "Enchère électronique" have no
+#: instrument in data/instruments.yaml yet: they map to none.
+TECHNIQUE_INSTRUMENTS = {"Accord-cadre": "accord-cadre", "Concours": "concours"}
+#: Social considerations that are one of our instruments ("Concession réservée" has none).
+SOCIAL_INSTRUMENTS = {"Marché réservé": "marche-reserve"}
 
 HOLDER_TYPES = frozenset({"SIRET", "TVA", "TAHITI", "RIDET", "FRWF", "IREP", "HORS-UE"})
 

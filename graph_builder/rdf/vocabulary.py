@@ -10,7 +10,8 @@ from achat_core.resources import ONTOLOGY_DIR, SHAPES_DIR
 from graph_builder.errors import InvalidData, Problem
 
 #: The vocabulary documents, in load order.
-VOCABULARY_FILES = ("achat-public.ttl", "schemes.ttl", "eu-authority.ttl")
+VOCABULARY_FILES = ("achat-public.ttl", "schemes.ttl", "eu-authority.ttl",
+                    "legal-categories.ttl")
 #: The shapes documents: blocking rules, then advice.
 SHAPES_FILES = ("violations.ttl", "warnings.ttl")
 

@@ -3,8 +3,9 @@
 Distributions are chosen to look like the national file: mostly "Procédure adaptée",
 log-normal amounts, a few thousand buyers, CPV codes written with a check digit half of the
 time, about 2 % innovative contracts, social and environmental considerations on a
-minority, several holders on some contracts, foreign holders, modifications, and a share
-of contrats de concession.  The same seed gives the same file, byte for byte.
+minority (reserved contracts among them), every technique of the schema, several holders
+on some contracts, foreign holders, modifications, and a share of contrats de concession.
+The same seed gives the same file, byte for byte.
 
     python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1
 """
@@ -31,6 +32,8 @@ _CPV_DIVISIONS = ["03", "09", "15", "22", "30", "33", "34", "39", "44", "45", "4
                   "60", "64", "71", "72", "73", "77", "79", "80", "85", "90", "92"]
 _DEPARTEMENTS = sorted(codes.REGION_OF_DEPARTEMENT)
 _START = date(2019, 1, 1)
+_RARE_TECHNIQUES = ["Système d'acquisition dynamique", "Système de qualification",
+                    "Catalogue électronique", "Enchère électronique"]
 
 
 def _siret(rng: random.Random) -> str:
@@ -79,8 +82,21 @@ def _place(rng: random.Random) -> dict:
     return {"code": (dep if dep not in ("2A", "2B") else "20") + suffix, "typeCode": "Code postal"}
 
 
-def marche(rng: random.Random, n: int, buyers: list[str]) -> dict:
-    """Return one generated marché."""
+def _techniques(rng: random.Random, usual: str, more: random.Random | None) -> list[str]:
+    """Return the techniques of a marché: ``usual``, sometimes one of the rarer ones.
+
+    The rarer techniques come from their own random stream (``more``), so that adding them
+    left every other generated value as it was.
+    """
+    if more is None or more.random() >= 0.08:
+        return [usual]
+    rare = more.choice(_RARE_TECHNIQUES)
+    return [rare] if usual == "Sans objet" else [usual, rare]
+
+
+def marche(rng: random.Random, n: int, buyers: list[str],
+           more: random.Random | None = None) -> dict:
+    """Return one generated marché (``more``: the stream of the rarer techniques)."""
     procedure = rng.choices([p for p, _ in _PROCEDURES], [w for _, w in _PROCEDURES])[0]
     day = _day(rng)
     social, green = _considerations(rng)
@@ -90,7 +106,8 @@ def marche(rng: random.Random, n: int, buyers: list[str]) -> dict:
         "nature": "Marché",
         "objet": f"Marché généré n° {n}",
         "codeCPV": _cpv(rng),
-        "techniques": {"technique": [rng.choice(["Sans objet", "Accord-cadre", "Concours"])]},
+        "techniques": {"technique": _techniques(
+            rng, rng.choice(["Sans objet", "Accord-cadre", "Concours"]), more)},
         "modalitesExecution": {"modaliteExecution": ["Sans objet"]},
         "marcheInnovant": rng.random() < 0.02,
         "ccag": "Pas de CCAG",
@@ -156,12 +173,14 @@ def _text_writer(path: Path) -> Iterator[io.TextIOWrapper]:
 def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02) -> None:
     """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz)."""
     rng = random.Random(seed)
+    more = random.Random(f"techniques-{seed}")
     buyers = [_siret(rng) for _ in range(max(1, min(20_000, contracts // 20)))]
     concessions = int(contracts * concession_share)
     with _text_writer(path) as out:
         out.write('{"marches": {"marche": [\n')
         for n in range(contracts - concessions):
-            out.write((",\n" if n else "") + json.dumps(marche(rng, n, buyers), ensure_ascii=False))
+            out.write((",\n" if n else "")
+                      + json.dumps(marche(rng, n, buyers, more), ensure_ascii=False))
         out.write('\n], "contrat-concession": [\n')
         for n in range(concessions):
             out.write((",\n" if n else "")
