@@ -2,7 +2,7 @@
 
 ``achat-graph publish`` loads each build into a named graph ``{graph}/{build_id}``, then
 points ``<{graph}> dcat:hasCurrentVersion <{graph}/{build_id}>`` in ``{graph}/meta``; the
-server follows that pointer (``sparql_endpoint.remote``, through SPARQLWrapper).  The
+server follows that pointer (``sparql_endpoint.backends.remote``, through SPARQLWrapper).  The
 publisher reads and writes through one ``requests`` session whose retries are urllib3's
 ``Retry`` policy (:func:`session`).
 """

@@ -160,7 +160,7 @@ def serve(dist_dir, host, port, workers, threads, query_processes, queue, query_
           max_result_bytes, allow_unisolated, store, public_url, trusted_proxies, query_timeout,
           remote_graph, remote_max_rows, engine):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
-    from sparql_endpoint.server import serve as run_server
+    from sparql_endpoint.http.server import serve as run_server
 
     try:
         run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,

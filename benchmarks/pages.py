@@ -33,9 +33,10 @@ from achat_graph.cli import main  # noqa: E402
 from graph_builder.decp import build_contracts, compute_indicators  # noqa: E402
 from graph_builder.decp.generator import write_decp  # noqa: E402
 from graph_builder.pipeline import DECP_SOURCE  # noqa: E402
-from sparql_endpoint import create_app, examples  # noqa: E402
-from sparql_endpoint.pool import PoolBackend, Settings  # noqa: E402
-from sparql_endpoint.store import OxigraphBackend  # noqa: E402
+from sparql_endpoint import create_app  # noqa: E402
+from sparql_endpoint.backends.store import OxigraphBackend  # noqa: E402
+from sparql_endpoint.execution.pool import PoolBackend, Settings  # noqa: E402
+from sparql_endpoint.protocol import examples  # noqa: E402
 
 BASE = "https://w3id.org/achat-public/"
 LIMIT = 1.0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 
-from sparql_endpoint.origin import DEFAULT_ORIGIN, PublicOrigin
+from sparql_endpoint.http.origin import DEFAULT_ORIGIN, PublicOrigin
 
 DEFAULTS = {
     "DIST": Path("dist"),          # a published build folder
@@ -42,28 +42,20 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from sparql_endpoint import (
-        discovery,
-        dist,
-        dumps,
-        errors,
-        links,
-        meta,
-        ops,
-        pages,
-        response_headers,
-        sparql,
-        tables,
-    )
+    from sparql_endpoint.backends import dist
+    from sparql_endpoint.catalogue import discovery, dumps, meta
+    from sparql_endpoint.http import errors, headers, health
+    from sparql_endpoint.pages import documents, links
+    from sparql_endpoint.protocol import editor, sparql, tables
 
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config["PUBLIC_URL"],
                                 app.config["LISTEN_URL"], app.config["TRUSTED_PROXIES"])
     dist.init_app(app)
     errors.init_app(app)
-    response_headers.init_app(app)
+    headers.init_app(app)
     links.init_app(app)
     app.before_request(_cap_streamed_body)
-    for module in (sparql, ops, meta, dumps, pages, tables, discovery):
+    for module in (sparql, editor, tables, health, meta, dumps, discovery, documents):
         app.register_blueprint(module.bp)
     return app
 

@@ -7,7 +7,7 @@ import pytest
 
 from achat_core.resources import QUERIES_DIR
 from graph_builder.decp import build_contracts, compute_indicators
-from sparql_endpoint.examples import parse_example
+from sparql_endpoint.protocol.examples import parse_example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"
 BASE = "https://example.org/"

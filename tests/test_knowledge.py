@@ -21,8 +21,9 @@ from graph_builder.reconcile import import_pages
 from graph_builder.records import Record
 from graph_builder.wiki import parse_page, read_wiki_dir
 from graph_builder.wiki_words import wiki_texts
-from sparql_endpoint import create_app, freshness
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint import create_app
+from sparql_endpoint.backends.store import OxigraphBackend
+from sparql_endpoint.pages import freshness
 
 #: Kinds of record that a link (to or from it) must join to another record.
 LINKED_KINDS = ("organisation", "resource", "legal-text", "legal-provision", "instrument",

@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pytest
 
 from achat_core.formats import BY_NAME
-from sparql_endpoint import isolation, runner
-from sparql_endpoint.pool import PoolBackend, Settings
-from sparql_endpoint.query_check import QueryRefused
-from sparql_endpoint.store import Dataset, OxigraphBackend
+from sparql_endpoint.backends.store import Dataset, OxigraphBackend
+from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.execution.pool import PoolBackend, Settings
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.protocol.query_check import QueryRefused, check_query
 
 
 @pytest.mark.parametrize(("query", "form"), [

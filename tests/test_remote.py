@@ -25,10 +25,8 @@ from achat_core.formats import BY_NAME
 from achat_core.manifest import Manifest
 from graph_builder.remote_publish import Engine, PublishError, publish
 from sparql_endpoint import create_app
-from sparql_endpoint.dist import DistError, _no_store, open_backend
-from sparql_endpoint.pool import PoolBackend, Settings
-from sparql_endpoint.query_check import QueryRefused
-from sparql_endpoint.remote import (
+from sparql_endpoint.backends.dist import DistError, _no_store, open_backend
+from sparql_endpoint.backends.remote import (
     EngineSilent,
     EngineUnavailable,
     PartialResults,
@@ -36,7 +34,9 @@ from sparql_endpoint.remote import (
     QueryTimeout,
     RemoteBackend,
 )
-from sparql_endpoint.store import Dataset
+from sparql_endpoint.backends.store import Dataset
+from sparql_endpoint.execution.pool import PoolBackend, Settings
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 GRAPH = "https://example.org/graph"
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

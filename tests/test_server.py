@@ -174,7 +174,7 @@ def test_head_requests_leave_no_query_process(served):
 
 
 def test_each_serve_opens_no_shared_gunicorn_control_socket():
-    from sparql_endpoint.server import Server, gunicorn_options
+    from sparql_endpoint.http.server import Server, gunicorn_options
 
     server = Server({}, gunicorn_options("127.0.0.1", 0, 1, 2, 5.0))
     if "control_socket_disable" in server.cfg.settings:  # gunicorn 25 and later

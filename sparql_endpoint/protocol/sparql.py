@@ -20,12 +20,12 @@ from werkzeug.datastructures import MultiDict
 
 from achat_core.formats import BY_NAME, Format, by_parameter, of_kind
 from achat_core.iris import DEFAULT_BASE, PREFIXES, SD
-from sparql_endpoint import runner
-from sparql_endpoint.errors import problem
-from sparql_endpoint.negotiation import describe, negotiate
-from sparql_endpoint.query_check import QueryRefused
-from sparql_endpoint.store import Dataset
-from sparql_endpoint.web import public_url
+from sparql_endpoint.backends.store import Dataset
+from sparql_endpoint.execution import runner
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.pages.render import public_url
+from sparql_endpoint.protocol.negotiation import describe, negotiate
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("sparql_endpoint.query")

@@ -12,13 +12,11 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from achat_core.formats import BY_NAME, BY_SUFFIX, Format
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS
 from achat_core.jsonld import CONTEXT_PATH, context
-from sparql_endpoint.catalog_view import catalog_view, words
-from sparql_endpoint.errors import problem
-from sparql_endpoint.labels import OWL, RDF, RDFS, SKOS
-from sparql_endpoint.negotiation import describe, negotiate
-from sparql_endpoint.store import BackendError
-from sparql_endpoint.texts import choose_language
-from sparql_endpoint.web import (
+from sparql_endpoint.backends.store import BackendError
+from sparql_endpoint.catalogue.catalog_view import catalog_view, words
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.pages.labels import OWL, RDF, RDFS, SKOS
+from sparql_endpoint.pages.render import (
     DOC_FORMATS,
     ONTOLOGY_IRI,
     alternate_links,
@@ -33,8 +31,10 @@ from sparql_endpoint.web import (
     render,
     term_view,
 )
+from sparql_endpoint.pages.words import choose_language
+from sparql_endpoint.protocol.negotiation import describe, negotiate
 
-log = logging.getLogger("sparql_endpoint.meta")
+log = logging.getLogger("sparql_endpoint.catalogue.meta")
 bp = Blueprint("meta", __name__)
 
 #: Concept schemes that are part of the ontology (fixed), not of the data.

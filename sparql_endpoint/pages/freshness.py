@@ -12,9 +12,9 @@ import datetime as dt
 import pyoxigraph as ox
 
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import numbers
-from sparql_endpoint.labels import DCT, RDF, RDFS
-from sparql_endpoint.web import build_info
+from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.labels import DCT, RDF, RDFS
+from sparql_endpoint.pages.render import build_info
 
 IN_FORCE_FROM = ONTOLOGY_NS + "inForceFrom"
 IN_FORCE_UNTIL = ONTOLOGY_NS + "inForceUntil"

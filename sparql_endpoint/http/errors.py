@@ -14,9 +14,9 @@ from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from achat_core.formats import BY_NAME
-from sparql_endpoint.negotiation import negotiate
+from sparql_endpoint.protocol.negotiation import negotiate
 
-log = logging.getLogger("sparql_endpoint.errors")
+log = logging.getLogger("sparql_endpoint.http.errors")
 #: Seconds a client is told to wait after a 503 that named no other delay.
 RETRY_AFTER = "5"
 

@@ -37,10 +37,10 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sparql_endpoint import isolation, runner
-from sparql_endpoint.query_check import QueryRefused
-from sparql_endpoint.remote import refusal as remote_refusal
-from sparql_endpoint.store import BackendError
+from sparql_endpoint.backends.remote import refusal as remote_refusal
+from sparql_endpoint.backends.store import BackendError
+from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 _COMMAND = struct.Struct(">cq")
 _PR_SET_PDEATHSIG = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from sparql_endpoint.response_headers import language_chosen
+from sparql_endpoint.http.headers import language_chosen
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from achat_core.spreadsheet import cell
-from sparql_endpoint import form_query
-from sparql_endpoint.errors import problem
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.protocol import user_query
 
 bp = Blueprint("tables", __name__)
 
@@ -30,7 +30,7 @@ def term_text(term) -> str:
     return term.value
 
 
-def table(result: form_query.Result) -> str:
+def table(result: user_query.Result) -> str:
     """Write a query result as CSV text, one row per solution (ASK: one ``boolean`` cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -50,8 +50,8 @@ def query_csv():
     if not query.strip():
         return problem(400, "No query: add it as the 'query' parameter.")
     try:
-        result = form_query.run(query)
-    except form_query.QueryError as error:
+        result = user_query.run(query)
+    except user_query.QueryError as error:
         return problem(error.status, str(error))
     response = Response("\ufeff" + table(result), mimetype="text/csv")
     response.mimetype_params["charset"] = "utf-8"

@@ -17,8 +17,8 @@ from datetime import date, timedelta
 import pyoxigraph as ox
 
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import freshness, numbers
-from sparql_endpoint.labels import DCT, ELI, SCHEMA, SKOS, pick
+from sparql_endpoint.pages import freshness, numbers
+from sparql_endpoint.pages.labels import DCT, ELI, SCHEMA, SKOS, pick
 
 APG = ONTOLOGY_NS
 EPO = "http://data.europa.eu/a4g/ontology#"

@@ -12,10 +12,10 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 from flask import Response, abort, url_for
 
-from sparql_endpoint import answers
-from sparql_endpoint.answers import APG, EPO, Select
-from sparql_endpoint.texts import choose_language, text
-from sparql_endpoint.web import backend, data_base, labeller, public_url
+from sparql_endpoint.pages import answers
+from sparql_endpoint.pages.answers import APG, EPO, Select
+from sparql_endpoint.pages.render import backend, data_base, labeller, public_url
+from sparql_endpoint.pages.words import choose_language, text
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 20

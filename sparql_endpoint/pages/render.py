@@ -19,12 +19,12 @@ from flask import (
 from achat_core.formats import BY_NAME, BY_SUFFIX, Format
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
 from achat_core.jsonld import compact_bytes
-from sparql_endpoint import numbers
-from sparql_endpoint.labels import Labeller
-from sparql_endpoint.links import safe_href
-from sparql_endpoint.negotiation import describe, negotiate
-from sparql_endpoint.serialisation import xml_safe_triple
-from sparql_endpoint.texts import COOKIE, LANGUAGES, choose_language, text
+from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.labels import Labeller
+from sparql_endpoint.pages.links import safe_href
+from sparql_endpoint.pages.words import COOKIE, LANGUAGES, choose_language, text
+from sparql_endpoint.protocol.negotiation import describe, negotiate
+from sparql_endpoint.protocol.serialisation import xml_safe_triple
 
 #: Formats a described thing is offered in, server's preference first.
 DOC_FORMATS: tuple[Format, ...] = tuple(
@@ -56,7 +56,7 @@ def bases() -> list[str]:
 def public_url() -> str:
     """Return the server's public root URL, ending with a slash.
 
-    ``request.url_root`` names the configured origin (``sparql_endpoint.origin``),
+    ``request.url_root`` names the configured origin (``sparql_endpoint.http.origin``),
     not the client's ``Host``.
     """
     return request.url_root
@@ -142,7 +142,7 @@ def query_link(query: str, fmt: str | None = None) -> str:
     ``"csv"`` is the table for spreadsheets (``tables``); other formats are SPARQL results.
     """
     if fmt is None:
-        return url_for("pages.editor.query_page") + "?query=" + quote(query, safe="")
+        return url_for("editor.query_page") + "?query=" + quote(query, safe="")
     if fmt == "csv":
         return url_for("tables.query_csv") + "?query=" + quote(query, safe="")
     return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"

@@ -8,24 +8,20 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import (
+from sparql_endpoint.execution.pool import PoolTimeout
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.pages import (
     answers,
     charts,
-    editor,
-    examples,
     feeds,
     freshness,
-    indexes,
+    lists,
     parties,
     search,
 )
-from sparql_endpoint.contract_card import contract_card
-from sparql_endpoint.errors import problem
-from sparql_endpoint.labels import DCT, RDF, RDFS, SKOS
-from sparql_endpoint.negotiation import negotiate
-from sparql_endpoint.pool import PoolTimeout
-from sparql_endpoint.texts import choose_language, text
-from sparql_endpoint.web import (
+from sparql_endpoint.pages.contract_card import contract_card
+from sparql_endpoint.pages.labels import DCT, RDF, RDFS, SKOS
+from sparql_endpoint.pages.render import (
     DOC_FORMATS,
     alternate_links,
     backend,
@@ -40,12 +36,14 @@ from sparql_endpoint.web import (
     render,
     term_view,
 )
+from sparql_endpoint.pages.words import choose_language, text
+from sparql_endpoint.protocol import examples
+from sparql_endpoint.protocol.negotiation import negotiate
 
 bp = Blueprint("pages", __name__)
-log = logging.getLogger("sparql_endpoint.pages")
+log = logging.getLogger("sparql_endpoint.pages.documents")
 bp.register_blueprint(search.bp)
-bp.register_blueprint(editor.bp)
-bp.register_blueprint(indexes.bp)
+bp.register_blueprint(lists.bp)
 
 APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"

@@ -4,7 +4,7 @@ rdflib's SPARQL 1.1 parser and algebra read the query; nothing evaluates it.  Th
 reading gives the friendly answers (403 for an update, 400 for SERVICE or a syntax
 error) and the ``FROM``/``FROM NAMED`` graphs.  It is not the security barrier: the
 query then runs in a process that cannot open a network connection
-(``sparql_endpoint.isolation``), so a SERVICE clause some other parser would see
+(``sparql_endpoint.execution.isolation``), so a SERVICE clause some other parser would see
 fails there too.  Where the two parsers disagree the query is refused: a query
 rdflib cannot read gets a 400 even if pyoxigraph could run it.
 

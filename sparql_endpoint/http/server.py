@@ -22,9 +22,8 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from achat_core.engine import public_url as without_credentials
-from sparql_endpoint import isolation
 from sparql_endpoint.app import create_app
-from sparql_endpoint.dist import (
+from sparql_endpoint.backends.dist import (
     DistError,
     is_remote,
     local_store,
@@ -32,8 +31,9 @@ from sparql_endpoint.dist import (
     remote_graph,
     served_folder,
 )
-from sparql_endpoint.editor import YASGUI_DIR, YASGUI_HINT
-from sparql_endpoint.origin import parse_origin, parse_proxies
+from sparql_endpoint.execution import isolation
+from sparql_endpoint.http.origin import parse_origin, parse_proxies
+from sparql_endpoint.protocol.editor import YASGUI_DIR, YASGUI_HINT
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
@@ -80,7 +80,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
     """Return the gunicorn settings for ``serve``.
 
     gunicorn reads its own forwarded headers (scheme, ``SCRIPT_NAME``) from the
-    trusted proxies only, as the app does (``sparql_endpoint.origin``).
+    trusted proxies only, as the app does (``sparql_endpoint.http.origin``).
     """
     return {
         "bind": f"{host}:{port}",

@@ -1,4 +1,4 @@
-"""Jobs for the query processes of ``sparql_endpoint.pool``: both ends of one socket.
+"""Jobs for the query processes of ``sparql_endpoint.execution.pool``: both ends of one socket.
 
 The web side sends a pickled job: ``("call", method, args)`` for a trusted
 backend call (pages, labels, search, health), ``("check", query, base_iri)`` to
@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from achat_core.formats import Format
-from sparql_endpoint.query_check import QueryRefused, check_query, digest
-from sparql_endpoint.store import BackendError, Dataset
+from sparql_endpoint.backends.store import BackendError, Dataset
+from sparql_endpoint.protocol.query_check import QueryRefused, check_query, digest
 
 BUFFER = 64 * 1024
 HEADER = struct.Struct(">cI")
@@ -158,7 +158,7 @@ def read_answer(lease, job: tuple):
     Raises QueryRefused for a refused query, PoolTimeout past the deadline (the lease
     ends, its process killed), BackendError for a failure in the process.
     """
-    from sparql_endpoint.pool import PoolTimeout
+    from sparql_endpoint.execution.pool import PoolTimeout
 
     try:
         lease.process.send(job, lease.deadline)

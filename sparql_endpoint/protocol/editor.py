@@ -8,21 +8,21 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 
 from achat_core.iris import PREFIXES
-from sparql_endpoint import examples, form_query
-from sparql_endpoint.errors import problem
-from sparql_endpoint.response_headers import allow_inline_styles
-from sparql_endpoint.texts import choose_language, error_text, is_ours
-from sparql_endpoint.web import labeller, public_url, query_link, render, term_view
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.headers import allow_inline_styles
+from sparql_endpoint.pages.render import labeller, public_url, query_link, render, term_view
+from sparql_endpoint.pages.words import choose_language, error_text, is_ours
+from sparql_endpoint.protocol import examples, user_query
 
 bp = Blueprint("editor", __name__)
 
 #: The YASGUI build (npm package ``@zazuko/yasgui``) inside a ``node_modules`` folder.
 _YASGUI_BUILD = Path("node_modules", "@zazuko", "yasgui", "build")
 #: Where to look for it: beside the checkout (``npm ci``), then in the working folder.
-YASGUI_DIR = next((folder for folder in (Path(__file__).resolve().parent.parent / _YASGUI_BUILD,
+YASGUI_DIR = next((folder for folder in (Path(__file__).resolve().parents[2] / _YASGUI_BUILD,
                                          Path.cwd() / _YASGUI_BUILD)
                    if (folder / "yasgui.min.js").is_file()),
-                  Path(__file__).resolve().parent.parent / _YASGUI_BUILD)
+                  Path(__file__).resolve().parents[2] / _YASGUI_BUILD)
 #: How to get it when it is missing (the no-JavaScript form works without it).
 YASGUI_HINT = ("The query editor's JavaScript is missing: run `npm ci` in the project's "
                "checkout, or `npm install @zazuko/yasgui` in the folder you serve from.")
@@ -72,8 +72,8 @@ def query_page():
         chosen, query = example.view(lang), example.query
     context = {"groups": examples.grouped(lang), "chosen": chosen, **_context()}
     try:
-        result = form_query.run(query, max_rows=SHOWN_ROWS)
-    except form_query.QueryError as error:
+        result = user_query.run(query, max_rows=SHOWN_ROWS)
+    except user_query.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
                       error_explanation=error_text(error.status, lang), **context)
     # Every IRI shown is named in one bounded query, not one query per cell.

@@ -2,7 +2,7 @@
 
 Every backend answers trusted internal queries (pages, search, health) with
 pyoxigraph terms, so pages do not care where the data lives.  The app never calls
-them itself: ``sparql_endpoint.pool`` runs every call in a query process, with a
+them itself: ``sparql_endpoint.execution.pool`` runs every call in a query process, with a
 deadline.
 """
 
@@ -17,7 +17,12 @@ import pyoxigraph as ox
 
 from achat_core.formats import Format
 from achat_core.rdf_files import open_rdf, rdf_format
-from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
+from sparql_endpoint.protocol.serialisation import (
+    Counter,
+    write_boolean,
+    write_solutions,
+    write_triples,
+)
 
 
 @dataclass(frozen=True)

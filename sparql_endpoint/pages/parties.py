@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from sparql_endpoint import numbers
-from sparql_endpoint.answers import APG, EPO, Select, contract_rows, node
-from sparql_endpoint.labels import DCT, RDFS, pick
+from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.answers import APG, EPO, Select, contract_rows, node
+from sparql_endpoint.pages.labels import DCT, RDFS, pick
 
 ANNUAIRE = "https://annuaire-entreprises.data.gouv.fr/"
 CPV = "http://data.europa.eu/cpv/cpv/"

@@ -14,8 +14,8 @@ from pathlib import Path
 from flask import Blueprint, Response, request, send_file
 
 from achat_core.formats import content_of, of_file
-from sparql_endpoint.errors import problem
-from sparql_endpoint.web import build_info, render
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.pages.render import build_info, render
 
 bp = Blueprint("dumps", __name__)
 

@@ -10,11 +10,11 @@ from flask import Blueprint, current_app, jsonify, request
 from achat_core.formats import BY_NAME
 from achat_core.search_index import entry, tokenize
 from achat_core.text import fold
-from sparql_endpoint.errors import problem
-from sparql_endpoint.labels import LABEL_PATH, SKOS, pick
-from sparql_endpoint.negotiation import negotiate
-from sparql_endpoint.texts import choose_language
-from sparql_endpoint.web import backend, build_info, href, render
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.pages.labels import LABEL_PATH, SKOS, pick
+from sparql_endpoint.pages.render import backend, build_info, href, render
+from sparql_endpoint.pages.words import choose_language
+from sparql_endpoint.protocol.negotiation import negotiate
 
 bp = Blueprint("search", __name__)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sparql_endpoint import numbers
-from sparql_endpoint.answers import APG, EPO, Select, node
-from sparql_endpoint.labels import DCT
+from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.answers import APG, EPO, Select, node
+from sparql_endpoint.pages.labels import DCT
 
 STRATEGIC = {EPO + "InnovativeProcurement": "innovative", EPO + "SocialProcurement": "social",
              EPO + "GreenProcurement": "green"}

@@ -19,12 +19,12 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core import spreadsheet
 from achat_core.iris import ONTOLOGY_NS
-from sparql_endpoint import numbers
-from sparql_endpoint.labels import DCT, RDF, SCHEMA
-from sparql_endpoint.texts import choose_language, text
-from sparql_endpoint.web import backend, labeller, public_url, render, term_view
+from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.labels import DCT, RDF, SCHEMA
+from sparql_endpoint.pages.render import backend, labeller, public_url, render, term_view
+from sparql_endpoint.pages.words import choose_language, text
 
-bp = Blueprint("indexes", __name__)
+bp = Blueprint("lists", __name__)
 
 APG = ONTOLOGY_NS
 EPO = "http://data.europa.eu/a4g/ontology#"
@@ -237,7 +237,7 @@ def show(name: str, fmt: str | None):
     args = {k: v for k, v in filters.items() if v}
 
     def link(**changes) -> str:
-        return url_for(f"pages.indexes.{name}", **{**args, "lang": lang, **changes})
+        return url_for(f"pages.lists.{name}", **{**args, "lang": lang, **changes})
 
     return render("index.html", name=name, title=TITLES[name][lang == "en"],
                   columns=[{"key": c.key, "label": c.en if lang == "en" else c.fr,
@@ -246,8 +246,8 @@ def show(name: str, fmt: str | None):
                   kinds=kinds, source=source,
                   previous=link(page=page - 1) if page > 1 else None,
                   next=link(page=page + 1) if page < pages else None,
-                  csv=url_for(f"pages.indexes.{name}_twin", fmt="csv", **args, lang=lang),
-                  json=url_for(f"pages.indexes.{name}_twin", fmt="json", **args, lang=lang))
+                  csv=url_for(f"pages.lists.{name}_twin", fmt="csv", **args, lang=lang),
+                  json=url_for(f"pages.lists.{name}_twin", fmt="json", **args, lang=lang))
 
 
 def _twin(name: str, lang: str, filters: dict, columns: list[Column], rows: list[dict],

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 from flask import current_app
 
 from achat_core.formats import BY_NAME
-from sparql_endpoint import runner
-from sparql_endpoint.query_check import QueryRefused
+from sparql_endpoint.execution import runner
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 
 class QueryError(ValueError):

@@ -14,7 +14,7 @@ with rdflib's parser (``query_check``: SERVICE refused; FROM only of our graph,
 since engines such as Virtuoso would add other graphs to the dataset); nothing
 evaluates them on this side.  ``run_query`` runs in the web worker, the only
 process that may reach the engine.  The engine's answer is read in one format and
-written again by ``sparql_endpoint.serialisation``, so formats, row and byte caps
+written again by ``sparql_endpoint.protocol.serialisation``, so formats, row and byte caps
 and truncation marks are the embedded store's.
 """
 
@@ -44,8 +44,13 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from achat_core.engine import current_query, public_url
 from achat_core.formats import Format
-from sparql_endpoint.serialisation import Counter, write_boolean, write_solutions, write_triples
-from sparql_endpoint.store import BackendError, Dataset, RunStats
+from sparql_endpoint.backends.store import BackendError, Dataset, RunStats
+from sparql_endpoint.protocol.serialisation import (
+    Counter,
+    write_boolean,
+    write_solutions,
+    write_triples,
+)
 
 #: A graph IRI that is never written: named as the only named graph, it hides all others.
 NO_GRAPH = "urn:x-achat-public:no-graph"

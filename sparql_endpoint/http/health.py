@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-bp = Blueprint("ops", __name__)
+bp = Blueprint("health", __name__)
 #: How long /health waits for the store, seconds.
 PROBE_SECONDS = 1.5
 

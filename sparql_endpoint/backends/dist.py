@@ -22,12 +22,12 @@ from flask import Flask
 
 from achat_core.engine import public_url
 from achat_core.manifest import Manifest, ManifestError
-from sparql_endpoint.errors import problem
-from sparql_endpoint.pool import PoolBackend, Settings
-from sparql_endpoint.remote import RemoteBackend, RemoteError
-from sparql_endpoint.store import BackendError, OxigraphBackend
+from sparql_endpoint.backends.remote import RemoteBackend, RemoteError
+from sparql_endpoint.backends.store import BackendError, OxigraphBackend
+from sparql_endpoint.execution.pool import PoolBackend, Settings
+from sparql_endpoint.http.errors import problem
 
-log = logging.getLogger("sparql_endpoint.store")
+log = logging.getLogger("sparql_endpoint.backends.store")
 
 
 class DistError(ValueError):

@@ -1,0 +1,1 @@
+"""HTTP around the app: settings, public origin, headers, errors, health, and gunicorn."""
