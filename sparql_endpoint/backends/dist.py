@@ -18,14 +18,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask
-
-from achat_core.engine import public_url
+from achat_core.engine import without_credentials
 from achat_core.manifest import Manifest, ManifestError
 from sparql_endpoint.backends.remote import RemoteBackend, RemoteError
 from sparql_endpoint.backends.store import BackendError, OxigraphBackend
-from sparql_endpoint.execution.pool import PoolBackend, Settings
-from sparql_endpoint.http.errors import problem
+from sparql_endpoint.execution.pool import PoolBackend, PoolSettings
 
 log = logging.getLogger("sparql_endpoint.backends.store")
 
@@ -55,7 +52,7 @@ def remote_graph(build: dict, graph: str | None = None) -> str:
 def open_backend(dist: Path, build: dict, store: str | Path = "memory", *,
                  graph: str | None = None, timeout: float = 10.0, engine: str = "virtuoso",
                  engine_max_rows: int | None = None,
-                 settings: Settings | None = None) -> PoolBackend:
+                 settings: PoolSettings | None = None) -> PoolBackend:
     """Return the pool over the build's store: its dumps in memory, an on-disk store, an engine.
 
     The store must hold the build's triples (a remote engine: its published version).
@@ -64,7 +61,7 @@ def open_backend(dist: Path, build: dict, store: str | Path = "memory", *,
     processes (read-only, after their fork): this process counts it through one.
     """
     dist = Path(dist)
-    settings = settings or Settings()
+    settings = settings or PoolSettings()
     if is_remote(store):
         graph = remote_graph(build, graph)
         version = _remote_version(str(store), graph, timeout, dist, build)
@@ -111,7 +108,7 @@ def _remote_version(url: str, graph: str, timeout: float, dist: Path, build: dic
     DistError saying what to do when the engine does not hold the build.
     """
     reader = RemoteBackend(url, graph, timeout=timeout)
-    shown = public_url(url)
+    shown = without_credentials(url)
     expected = f"{graph}/{build['build_id']}"
     publish = f"achat-graph publish --dist {dist} --to {shown}"
     try:
@@ -142,49 +139,3 @@ def local_store(store: str | Path) -> str | Path:
     if str(store) == "memory" or is_remote(store):
         return store
     return Path(store).resolve()
-
-
-def pool_settings(config) -> Settings:
-    """Return the pool settings of an app config."""
-    memory = config["QUERY_MEMORY_MB"]
-    return Settings(size=config["QUERY_PROCESSES"], queue=config["QUERY_QUEUE"],
-                    memory=memory * 1024 * 1024 if memory else None,
-                    isolate=not config["ALLOW_UNISOLATED"])
-
-
-def init_app(app: Flask) -> None:
-    """Attach the backend and the build record; a ready BACKEND in the config skips loading.
-
-    A ready BACKEND (tests) runs in the pool as the loaded store does.
-    """
-    app.register_error_handler(BackendError, _store_failure)
-    settings = pool_settings(app.config)
-    backend = app.config.get("BACKEND")
-    if backend is not None:
-        build = dict(app.config.get("BUILD") or {})
-        build.setdefault("build_id", "test")
-        if "loaded_triples" not in build:
-            build["loaded_triples"] = backend.triple_count()
-        if not isinstance(backend, PoolBackend):
-            ready = backend
-            backend = PoolBackend(lambda: ready, settings, app.config["QUERY_TIMEOUT"])
-    else:
-        dist = served_folder(app.config["DIST"])
-        build = read_build(dist)
-        backend = open_backend(dist, build, local_store(app.config["STORE"]),
-                               graph=app.config["REMOTE_GRAPH"],
-                               timeout=app.config["QUERY_TIMEOUT"],
-                               engine=app.config["REMOTE_ENGINE"],
-                               engine_max_rows=app.config["REMOTE_MAX_ROWS"],
-                               settings=settings)
-        build["dist"] = dist
-        build["loaded_triples"] = build["triples"]
-        build["graph"] = remote_graph(build, app.config["REMOTE_GRAPH"])
-    app.extensions["backend"] = backend
-    app.extensions["build"] = build
-
-
-def _store_failure(error: BackendError):
-    """Answer a page whose store failed (a remote engine down) with a readable status."""
-    log.warning("store failure: %s", error)
-    return problem(error.status, error.client_message, getattr(error, "headers", None))

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from sparql_endpoint.backends.remote import refusal as remote_refusal
 from sparql_endpoint.backends.store import BackendError
 from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.http.settings import DEFAULTS as SERVE
 from sparql_endpoint.protocol.query_check import QueryRefused
 
 _COMMAND = struct.Struct(">cq")
@@ -83,17 +84,17 @@ class PoolUnavailable(BackendError):
 
 
 @dataclass(frozen=True)
-class Settings:
+class PoolSettings:
     """How the pool runs: processes per lane, waiting places, memory per process, isolation.
 
     ``memory`` is the address space a query process may add to what it inherits, in
     bytes (None: no limit).  ``isolate`` False runs unisolated (``--allow-unisolated``).
     """
 
-    size: int = 2
-    queue: int = 8
-    memory: int | None = 2 * 1024 ** 3
-    isolate: bool = True
+    size: int = SERVE.processes
+    queue: int = SERVE.queue
+    memory: int | None = SERVE.query_memory_bytes
+    isolate: bool = not SERVE.allow_unisolated
 
 
 class Process:
@@ -142,7 +143,7 @@ class Process:
 class Zygote:
     """The process that forks query processes, started while the web worker has one thread."""
 
-    def __init__(self, opener: Callable[[], object], settings: Settings):
+    def __init__(self, opener: Callable[[], object], settings: PoolSettings):
         self.opener, self.settings = opener, settings
         self.lock = threading.Lock()
         self.pid: int | None = None
@@ -301,7 +302,7 @@ class PoolBackend:
     #: Readings of queries kept (query text and base -> QueryInfo or refusal).
     CHECKED = 2048
 
-    def __init__(self, opener: Callable[[], object], settings: Settings, timeout: float,
+    def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
                  remote=None):
         self.zygote = Zygote(opener, settings)
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
@@ -427,7 +428,7 @@ def _shut(zygote: Zygote, lanes) -> None:
         lane.reset()
 
 
-def _zygote(control: socket.socket, opener, settings: Settings) -> None:  # pragma: no cover
+def _zygote(control: socket.socket, opener, settings: PoolSettings) -> None:  # pragma: no cover
     """Isolate, then fork query processes on request; end them all when the worker goes."""
     code = 0
     children: set[int] = set()
@@ -492,7 +493,7 @@ def _reap(children: set[int]) -> None:  # pragma: no cover - runs in the zygote
         children.discard(pid)
 
 
-def _query_process(sock: socket.socket, opener, settings: Settings) -> None:  # pragma: no cover
+def _query_process(sock: socket.socket, opener, settings: PoolSettings) -> None:  # pragma: no cover
     """Open the store, then run jobs one after the other until the socket closes."""
     code = 0
     try:

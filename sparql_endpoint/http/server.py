@@ -15,13 +15,13 @@ gunicorn's control socket is disabled: instances on one host never share one.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from pathlib import Path
+from dataclasses import replace
+from functools import partial
 
 from gunicorn.app.base import BaseApplication
 
-from achat_core.engine import public_url as without_credentials
+from achat_core.engine import without_credentials
 from sparql_endpoint.app import create_app
 from sparql_endpoint.backends.dist import (
     DistError,
@@ -33,6 +33,7 @@ from sparql_endpoint.backends.dist import (
 )
 from sparql_endpoint.execution import isolation
 from sparql_endpoint.http.origin import parse_origin, parse_proxies
+from sparql_endpoint.http.settings import ServeSettings
 from sparql_endpoint.protocol.editor import YASGUI_DIR, YASGUI_HINT
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
@@ -103,67 +104,80 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
     }
 
 
-def serve(dist: Path, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
-          store: str = "memory", public_url: str | None = None,
-          query_timeout: float = 10.0, remote_graph_iri: str | None = None,
-          remote_engine: str = "virtuoso", remote_max_rows: int | None = None,
-          threads: int = 256, query_processes: int | None = None, queue: int = 64,
-          query_memory_mb: int | None = 2048, max_result_bytes: int = 16_000_000,
-          allow_unisolated: bool = False, trusted_proxies: tuple[str, ...] = ()) -> None:
-    """Check ``dist``, then serve it with gunicorn until interrupted (DistError if unusable).
+def serve(settings: ServeSettings) -> None:
+    """Check the build, then serve it with gunicorn until interrupted (DistError if unusable).
 
     ``dist`` and an on-disk ``store`` are resolved here, once: every worker, even one
     gunicorn restarts later, serves the build they named at start-up.  Links and
     redirects name ``public_url``, else the listening address; a bad public URL or
     proxy address is a ValueError.
     """
-    shown = f"[{host}]" if ":" in host else host
-    listening = f"http://{shown}:{port}/"
-    if public_url:
-        parse_origin(public_url)
-    trusted_proxies = tuple(str(network) for network in parse_proxies(trusted_proxies))
-    dist = served_folder(dist)
-    store = local_store(store)
-    build = read_build(dist)  # fail fast, before any worker starts
+    settings = _resolved(settings)
+    build = read_build(settings.dist)  # fail fast, before any worker starts
+    mechanism = _isolation(settings)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    listening = _listening(settings)
+    config = {**replace(settings, allow_unisolated=mechanism is None).app_config(),
+              "LISTEN_URL": listening}
+    options = gunicorn_options(settings.host, settings.port, settings.workers, settings.threads,
+                               settings.query_timeout, settings.trusted_proxies)
+    server = Server(config, options)
+    server.load()  # load and check the store now: a bad one fails here, readably
+    _announce(settings, build, listening, mechanism)
+    server.run()
+
+
+def _resolved(settings: ServeSettings) -> ServeSettings:
+    """Return the settings with the public URL and proxies checked, dist and store resolved."""
+    if settings.public_url:
+        parse_origin(settings.public_url)
+    proxies = tuple(str(network) for network in parse_proxies(settings.trusted_proxies))
+    return replace(settings, trusted_proxies=proxies, dist=served_folder(settings.dist),
+                   store=local_store(settings.store))
+
+
+def _isolation(settings: ServeSettings) -> str | None:
+    """Return how query processes are cut off the network; refuse none unless allowed."""
     mechanism = isolation.probe()
-    if mechanism is None and not allow_unisolated:
+    if mechanism is None and not settings.allow_unisolated:
         raise DistError("query processes cannot be cut off the network here (unshare "
                         "CLONE_NEWNET is refused: no user namespaces?); a SERVICE clause "
                         "could reach any host. Enable unprivileged user namespaces, or run "
                         "with --allow-unisolated at your own risk")
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = {"DIST": dist, "STORE": store, "PUBLIC_URL": public_url, "LISTEN_URL": listening,
-              "TRUSTED_PROXIES": trusted_proxies, "QUERY_TIMEOUT": float(query_timeout),
-              "REMOTE_GRAPH": remote_graph_iri,
-              "REMOTE_ENGINE": remote_engine, "REMOTE_MAX_ROWS": remote_max_rows,
-              "QUERY_PROCESSES": query_processes or 2 * (os.cpu_count() or 1),
-              "QUERY_QUEUE": queue, "QUERY_MEMORY_MB": query_memory_mb,
-              "MAX_RESULT_BYTES": max_result_bytes,
-              "ALLOW_UNISOLATED": mechanism is None}
-    options = gunicorn_options(host, port, workers, threads, query_timeout, trusted_proxies)
-    server = Server(config, options)
-    server.load()  # load and check the store now: a bad one fails here, readably
-    where = f"from {dist}"
-    if is_remote(store):
-        where = (f"over the SPARQL engine at {without_credentials(store)}, graph "
-                 f"<{remote_graph(build, remote_graph_iri)}>, pages and dumps from {dist}")
-    print(f"Serving build {build['build_id']} ({build['triples']} triples) {where} at "
-          f"{listening} — SPARQL endpoint at {listening}sparql"
-          + (f", public address {public_url}" if public_url else "")
-          + (f"; forwarded headers honoured from {', '.join(trusted_proxies)} only"
-             if trusted_proxies else "; no forwarded header is honoured"),
-          file=sys.stderr, flush=True)
-    if not public_url and host in ("0.0.0.0", "::"):
-        print(f"Links and the Service Description name {listening}: give --public-url with "
-              "the address users reach.", file=sys.stderr, flush=True)
+    return mechanism
+
+
+def _listening(settings: ServeSettings) -> str:
+    """Return the URL of the listening address (an IPv6 host in brackets)."""
+    shown = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{shown}:{settings.port}/"
+
+
+def _announce(settings: ServeSettings, build: dict, listening: str,
+              mechanism: str | None) -> None:
+    """Tell the operator what is served, where, and how safely (on stderr)."""
+    public_url, proxies = settings.public_url, settings.trusted_proxies
+    where = f"from {settings.dist}"
+    if is_remote(settings.store):
+        where = (f"over the SPARQL engine at {without_credentials(settings.store)}, graph "
+                 f"<{remote_graph(build, settings.remote_graph)}>, pages and dumps from "
+                 f"{settings.dist}")
+    say = partial(print, file=sys.stderr, flush=True)
+    say(f"Serving build {build['build_id']} ({build['triples']} triples) {where} at "
+        f"{listening} — SPARQL endpoint at {listening}sparql"
+        + (f", public address {public_url}" if public_url else "")
+        + (f"; forwarded headers honoured from {', '.join(proxies)} only"
+           if proxies else "; no forwarded header is honoured"))
+    if not public_url and settings.host in ("0.0.0.0", "::"):
+        say(f"Links and the Service Description name {listening}: give --public-url with "
+            "the address users reach.")
     if not (YASGUI_DIR / "yasgui.min.js").is_file():
-        print(YASGUI_HINT, file=sys.stderr, flush=True)
-    print(f"Query isolation: {mechanism or isolation.UNISOLATED}; "
-          f"{config['QUERY_PROCESSES']} query processes per lane and worker, "
-          f"{query_timeout:g} s per query", file=sys.stderr, flush=True)
+        say(YASGUI_HINT)
+    say(f"Query isolation: {mechanism or isolation.UNISOLATED}; "
+        f"{settings.processes} query processes per lane and worker, "
+        f"{settings.query_timeout:g} s per query")
     if mechanism is None:
-        print("WARNING: query processes are NOT isolated from the network: a SERVICE "
-              "clause the parser misreads could make this server call any host "
-              "(--allow-unisolated)", file=sys.stderr, flush=True)
-    server.run()
+        say("WARNING: query processes are NOT isolated from the network: a SERVICE "
+            "clause the parser misreads could make this server call any host "
+            "(--allow-unisolated)")
