@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up, build, validate, serve) and `make test`.
+# Two commands: `make run` (set up, build, validate, serve) and `make test`;
+# `make test-fast` is the quick loop while working (docs/develop.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ WIKI ?= $(wildcard ../shared/seeds)
 #   make run DECP=../shared/data/decp-v2/marches_concessions.json
 DECP ?=
 
-.PHONY: install run test build conformance bench clean
+.PHONY: install run test test-fast build conformance bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,10 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not conformance"
+
+# Everything but the browser and the slow (real-server) tests, on every core.
+test-fast: install
+	$(BIN)/pytest -n auto -q -m "not conformance and not browser and not slow"
 
 conformance: install
 	$(BIN)/pytest -m conformance

@@ -25,7 +25,7 @@ VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 ISSUED = "http://purl.org/dc/terms/issued"
 
 
-def public_url(url: str) -> str:
+def without_credentials(url: str) -> str:
     """Return URL without any user name or password, fit for messages and logs."""
     parts = urllib.parse.urlsplit(url)
     if parts.username is None and parts.password is None:
@@ -34,6 +34,10 @@ def public_url(url: str) -> str:
     if parts.port:
         host += f":{parts.port}"
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
+#: The old name, until graph_builder's remote load imports ``without_credentials``.
+public_url = without_credentials
 
 
 def meta_graph(graph: str) -> str:

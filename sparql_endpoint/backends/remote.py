@@ -42,7 +42,7 @@ from SPARQLWrapper.SPARQLExceptions import (
     URITooLong,
 )
 
-from achat_core.engine import current_query, public_url
+from achat_core.engine import current_query, without_credentials
 from achat_core.formats import Format
 from sparql_endpoint.backends.store import BackendError, Dataset, RunStats
 from sparql_endpoint.protocol.serialisation import (
@@ -209,7 +209,7 @@ class RemoteBackend:
         ]
         if self.max_rows is not None and len(rows) >= self.max_rows:
             raise PartialResults(
-                f"{public_url(self.endpoint_url)} returned {len(rows)} rows, its row cap: "
+                f"{without_credentials(self.endpoint_url)} returned {len(rows)} rows, its row cap: "
                 "the result is probably cut"
             )
         return rows
@@ -236,7 +236,7 @@ class RemoteBackend:
             ]
         except SyntaxError as error:
             raise RemoteError(
-                f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
+                f"{without_credentials(self.endpoint_url)} sent unreadable {content_type}: {error}"
             ) from None
 
     def triple_count(self) -> int:
@@ -374,7 +374,7 @@ class RemoteBackend:
             return answer
         except ValueError as error:
             raise RemoteError(
-                f"{public_url(self.endpoint_url)} sent unreadable {what}: {error}"
+                f"{without_credentials(self.endpoint_url)} sent unreadable {what}: {error}"
             ) from None
 
     def _solution_rows(self, answer: dict) -> tuple[list[str], list[_Solution]]:
@@ -386,7 +386,7 @@ class RemoteBackend:
                                if name != STAR_FAKE})
                     for binding in bindings]
         except (KeyError, TypeError, AttributeError) as error:
-            raise RemoteError(f"{public_url(self.endpoint_url)} sent results without "
+            raise RemoteError(f"{without_credentials(self.endpoint_url)} sent results without "
                               f"{error}") from None
         return variables, rows
 
@@ -399,7 +399,7 @@ class RemoteBackend:
                 yield item.triple if isinstance(item, ox.Quad) else item
         except SyntaxError as error:
             raise RemoteError(
-                f"{public_url(self.endpoint_url)} sent unreadable {content_type}: {error}"
+                f"{without_credentials(self.endpoint_url)} sent unreadable {content_type}: {error}"
             ) from None
         except TimeoutError:
             raise EngineSilent(self._timeout_message()) from None
@@ -437,9 +437,11 @@ class RemoteBackend:
                 return ox.Literal(text)
         except (KeyError, TypeError, ValueError) as error:
             raise RemoteError(
-                f"{public_url(self.endpoint_url)} sent an unreadable term {value!r}: {error}"
+                f"{without_credentials(self.endpoint_url)} sent an unreadable term {value!r}: "
+                f"{error}"
             ) from None
-        raise RemoteError(f"{public_url(self.endpoint_url)} sent a term of unknown type {kind!r}")
+        raise RemoteError(f"{without_credentials(self.endpoint_url)} sent a term of unknown "
+                          f"type {kind!r}")
 
     def _read(self, query: str, accept: str, return_format: str, dataset) -> tuple:
         response = self._send(query, accept, return_format, dataset)
@@ -468,12 +470,12 @@ class RemoteBackend:
                 raise QueryRejected(_engine_text(error)) from None
             except Unauthorized:
                 raise RemoteError(
-                    f"{public_url(self.endpoint_url)} asks for credentials (401): "
+                    f"{without_credentials(self.endpoint_url)} asks for credentials (401): "
                     "the read endpoint must be open to anonymous queries"
                 ) from None
             except EndPointNotFound:
                 raise RemoteError(
-                    f"no SPARQL endpoint at {public_url(self.endpoint_url)} (404)"
+                    f"no SPARQL endpoint at {without_credentials(self.endpoint_url)} (404)"
                 ) from None
             except URITooLong:
                 raise QueryRejected("the query is too long for the engine (414)") from None
@@ -494,7 +496,7 @@ class RemoteBackend:
             except (ConnectionError, OSError) as error:
                 reason = str(error) or type(error).__name__
         raise EngineUnavailable(
-            f"the SPARQL engine at {public_url(self.endpoint_url)} cannot be reached "
+            f"the SPARQL engine at {without_credentials(self.endpoint_url)} cannot be reached "
             f"({attempts} attempts): {reason}",
             reason=reason.split(":")[0] if reason.startswith("HTTP") else "no connection",
         )
@@ -522,7 +524,7 @@ class RemoteBackend:
 
     def _timeout_message(self) -> str:
         return (
-            f"the SPARQL engine at {public_url(self.endpoint_url)} did not answer within "
+            f"the SPARQL engine at {without_credentials(self.endpoint_url)} did not answer within "
             f"{self.timeout:g} s"
         )
 

@@ -4,7 +4,7 @@ Every page's head gets a canonical link and hreflang alternates with the languag
 the URL (``?lang=fr``, ``?lang=en``), a meta description, and schema.org JSON-LD:
 a ``Dataset`` on the home and catalogue pages (from the published DCAT catalogue),
 the closest schema.org type on a thing's page.  Absolute addresses come from
-:func:`~sparql_endpoint.pages.render.public_url`, never from this module.
+:func:`~sparql_endpoint.http.origin.site_root`, never from this module.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from achat_core.iris import ONTOLOGY_NS, PREFIXES
 from sparql_endpoint.catalogue.catalog_view import catalog_view
 from sparql_endpoint.catalogue.meta import file_triples, ontology_term_names, ontology_triples
 from sparql_endpoint.http.errors import problem
-from sparql_endpoint.pages.render import backend, bases, href, labeller, public_url
+from sparql_endpoint.http.origin import site_root
+from sparql_endpoint.pages.render import backend, bases, href, labeller
 from sparql_endpoint.pages.words import LANGUAGES, choose_language
 
 bp = Blueprint("discovery", __name__)
@@ -87,7 +88,7 @@ def _address(path: str, **args: str) -> str:
         path = path[len(root):]
     query = urlencode(sorted(args.items()))
     path = quote(path.lstrip("/"), safe="/:@!$&'()*+,;=-._~%")
-    return public_url() + path + (f"?{query}" if query else "")
+    return site_root() + path + (f"?{query}" if query else "")
 
 
 def _page_args() -> dict[str, str]:

@@ -17,21 +17,23 @@ from sparql_endpoint.catalogue.catalog_view import catalog_view, words
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.pages.labels import OWL, RDF, RDFS, SKOS
 from sparql_endpoint.pages.render import (
-    DOC_FORMATS,
     ONTOLOGY_IRI,
-    alternate_links,
     backend,
     build_info,
     data_base,
-    document_format,
     href,
     labeller,
-    link_header,
-    rdf_response,
     render,
     term_view,
 )
 from sparql_endpoint.pages.words import choose_language
+from sparql_endpoint.protocol.documents import (
+    DOC_FORMATS,
+    alternate_links,
+    document_format,
+    link_header,
+    rdf_response,
+)
 from sparql_endpoint.protocol.negotiation import describe, negotiate
 
 log = logging.getLogger("sparql_endpoint.catalogue.meta")

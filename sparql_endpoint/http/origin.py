@@ -16,6 +16,7 @@ from ipaddress import ip_address, ip_network
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Where the app says it lives when neither a public URL nor a listening address is set.
@@ -137,3 +138,12 @@ class PublicOrigin:
         environ["SERVER_NAME"] = parts.hostname
         environ["SERVER_PORT"] = str(parts.port or (443 if origin.scheme == "https" else 80))
         environ["SCRIPT_NAME"] = origin.prefix
+
+
+def site_root() -> str:
+    """Return the server's public root URL, ending with a slash.
+
+    ``request.url_root`` names the configured origin (see ``PublicOrigin``),
+    not the client's ``Host``.
+    """
+    return request.url_root

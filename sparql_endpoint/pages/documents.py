@@ -22,22 +22,24 @@ from sparql_endpoint.pages import (
 from sparql_endpoint.pages.contract_card import contract_card
 from sparql_endpoint.pages.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.pages.render import (
-    DOC_FORMATS,
-    alternate_links,
     backend,
     bases,
-    document_format,
     is_external,
     labeller,
-    link_header,
     local_key,
     query_link,
-    rdf_response,
     render,
     term_view,
 )
 from sparql_endpoint.pages.words import choose_language, text
 from sparql_endpoint.protocol import examples
+from sparql_endpoint.protocol.documents import (
+    DOC_FORMATS,
+    alternate_links,
+    document_format,
+    link_header,
+    rdf_response,
+)
 from sparql_endpoint.protocol.negotiation import negotiate
 
 bp = Blueprint("pages", __name__)

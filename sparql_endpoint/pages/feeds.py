@@ -12,9 +12,10 @@ from xml.etree import ElementTree
 import pyoxigraph as ox
 from flask import Response, abort, url_for
 
+from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import answers
 from sparql_endpoint.pages.answers import APG, EPO, Select
-from sparql_endpoint.pages.render import backend, data_base, labeller, public_url
+from sparql_endpoint.pages.render import backend, data_base, labeller
 from sparql_endpoint.pages.words import choose_language, text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -27,7 +28,7 @@ LINKS = {
 
 
 def _absolute(path: str) -> str:
-    return public_url().rstrip("/") + path
+    return site_root().rstrip("/") + path
 
 
 def feed_url(iri: str) -> str | None:

@@ -19,9 +19,10 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core import spreadsheet
 from achat_core.iris import ONTOLOGY_NS
+from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.labels import DCT, RDF, SCHEMA
-from sparql_endpoint.pages.render import backend, labeller, public_url, render, term_view
+from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import choose_language, text
 
 bp = Blueprint("lists", __name__)
@@ -260,7 +261,7 @@ def _twin(name: str, lang: str, filters: dict, columns: list[Column], rows: list
             cell = row.get(column.key) or _cell("")
             record[column.key] = cell["sort"] if column.numeric else cell["text"]
             if column.key == "name" and cell.get("href"):
-                record["page"] = public_url().rstrip("/") + cell["href"] \
+                record["page"] = site_root().rstrip("/") + cell["href"] \
                     if cell["href"].startswith("/") else cell["href"]
         records.append(record)
     file_name = _file_name(name, lang, filters, fmt)

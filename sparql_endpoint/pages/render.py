@@ -7,7 +7,6 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import (
     Response,
-    abort,
     current_app,
     g,
     make_response,
@@ -16,20 +15,12 @@ from flask import (
     url_for,
 )
 
-from achat_core.formats import BY_NAME, BY_SUFFIX, Format
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
-from achat_core.jsonld import compact_bytes
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.labels import Labeller
 from sparql_endpoint.pages.links import safe_href
 from sparql_endpoint.pages.words import COOKIE, LANGUAGES, choose_language, text
-from sparql_endpoint.protocol.negotiation import describe, negotiate
-from sparql_endpoint.protocol.serialisation import xml_safe_triple
 
-#: Formats a described thing is offered in, server's preference first.
-DOC_FORMATS: tuple[Format, ...] = tuple(
-    BY_NAME[n] for n in ("html", "turtle", "ntriples", "jsonld", "rdfxml")
-)
 ONTOLOGY_IRI = ONTOLOGY_NS.rstrip("#")
 
 
@@ -51,15 +42,6 @@ def data_base() -> str:
 def bases() -> list[str]:
     """Return the bases served under ``/id/``: the data's, then the fixed vocabulary's."""
     return list(dict.fromkeys([data_base(), DEFAULT_BASE]))
-
-
-def public_url() -> str:
-    """Return the server's public root URL, ending with a slash.
-
-    ``request.url_root`` names the configured origin (``sparql_endpoint.http.origin``),
-    not the client's ``Host``.
-    """
-    return request.url_root
 
 
 def local_key(iri: str) -> str | None:
@@ -169,53 +151,3 @@ def render(template: str, status: int = 200, **context) -> Response:
     response.content_language = lang
     response.vary.update(("Accept", "Accept-Language", "Cookie"))
     return response
-
-
-def document_format(suffix: str | None) -> Format:
-    """Return the format a document is asked in: its URL suffix, else the Accept header.
-
-    An unknown suffix is a 404; nothing acceptable is a 406 listing what is offered
-    (both answered by the app's error handlers, negotiated like every error).
-    """
-    if suffix is not None:
-        fmt = BY_SUFFIX.get(suffix)
-        if fmt not in DOC_FORMATS:
-            abort(404, description=f"No document format has the suffix .{suffix}; use one of "
-                                   + ", ".join(f".{f.suffix}" for f in DOC_FORMATS) + ".")
-        return fmt
-    fmt = negotiate(request.headers.get("Accept"), DOC_FORMATS)
-    if fmt is None:
-        abort(406, description=f"This document is offered as {describe(DOC_FORMATS)}; "
-                               f"for example Accept: text/turtle")
-    return fmt
-
-
-def rdf_response(triples: list[ox.Triple], fmt: Format, status: int = 200) -> Response:
-    """Serialise triples in an RDF format of the table."""
-    used = {p: ns for p, ns in PREFIXES.items()}
-    if fmt.name == "rdfxml":
-        triples = [xml_safe_triple(t) for t in triples]
-    if fmt.name == "jsonld":
-        body = compact_bytes(sorted(triples, key=str))
-    else:
-        body = ox.serialize(sorted(triples, key=str), format=fmt.rdf_format, prefixes=used)
-    response = Response(body, status=status, mimetype=fmt.media_type)
-    if fmt.media_type.startswith("text/"):
-        response.mimetype_params["charset"] = "utf-8"
-    response.vary.add("Accept")
-    return response
-
-
-def alternate_links(url_of) -> list[dict]:
-    """List a document's formats as {name, suffix, media_type, href} for links and headers."""
-    return [
-        {"name": f.name, "suffix": f.suffix, "media_type": f.media_type, "href": url_of(f)}
-        for f in DOC_FORMATS
-    ]
-
-
-def link_header(alternates: list[dict]) -> str:
-    """Return a ``Link`` header listing the alternate formats."""
-    return ", ".join(
-        f'<{a["href"]}>; rel="alternate"; type="{a["media_type"]}"' for a in alternates
-    )

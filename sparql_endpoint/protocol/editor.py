@@ -10,7 +10,8 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from achat_core.iris import PREFIXES
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.headers import allow_inline_styles
-from sparql_endpoint.pages.render import labeller, public_url, query_link, render, term_view
+from sparql_endpoint.http.origin import site_root
+from sparql_endpoint.pages.render import labeller, query_link, render, term_view
 from sparql_endpoint.pages.words import choose_language, error_text, is_ours
 from sparql_endpoint.protocol import examples, user_query
 
@@ -89,7 +90,7 @@ def query_page():
 
 
 def _context() -> dict:
-    return {"endpoint": public_url() + "sparql",
+    return {"endpoint": site_root() + "sparql",
             "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
 
 

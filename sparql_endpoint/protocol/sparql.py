@@ -23,7 +23,7 @@ from achat_core.iris import DEFAULT_BASE, PREFIXES, SD
 from sparql_endpoint.backends.store import Dataset
 from sparql_endpoint.execution import runner
 from sparql_endpoint.http.errors import problem
-from sparql_endpoint.pages.render import public_url
+from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.protocol.negotiation import describe, negotiate
 from sparql_endpoint.protocol.query_check import QueryRefused
 
@@ -245,7 +245,7 @@ def service_description_triples(endpoint: str) -> list[ox.Triple]:
 
 def endpoint_url() -> str:
     """Return the endpoint's public address, from the server's public root."""
-    return public_url() + "sparql"
+    return site_root() + "sparql"
 
 
 def _describe_service():
