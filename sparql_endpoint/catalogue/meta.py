@@ -10,12 +10,11 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core.formats import BY_NAME, BY_SUFFIX, Format
-from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS
+from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, OWL, RDF, RDFS, SKOS
 from achat_core.jsonld import CONTEXT_PATH, context
 from sparql_endpoint.backends.store import BackendError
 from sparql_endpoint.catalogue.catalog_view import catalog_view, words
 from sparql_endpoint.http.errors import problem
-from sparql_endpoint.pages.labels import OWL, RDF, RDFS, SKOS
 from sparql_endpoint.pages.render import (
     ONTOLOGY_IRI,
     backend,

@@ -16,12 +16,10 @@ from datetime import date, timedelta
 
 import pyoxigraph as ox
 
-from achat_core.iris import ONTOLOGY_NS
+from achat_core.iris import APG, DCT, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
-from sparql_endpoint.pages.labels import DCT, ELI, SCHEMA, SKOS, pick
+from sparql_endpoint.pages.labels import pick
 
-APG = ONTOLOGY_NS
-EPO = "http://data.europa.eu/a4g/ontology#"
 LEGIFRANCE = "https://www.legifrance.gouv.fr/codes/"
 #: Légifrance addresses by identifier kind: an article, or a whole code.
 LEGIFRANCE_KINDS = {"LEGIARTI": "article_lc/", "LEGITEXT": "texte_lc/"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from achat_core.iris import APG, DCT, EPO
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.answers import APG, EPO, Select, node
-from sparql_endpoint.pages.labels import DCT
+from sparql_endpoint.pages.answers import Select, node
 
 STRATEGIC = {EPO + "InnovativeProcurement": "innovative", EPO + "SocialProcurement": "social",
              EPO + "GreenProcurement": "green"}

@@ -1,13 +1,16 @@
-"""Linked-data pages: ``/id/`` redirects, negotiated ``/doc/`` documents, home and vocabularies."""
+"""Linked-data pages: ``/id/`` redirects, negotiated ``/doc/`` documents, ``/describe``.
+
+``bp`` is the pages' room: it also carries the home page, search and the lists.
+"""
 
 from __future__ import annotations
 
 import logging
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 
-from achat_core.iris import ONTOLOGY_NS
+from achat_core.iris import APG, DCT, EPO, ORG, RDF, RDFS, SKOS
 from sparql_endpoint.execution.pool import PoolTimeout
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.pages import (
@@ -15,12 +18,12 @@ from sparql_endpoint.pages import (
     charts,
     feeds,
     freshness,
+    home,
     lists,
     parties,
     search,
 )
 from sparql_endpoint.pages.contract_card import contract_card
-from sparql_endpoint.pages.labels import DCT, RDF, RDFS, SKOS
 from sparql_endpoint.pages.render import (
     backend,
     bases,
@@ -32,7 +35,6 @@ from sparql_endpoint.pages.render import (
     term_view,
 )
 from sparql_endpoint.pages.words import choose_language, text
-from sparql_endpoint.protocol import examples
 from sparql_endpoint.protocol.documents import (
     DOC_FORMATS,
     alternate_links,
@@ -46,8 +48,9 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("sparql_endpoint.pages.documents")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(lists.bp)
+bp.add_url_rule("/", "home", home.home)
+bp.add_url_rule("/schemes", "schemes", home.schemes)
 
-APG = ONTOLOGY_NS
 CHECKED_ON = APG + "legalFactsCheckedOn"
 SOURCE = DCT + "source"
 #: Kinds whose things only exist inside their owner's description.
@@ -69,15 +72,6 @@ FIGURE_ROWS = 5_000
 #: card charts and ranks them, so the figures table leaves them out.
 BREAKDOWN = " || ".join(f'STRENDS(?m, "{end}")' for end in ("-per-year", "-by-buyer",
                                                              "-by-region"))
-#: Counts on the home page: (key, French, English, class IRI).
-COUNTED = (
-    ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
-    ("organisations", "organisations", "organisations", APG + "Organisation"),
-    ("resources", "ressources de connaissance", "knowledge resources", APG + "KnowledgeResource"),
-    ("legal", "textes juridiques", "legal texts", APG + "LegalText"),
-    ("figures", "chiffres et indicateurs", "figures and indicators", APG + "Figure"),
-    ("concepts", "concepts de vocabulaire", "vocabulary concepts", SKOS + "Concept"),
-)
 
 
 def _iri(value: str) -> str:
@@ -239,10 +233,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     )
 
 
-EPO = "http://data.europa.eu/a4g/ontology#"
 CONTRACTS = {EPO + "Contract", EPO + "ConcessionContract"}
 ROLES = {EPO + "Buyer", EPO + "Winner", EPO + "Contractor"}
-PARTIES = ROLES | {APG + "Organisation", "http://www.w3.org/ns/org#Organization"}
+PARTIES = ROLES | {APG + "Organisation", ORG + "Organization"}
 
 
 def name_of(lang: str):
@@ -423,51 +416,3 @@ def describe():
     suffix = request.args.get("format")
     return serve_document(
         iri, suffix, lambda f: url_for("pages.describe", iri=iri, format=f.suffix))
-
-
-def counts() -> list[dict]:
-    """Return how many things of each main class the graph holds (computed once)."""
-    cache = current_app.extensions.setdefault("pages_cache", {})
-    if "counts" not in cache:
-        found = []
-        for key, fr, en, cls in COUNTED:
-            rows = backend().select(
-                f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a/<{RDFS}subClassOf>* <{cls}> }}")
-            n = int(rows[0]["n"].value) if rows else 0
-            found.append({"key": key, "fr": fr, "en": en, "count": n, "class": cls})
-        cache["counts"] = found
-        cache["triples"] = backend().triple_count()
-    return cache["counts"]
-
-
-@bp.get("/")
-def home():
-    """Show the home page: counts, the questions the graph answers, links and licence."""
-    found = counts()
-    triples = current_app.extensions["pages_cache"]["triples"]
-    lang = choose_language()
-    return render("home.html", counts=found, triples=triples, groups=examples.grouped(lang))
-
-
-@bp.get("/schemes")
-def schemes():
-    """Browse the concept schemes and their concepts."""
-    lang = choose_language()
-    rows = backend().select(
-        f"SELECT ?scheme ?concept WHERE {{ ?scheme a <{SKOS}ConceptScheme> "
-        f"OPTIONAL {{ ?concept <{SKOS}inScheme> ?scheme }} }}")
-    names = labeller()
-    names.fetch(r["scheme"].value for r in rows)
-    names.fetch(r["concept"].value for r in rows if "concept" in r)
-    found: dict[str, dict] = {}
-    for row in rows:
-        scheme = found.setdefault(row["scheme"].value,
-                                  {"term": term_view(row["scheme"], lang), "concepts": []})
-        if "concept" in row:
-            scheme["concepts"].append(term_view(row["concept"], lang))
-    listed = sorted(found.values(), key=lambda s: s["term"]["text"].casefold())
-    for scheme in listed:
-        scheme["concepts"].sort(key=lambda c: c["text"].casefold())
-    query = (f"SELECT ?scheme ?concept ?label WHERE {{ ?concept <{SKOS}inScheme> ?scheme ; "
-             f"<{SKOS}prefLabel> ?label }} ORDER BY ?scheme ?label")
-    return render("schemes.html", schemes=listed, csv=query_link(query, "csv"))

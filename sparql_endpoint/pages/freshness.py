@@ -11,9 +11,8 @@ import datetime as dt
 
 import pyoxigraph as ox
 
-from achat_core.iris import ONTOLOGY_NS
+from achat_core.iris import DCT, ONTOLOGY_NS, RDF, RDFS
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.labels import DCT, RDF, RDFS
 from sparql_endpoint.pages.render import build_info
 
 IN_FORCE_FROM = ONTOLOGY_NS + "inForceFrom"

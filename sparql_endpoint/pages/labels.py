@@ -7,12 +7,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from achat_core.iris import PREFIXES
-
-#: Namespace IRIs as plain strings, from the project's one list of namespaces.
-RDF, RDFS, SKOS, DCT, OWL = (PREFIXES[p]
-                             for p in ("rdf", "rdfs", "skos", "dcterms", "owl"))
-SCHEMA, ADMS, ELI = PREFIXES["schema"], PREFIXES["adms"], PREFIXES["eli"]
+from achat_core.iris import ADMS, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
 
 #: Names for common external terms the store does not describe: IRI -> (fr, en).
 FALLBACK: dict[str, tuple[str, str]] = {

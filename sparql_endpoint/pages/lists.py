@@ -18,17 +18,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core import spreadsheet
-from achat_core.iris import ONTOLOGY_NS
+from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.labels import DCT, RDF, SCHEMA
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import choose_language, text
 
 bp = Blueprint("lists", __name__)
 
-APG = ONTOLOGY_NS
-EPO = "http://data.europa.eu/a4g/ontology#"
 PAGE_SIZE = 50
 #: Rows a CSV or JSON twin carries at most.
 MAX_ROWS = 50_000

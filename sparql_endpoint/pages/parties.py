@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from achat_core.iris import APG, DCT, EPO, RDFS
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.answers import APG, EPO, Select, contract_rows, node
-from sparql_endpoint.pages.labels import DCT, RDFS, pick
+from sparql_endpoint.pages.answers import Select, contract_rows, node
+from sparql_endpoint.pages.labels import pick
 
 ANNUAIRE = "https://annuaire-entreprises.data.gouv.fr/"
 CPV = "http://data.europa.eu/cpv/cpv/"
