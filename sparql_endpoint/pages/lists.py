@@ -192,8 +192,35 @@ def _file_name(name: str, lang: str, filters: dict[str, str], suffix: str) -> st
     return f"{safe}.{suffix}"
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a reader asked of a list: language, format, filters and page."""
+
+    lang: str
+    fmt: str
+    query: str
+    kind: str
+    source: str
+    page: int
+
+    def filters(self, name: str) -> dict[str, str]:
+        """Return the filters that name a twin's file and the page links."""
+        return {"q": self.query, "kind": self.kind,
+                "source": self.source if name == "organisations" else ""}
+
+
 def show(name: str, fmt: str | None):
     """Answer one list as an HTML page, or as its CSV or JSON twin."""
+    asked = _asked(name, fmt)
+    rows, total, kinds = _rows(name, asked)
+    if asked.fmt != "html":
+        return _twin(name, asked.lang, asked.filters(name), COLUMNS[name], rows[:MAX_ROWS],
+                     asked.fmt)
+    return _page(name, asked, rows, total, kinds)
+
+
+def _asked(name: str, fmt: str | None) -> Asked:
+    """Read the request's format, filters and page; refuse a bad one (404, 400)."""
     lang = choose_language()
     fmt = fmt or request.args.get("format") or "html"
     if fmt not in ("html", "csv", "json"):
@@ -203,45 +230,50 @@ def show(name: str, fmt: str | None):
     source = request.args.get("source", "curated")
     if name == "organisations" and source not in ("curated", "buyers"):
         abort(400, description="source must be curated or buyers.")
-    page = _page_number()
+    return Asked(lang, fmt, query, kind, source, _page_number())
+
+
+def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[str]]:
+    """Return the rows to show (one page for HTML, all for a twin), their total, the kinds."""
+    html = asked.fmt == "html"
+    if name == "organisations" and asked.source == "buyers":
+        limit = PAGE_SIZE if html else MAX_ROWS
+        offset = (asked.page - 1) * PAGE_SIZE if html else 0
+        rows, total = _buyers(asked.lang, offset, limit)
+        return rows, total, []
+    rows = LISTS[name](asked.lang)
+    kinds = sorted({r["kind"]["text"] for r in rows if "kind" in r and r["kind"]["text"]})
+    if asked.query:
+        wanted = _fold(asked.query)
+        rows = [r for r in rows if any(wanted in _fold(c["text"]) for c in r.values())]
+    if asked.kind:
+        rows = [r for r in rows if r.get("kind", {}).get("text") == asked.kind]
     columns = COLUMNS[name]
-    buyers = name == "organisations" and source == "buyers"
-    if buyers:
-        limit = PAGE_SIZE if fmt == "html" else MAX_ROWS
-        offset = (page - 1) * PAGE_SIZE if fmt == "html" else 0
-        rows, total = _buyers(lang, offset, limit)
-        kinds: list[str] = []
-    else:
-        rows = LISTS[name](lang)
-        kinds = sorted({r["kind"]["text"] for r in rows if "kind" in r and r["kind"]["text"]})
-        if query:
-            wanted = _fold(query)
-            rows = [r for r in rows if any(wanted in _fold(c["text"]) for c in r.values())]
-        if kind:
-            rows = [r for r in rows if r.get("kind", {}).get("text") == kind]
-        first = columns[0].key
-        numeric = next((c.key for c in columns if c.numeric), None)
-        rows.sort(key=lambda r: (-r[numeric]["sort"] if numeric else 0,
-                                 _fold(r[first]["text"])))
-        total = len(rows)
-        if fmt == "html":
-            rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-    filters = {"q": query, "kind": kind, "source": source if name == "organisations" else ""}
-    if fmt != "html":
-        return _twin(name, lang, filters, columns, rows[:MAX_ROWS], fmt)
+    first = columns[0].key
+    numeric = next((c.key for c in columns if c.numeric), None)
+    rows.sort(key=lambda r: (-r[numeric]["sort"] if numeric else 0, _fold(r[first]["text"])))
+    total = len(rows)
+    if html:
+        rows = rows[(asked.page - 1) * PAGE_SIZE:asked.page * PAGE_SIZE]
+    return rows, total, kinds
+
+
+def _page(name: str, asked: Asked, rows: list[dict], total: int, kinds: list[str]) -> Response:
+    """Render one page of a list, with links to the pages around it and to its twins."""
+    page, lang = asked.page, asked.lang
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
         abort(404, description=f"This list has {pages} page(s); there is no page {page}.")
-    args = {k: v for k, v in filters.items() if v}
+    args = {k: v for k, v in asked.filters(name).items() if v}
 
     def link(**changes) -> str:
         return url_for(f"pages.lists.{name}", **{**args, "lang": lang, **changes})
 
     return render("index.html", name=name, title=TITLES[name][lang == "en"],
                   columns=[{"key": c.key, "label": c.en if lang == "en" else c.fr,
-                            "numeric": c.numeric} for c in columns],
-                  rows=rows, total=total, page=page, pages=pages, query=query, kind=kind,
-                  kinds=kinds, source=source,
+                            "numeric": c.numeric} for c in COLUMNS[name]],
+                  rows=rows, total=total, page=page, pages=pages, query=asked.query,
+                  kind=asked.kind, kinds=kinds, source=asked.source,
                   previous=link(page=page - 1) if page > 1 else None,
                   next=link(page=page + 1) if page < pages else None,
                   csv=url_for(f"pages.lists.{name}_twin", fmt="csv", **args, lang=lang),
