@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from achat_core.formats import Format
 from sparql_endpoint.backends.store import BackendError, Dataset
+from sparql_endpoint.http.settings import DEFAULTS as SERVE
 from sparql_endpoint.protocol.query_check import QueryRefused, check_query, digest
 
 BUFFER = 64 * 1024
@@ -40,9 +41,9 @@ class Job:
     form: str
     fmt: Format
     dataset: Dataset = field(default_factory=Dataset)
-    max_rows: int = 100_000
+    max_rows: int = SERVE.max_rows
     base_iri: str | None = None
-    max_bytes: int = 16_000_000
+    max_bytes: int = SERVE.max_result_bytes
 
 
 class StreamCut(Exception):

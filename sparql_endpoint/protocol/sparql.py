@@ -24,6 +24,7 @@ from sparql_endpoint.backends.store import Dataset
 from sparql_endpoint.execution import runner
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.origin import site_root
+from sparql_endpoint.protocol import user_query
 from sparql_endpoint.protocol.negotiation import describe, negotiate
 from sparql_endpoint.protocol.query_check import QueryRefused
 
@@ -120,26 +121,26 @@ def _body_text() -> str:
 
 
 def _answer(query: str, params: MultiDict):
-    backend = current_app.extensions["backend"]
-    info = backend.check(query, endpoint_url())
-    kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
-    fmt = _choose_format(kind, params, info.form)
-    try:
-        ours = current_app.extensions.get("build", {}).get("graph")
-        dataset = Dataset.from_request(params.getlist("default-graph-uri"),
-                                       params.getlist("named-graph-uri"), ours)
-        if dataset.default_graphs is None and (info.default_graphs or info.named_graphs):
-            # The query's FROM clauses, as protocol parameters: the same on every backend.
-            dataset = Dataset(info.default_graphs, info.named_graphs, ours)
-        dataset.query_options()
-    except ValueError as error:
-        raise Refusal(400, f"A default-graph-uri or named-graph-uri is not an IRI: {error}") \
-            from None
-    job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset,
-                     max_rows=current_app.config["MAX_ROWS"],
-                     base_iri=None if info.own_base else endpoint_url(),
-                     max_bytes=current_app.config["MAX_RESULT_BYTES"])
-    outcome = backend.run(job, current_app.config["QUERY_TIMEOUT"])
+    def fmt_of(info) -> Format:
+        kind = "results" if info.form in ("SELECT", "ASK") else "rdf"
+        return _choose_format(kind, params, info.form)
+
+    def dataset_of(info) -> Dataset:
+        try:
+            ours = current_app.extensions.get("build", {}).get("graph")
+            dataset = Dataset.from_request(params.getlist("default-graph-uri"),
+                                           params.getlist("named-graph-uri"), ours)
+            if dataset.default_graphs is None and (info.default_graphs or info.named_graphs):
+                # The query's FROM clauses, as protocol parameters: the same on every backend.
+                dataset = Dataset(info.default_graphs, info.named_graphs, ours)
+            dataset.query_options()
+        except ValueError as error:
+            raise Refusal(400, "A default-graph-uri or named-graph-uri is not an IRI: "
+                               f"{error}") from None
+        return dataset
+
+    started = user_query.start(query, fmt_of, dataset_of=dataset_of, base_iri=endpoint_url())
+    info, fmt, outcome = started.info, started.fmt, started.outcome
     if outcome.chunks is None:
         _log_query(info, fmt, outcome)
         return problem(outcome.status, outcome.message, outcome.headers)

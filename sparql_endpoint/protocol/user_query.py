@@ -1,15 +1,21 @@
-"""Running a query for the HTML form as ``/sparql`` does: read, then run in the pool."""
+"""The one path a user query takes, from ``/sparql`` and from the editor's form alike.
+
+:func:`start` reads the query with the parser, then runs it in the pool under the
+endpoint's limits; ``/sparql`` streams the outcome, the form reads it whole (:func:`run`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import current_app
 
-from achat_core.formats import BY_NAME
+from achat_core.formats import BY_NAME, Format
+from sparql_endpoint.backends.store import Dataset
 from sparql_endpoint.execution import runner
-from sparql_endpoint.protocol.query_check import QueryRefused
+from sparql_endpoint.protocol.query_check import QueryInfo, QueryRefused
 
 
 class QueryError(ValueError):
@@ -29,23 +35,48 @@ class Result:
     truncated: bool = False
 
 
-def run(query: str, max_rows: int | None = None) -> Result:
-    """Read and run a user query as ``/sparql`` does (same limits); return its rows.
+@dataclass
+class Started:
+    """A user query read and running: what the parser saw, the format, the pool's outcome."""
 
-    ``max_rows`` asks for fewer rows than the endpoint's cap (the form shows a page).
+    info: QueryInfo
+    fmt: Format
+    outcome: runner.Outcome
+
+
+def start(query: str, fmt_of: Callable[[QueryInfo], Format], *,
+          dataset_of: Callable[[QueryInfo], Dataset] = lambda info: Dataset(),
+          base_iri: str | None = None, max_rows: int | None = None) -> Started:
+    """Read QUERY (QueryRefused if refused), choose its format and dataset, run it in the pool.
+
+    ``base_iri`` resolves relative IRIs unless the query has its own BASE; ``max_rows``
+    asks for fewer rows than the endpoint's cap.
     """
     config = current_app.config
     backend = current_app.extensions["backend"]
+    info = backend.check(query, base_iri)
+    fmt = fmt_of(info)
+    job = runner.Job(query=query, form=info.form, fmt=fmt, dataset=dataset_of(info),
+                     max_rows=min(max_rows or config["MAX_ROWS"], config["MAX_ROWS"]),
+                     base_iri=None if info.own_base else base_iri,
+                     max_bytes=config["MAX_RESULT_BYTES"])
+    return Started(info, fmt, backend.run(job, config["QUERY_TIMEOUT"]))
+
+
+def run(query: str, max_rows: int | None = None) -> Result:
+    """Run a user query as ``/sparql`` does (same path, same limits); return its rows.
+
+    ``max_rows`` asks for fewer rows than the endpoint's cap (the form shows a page).
+    """
+    def fmt_of(info: QueryInfo) -> Format:
+        return BY_NAME["ntriples"] if info.form in ("CONSTRUCT", "DESCRIBE") else BY_NAME["json"]
+
     try:
-        info = backend.check(query)
+        started = start(query, fmt_of, max_rows=max_rows)
     except QueryRefused as refused:
         raise QueryError(refused.status, refused.message) from None
+    info, outcome = started.info, started.outcome
     graph = info.form in ("CONSTRUCT", "DESCRIBE")
-    fmt = BY_NAME["ntriples"] if graph else BY_NAME["json"]
-    job = runner.Job(query=query, form=info.form, fmt=fmt,
-                     max_rows=min(max_rows or config["MAX_ROWS"], config["MAX_ROWS"]),
-                     max_bytes=config["MAX_RESULT_BYTES"])
-    outcome = backend.run(job, config["QUERY_TIMEOUT"])
     if outcome.chunks is None:
         raise QueryError(outcome.status, outcome.message or "The query failed.")
     try:
