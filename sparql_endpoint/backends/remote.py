@@ -1,8 +1,8 @@
 """A store backend over a remote SPARQL 1.1 engine (Virtuoso, QLever, Fuseki, Neptune...).
 
-Queries go through SPARQLWrapper with a timeout, and are retried with exponential
-back-off when the engine cannot be reached; an engine's verdict on a query is not
-retried.  Every query is scoped to our data: the publisher
+Queries go through SPARQLWrapper (``backends.sparqlwrapper``) with a timeout, and are
+retried as ``achat_core.engine.RETRIES`` says when the engine cannot be reached; an
+engine's verdict on a query is not retried.  Every query is scoped to our data: the publisher
 (``graph_builder.remote_publish``; ``achat_core.engine``) loads each build into a
 versioned named graph ``{graph}/{build_id}``; this backend pins the version of the
 build the server started with, and passes it as ``default-graph-uri`` with an empty
@@ -20,7 +20,6 @@ and truncation marks are the embedded store's.
 
 from __future__ import annotations
 
-import ast
 import decimal
 import json
 import re
@@ -28,22 +27,24 @@ import socket
 import time
 import urllib.error
 import urllib.parse
-import warnings
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
+
+from achat_core.engine import RETRIES, current_query, without_credentials
+from achat_core.formats import Format
+from sparql_endpoint.backends import sparqlwrapper
+from sparql_endpoint.backends.sparqlwrapper import (
+    JSON,
+    TURTLE,
     EndPointInternalError,
     EndPointNotFound,
     QueryBadFormed,
     Unauthorized,
     URITooLong,
 )
-
-from achat_core.engine import current_query, without_credentials
-from achat_core.formats import Format
 from sparql_endpoint.backends.store import BackendError, Dataset, RunStats
 from sparql_endpoint.protocol.serialisation import (
     Counter,
@@ -177,8 +178,8 @@ class RemoteBackend:
         graph_iri: str | None = None,
         *,
         timeout: float = 10.0,
-        retries: int = 2,
-        backoff: float = 0.25,
+        retries: int = RETRIES.retries,
+        backoff: float = RETRIES.backoff,
         max_rows: int | None = None,
         version: str | None = None,
         engine: str = "generic",
@@ -189,8 +190,7 @@ class RemoteBackend:
         self.engine = engine
         self.graph_iri = graph_iri
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self.retrying = replace(RETRIES, retries=retries, backoff=backoff)
         self.max_rows = max_rows
         self._sleep = sleep
         #: The version queries run against, pinned for the life of the backend.
@@ -458,16 +458,18 @@ class RemoteBackend:
     def _send(self, query: str, accept: str, return_format: str, dataset,
               params: dict[str, str] | None = None):
         """Send QUERY, retrying on 5xx and connection errors; return the open response."""
-        wrapper = self._wrapper(query, accept, return_format, dataset, params or {})
-        attempts = self.retries + 1
+        params = params or {}
+        timeout = self.timeout + (ENGINE_GRACE if "timeout" in params else 0)
+        wrapper = sparqlwrapper.prepared(self.endpoint_url, query, accept, return_format,
+                                         dataset, params, timeout)
         reason = ""
-        for attempt in range(attempts):
+        for attempt in range(self.retrying.retries + 1):
             if attempt:
-                self._sleep(self.backoff * 2 ** (attempt - 1))
+                self._sleep(self.retrying.wait(attempt))
             try:
                 return wrapper.query().response
             except QueryBadFormed as error:
-                raise QueryRejected(_engine_text(error)) from None
+                raise QueryRejected(sparqlwrapper.engine_text(error)) from None
             except Unauthorized:
                 raise RemoteError(
                     f"{without_credentials(self.endpoint_url)} asks for credentials (401): "
@@ -480,13 +482,15 @@ class RemoteBackend:
             except URITooLong:
                 raise QueryRejected("the query is too long for the engine (414)") from None
             except EndPointInternalError as error:
-                reason = f"HTTP 500: {_query_error(_engine_text(error))}"
+                reason = f"HTTP 500: {_query_error(sparqlwrapper.engine_text(error))}"
             except urllib.error.HTTPError as error:
                 if error.code < 500:
                     raise QueryRejected(
                         f"the engine refused the query (HTTP {error.code}): {_body(error)}"
                     ) from None
                 reason = f"HTTP {error.code}: {_query_error(_body(error))}"
+                if not self.retrying.retried(error.code):
+                    break
             except urllib.error.URLError as error:
                 if isinstance(error.reason, TimeoutError | socket.timeout):
                     raise EngineSilent(self._timeout_message()) from None
@@ -497,30 +501,9 @@ class RemoteBackend:
                 reason = str(error) or type(error).__name__
         raise EngineUnavailable(
             f"the SPARQL engine at {without_credentials(self.endpoint_url)} cannot be reached "
-            f"({attempts} attempts): {reason}",
+            f"({attempt + 1} attempts): {reason}",
             reason=reason.split(":")[0] if reason.startswith("HTTP") else "no connection",
         )
-
-    def _wrapper(self, query: str, accept: str, return_format: str, dataset,
-                 params: dict[str, str]) -> SPARQLWrapper:
-        wrapper = SPARQLWrapper(self.endpoint_url)
-        wrapper.setMethod(POST)
-        wrapper.setOnlyConneg(True)
-        # setTimeout() truncates to whole seconds; the attribute takes a float.
-        wrapper.timeout = self.timeout + (ENGINE_GRACE if "timeout" in params else 0)
-        with warnings.catch_warnings():
-            # SPARQLWrapper guesses the query form with a regex and warns when it cannot;
-            # the engine is the judge, and the Accept header is set below anyway.
-            warnings.simplefilter("ignore")
-            wrapper.setQuery(query)
-            wrapper.setReturnFormat(return_format)
-        for name, iris in dataset.items():
-            for iri in iris:
-                wrapper.addParameter(name, iri)
-        for name, value in params.items():
-            wrapper.addParameter(name, value)
-        wrapper.addCustomHttpHeader("Accept", accept)
-        return wrapper
 
     def _timeout_message(self) -> str:
         return (
@@ -586,20 +569,6 @@ def _chain(first, rest: Iterator) -> Iterator:
     if first is not None:
         yield first
         yield from rest
-
-
-def _engine_text(error: Exception) -> str:
-    """Return the engine's own message out of a SPARQLWrapper exception."""
-    text = str(error)
-    _, found, raw = text.partition("\n\nResponse:\n")
-    if found:
-        try:
-            text = ast.literal_eval(raw).decode("utf-8", "replace")
-        except (ValueError, SyntaxError, AttributeError):
-            text = raw
-    # Virtuoso repeats the query after its message; the client has it already.
-    text = text.split("SPARQL query:")[0]
-    return " ".join(text.split())[:500]
 
 
 def _plain_number(text: str) -> str:
