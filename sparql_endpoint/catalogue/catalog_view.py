@@ -1,7 +1,7 @@
 """The catalogue as a data portal shows it: datasets, their files, the service, how to harvest.
 
-Read from the published ``catalog.ttl`` triples; the words of the page are here, in
-French and English, so the page reads the same as a portal's dataset page.
+Read from the published ``catalog.ttl`` triples; the page's words (``catalogue.words``)
+make it read the same as a portal's dataset page.
 """
 
 from __future__ import annotations
@@ -10,56 +10,16 @@ from collections import defaultdict
 
 import pyoxigraph as ox
 
-from achat_core.iris import PREFIXES
+from achat_core.iris import DCT, FOAF, PREFIXES
 
 DCAT = PREFIXES["dcat"]
 SPDX = "http://spdx.org/rdf/terms#"
 
-DCT = PREFIXES["dcterms"]
-FOAF = PREFIXES["foaf"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 SKOS_LABEL = PREFIXES["skos"] + "prefLabel"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 
-#: The page's words: key -> (French, English).
-WORDS = {
-    "datasets": ("Jeux de données", "Datasets"),
-    "files": ("Fichiers", "Files"),
-    "file": ("Fichier", "File"),
-    "format": ("Format", "Format"),
-    "size": ("Taille", "Size"),
-    "checksum": ("Empreinte SHA-256", "SHA-256 checksum"),
-    "download": ("Télécharger", "Download"),
-    "themes": ("Thèmes", "Themes"),
-    "keywords": ("Mots-clés", "Keywords"),
-    "coverage": ("Période couverte", "Period covered"),
-    "spatial": ("Couverture géographique", "Geographic coverage"),
-    "licence": ("Licence", "Licence"),
-    "publisher": ("Producteur", "Publisher"),
-    "contact": ("Contact", "Contact"),
-    "updated": ("Mis à jour le", "Updated on"),
-    "issued": ("Publié le", "Published on"),
-    "access": ("Accès", "Access"),
-    "rights": ("Conditions de réutilisation", "Terms of reuse"),
-    "service": ("Interroger en ligne", "Query online"),
-    "endpoint": ("Point d'accès", "Endpoint"),
-    "serves": ("Données servies", "Data served"),
-    "harvest": ("Moissonner ce catalogue", "Harvest this catalogue"),
-    "harvest_text": ("Ce catalogue suit DCAT-AP 3.0.1. Un moissonneur l'obtient en Turtle "
-                     "à cette adresse, ou dans l'un de ces formats :",
-                     "This catalogue follows DCAT-AP 3.0.1. A harvester gets it as Turtle "
-                     "at this address, or in one of these formats:"),
-    "identifier": ("Identifiant", "Identifier"),
-    "to": ("au", "to"),
-    "from": ("du", "from"),
-}
-
-
-def words(lang: str) -> dict[str, str]:
-    """Return the page's words in one language."""
-    index = 1 if lang == "en" else 0
-    return {key: pair[index] for key, pair in WORDS.items()}
 
 
 class _Index:

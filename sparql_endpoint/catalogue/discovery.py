@@ -19,13 +19,14 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from achat_core.formats import content_of
-from achat_core.iris import ONTOLOGY_NS, PREFIXES
+from achat_core.iris import DCT, ONTOLOGY_NS, PREFIXES, SKOS
 from sparql_endpoint.catalogue.catalog_view import catalog_view
 from sparql_endpoint.catalogue.meta import file_triples, ontology_term_names, ontology_triples
+from sparql_endpoint.catalogue.words import SITE
 from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.language import LANGUAGES, choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages.render import backend, bases, href, labeller
-from sparql_endpoint.pages.words import LANGUAGES, choose_language
 
 bp = Blueprint("discovery", __name__)
 
@@ -38,8 +39,6 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PART_KINDS = ("threshold/", "identifier/", "amount/", "lot/", "contract-term/", "procedure/",
               "procedure-term/", "purpose/", "strategic-procurement/", "buyer/", "winner/",
               "location/")
-DCT = PREFIXES["dcterms"]
-SKOS = PREFIXES["skos"]
 SCHEMA = "https://schema.org/"
 #: Our classes (and the outside ones our data uses) -> the closest schema.org type.
 SCHEMA_TYPES = (
@@ -64,16 +63,6 @@ SCHEMA_TYPES = (
 #: Properties whose text describes a thing, best first.
 DESCRIPTIONS = (ONTOLOGY_NS + "oneLineDescription", SKOS + "definition", DCT + "description",
                 PREFIXES["rdfs"] + "comment")
-SITE = {
-    "fr": ("Graphe de l'achat public",
-           "Graphe ouvert de données liées sur l'achat public en France : instruments pour "
-           "acheter l'innovation et acheter autrement, acteurs, ressources, textes juridiques, "
-           "contrats (DECP) et chiffres, interrogeable en SPARQL et téléchargeable."),
-    "en": ("Public procurement graph",
-           "An open linked-data graph of French public procurement: instruments for buying "
-           "innovation and buying differently, actors, resources, legal texts, contracts (DECP) "
-           "and figures, to query with SPARQL and to download."),
-}
 #: Paths crawlers should leave alone: queries cost work and have no lasting content.
 DISALLOWED = ("/sparql", "/query", "/search", "/describe")
 

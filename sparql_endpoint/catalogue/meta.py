@@ -13,8 +13,10 @@ from achat_core.formats import BY_NAME, BY_SUFFIX, Format
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, OWL, RDF, RDFS, SKOS
 from achat_core.jsonld import CONTEXT_PATH, context
 from sparql_endpoint.backends.store import BackendError
-from sparql_endpoint.catalogue.catalog_view import catalog_view, words
+from sparql_endpoint.catalogue.catalog_view import catalog_view
+from sparql_endpoint.catalogue.words import TERM_WORDS, words
 from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.render import (
     ONTOLOGY_IRI,
     backend,
@@ -25,7 +27,6 @@ from sparql_endpoint.pages.render import (
     render,
     term_view,
 )
-from sparql_endpoint.pages.words import choose_language
 from sparql_endpoint.protocol.documents import (
     DOC_FORMATS,
     alternate_links,
@@ -285,18 +286,6 @@ def version_iri() -> str | None:
     return None
 
 
-#: Words of a term's page: key -> (French, English).
-TERM_WORDS = {
-    "term": ("Terme de l'ontologie", "Ontology term"),
-    "definition": ("Définition", "Definition"),
-    "labels": ("Libellés", "Labels"),
-    "subterms": ("Termes plus précis", "Narrower terms"),
-    "domain_of": ("Propriétés qui le décrivent", "Properties describing it"),
-    "range_of": ("Propriétés qui y mènent", "Properties leading to it"),
-    "in_ontology": ("Voir dans l'ontologie complète", "See it in the whole ontology"),
-    "parents": ("Termes plus généraux", "Broader terms"),
-    "matches": ("Correspondances", "Mappings"),
-}
 
 
 def term_page(name: str, suffix: str | None) -> Response:

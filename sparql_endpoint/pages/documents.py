@@ -13,6 +13,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from achat_core.iris import APG, DCT, EPO, ORG, RDF, RDFS, SKOS
 from sparql_endpoint.execution.pool import PoolTimeout
 from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages import (
     answers,
     charts,
@@ -34,7 +35,7 @@ from sparql_endpoint.pages.render import (
     render,
     term_view,
 )
-from sparql_endpoint.pages.words import choose_language, text
+from sparql_endpoint.pages.words import text
 from sparql_endpoint.protocol.documents import (
     DOC_FORMATS,
     alternate_links,

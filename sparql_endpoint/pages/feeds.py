@@ -13,11 +13,12 @@ import pyoxigraph as ox
 from flask import Response, abort, url_for
 
 from achat_core.iris import APG, EPO
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import answers
 from sparql_endpoint.pages.answers import Select
 from sparql_endpoint.pages.render import backend, data_base, labeller
-from sparql_endpoint.pages.words import choose_language, text
+from sparql_endpoint.pages.words import text
 
 ATOM = "http://www.w3.org/2005/Atom"
 ENTRIES = 20

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app
 
 from achat_core.iris import APG, RDFS, SKOS
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.render import backend, labeller, query_link, render, term_view
-from sparql_endpoint.pages.words import choose_language
 from sparql_endpoint.protocol import examples
 
 #: Counts on the home page: (key, French, English, class IRI).

@@ -19,10 +19,11 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core import spreadsheet
 from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
-from sparql_endpoint.pages.words import choose_language, text
+from sparql_endpoint.pages.words import text
 
 bp = Blueprint("lists", __name__)
 

@@ -16,10 +16,11 @@ from flask import (
 )
 
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
+from sparql_endpoint.http.language import COOKIE, LANGUAGES, choose_language
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.labels import Labeller
 from sparql_endpoint.pages.links import safe_href
-from sparql_endpoint.pages.words import COOKIE, LANGUAGES, choose_language, text
+from sparql_endpoint.pages.words import text
 
 ONTOLOGY_IRI = ONTOLOGY_NS.rstrip("#")
 

@@ -12,9 +12,9 @@ from achat_core.iris import SKOS
 from achat_core.search_index import entry, tokenize
 from achat_core.text import fold
 from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.labels import LABEL_PATH, pick
 from sparql_endpoint.pages.render import backend, build_info, href, render
-from sparql_endpoint.pages.words import choose_language
 from sparql_endpoint.protocol.negotiation import negotiate
 
 bp = Blueprint("search", __name__)

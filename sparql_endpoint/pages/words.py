@@ -1,14 +1,6 @@
-"""The interface's own words in French and English, and the choice of language."""
+"""The pages' own words in French and English, in one place (the language: ``http.language``)."""
 
 from __future__ import annotations
-
-from flask import request
-
-from sparql_endpoint.http.headers import language_chosen
-
-LANGUAGES = ("fr", "en")
-DEFAULT_LANGUAGE = "fr"
-COOKIE = "lang"
 
 #: key -> (French, English)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -229,16 +221,6 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "This page needs more work than the time limit allows; query the SPARQL "
                      "endpoint or download the data."),
 }
-
-
-def choose_language() -> str:
-    """Return the page language: ``?lang=``, then the cookie, then Accept-Language."""
-    language_chosen()
-    asked = request.args.get("lang") or request.cookies.get(COOKIE)
-    if asked in LANGUAGES:
-        return asked
-    best = request.accept_languages.best_match(LANGUAGES)
-    return best or DEFAULT_LANGUAGE
 
 
 def error_text(status: int, lang: str) -> str:

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, jsonify, request, send_from_directory
 from achat_core.iris import PREFIXES
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.headers import allow_inline_styles
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages.render import labeller, query_link, render, term_view
-from sparql_endpoint.pages.words import choose_language, error_text, is_ours
+from sparql_endpoint.pages.words import error_text, is_ours
 from sparql_endpoint.protocol import examples, user_query
 
 bp = Blueprint("editor", __name__)
