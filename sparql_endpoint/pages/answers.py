@@ -19,15 +19,14 @@ import pyoxigraph as ox
 from achat_core.iris import APG, DCT, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
 from sparql_endpoint.pages.labels import pick
+from sparql_endpoint.pages.words import MATCH_WORDS
 
 LEGIFRANCE = "https://www.legifrance.gouv.fr/codes/"
 #: Légifrance addresses by identifier kind: an article, or a whole code.
 LEGIFRANCE_KINDS = {"LEGIARTI": "article_lc/", "LEGITEXT": "texte_lc/"}
 LEGIFRANCE_ID = re.compile(r"^(LEGIARTI|LEGITEXT)[0-9]{12}$")
 #: EU code mappings, strongest first: property, French, English.
-MATCHES = (("exactMatch", "équivalent exact", "exact equivalent"),
-           ("closeMatch", "équivalent proche", "close equivalent"),
-           ("relatedMatch", "notion liée", "related notion"))
+MATCHES = ("exactMatch", "closeMatch", "relatedMatch")
 #: Latest contracts shown on a page.
 LATEST = 10
 #: Above this many contracts, look for the latest ones among the last days only (one index
@@ -143,7 +142,7 @@ def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
 
 def eu_matches(select: Select, iri: str, lang: str) -> list[dict]:
     """Return the EU authority concepts the instrument maps to, strongest mapping first."""
-    values = " ".join(f'(<{SKOS}{prop}> {rank})' for rank, (prop, _, _) in enumerate(MATCHES))
+    values = " ".join(f'(<{SKOS}{prop}> {rank})' for rank, prop in enumerate(MATCHES))
     rows = select(f"SELECT ?rank ?c ?label WHERE {{ VALUES (?match ?rank) {{ {values} }} "
                   f"{node(iri)} ?match ?c . OPTIONAL {{ ?c <{SKOS}prefLabel> ?label }} }}")
     by_node: dict[tuple[int, str], list[dict]] = {}
@@ -151,7 +150,7 @@ def eu_matches(select: Select, iri: str, lang: str) -> list[dict]:
         by_node.setdefault((int(row["rank"].value), row["c"].value), []).append(row)
     found = []
     for (rank, concept), group in sorted(by_node.items()):
-        _, fr, en = MATCHES[rank]
+        fr, en = MATCH_WORDS[MATCHES[rank]]
         found.append({"iri": concept, "kind": fr if lang == "fr" else en,
                       "label": _in(group, "label", lang) or concept.rsplit("/", 1)[-1],
                       "code": concept.rsplit("/", 1)[-1]})

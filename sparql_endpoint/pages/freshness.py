@@ -14,18 +14,13 @@ import pyoxigraph as ox
 from achat_core.iris import DCT, ONTOLOGY_NS, RDF, RDFS
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.render import build_info
+from sparql_endpoint.pages.words import IN_FORCE_WORDS
 
 IN_FORCE_FROM = ONTOLOGY_NS + "inForceFrom"
 IN_FORCE_UNTIL = ONTOLOGY_NS + "inForceUntil"
 WIKI_TEXT = ONTOLOGY_NS + "wikiText"
 READ_ON = ONTOLOGY_NS + "readOn"
 #: (property, the date is past or today) → (French, English) wording before the date.
-_WORDS = {
-    (IN_FORCE_FROM, True): ("depuis le", "since"),
-    (IN_FORCE_FROM, False): ("à partir du", "from"),
-    (IN_FORCE_UNTIL, True): ("jusqu'au", "until"),
-    (IN_FORCE_UNTIL, False): ("jusqu'au", "until"),
-}
 
 
 def build_date() -> dt.date:
@@ -42,7 +37,7 @@ def in_force_phrase(prop: str, value: str, today: dt.date, lang: str) -> str | N
         day = dt.date.fromisoformat(value)
     except ValueError:
         return None
-    fr, en = _WORDS[(prop, day <= today)]
+    fr, en = IN_FORCE_WORDS[(prop, day <= today)]
     return f"{fr if lang == 'fr' else en} {numbers.day(value, lang)}"
 
 

@@ -7,16 +7,17 @@ from flask import current_app
 from achat_core.iris import APG, RDFS, SKOS
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.render import backend, labeller, query_link, render, term_view
+from sparql_endpoint.pages.words import COUNT_WORDS
 from sparql_endpoint.protocol import examples
 
-#: Counts on the home page: (key, French, English, class IRI).
+#: Counts on the home page: (key, class IRI); their words are ``words.COUNT_WORDS``.
 COUNTED = (
-    ("instruments", "instruments d'achat", "procurement instruments", APG + "Instrument"),
-    ("organisations", "organisations", "organisations", APG + "Organisation"),
-    ("resources", "ressources de connaissance", "knowledge resources", APG + "KnowledgeResource"),
-    ("legal", "textes juridiques", "legal texts", APG + "LegalText"),
-    ("figures", "chiffres et indicateurs", "figures and indicators", APG + "Figure"),
-    ("concepts", "concepts de vocabulaire", "vocabulary concepts", SKOS + "Concept"),
+    ("instruments", APG + "Instrument"),
+    ("organisations", APG + "Organisation"),
+    ("resources", APG + "KnowledgeResource"),
+    ("legal", APG + "LegalText"),
+    ("figures", APG + "Figure"),
+    ("concepts", SKOS + "Concept"),
 )
 
 
@@ -25,7 +26,8 @@ def counts() -> list[dict]:
     cache = current_app.extensions.setdefault("pages_cache", {})
     if "counts" not in cache:
         found = []
-        for key, fr, en, cls in COUNTED:
+        for key, cls in COUNTED:
+            fr, en = COUNT_WORDS[key]
             rows = backend().select(
                 f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a/<{RDFS}subClassOf>* <{cls}> }}")
             n = int(rows[0]["n"].value) if rows else 0

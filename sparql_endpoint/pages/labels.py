@@ -7,51 +7,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from achat_core.iris import ADMS, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
-
-#: Names for common external terms the store does not describe: IRI -> (fr, en).
-FALLBACK: dict[str, tuple[str, str]] = {
-    RDF + "type": ("type", "type"),
-    RDFS + "label": ("libellé", "label"),
-    RDFS + "comment": ("commentaire", "comment"),
-    RDFS + "seeAlso": ("voir aussi", "see also"),
-    RDFS + "isDefinedBy": ("défini par", "defined by"),
-    RDFS + "subClassOf": ("sous-classe de", "subclass of"),
-    RDFS + "subPropertyOf": ("sous-propriété de", "subproperty of"),
-    RDFS + "domain": ("domaine", "domain"),
-    RDFS + "range": ("co-domaine", "range"),
-    SKOS + "prefLabel": ("libellé préféré", "preferred label"),
-    SKOS + "altLabel": ("autre nom", "alternative label"),
-    SKOS + "definition": ("définition", "definition"),
-    SKOS + "notation": ("notation", "notation"),
-    SKOS + "inScheme": ("dans le vocabulaire", "in scheme"),
-    SKOS + "topConceptOf": ("concept de tête de", "top concept of"),
-    SKOS + "hasTopConcept": ("concept de tête", "top concept"),
-    SKOS + "broader": ("plus large", "broader"),
-    SKOS + "narrower": ("plus précis", "narrower"),
-    SKOS + "related": ("lié à", "related"),
-    SKOS + "exactMatch": ("correspondance exacte", "exact match"),
-    SKOS + "closeMatch": ("correspondance proche", "close match"),
-    SKOS + "relatedMatch": ("correspondance liée", "related match"),
-    SKOS + "scopeNote": ("note d'application", "scope note"),
-    DCT + "source": ("source", "source"),
-    DCT + "title": ("titre", "title"),
-    DCT + "description": ("description", "description"),
-    DCT + "identifier": ("identifiant", "identifier"),
-    DCT + "issued": ("date de publication", "issued"),
-    DCT + "modified": ("date de modification", "modified"),
-    DCT + "license": ("licence", "licence"),
-    DCT + "publisher": ("éditeur", "publisher"),
-    DCT + "creator": ("auteur", "creator"),
-    DCT + "type": ("type", "type"),
-    OWL + "sameAs": ("identique à", "same as"),
-    OWL + "versionInfo": ("version", "version"),
-    OWL + "versionIRI": ("IRI de version", "version IRI"),
-    SCHEMA + "url": ("site web", "web site"),
-    SCHEMA + "image": ("image", "image"),
-    ADMS + "identifier": ("identifiant", "identifier"),
-    ELI + "date_document": ("date du texte", "date of the text"),
-}
+from achat_core.iris import DCT, RDFS, SKOS
+from sparql_endpoint.pages.words import TERM_NAMES
 
 LABEL_PATH = f"<{RDFS}label>|<{SKOS}prefLabel>|<{DCT}title>"
 
@@ -101,8 +58,8 @@ class Labeller:
         """Return every known label of an IRI by language, fallbacks included."""
         self.fetch([iri])
         found = dict(self.cache[iri])
-        if not found and iri in FALLBACK:
-            found = dict(zip(("fr", "en"), FALLBACK[iri], strict=True))
+        if not found and iri in TERM_NAMES:
+            found = dict(zip(("fr", "en"), TERM_NAMES[iri], strict=True))
         return found
 
     def label(self, iri: str, lang: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
-from sparql_endpoint.pages.words import text
+from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
 
 bp = Blueprint("lists", __name__)
 
@@ -31,32 +31,20 @@ PAGE_SIZE = 50
 #: Rows a CSV or JSON twin carries at most.
 MAX_ROWS = 50_000
 #: Words a French or English reader filters by, one per list: key -> (French, English).
-TITLES = {
-    "instruments": ("Instruments d'achat", "Procurement instruments"),
-    "organisations": ("Organisations", "Organisations"),
-    "resources": ("Ressources de connaissance", "Knowledge resources"),
-    "regions": ("Marchés innovants par région", "Innovative contracts per region"),
-}
 
 
 @dataclass
 class Column:
     key: str
-    fr: str
-    en: str
     numeric: bool = False
 
 
+#: Each list's columns; their headings are ``words.COLUMN_WORDS``.
 COLUMNS = {
-    "instruments": [Column("name", "Nom", "Name"), Column("kind", "Genre", "Kind"),
-                    Column("contracts", "Contrats publiés", "Published contracts", True)],
-    "organisations": [Column("name", "Nom", "Name"), Column("kind", "Rôle", "Role"),
-                      Column("siret", "SIRET", "SIRET")],
-    "resources": [Column("name", "Titre", "Title"), Column("kind", "Type", "Type"),
-                  Column("url", "Adresse", "Address")],
-    "regions": [Column("name", "Région", "Region"),
-                Column("contracts", "Marchés innovants", "Innovative contracts", True),
-                Column("amount", "Montant HT", "Amount excl. VAT", True)],
+    "instruments": [Column("name"), Column("kind"), Column("contracts", True)],
+    "organisations": [Column("name"), Column("kind"), Column("siret")],
+    "resources": [Column("name"), Column("kind"), Column("url")],
+    "regions": [Column("name"), Column("contracts", True), Column("amount", True)],
 }
 
 
@@ -270,8 +258,8 @@ def _page(name: str, asked: Asked, rows: list[dict], total: int, kinds: list[str
     def link(**changes) -> str:
         return url_for(f"pages.lists.{name}", **{**args, "lang": lang, **changes})
 
-    return render("index.html", name=name, title=TITLES[name][lang == "en"],
-                  columns=[{"key": c.key, "label": c.en if lang == "en" else c.fr,
+    return render("index.html", name=name, title=LIST_TITLES[name][lang == "en"],
+                  columns=[{"key": c.key, "label": COLUMN_WORDS[name][c.key][lang == "en"],
                             "numeric": c.numeric} for c in COLUMNS[name]],
                   rows=rows, total=total, page=page, pages=pages, query=asked.query,
                   kind=asked.kind, kinds=kinds, source=asked.source,

@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from sparql_endpoint.pages.words import MONTHS
+
 #: French groups thousands with a narrow no-break space and puts the euro sign after a
 #: no-break space; English groups with commas and puts the sign first.
 NARROW_NBSP, NBSP = "\u202f", "\u00a0"
-MONTHS = {
-    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
 
 
 def _decimal(value) -> Decimal | None:

@@ -14,6 +14,7 @@ from achat_core.iris import APG, DCT, EPO, RDFS
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.answers import Select, contract_rows, node
 from sparql_endpoint.pages.labels import pick
+from sparql_endpoint.pages.words import MEASURE_WORDS
 
 ANNUAIRE = "https://annuaire-entreprises.data.gouv.fr/"
 CPV = "http://data.europa.eu/cpv/cpv/"
@@ -22,15 +23,6 @@ ROLES = (("buyer", EPO + "bindsBuyer"), ("supplier", EPO + "bindsContractor"))
 LATEST = 10
 TOP = 8
 #: How an indicator's measure reads beside the instrument it is about: (French, English).
-MEASURES = {
-    "contracts-by-buyer": ("Contrats", "Contracts"),
-    "amount-by-buyer": ("Montant HT", "Amount excl. VAT"),
-    "contracts-by-region": ("Contrats", "Contracts"),
-    "amount-by-region": ("Montant HT", "Amount excl. VAT"),
-    "innovative-contracts": ("Marchés innovants", "Innovative contracts"),
-    "innovative-amount": ("Montant HT des marchés innovants",
-                          "Amount excl. VAT of innovative contracts"),
-}
 
 
 def _contracts(iri: str, prop: str) -> str:
@@ -130,7 +122,7 @@ def indicators_about(select: Select, iri: str, lang: str) -> list[dict]:
         entry = found.setdefault(row["f"].value, {
             "iri": row["f"].value, "labels": {},
             "instrument": row["instrument"].value if "instrument" in row else None})
-        measure = MEASURES.get(row["measure"].value) if "measure" in row else None
+        measure = MEASURE_WORDS.get(row["measure"].value) if "measure" in row else None
         if measure:
             entry["measure"] = measure[lang == "en"]
         label = row["label"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from achat_core.iris import ADMS, APG, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
+
 #: key -> (French, English)
 TEXTS: dict[str, tuple[str, str]] = {
     "site_title": ("Graphe de l'achat public", "Public procurement graph"),
@@ -220,6 +222,117 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "imparti ; interrogez le point d'accès SPARQL ou téléchargez les données.",
                      "This page needs more work than the time limit allows; query the SPARQL "
                      "endpoint or download the data."),
+}
+
+
+#: Month names, January first (``numbers.day``).
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+#: An in-force date's wording: (property, already in force) -> (French, English).
+IN_FORCE_WORDS = {
+    (APG + "inForceFrom", True): ("depuis le", "since"),
+    (APG + "inForceFrom", False): ("à partir du", "from"),
+    (APG + "inForceUntil", True): ("jusqu'au", "until"),
+    (APG + "inForceUntil", False): ("jusqu'au", "until"),
+}
+
+#: An instrument's EU mappings, by SKOS property: (French, English).
+MATCH_WORDS = {
+    "exactMatch": ("équivalent exact", "exact equivalent"),
+    "closeMatch": ("équivalent proche", "close equivalent"),
+    "relatedMatch": ("notion liée", "related notion"),
+}
+
+#: The home page's counts: key -> (French, English).
+COUNT_WORDS = {
+    "instruments": ("instruments d'achat", "procurement instruments"),
+    "organisations": ("organisations", "organisations"),
+    "resources": ("ressources de connaissance", "knowledge resources"),
+    "legal": ("textes juridiques", "legal texts"),
+    "figures": ("chiffres et indicateurs", "figures and indicators"),
+    "concepts": ("concepts de vocabulaire", "vocabulary concepts"),
+}
+
+#: The lists' titles: list -> (French, English).
+LIST_TITLES = {
+    "instruments": ("Instruments d'achat", "Procurement instruments"),
+    "organisations": ("Organisations", "Organisations"),
+    "resources": ("Ressources de connaissance", "Knowledge resources"),
+    "regions": ("Marchés innovants par région", "Innovative contracts per region"),
+}
+
+#: The lists' column headings: list -> column key -> (French, English).
+COLUMN_WORDS = {
+    "instruments": {"name": ("Nom", "Name"), "kind": ("Genre", "Kind"),
+                    "contracts": ("Contrats publiés", "Published contracts")},
+    "organisations": {"name": ("Nom", "Name"), "kind": ("Rôle", "Role"),
+                      "siret": ("SIRET", "SIRET")},
+    "resources": {"name": ("Titre", "Title"), "kind": ("Type", "Type"),
+                  "url": ("Adresse", "Address")},
+    "regions": {"name": ("Région", "Region"),
+                "contracts": ("Marchés innovants", "Innovative contracts"),
+                "amount": ("Montant HT", "Amount excl. VAT")},
+}
+
+#: Figures of an organisation, by measure: (French, English).
+MEASURE_WORDS = {
+    "contracts-by-buyer": ("Contrats", "Contracts"),
+    "amount-by-buyer": ("Montant HT", "Amount excl. VAT"),
+    "contracts-by-region": ("Contrats", "Contracts"),
+    "amount-by-region": ("Montant HT", "Amount excl. VAT"),
+    "innovative-contracts": ("Marchés innovants", "Innovative contracts"),
+    "innovative-amount": ("Montant HT des marchés innovants",
+                          "Amount excl. VAT of innovative contracts"),
+}
+
+
+#: Names for common external terms the store does not describe: IRI -> (fr, en).
+TERM_NAMES: dict[str, tuple[str, str]] = {
+    RDF + "type": ("type", "type"),
+    RDFS + "label": ("libellé", "label"),
+    RDFS + "comment": ("commentaire", "comment"),
+    RDFS + "seeAlso": ("voir aussi", "see also"),
+    RDFS + "isDefinedBy": ("défini par", "defined by"),
+    RDFS + "subClassOf": ("sous-classe de", "subclass of"),
+    RDFS + "subPropertyOf": ("sous-propriété de", "subproperty of"),
+    RDFS + "domain": ("domaine", "domain"),
+    RDFS + "range": ("co-domaine", "range"),
+    SKOS + "prefLabel": ("libellé préféré", "preferred label"),
+    SKOS + "altLabel": ("autre nom", "alternative label"),
+    SKOS + "definition": ("définition", "definition"),
+    SKOS + "notation": ("notation", "notation"),
+    SKOS + "inScheme": ("dans le vocabulaire", "in scheme"),
+    SKOS + "topConceptOf": ("concept de tête de", "top concept of"),
+    SKOS + "hasTopConcept": ("concept de tête", "top concept"),
+    SKOS + "broader": ("plus large", "broader"),
+    SKOS + "narrower": ("plus précis", "narrower"),
+    SKOS + "related": ("lié à", "related"),
+    SKOS + "exactMatch": ("correspondance exacte", "exact match"),
+    SKOS + "closeMatch": ("correspondance proche", "close match"),
+    SKOS + "relatedMatch": ("correspondance liée", "related match"),
+    SKOS + "scopeNote": ("note d'application", "scope note"),
+    DCT + "source": ("source", "source"),
+    DCT + "title": ("titre", "title"),
+    DCT + "description": ("description", "description"),
+    DCT + "identifier": ("identifiant", "identifier"),
+    DCT + "issued": ("date de publication", "issued"),
+    DCT + "modified": ("date de modification", "modified"),
+    DCT + "license": ("licence", "licence"),
+    DCT + "publisher": ("éditeur", "publisher"),
+    DCT + "creator": ("auteur", "creator"),
+    DCT + "type": ("type", "type"),
+    OWL + "sameAs": ("identique à", "same as"),
+    OWL + "versionInfo": ("version", "version"),
+    OWL + "versionIRI": ("IRI de version", "version IRI"),
+    SCHEMA + "url": ("site web", "web site"),
+    SCHEMA + "image": ("image", "image"),
+    ADMS + "identifier": ("identifiant", "identifier"),
+    ELI + "date_document": ("date du texte", "date of the text"),
 }
 
 
