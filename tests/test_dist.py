@@ -99,6 +99,7 @@ def test_missing_store_folder(dist, tmp_path):
         open_backend(dist, read_build(dist), tmp_path / "absent")
 
 
+@pytest.mark.slow
 def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
     from achat_core.resources import DATA_DIR
     from graph_builder.pipeline import BuildOptions, build_and_publish

@@ -488,6 +488,7 @@ def test_engine_failures_become_readable_answers(engine, tmp_path, fault, status
         assert len(engine.faults) == 4
 
 
+@pytest.mark.slow
 def test_a_silent_engine_is_a_503_that_does_not_blame_the_query(engine, tmp_path):
     app = _app(engine, tmp_path, QUERY_TIMEOUT=0.5)
     engine.delay = 3.0  # past the engine's own limit (0.5 s) and the socket's grace
@@ -498,6 +499,7 @@ def test_a_silent_engine_is_a_503_that_does_not_blame_the_query(engine, tmp_path
     assert "did not answer in time" in message and "Narrow" not in message
 
 
+@pytest.mark.slow
 def test_health_answers_soon_and_says_degraded_when_the_engine_is_silent(engine, tmp_path):
     client = _app(engine, tmp_path, QUERY_TIMEOUT=10.0).test_client()
     assert client.get("/health").get_json()["status"] == "ok"
