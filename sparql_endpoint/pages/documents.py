@@ -10,21 +10,19 @@ import logging
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, request, url_for
 
-from achat_core.iris import APG, DCT, EPO, ORG, RDF, RDFS, SKOS
+from achat_core.iris import APG, DCT, RDF, RDFS, SKOS
 from sparql_endpoint.execution.pool import PoolTimeout
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages import (
-    answers,
-    charts,
+    cards,
     feeds,
     freshness,
     home,
     lists,
-    parties,
     search,
 )
-from sparql_endpoint.pages.contract_card import contract_card
+from sparql_endpoint.pages.answers import node
 from sparql_endpoint.pages.render import (
     backend,
     bases,
@@ -75,10 +73,6 @@ BREAKDOWN = " || ".join(f'STRENDS(?m, "{end}")' for end in ("-per-year", "-by-bu
                                                              "-by-region"))
 
 
-def _iri(value: str) -> str:
-    return str(ox.NamedNode(value))
-
-
 class PageQueryTimeout(Exception):
     """A page's query ran past the time limit; the page answers 503."""
 
@@ -105,7 +99,7 @@ def page_timeout(error: PageQueryTimeout):
 def outbound(iri: str) -> list[tuple[ox.NamedNode, object]]:
     """Return the (property, value) pairs of a subject, up to OUTBOUND_LIMIT."""
     rows = backend().select(
-        f"SELECT ?p ?o WHERE {{ {_iri(iri)} ?p ?o }} LIMIT {OUTBOUND_LIMIT}")
+        f"SELECT ?p ?o WHERE {{ {node(iri)} ?p ?o }} LIMIT {OUTBOUND_LIMIT}")
     return [(r["p"], r["o"]) for r in rows]
 
 
@@ -116,7 +110,7 @@ def inbound(iri: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
     every link); only that bounded sample is sorted, here.
     """
     rows = timed_select(
-        f"SELECT ?s ?p WHERE {{ ?s ?p {_iri(iri)} FILTER(isIRI(?s)) }} LIMIT {INBOUND_LIMIT + 1}")
+        f"SELECT ?s ?p WHERE {{ ?s ?p {node(iri)} FILTER(isIRI(?s)) }} LIMIT {INBOUND_LIMIT + 1}")
     return sorted(((r["s"], r["p"]) for r in rows), key=lambda pair: (pair[1].value,
                                                                       pair[0].value))
 
@@ -127,7 +121,7 @@ def inbound_counts(iri: str) -> tuple[dict[str, int], bool]:
     Return the counts and whether the limit was reached (then each count is a lower bound).
     """
     rows = timed_select(
-        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?p WHERE {{ ?s ?p {_iri(iri)} "
+        f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?p WHERE {{ ?s ?p {node(iri)} "
         f"FILTER(isIRI(?s)) }} LIMIT {COUNT_LIMIT + 1} }} }} GROUP BY ?p")
     counts = {r["p"].value: int(r["n"].value) for r in rows}
     return counts, sum(counts.values()) > COUNT_LIMIT
@@ -172,7 +166,7 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
 def figures_about(iri: str, lang: str) -> list[dict]:
     """Return the figures and indicators about an instrument, each with its source."""
     rows = timed_select(
-        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; ?p ?o "
+        f"SELECT ?f ?p ?o WHERE {{ ?f <{APG}aboutInstrument> {node(iri)} ; ?p ?o "
         f"FILTER NOT EXISTS {{ ?f <{APG}measure> ?m FILTER({BREAKDOWN}) }} }} "
         f"LIMIT {FIGURE_ROWS}")
     figures: dict[str, dict] = {}
@@ -214,8 +208,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     external = [term_view(o, lang) for p, o in pairs
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
-    node = _iri(iri)
-    template, extra = answer_of(iri, pairs, lang)
+    term = node(iri)
+    template, extra = cards.answer_of(iri, pairs, lang, timed_select, outbound)
     return render(
         template, **extra,
         iri=iri, title=title, title_lang=title_lang,
@@ -227,91 +221,11 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
         sources=sources, figures=figures_about(iri, lang), alternates=alternates,
-        properties_csv=query_link(f"SELECT ?property ?value WHERE {{ {node} ?property ?value }}",
+        properties_csv=query_link(f"SELECT ?property ?value WHERE {{ {term} ?property ?value }}",
                                   "csv"),
-        inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {node} }}",
+        inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {term} }}",
                                "csv"),
     )
-
-
-CONTRACTS = {EPO + "Contract", EPO + "ConcessionContract"}
-ROLES = {EPO + "Buyer", EPO + "Winner", EPO + "Contractor"}
-PARTIES = ROLES | {APG + "Organisation", ORG + "Organization"}
-
-
-def name_of(lang: str):
-    """Return a template helper naming an IRI (label, language, link) in the page's language."""
-    return lambda iri: term_view(ox.NamedNode(iri), lang)
-
-
-IRI_KEYS = ("iri", "buyer", "kind", "instrument", "owner", "procedure", "nature", "place")
-
-
-def _iris(value) -> set[str]:
-    """Collect the IRIs held in a card (values under the keys ``iri``, ``buyer``, …)."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in IRI_KEYS and isinstance(item, str) and "://" in item:
-                found.add(item)
-            else:
-                found |= _iris(item)
-    elif isinstance(value, list):
-        for item in value:
-            found |= {item} if isinstance(item, str) and "://" in item else _iris(item)
-    return found
-
-
-def answer_of(iri: str, pairs: list, lang: str) -> tuple[str, dict]:
-    """Choose the page's template and gather its answer card, by the thing's type."""
-    types = {o.value for p, o in pairs if p.value == RDF + "type"}
-    if types & CONTRACTS:
-        card = contract_card(timed_select, iri, lang)
-        if card:
-            labeller().fetch(_iris(card) | set(card["holders"]) | set(card["instruments"]))
-            return "contract.html", {"answered": True, "card": card, "name_of": name_of(lang)}
-    if types & PARTIES:
-        owner = parties.role_owner(pairs) if types & ROLES else None
-        subject = owner or iri
-        subject_pairs = outbound(owner) if owner else pairs
-        card = parties.party_card(timed_select, backend().select, subject, subject_pairs, lang)
-        for side in card["sides"]:
-            side["chart"] = charts.bar_chart(
-                [(y["year"], y["contracts"], y["contracts_text"]) for y in side["years"]],
-                text("per_year", lang), f"chart-{side['role']}")
-        labeller().fetch(_iris(card) | ({owner} if owner else set()))
-        return "organisation.html", {"answered": True, "card": card, "owner": owner,
-                                     "name_of": name_of(lang),
-                                     "feed_url": feeds.feed_url(subject)}
-    if DCT + "Location" in types and "/id/location/code-region-" in iri:
-        card = {"indicators": parties.indicators_about(backend().select, iri, lang)}
-        labeller().fetch(_iris(card))
-        return "region.html", {"answered": True, "card": card, "name_of": name_of(lang)}
-    if APG + "Instrument" not in types:
-        return "resource.html", {"answered": False}
-    card = answers.instrument_card(timed_select, backend().select, iri, pairs, lang)
-    usage = card["usage"]
-    usage["chart"] = charts.bar_chart(
-        [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
-        text("per_year", lang), "years-chart")
-    labeller().fetch(_iris(card))
-    years_query = (
-        f"SELECT ?year ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
-        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{APG}periodStart> ?start . "
-        f"FILTER(STRENDS(?measure, \"-per-year\")) BIND(YEAR(?start) AS ?year) }} "
-        f"ORDER BY ?year ?measure")
-    buyers_query = (
-        f"SELECT ?buyer ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {_iri(iri)} ; "
-        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
-        f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
-    return "instrument.html", {
-        "answered": True, "card": card, "name_of": name_of(lang), "figures_shown": True,
-        "feed_url": feeds.feed_url(iri),
-        "csv_links": {"years": query_link(years_query, "csv"),
-                      "buyers": query_link(buyers_query, "csv")},
-        "json_links": {"years": query_link(years_query, "json"),
-                       "buyers": query_link(buyers_query, "json")},
-    }
 
 
 def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
@@ -320,7 +234,7 @@ def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
     if len(points_here) <= INBOUND_LIMIT:
         return groups
     counts, capped = inbound_counts(iri)
-    node = _iri(iri)
+    term = node(iri)
     for group in groups:
         prop = group["property"]["iri"]
         total = counts.get(prop, len(group["values"]))
@@ -328,15 +242,15 @@ def _inbound_groups(iri: str, points_here: list, lang: str) -> list[dict]:
             group["total"] = total
             group["total_capped"] = capped
             group["more_href"] = query_link(
-                f"SELECT ?subject WHERE {{ ?subject <{prop}> {node} }} LIMIT {PAGE_SIZE} "
+                f"SELECT ?subject WHERE {{ ?subject <{prop}> {term} }} LIMIT {PAGE_SIZE} "
                 f"OFFSET 0")
     return groups
 
 
 def exists(iri: str) -> bool:
     """Tell whether the store says anything about or pointing to an IRI."""
-    node = _iri(iri)
-    return backend().ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}")
+    term = node(iri)
+    return backend().ask(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}")
 
 
 def not_found(iri: str | None, path: str) -> Response:
