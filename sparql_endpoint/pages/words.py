@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from achat_core.iris import ADMS, APG, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
+from sparql_endpoint.protocol.words import EDITOR_WORDS
 
 #: key -> (French, English)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -132,7 +133,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "error_details": ("Détails techniques", "Technical details"),
     "filter": ("Filtrer", "Filter"),
     "figures_table": ("Tableau des chiffres", "Table of figures"),
-    "results_table": ("Tableau des résultats", "Table of results"),
     "site_search": ("Recherche sur tout le site", "Search the whole site"),
     "filter_words": ("Mots", "Words"),
     "all": ("Tous", "All"),
@@ -188,17 +188,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "counts": ("Le graphe en chiffres", "The graph in figures"),
     "triples": ("triplets", "triples"),
     "questions": ("Questions auxquelles le graphe répond", "Questions the graph answers"),
-    "run": ("Exécuter", "Run"),
     "results": ("Résultats", "Results"),
-    "rows": ("lignes", "rows"),
-    "no_rows": ("Aucun résultat.", "No results."),
-    "query_text": ("Requête SPARQL", "SPARQL query"),
-    "examples": ("Exemples", "Examples"),
-    "editor_intro": ("Écrivez une requête SPARQL ou partez d'un exemple. "
-                     "Le formulaire fonctionne aussi sans JavaScript.",
-                     "Write a SPARQL query or start from an example. "
-                     "The form also works without JavaScript."),
-    "query_error": ("La requête n'a pas pu être exécutée", "The query could not be run"),
     "no_results_search": ("Aucun résultat pour cette recherche.", "Nothing matches this search."),
     "kind": ("Genre", "Kind"),
     "label": ("Libellé", "Label"),
@@ -222,6 +212,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "imparti ; interrogez le point d'accès SPARQL ou téléchargez les données.",
                      "This page needs more work than the time limit allows; query the SPARQL "
                      "endpoint or download the data."),
+    **EDITOR_WORDS,
 }
 
 
