@@ -18,16 +18,20 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
 from achat_core import spreadsheet
+from achat_core.formats import BY_NAME
 from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
+from sparql_endpoint.protocol.documents import twin_format
 
 bp = Blueprint("lists", __name__)
 
 PAGE_SIZE = 50
+#: A list's page and its twins (``/instruments.csv``, ``/instruments.json``).
+LIST_FORMATS = (BY_NAME["html"], BY_NAME["csv"], BY_NAME["json-document"])
 #: Rows a CSV or JSON twin carries at most.
 MAX_ROWS = 50_000
 #: Words a French or English reader filters by, one per list: key -> (French, English).
@@ -212,7 +216,7 @@ def _asked(name: str, fmt: str | None) -> Asked:
     """Read the request's format, filters and page; refuse a bad one (404, 400)."""
     lang = choose_language()
     fmt = fmt or request.args.get("format") or "html"
-    if fmt not in ("html", "csv", "json"):
+    if twin_format(fmt, LIST_FORMATS) is None:
         abort(404, description=f"/{name} is offered as HTML, .csv and .json, not .{fmt}.")
     query = request.args.get("q", "").strip()
     kind = request.args.get("kind", "").strip()

@@ -1,11 +1,14 @@
 """One response for a described document: its format chosen, its triples written, twins linked.
 
 A document (a thing's ``/doc/`` page, VoID, the catalogue, the ontology) is offered in
-``DOC_FORMATS``; the format comes from the URL's suffix (``.ttl``, ``.jsonld``...), else
+``DOC_FORMATS``; the format comes from the URL's suffix (``.ttl``, ``.jsonld``...: the
+one twin rule, :func:`twin_format`, which the lists' ``.csv``/``.json`` follow too), else
 from ``Accept``.  Pages and the catalogue answer documents through these functions only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 from flask import Response, abort, request
@@ -22,6 +25,15 @@ DOC_FORMATS: tuple[Format, ...] = tuple(
 )
 
 
+def twin_format(suffix: str, offered: Sequence[Format]) -> Format | None:
+    """Return the offered format a twin's suffix names (``.ttl``, ``.csv``...), else None.
+
+    The one suffix rule: a twin is its page's URL plus the suffix the format table gives.
+    """
+    fmt = BY_SUFFIX.get(suffix)
+    return fmt if fmt in offered else None
+
+
 def document_format(suffix: str | None) -> Format:
     """Return the format a document is asked in: its URL suffix, else the Accept header.
 
@@ -29,8 +41,8 @@ def document_format(suffix: str | None) -> Format:
     (both answered by the app's error handlers, negotiated like every error).
     """
     if suffix is not None:
-        fmt = BY_SUFFIX.get(suffix)
-        if fmt not in DOC_FORMATS:
+        fmt = twin_format(suffix, DOC_FORMATS)
+        if fmt is None:
             abort(404, description=f"No document format has the suffix .{suffix}; use one of "
                                    + ", ".join(f".{f.suffix}" for f in DOC_FORMATS) + ".")
         return fmt
