@@ -31,7 +31,7 @@ DEFAULTS = {
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: load the store, then register one blueprint per concern.
+    """Build the app: load the store, then register each room's blueprints.
 
     The app sees requests through ``PublicOrigin``: links and redirects name the
     configured origin, never one a client's headers chose.

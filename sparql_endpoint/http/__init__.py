@@ -1,1 +1,1 @@
-"""HTTP around the app: settings, public origin, headers, errors, health, and gunicorn."""
+"""HTTP around the app: settings, public origin, language, headers, errors, health, gunicorn."""
