@@ -1,4 +1,5 @@
-# Two commands: `make run` (set up, build, validate, serve) and `make test`.
+# Two commands: `make run` (set up, build, validate, serve) and `make test`;
+# `make test-fast` is the quick loop while working (docs/develop.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,7 +16,7 @@ DECP ?=
 #   make run DECP=decp.json SIRENE="StockUniteLegale_utf8.zip StockEtablissement_utf8.zip"
 SIRENE ?=
 
-.PHONY: install run test build conformance bench clean
+.PHONY: install run test test-fast build conformance bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +44,10 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -m "not conformance"
+
+# Everything but the browser and the slow (real-server) tests, on every core.
+test-fast: install
+	$(BIN)/pytest -n auto -q -m "not conformance and not browser and not slow"
 
 conformance: install
 	$(BIN)/pytest -m conformance

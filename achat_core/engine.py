@@ -2,14 +2,15 @@
 
 ``achat-graph publish`` loads each build into a named graph ``{graph}/{build_id}``, then
 points ``<{graph}> dcat:hasCurrentVersion <{graph}/{build_id}>`` in ``{graph}/meta``; the
-server follows that pointer (``sparql_endpoint.remote``, through SPARQLWrapper).  The
-publisher reads and writes through one ``requests`` session whose retries are urllib3's
-``Retry`` policy (:func:`session`).
+server follows that pointer (``sparql_endpoint.backends.remote``, through SPARQLWrapper).  The
+publisher reads and writes through one ``requests`` session (:func:`session`); both
+sides retry as one policy says (:data:`RETRIES`).
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when used: a web worker reading the pointer needs neither
@@ -25,7 +26,32 @@ VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 ISSUED = "http://purl.org/dc/terms/issued"
 
 
-def public_url(url: str) -> str:
+@dataclass(frozen=True)
+class Retries:
+    """How a request to a remote engine is retried, by the publisher and the server alike.
+
+    Connection errors and answers with one of ``statuses`` are retried ``retries``
+    times, waiting longer each time (:meth:`wait`); any other answer is final.
+    """
+
+    retries: int = 2
+    backoff: float = 0.25
+    statuses: tuple[int, ...] = (500, 502, 503, 504)
+
+    def retried(self, status: int) -> bool:
+        """Say whether an answer with this HTTP status is worth another attempt."""
+        return status in self.statuses
+
+    def wait(self, retry: int) -> float:
+        """Return the seconds to wait before retry number RETRY (1, 2...): exponential."""
+        return self.backoff * 2 ** (retry - 1)
+
+
+#: The one retry policy; a caller may ask for fewer or more attempts (``replace``).
+RETRIES = Retries()
+
+
+def without_credentials(url: str) -> str:
     """Return URL without any user name or password, fit for messages and logs."""
     parts = urllib.parse.urlsplit(url)
     if parts.username is None and parts.password is None:
@@ -58,18 +84,19 @@ def count_query(version: str) -> str:
     return f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{version}> {{ ?s ?p ?o }} }}"
 
 
-def session(retries: int, backoff: float, auth: AuthBase | None = None) -> requests.Session:
-    """Return an HTTP session that retries connection errors and 5xx answers, backing off.
+def session(retries: int = RETRIES.retries, backoff: float = RETRIES.backoff,
+            auth: AuthBase | None = None) -> requests.Session:
+    """Return an HTTP session that retries as :data:`RETRIES` says, through urllib3's ``Retry``.
 
-    The policy is urllib3's ``Retry``; a request that still fails after it raises
-    ``requests.RequestException`` (``RetryError`` for a 5xx that did not go away).
+    A request that still fails after it raises ``requests.RequestException``
+    (``RetryError`` for a 5xx that did not go away).
     """
     import requests
     from requests.adapters import HTTPAdapter
     from urllib3.util import Retry
 
     retry = Retry(total=retries, connect=retries, read=0, status=retries, other=0,
-                  backoff_factor=backoff, status_forcelist=(500, 502, 503, 504),
+                  backoff_factor=backoff, status_forcelist=RETRIES.statuses,
                   allowed_methods=None, raise_on_status=True)
     http = requests.Session()
     http.auth = auth

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ import click
 from achat_core.iris import DEFAULT_BASE
 from achat_core.resources import DATA_DIR
 from achat_graph import guard
+from sparql_endpoint.http.settings import DEFAULTS as SERVE
 
 
 def _fail(problems_or_message, code: int) -> None:
@@ -123,58 +125,54 @@ def validate(files, max_memory):
 
 
 @main.command()
-@click.option("--dist", "dist_dir", type=click.Path(path_type=Path), default=Path("dist"),
+@click.option("--dist", type=click.Path(path_type=Path), default=SERVE.dist,
               show_default=True, help="A published build folder.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--host", default=SERVE.host, show_default=True)
+@click.option("--port", default=SERVE.port, show_default=True, type=int)
+@click.option("--workers", default=SERVE.workers, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes; each has its own query processes.")
-@click.option("--threads", default=256, show_default=True, type=click.IntRange(1, 4096),
+@click.option("--threads", default=SERVE.threads, show_default=True,
+              type=click.IntRange(1, 4096),
               help="Threads per worker; each waits on a client or a query process.")
-@click.option("--query-processes", type=click.IntRange(1, 256), default=None,
+@click.option("--query-processes", type=click.IntRange(1, 256), default=SERVE.query_processes,
               show_default="2 × cores", help="Query processes per lane (user queries, pages).")
-@click.option("--queue", default=64, show_default=True, type=click.IntRange(0, 10_000),
+@click.option("--queue", default=SERVE.queue, show_default=True, type=click.IntRange(0, 10_000),
               help="Requests that may wait for a user-query process; beyond, 503 at once.")
-@click.option("--query-memory", type=click.IntRange(0), default=2048, show_default=True,
+@click.option("--query-memory", "query_memory_mb", type=click.IntRange(0),
+              default=SERVE.query_memory_mb, show_default=True,
               help="MB of memory a query process may add to the store (0: no limit).")
-@click.option("--max-result-bytes", type=click.IntRange(1000), default=16_000_000,
+@click.option("--max-result-bytes", type=click.IntRange(1000), default=SERVE.max_result_bytes,
               show_default=True, help="Results are cut (and marked) past about this size.")
 @click.option("--allow-unisolated", is_flag=True,
               help="Serve even where query processes cannot be cut off the network.")
-@click.option("--store", "store", default="memory", show_default=True,
+@click.option("--store", default=SERVE.store, show_default=True,
               help="'memory', the folder of an on-disk store written by the builder, or the "
                    "http(s) URL of a SPARQL engine the build was published to.")
-@click.option("--public-url", default=None,
+@click.option("--public-url", default=SERVE.public_url,
               help="Where users reach this server (e.g. https://data.example.org/achat/): "
                    "every link, redirect and the Service Description name it "
                    "[default: the listening address].")
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDR",
               help="A reverse proxy's IP address or network whose X-Forwarded-* headers are "
                    "honoured (repeatable); no other client's are.")
-@click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Seconds after which a query is stopped.")
-@click.option("--remote-graph", default=None,
+@click.option("--query-timeout", default=SERVE.query_timeout, show_default=True,
+              type=click.FloatRange(0.1, 3600), help="Seconds after which a query is stopped.")
+@click.option("--remote-graph", default=SERVE.remote_graph,
               help="With an http(s) --store: the graph IRI the build was published to "
                    "(default: {base}graph).")
-@click.option("--remote-max-rows", type=click.IntRange(1), default=None,
+@click.option("--remote-max-rows", type=click.IntRange(1), default=SERVE.remote_max_rows,
               help="With an http(s) --store: the engine's own row cap (Virtuoso "
                    "ResultSetMaxRows), so a result that long is marked truncated.")
-@click.option("--engine", type=click.Choice(["virtuoso", "generic"]), default="virtuoso",
-              show_default=True, help="With an http(s) --store: the kind of engine.")
-def serve(dist_dir, host, port, workers, threads, query_processes, queue, query_memory,
-          max_result_bytes, allow_unisolated, store, public_url, trusted_proxies, query_timeout,
-          remote_graph, remote_max_rows, engine):
+@click.option("--engine", "remote_engine", type=click.Choice(["virtuoso", "generic"]),
+              default=SERVE.remote_engine, show_default=True,
+              help="With an http(s) --store: the kind of engine.")
+def serve(**options):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
-    from sparql_endpoint.server import serve as run_server
+    from sparql_endpoint.http.server import serve as run_server
 
+    options["trusted_proxies"] = tuple(options["trusted_proxies"])
     try:
-        run_server(dist=dist_dir, host=host, port=port, workers=workers, store=store,
-                   public_url=public_url, query_timeout=query_timeout,
-                   remote_graph_iri=remote_graph, remote_engine=engine,
-                   remote_max_rows=remote_max_rows, trusted_proxies=trusted_proxies,
-                   threads=threads, query_processes=query_processes, queue=queue,
-                   query_memory_mb=query_memory or None, max_result_bytes=max_result_bytes,
-                   allow_unisolated=allow_unisolated)
+        run_server(replace(SERVE, **options))
     except (OSError, ValueError) as error:
         _fail(f"error: {error}", 2)
 

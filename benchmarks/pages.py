@@ -33,9 +33,10 @@ from achat_graph.cli import main  # noqa: E402
 from graph_builder.pipeline.contracts import DECP_SOURCE, build_contracts  # noqa: E402
 from graph_builder.rdf.indicators import compute_indicators  # noqa: E402
 from graph_builder.sources.decp_generator import write_decp  # noqa: E402
-from sparql_endpoint import create_app, examples  # noqa: E402
-from sparql_endpoint.pool import PoolBackend, Settings  # noqa: E402
-from sparql_endpoint.store import OxigraphBackend  # noqa: E402
+from sparql_endpoint import create_app  # noqa: E402
+from sparql_endpoint.backends.store import OxigraphBackend  # noqa: E402
+from sparql_endpoint.execution.pool import PoolBackend, PoolSettings  # noqa: E402
+from sparql_endpoint.protocol import examples  # noqa: E402
 
 BASE = "https://w3id.org/achat-public/"
 LIMIT = 1.0
@@ -119,7 +120,8 @@ def main_(argv: list[str] | None = None) -> None:
         # As the server runs: every store call in the pool of query processes, each opening
         # the on-disk store read-only; a long time limit, as the app counts the store once
         # at start (over ten seconds at 55 M triples on disk).
-        backend = PoolBackend(lambda: OxigraphBackend.read_only(store_dir), Settings(), 120.0)
+        backend = PoolBackend(lambda: OxigraphBackend.read_only(store_dir),
+                              PoolSettings(size=2, queue=8), 120.0)
         app = create_app({"BACKEND": backend, "BUILD": {"base": BASE}})
         client = app.test_client()
         pages = [("instrument: achat-innovant", "/doc/instrument/achat-innovant"),

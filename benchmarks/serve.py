@@ -293,7 +293,7 @@ def start_servers(folder: Path, nt: Path, dist: Path, workers: int | None) -> di
     virtuoso = os.environ.get("ACHAT_VIRTUOSO_URL")
     if virtuoso:
         from graph_builder.output.remote_load import publish
-        from sparql_endpoint.remote import NO_GRAPH
+        from sparql_endpoint.backends.remote import NO_GRAPH
 
         result = publish(dist, virtuoso)
         port = free_port()

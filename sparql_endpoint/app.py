@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import logging
 
 from flask import Flask, abort, request
 
-from sparql_endpoint.origin import DEFAULT_ORIGIN, PublicOrigin
+from sparql_endpoint.backends.dist import (
+    local_store,
+    open_backend,
+    read_build,
+    remote_graph,
+    served_folder,
+)
+from sparql_endpoint.backends.store import BackendError
+from sparql_endpoint.execution.pool import PoolBackend, PoolSettings
+from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.origin import DEFAULT_ORIGIN, PublicOrigin
+from sparql_endpoint.http.settings import DEFAULTS as SERVE_DEFAULTS
+from sparql_endpoint.http.settings import ServeSettings
+
+log = logging.getLogger("sparql_endpoint.store")
 
 DEFAULTS = {
-    "DIST": Path("dist"),          # a published build folder
-    "STORE": "memory",             # "memory", an on-disk store's folder, or an engine's URL
-    "REMOTE_GRAPH": None,          # remote store: graph the build was published to ({base}graph)
-    "REMOTE_ENGINE": "virtuoso",   # remote store: "virtuoso" also sends it our time limit
-    "REMOTE_MAX_ROWS": None,       # remote store: the engine's silent row cap (ResultSetMaxRows)
+    **SERVE_DEFAULTS.app_config(),  # every serve setting, as http/settings.py defaults it
     "BACKEND": None,               # a ready Backend (tests); overrides DIST/STORE loading
     "BUILD": None,                 # with BACKEND: the build record to report (tests)
-    "PUBLIC_URL": None,            # where users reach the server: fixes every link and redirect
     "LISTEN_URL": DEFAULT_ORIGIN,  # without PUBLIC_URL: the listening address (set by serve)
-    "TRUSTED_PROXIES": (),         # peers whose X-Forwarded-* headers are honoured
-    "QUERY_TIMEOUT": 10.0,         # seconds
-    "MAX_CONTENT_LENGTH": 1_000_000,  # request body cap, bytes
-    "MAX_ROWS": 100_000,           # result rows cap
-    "MAX_RESULT_BYTES": 16_000_000,  # result size cap, bytes (about: rows are measured whole)
-    "QUERY_PROCESSES": 2 * (os.cpu_count() or 1),  # query processes per lane (queries, pages)
-    "QUERY_QUEUE": 64,             # requests waiting for a user-query process (pages: 4x)
-    "QUERY_MEMORY_MB": 2048,       # memory a query process may add to the store it holds
-    "ALLOW_UNISOLATED": False,     # run queries even where network isolation fails
 }
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Build the app: load the store, then register one blueprint per concern.
+    """Build the app: load the store, then register each room's blueprints.
 
     The app sees requests through ``PublicOrigin``: links and redirects name the
     configured origin, never one a client's headers chose.
@@ -42,28 +41,19 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
-    from sparql_endpoint import (
-        discovery,
-        dist,
-        dumps,
-        errors,
-        links,
-        meta,
-        ops,
-        pages,
-        response_headers,
-        sparql,
-        tables,
-    )
+    from sparql_endpoint.catalogue import discovery, dumps, meta
+    from sparql_endpoint.http import errors, headers, health
+    from sparql_endpoint.pages import documents, links
+    from sparql_endpoint.protocol import editor, sparql, tables
 
     app.wsgi_app = PublicOrigin(app.wsgi_app, app.config["PUBLIC_URL"],
                                 app.config["LISTEN_URL"], app.config["TRUSTED_PROXIES"])
-    dist.init_app(app)
+    _attach_store(app)
     errors.init_app(app)
-    response_headers.init_app(app)
+    headers.init_app(app)
     links.init_app(app)
     app.before_request(_cap_streamed_body)
-    for module in (sparql, ops, meta, dumps, pages, tables, discovery):
+    for module in (sparql, editor, tables, health, meta, dumps, discovery, documents):
         app.register_blueprint(module.bp)
     return app
 
@@ -79,3 +69,49 @@ def _cap_streamed_body() -> None:
     limit = request.max_content_length
     if limit is not None and len(request.get_data(cache=True)) >= limit:
         abort(413)
+
+
+def _pool_settings(config) -> PoolSettings:
+    """Return the pool settings of an app config."""
+    memory = config["QUERY_MEMORY_MB"]
+    return PoolSettings(size=config["QUERY_PROCESSES"], queue=config["QUERY_QUEUE"],
+                        memory=ServeSettings(query_memory_mb=memory or 0).query_memory_bytes,
+                        isolate=not config["ALLOW_UNISOLATED"])
+
+
+def _attach_store(app: Flask) -> None:
+    """Attach the backend and the build record; a ready BACKEND in the config skips loading.
+
+    A ready BACKEND (tests) runs in the pool as the loaded store does.
+    """
+    app.register_error_handler(BackendError, _store_failure)
+    settings = _pool_settings(app.config)
+    backend = app.config.get("BACKEND")
+    if backend is not None:
+        build = dict(app.config.get("BUILD") or {})
+        build.setdefault("build_id", "test")
+        if "loaded_triples" not in build:
+            build["loaded_triples"] = backend.triple_count()
+        if not isinstance(backend, PoolBackend):
+            ready = backend
+            backend = PoolBackend(lambda: ready, settings, app.config["QUERY_TIMEOUT"])
+    else:
+        dist = served_folder(app.config["DIST"])
+        build = read_build(dist)
+        backend = open_backend(dist, build, local_store(app.config["STORE"]),
+                               graph=app.config["REMOTE_GRAPH"],
+                               timeout=app.config["QUERY_TIMEOUT"],
+                               engine=app.config["REMOTE_ENGINE"],
+                               engine_max_rows=app.config["REMOTE_MAX_ROWS"],
+                               settings=settings)
+        build["dist"] = dist
+        build["loaded_triples"] = build["triples"]
+        build["graph"] = remote_graph(build, app.config["REMOTE_GRAPH"])
+    app.extensions["backend"] = backend
+    app.extensions["build"] = build
+
+
+def _store_failure(error: BackendError):
+    """Answer a page whose store failed (a remote engine down) with a readable status."""
+    log.warning("store failure: %s", error)
+    return problem(error.status, error.client_message, getattr(error, "headers", None))

@@ -15,8 +15,8 @@ from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
 from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app
-from sparql_endpoint.answers import legifrance_url
-from sparql_endpoint.numbers import day
+from sparql_endpoint.pages.answers import legifrance_url
+from sparql_endpoint.pages.numbers import day
 
 BASE = "https://w3id.org/achat-public/"
 UGAP = f"{BASE}id/organisation/ugap"

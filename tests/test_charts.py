@@ -2,7 +2,7 @@
 
 from xml.etree import ElementTree
 
-from sparql_endpoint.charts import bar_chart
+from sparql_endpoint.pages.charts import bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -8,7 +8,7 @@ import pytest
 from achat_core.resources import QUERIES_DIR
 from graph_builder.pipeline.contracts import build_contracts
 from graph_builder.rdf.indicators import compute_indicators
-from sparql_endpoint.examples import parse_example
+from sparql_endpoint.protocol.examples import parse_example
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"
 BASE = "https://example.org/"

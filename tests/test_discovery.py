@@ -13,7 +13,8 @@ from helpers import DC, PI, SAMPLE_NT, UGAP, write_dist
 
 from graph_builder.output.catalog import DatasetPart, FileInfo, catalog_graph
 from graph_builder.output.dumps import canonical_triples, turtle_bytes
-from sparql_endpoint import create_app, discovery
+from sparql_endpoint import create_app
+from sparql_endpoint.catalogue import discovery
 
 PUBLIC = "https://graph.example.org/"
 FILES = (FileInfo("graph.ttl", 1234, "ab" * 32, "text/turtle", 10),

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from sparql_endpoint import create_app
-from sparql_endpoint.dist import DistError, open_backend, read_build
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.dist import DistError, open_backend, read_build
+from sparql_endpoint.backends.store import OxigraphBackend
 
 
 def _edit_build(dist, **changes):
@@ -99,6 +99,7 @@ def test_missing_store_folder(dist, tmp_path):
         open_backend(dist, read_build(dist), tmp_path / "absent")
 
 
+@pytest.mark.slow
 def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
     from achat_core.resources import DATA_DIR
     from graph_builder.pipeline.build import build_and_release
@@ -134,7 +135,7 @@ def test_a_rebuild_does_not_mix_builds_in_a_running_app(tmp_path):
 
 
 def test_an_on_disk_store_path_is_resolved_at_start(tmp_path, dist):
-    from sparql_endpoint.dist import local_store, served_folder
+    from sparql_endpoint.backends.dist import local_store, served_folder
 
     link = tmp_path / "current"
     link.symlink_to(dist, target_is_directory=True)

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 TURTLE = (b"<https://w3id.org/achat-public/id/x/y> "
           b"<http://www.w3.org/2000/01/rdf-schema#label> \"y\" .\n")

@@ -9,9 +9,9 @@ import pytest
 
 from graph_builder.namespaces import PREFIXES
 from sparql_endpoint import create_app
-from sparql_endpoint.editor import YASGUI_DIR
-from sparql_endpoint.examples import QUERIES_DIR, find, load_examples, parse_example
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
+from sparql_endpoint.protocol.editor import YASGUI_DIR
+from sparql_endpoint.protocol.examples import QUERIES_DIR, find, load_examples, parse_example
 
 #: Examples about the curated graph (the ``decp-*`` ones need contract data).
 CURATED = [e for e in load_examples() if not e.name.startswith("decp-")]

@@ -21,8 +21,9 @@ from graph_builder.rdf.wiki_words import wiki_texts
 from graph_builder.sources.curated import read_data_dir
 from graph_builder.sources.records import Record
 from graph_builder.sources.wiki import parse_page, read_wiki_dir
-from sparql_endpoint import create_app, freshness
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint import create_app
+from sparql_endpoint.backends.store import OxigraphBackend
+from sparql_endpoint.pages import freshness
 
 #: Kinds of record that a link (to or from it) must join to another record.
 LINKED_KINDS = ("organisation", "resource", "legal-text", "legal-provision", "instrument",

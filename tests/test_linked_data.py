@@ -16,7 +16,7 @@ from achat_core.resources import ONTOLOGY_DIR
 from graph_builder.output.catalog import DatasetPart, FileInfo, catalog_graph
 from graph_builder.output.dumps import canonical_triples, jsonld_bytes, turtle_bytes
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 BASE = DEFAULT_BASE
 FILES = (FileInfo("graph.ttl", 100, "ab" * 32, "text/turtle", 10),)

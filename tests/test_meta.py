@@ -9,7 +9,7 @@ import pytest
 
 from achat_core.jsonld import with_inline_context
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
 BASE = "https://w3id.org/achat-public/"

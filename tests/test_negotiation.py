@@ -3,7 +3,7 @@
 import pytest
 
 from achat_core.formats import BY_NAME, of_kind
-from sparql_endpoint.negotiation import describe, negotiate, parse_accept
+from sparql_endpoint.protocol.negotiation import describe, negotiate, parse_accept
 
 RESULTS = of_kind("results")
 RDF = of_kind("rdf")

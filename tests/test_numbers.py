@@ -1,6 +1,6 @@
 """Amounts, numbers and dates per language."""
 
-from sparql_endpoint.numbers import NARROW_NBSP, NBSP, amount, day, number
+from sparql_endpoint.pages.numbers import NARROW_NBSP, NBSP, amount, day, number
 
 
 def test_amounts_follow_the_language():

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 import pytest
 
 from achat_core.spreadsheet import cell
-from sparql_endpoint.links import safe_href
-from sparql_endpoint.origin import parse_origin
+from sparql_endpoint.http.origin import parse_origin
+from sparql_endpoint.pages.links import safe_href
 
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example",
           "X-Forwarded-Proto": "https", "X-Forwarded-Prefix": "https://evil.example"}

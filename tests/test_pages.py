@@ -11,7 +11,7 @@ import pytest
 
 from achat_core.jsonld import CONTEXT_URL, with_inline_context
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
 BASE = "https://w3id.org/achat-public/"
@@ -189,7 +189,7 @@ def _crowded_app(links: int, **config):
 
 
 def test_a_crowded_page_shows_a_sorted_sample_counts_and_a_link_to_the_rest():
-    from sparql_endpoint.pages import INBOUND_LIMIT
+    from sparql_endpoint.pages.documents import INBOUND_LIMIT
 
     client = _crowded_app(INBOUND_LIMIT * 2).test_client()
     html = client.get(DOC + ".html?lang=en").get_data(as_text=True)
@@ -204,7 +204,7 @@ def test_a_crowded_page_shows_a_sorted_sample_counts_and_a_link_to_the_rest():
 
 
 def test_counts_past_the_cap_say_more_than(monkeypatch):
-    from sparql_endpoint import pages
+    from sparql_endpoint.pages import documents as pages
 
     monkeypatch.setattr(pages, "INBOUND_LIMIT", 20)
     monkeypatch.setattr(pages, "COUNT_LIMIT", 50)
@@ -217,7 +217,7 @@ def test_counts_past_the_cap_say_more_than(monkeypatch):
 
 
 def test_a_page_query_past_the_time_limit_is_a_readable_503():
-    from sparql_endpoint.pages import INBOUND_LIMIT
+    from sparql_endpoint.pages.documents import INBOUND_LIMIT
 
     client = _crowded_app(INBOUND_LIMIT + 10, QUERY_TIMEOUT=0.0001).test_client()
     page = client.get(DOC, headers={"Accept": "text/html"})

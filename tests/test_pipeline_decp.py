@@ -310,6 +310,7 @@ def test_a_builder_bug_caught_by_the_shapes_stops_the_build(built, inputs, monke
     assert _snapshot(built) == before
 
 
+@pytest.mark.slow
 def test_without_a_store_the_dumps_alone_serve_the_same_graph(tmp_path, inputs, manifest):
     out, again = tmp_path / "dist", tmp_path / "again" / "dist"
     for folder in (out, again):

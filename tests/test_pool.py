@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pytest
 
 from achat_core.formats import BY_NAME
-from sparql_endpoint import isolation, runner
-from sparql_endpoint.pool import PoolBackend, Settings
-from sparql_endpoint.query_check import QueryRefused
-from sparql_endpoint.store import Dataset, OxigraphBackend
+from sparql_endpoint.backends.store import Dataset, OxigraphBackend
+from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.execution.pool import PoolBackend, PoolSettings
+from sparql_endpoint.protocol.query_check import QueryRefused
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 
@@ -29,7 +29,7 @@ def _store():
 @pytest.fixture
 def pool():
     backend = _store()
-    pool = PoolBackend(lambda: backend, Settings(size=1, queue=1), timeout=5.0)
+    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1), timeout=5.0)
     yield pool
     pool.stop()
 
@@ -77,7 +77,7 @@ def test_runaway_query_is_killed_at_the_deadline_and_replaced(pool):
 
 def test_a_full_queue_is_refused_at_once_with_retry_after():
     backend = _store()
-    pool = PoolBackend(lambda: backend, Settings(size=1, queue=0), timeout=5.0)
+    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=0), timeout=5.0)
     held = pool.queries.take(5)  # the only process, as a running query holds it
     try:
         outcome = pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), timeout=5)

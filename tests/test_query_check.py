@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sparql_endpoint.query_check import QueryRefused, check_query
+from sparql_endpoint.protocol.query_check import QueryRefused, check_query
 
 
 @pytest.mark.parametrize(("query", "form"), [
@@ -138,6 +138,7 @@ _BEFORE = st.sampled_from(["", "?a ?b ?c .", "FILTER(?a<2)", "?a ?b e:a\\#.", "O
                            "?a ?b 'x\\'y' .", "{} UNION {}", "BIND(1 AS ?z)"])
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(_BEFORE, _SPACE, _KEYWORD, _SILENT, _SPACE, _TARGET)
 def test_generated_service_spellings_are_never_accepted(before, space, keyword, silent,

@@ -13,7 +13,7 @@ from achat_core.search_index import tokenize, write_search_index
 from achat_core.text import fold
 from graph_builder.output.dumps import canonical_triples
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 SAMPLE = Path(__file__).parent / "fixtures" / "pages" / "sample.ttl"
 BASE = "https://w3id.org/achat-public/"

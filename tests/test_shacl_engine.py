@@ -187,12 +187,14 @@ def test_the_gate_matches_pyshacl_on_every_shapes_fixture(fixture: Path, project
         assert found
 
 
+@pytest.mark.slow
 def test_the_gate_matches_pyshacl_on_the_repository_data(project):
     vocabulary, violations, warnings = project
     mapped = map_records(read_data_dir(ROOT / "data"), "https://w3id.org/achat-public/")
     _assert_same(mapped.graph, vocabulary, violations, warnings)
 
 
+@pytest.mark.slow
 def test_the_gate_matches_pyshacl_on_a_graph_with_many_defects(project):
     vocabulary, violations, warnings = project
     graph = map_records(read_data_dir(ROOT / "data"), "https://w3id.org/achat-public/").graph

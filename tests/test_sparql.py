@@ -311,7 +311,7 @@ def test_unexpected_errors_give_a_short_500_without_trace(client, caplog, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("sparql_endpoint.pool.PoolBackend.run", broken)
+    monkeypatch.setattr("sparql_endpoint.execution.pool.PoolBackend.run", broken)
     response = client.get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 500
     assert "Traceback" not in response.get_data(as_text=True)

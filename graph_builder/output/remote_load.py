@@ -3,7 +3,7 @@
 Each build goes into a new named graph ``{graph}/{build_id}`` through the SPARQL 1.1
 Graph Store HTTP Protocol.  Once its triple count is checked, one SPARQL update moves
 the pointer ``<{graph}> dcat:hasCurrentVersion <{graph}/{build_id}>`` in the metadata
-graph ``{graph}/meta``; readers (``sparql_endpoint.remote``) follow that pointer, so
+graph ``{graph}/meta``; readers (``sparql_endpoint.backends.remote``) follow that pointer, so
 they see the old version or the new one, never an empty or half-loaded graph.  The
 newest ``keep`` versions (default 2: the new one and the previous) stay on the engine,
 so servers started on a recent build keep answering from it (a server pins the
@@ -27,7 +27,14 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
 from achat_core import engine as remote
-from achat_core.engine import CURRENT_VERSION, HAS_VERSION, ISSUED, VOID_TRIPLES, public_url
+from achat_core.engine import (
+    CURRENT_VERSION,
+    HAS_VERSION,
+    ISSUED,
+    RETRIES,
+    VOID_TRIPLES,
+    without_credentials,
+)
 from achat_core.iris import XSD
 from achat_core.manifest import Manifest, ManifestError
 from achat_core.rdf_files import open_rdf, rdf_format
@@ -55,10 +62,11 @@ class EngineEndpoints:
         """Derive the write endpoints from the query endpoint TO for an engine KIND."""
         parts = urllib.parse.urlsplit(to)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise PublishError(f"{public_url(to)}: expected an http(s) URL of a SPARQL endpoint")
+            raise PublishError(f"{without_credentials(to)}: expected an http(s) URL "
+                               "of a SPARQL endpoint")
         if parts.username is not None or parts.password is not None:
             raise PublishError(
-                f"{public_url(to)}: put credentials in {USER_VARIABLE} and "
+                f"{without_credentials(to)}: put credentials in {USER_VARIABLE} and "
                 f"{PASSWORD_VARIABLE}, not in the URL"
             )
         root = to.rstrip("/")
@@ -117,8 +125,8 @@ def publish(
     *,
     engine: str = "virtuoso",
     timeout: float = 60.0,
-    retries: int = 3,
-    backoff: float = 0.5,
+    retries: int = RETRIES.retries,
+    backoff: float = RETRIES.backoff,
     batch_triples: int = 50_000,
     keep: int = 2,
     env: Mapping[str, str] = os.environ,
@@ -233,24 +241,25 @@ class _Client:
         try:
             return remote.select(self.http, url, query, self.timeout)
         except requests.RequestException as error:
-            raise PublishError(f"POST {public_url(url)}: {_failure(error)}") from None
+            raise PublishError(f"POST {without_credentials(url)}: {_failure(error)}") from None
         except (ValueError, KeyError, TypeError):
-            raise PublishError(f"POST {public_url(url)}: the answer is not SPARQL JSON "
+            raise PublishError(f"POST {without_credentials(url)}: the answer is not SPARQL JSON "
                                "results") from None
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             response = self.http.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as error:
-            raise PublishError(f"{method} {public_url(url)}: {_failure(error)}") from None
+            raise PublishError(f"{method} {without_credentials(url)}: {_failure(error)}") from None
         if response.status_code in (401, 403):
             raise PublishError(
-                f"{method} {public_url(url)}: the engine refused the credentials in "
+                f"{method} {without_credentials(url)}: the engine refused the credentials in "
                 f"{USER_VARIABLE}/{PASSWORD_VARIABLE} (HTTP {response.status_code})"
             )
         if response.status_code >= 400:
             raise PublishError(
-                f"{method} {public_url(url)}: HTTP {response.status_code}: {_text(response)}"
+                f"{method} {without_credentials(url)}: HTTP {response.status_code}: "
+                f"{_text(response)}"
             )
         return response
 

@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import pytest
 
 from sparql_endpoint import create_app
-from sparql_endpoint.editor import YASGUI_DIR
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
+from sparql_endpoint.protocol.editor import YASGUI_DIR
 
 CHROMIUM = Path("/usr/bin/chromium")
 SAMPLE = Path(__file__).parent.parent / "fixtures" / "pages" / "sample.ttl"

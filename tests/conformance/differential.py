@@ -28,9 +28,9 @@ from rdflib.compare import isomorphic
 from achat_core.formats import BY_NAME
 from achat_core.rdf_files import open_rdf, rdf_format
 from achat_core.resources import QUERIES_DIR
-from sparql_endpoint.query_check import QueryRefused, check_query
-from sparql_endpoint.remote import refusal
-from sparql_endpoint.store import Dataset, OxigraphBackend
+from sparql_endpoint.backends.remote import refusal
+from sparql_endpoint.backends.store import Dataset, OxigraphBackend
+from sparql_endpoint.protocol.query_check import QueryRefused, check_query
 
 W3C = SHARED_DIR / "data" / "w3c-sparql11-query"
 W3C_BASE = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/"
@@ -337,7 +337,7 @@ class VirtuosoData:
 
     def backend(self, case: Case):
         """Return a RemoteBackend pinned to the version holding the case's data."""
-        from sparql_endpoint.remote import RemoteBackend
+        from sparql_endpoint.backends.remote import RemoteBackend
 
         key = case.data_key
         graph = f"https://example.org/w3c-{key}/graph"
@@ -363,7 +363,7 @@ class VirtuosoData:
 
 def corpus_cases(dist: Path) -> list[Case]:
     """Return our own example and indicator queries as cases over the build in DIST."""
-    from sparql_endpoint.dist import read_build
+    from sparql_endpoint.backends.dist import read_build
 
     build = read_build(dist)
     triples = []

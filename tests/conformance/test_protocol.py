@@ -18,7 +18,7 @@ import pytest
 from helpers import SHARED_DIR
 
 from sparql_endpoint import create_app
-from sparql_endpoint.store import OxigraphBackend
+from sparql_endpoint.backends.store import OxigraphBackend
 
 pytestmark = pytest.mark.conformance
 

@@ -31,7 +31,7 @@ from helpers import (
 )
 
 from sparql_endpoint import create_app
-from sparql_endpoint.dist import DistError
+from sparql_endpoint.backends.dist import DistError
 
 pytestmark = [
     pytest.mark.conformance,
@@ -191,9 +191,10 @@ def test_gunicorn_serves_the_build_from_virtuoso(tmp_path):
     dist = write_dist(tmp_path / "dist", SAMPLE_NT)
     config = publish_to_virtuoso(dist)
     port = free_port()
-    code = ("import sys; from sparql_endpoint.server import serve; "
-            "serve(sys.argv[1], port=int(sys.argv[2]), workers=2, store=sys.argv[3], "
-            "query_timeout=2.0, remote_graph_iri=sys.argv[4])")
+    code = ("import sys; from sparql_endpoint.http.server import serve; "
+            "from sparql_endpoint.http.settings import ServeSettings; "
+            "serve(ServeSettings(dist=sys.argv[1], port=int(sys.argv[2]), workers=2, "
+            "store=sys.argv[3], query_timeout=2.0, remote_graph=sys.argv[4]))")
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(

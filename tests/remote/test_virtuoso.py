@@ -20,9 +20,9 @@ from helpers import ROOT
 from achat_core.formats import BY_NAME
 from achat_core.manifest import Manifest
 from graph_builder.output.remote_load import publish
-from sparql_endpoint.query_check import check_query
-from sparql_endpoint.remote import EngineUnavailable, RemoteBackend, refusal
-from sparql_endpoint.store import Dataset
+from sparql_endpoint.backends.remote import EngineUnavailable, RemoteBackend, refusal
+from sparql_endpoint.backends.store import Dataset
+from sparql_endpoint.protocol.query_check import check_query
 
 URL = os.environ.get("ACHAT_VIRTUOSO_URL")
 pytestmark = [

@@ -1,0 +1,1 @@
+"""The stores behind one interface: embedded pyoxigraph, a remote engine, a dist (no Flask)."""

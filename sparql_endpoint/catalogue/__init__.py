@@ -1,0 +1,1 @@
+"""What describes the data: VoID, the DCAT catalogue, the ontology, discovery files and dumps."""

@@ -1,0 +1,519 @@
+"""A bounded pool of query processes: every access to the store runs in one, with a deadline.
+
+A pyoxigraph query cannot be cancelled, so the only sure stop is to kill the process
+running it.  Each web worker therefore starts, while it is still single-threaded, a
+*zygote*: a small process that cuts itself off the network (``isolation``), forbids
+core dumps, then forks the query processes on demand and hands each one's socket
+back (``SCM_RIGHTS``).  A query process inherits the memory store (copy-on-write) or
+opens the on-disk store read-only itself, after the fork: the web worker never
+touches the store, so nothing of RocksDB is shared across a fork.  Query processes
+take one job at a time (``runner.serve``); the zygote kills one on request, and a
+fresh one replaces it.
+
+Two lanes keep pages answering while slow user queries run: ``queries`` for
+``/sparql`` and the form, ``pages`` for the trusted queries of pages, search, labels
+and ``/health``.  Each lane has ``size`` processes and a bounded number of waiting
+places; a request finding none free is refused at once (``PoolBusy``: 503 with
+Retry-After), and one waiting past its deadline gets ``PoolTimeout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import io
+import os
+import pickle
+import resource
+import select
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sparql_endpoint.backends.remote import refusal as remote_refusal
+from sparql_endpoint.backends.store import BackendError
+from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.http.settings import DEFAULTS as SERVE
+from sparql_endpoint.protocol.query_check import QueryRefused
+
+_COMMAND = struct.Struct(">cq")
+_PR_SET_PDEATHSIG = 1
+#: Jobs a query process runs before a fresh fork replaces it: the heap a query grew
+#: (pyoxigraph's, Python's) is not all given back, so a process only ever grows.
+JOBS_PER_PROCESS = 200
+#: What a client is told to wait before trying again when the pool is full, seconds.
+RETRY_AFTER = 2
+
+
+class PoolBusy(BackendError):
+    """Every query process is busy and the waiting places are taken (503, Retry-After)."""
+
+    status = 503
+    headers = {"Retry-After": str(RETRY_AFTER)}
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return (f"The server is answering as many queries as it can; try again in "
+                f"{RETRY_AFTER} s.")
+
+
+class PoolTimeout(BackendError, TimeoutError):
+    """A query, or its wait for a free process, ran past its deadline (503)."""
+
+    status = 503
+    headers = {"Retry-After": str(RETRY_AFTER)}
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return "The store did not answer in time; try again in a moment."
+
+
+class PoolUnavailable(BackendError):
+    """The zygote is gone (it could not isolate itself, or died): no query can run (503)."""
+
+    status = 503
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """How the pool runs: processes per lane, waiting places, memory per process, isolation.
+
+    ``memory`` is the address space a query process may add to what it inherits, in
+    bytes (None: no limit).  ``isolate`` False runs unisolated (``--allow-unisolated``).
+    """
+
+    size: int = SERVE.processes
+    queue: int = SERVE.queue
+    memory: int | None = SERVE.query_memory_bytes
+    isolate: bool = not SERVE.allow_unisolated
+
+
+class Process:
+    """The web worker's end of one query process: its pid and socket."""
+
+    def __init__(self, pid: int, sock: socket.socket):
+        self.pid, self.sock = pid, sock
+        self.buffer = bytearray()
+        self.jobs = 0
+
+    def __del__(self) -> None:
+        # A lease dropped unread (an answer never closed): our end closes, so the query
+        # process reads end-of-file and leaves.  Takes no lock: the collector may run anywhere.
+        self.sock.close()
+
+    def send(self, job, deadline: float) -> None:
+        """Send one job (pickled), within the deadline."""
+        payload = pickle.dumps(job)
+        self.jobs += 1
+        self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        self.sock.sendall(runner.HEADER.pack(b"J", len(payload)) + payload)
+
+    def frame(self, deadline: float) -> tuple[bytes, bytes]:
+        """Return the next (kind, payload) frame; TimeoutError past the deadline, EOFError."""
+        self._fill(runner.HEADER.size, deadline)
+        kind, length = runner.HEADER.unpack_from(self.buffer)
+        self._fill(runner.HEADER.size + length, deadline)
+        payload = bytes(self.buffer[runner.HEADER.size:runner.HEADER.size + length])
+        del self.buffer[:runner.HEADER.size + length]
+        return kind, payload
+
+    def _fill(self, size: int, deadline: float) -> None:
+        fd = self.sock.fileno()
+        while len(self.buffer) < size:
+            # Past the deadline, what the process has already written is still taken.
+            left = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                raise TimeoutError
+            data = os.read(fd, max(runner.BUFFER, size - len(self.buffer)))
+            if not data:
+                raise EOFError
+            self.buffer += data
+
+
+class Zygote:
+    """The process that forks query processes, started while the web worker has one thread."""
+
+    def __init__(self, opener: Callable[[], object], settings: PoolSettings):
+        self.opener, self.settings = opener, settings
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+        self.control: socket.socket | None = None
+
+    def start(self) -> None:
+        """Fork the zygote (call once, before the web worker starts its threads)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the zygote never returns
+            ours.close()
+            _zygote(theirs, self.opener, self.settings)
+        theirs.close()
+        self.pid, self.control = pid, ours
+
+    def spawn(self) -> Process:
+        """Return a new query process; PoolUnavailable when the zygote cannot make one."""
+        with self.lock:
+            if self.control is None:
+                self.start()
+            try:
+                self.control.sendall(_COMMAND.pack(b"S", 0))
+                message, fds, _, _ = socket.recv_fds(self.control, _COMMAND.size, 1)
+            except OSError as error:
+                raise PoolUnavailable(f"the query process zygote is gone: {error}") from None
+            if not message or not fds:
+                raise PoolUnavailable("the query process zygote ended (no network isolation?)")
+            _, pid = _COMMAND.unpack(message)
+            return Process(pid, socket.socket(fileno=fds[0]))
+
+    def kill(self, process: Process) -> None:
+        """Kill a query process (the zygote reaps it) and close our end."""
+        with self.lock, contextlib.suppress(OSError):
+            if self.control is not None:
+                self.control.sendall(_COMMAND.pack(b"K", process.pid))
+        process.sock.close()
+
+    def stop(self) -> None:
+        """End the zygote and every query process (closing the socket is the signal)."""
+        with self.lock:
+            if self.control is None:
+                return
+            self.control.close()
+            self.control = None
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+
+
+class Lane:
+    """``size`` query processes and ``queue`` waiting places, taken in turn by requests."""
+
+    def __init__(self, name: str, zygote: Zygote, size: int, queue: int):
+        self.name, self.zygote, self.size, self.queue = name, zygote, size, queue
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every process (after the zygote stopped): the lane starts empty."""
+        self.generation = getattr(self, "generation", 0) + 1
+        self.places = threading.BoundedSemaphore(self.size + self.queue)
+        self.free = threading.Semaphore(self.size)
+        self.lock = threading.Lock()
+        for process in getattr(self, "idle", ()):
+            process.sock.close()
+        self.idle: list[Process] = []
+        self.started = 0
+        self.leased = 0
+
+    def fill(self) -> None:
+        """Start every process of the lane now (serve does, so failures show at start-up)."""
+        while self.started < self.size:
+            process = self.zygote.spawn()
+            with self.lock:
+                self.idle.append(process)
+                self.started += 1
+
+    def take(self, timeout: float) -> Lease:
+        """Lease a free process until ``timeout`` seconds from now.
+
+        PoolBusy at once when every process and waiting place is taken; PoolTimeout
+        when no process became free before the deadline.
+        """
+        lease = Lease(self, timeout)
+        lease.generation = self.generation
+        if not self.places.acquire(blocking=False):
+            raise PoolBusy(f"{self.name}: every process and waiting place is taken")
+        try:
+            if not self.free.acquire(timeout=max(0.0, lease.deadline - time.monotonic())):
+                raise PoolTimeout(f"{self.name}: no query process became free in time")
+            try:
+                with self.lock:
+                    process = self.idle.pop() if self.idle else None
+                    if process is None:
+                        self.started += 1
+                lease.process = process or self.zygote.spawn()
+                with self.lock:
+                    self.leased += 1
+            except BaseException:
+                with self.lock:
+                    self.started -= 1
+                self.free.release()
+                raise
+        except BaseException:
+            self.places.release()
+            raise
+        return lease
+
+    def give_back(self, process: Process, healthy: bool, generation: int) -> None:
+        """Take a process back: idle again if healthy, else killed (a new one starts on demand).
+
+        A process that ran JOBS_PER_PROCESS jobs is retired the same way; one of a
+        generation before the last ``reset`` is only closed.
+        """
+        if generation != self.generation:
+            process.sock.close()
+            return
+        with self.lock:
+            self.leased -= 1
+        if healthy and process.jobs < JOBS_PER_PROCESS:
+            with self.lock:
+                self.idle.append(process)
+        else:
+            self.zygote.kill(process)
+            with self.lock:
+                self.started -= 1
+        self.free.release()
+        self.places.release()
+
+
+class Lease:
+    """One process of a lane, held for one job until a deadline."""
+
+    def __init__(self, lane: Lane, timeout: float):
+        self.lane = lane
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+        self.process: Process | None = None
+        self.generation = 0
+
+    def end(self, healthy: bool) -> None:
+        """Give the process back (once): reused if the job ended cleanly, else killed."""
+        process, self.process = self.process, None
+        if process is not None:
+            self.lane.give_back(process, healthy, self.generation)
+
+
+class PoolBackend:
+    """The store interface over the pool: trusted calls in ``pages``, user queries in ``queries``.
+
+    ``opener`` runs in each query process and returns its backend: the inherited
+    memory store, the on-disk store opened read-only, or None over a remote engine.
+    Over a remote engine (``remote``) the query processes only read user queries;
+    queries go to the engine from the web worker, which must reach it, and the engine
+    enforces its own time limit.
+    """
+
+    #: Readings of queries kept (query text and base -> QueryInfo or refusal).
+    CHECKED = 2048
+
+    def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
+                 remote=None):
+        self.zygote = Zygote(opener, settings)
+        self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
+        self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
+        self.timeout = timeout
+        self.remote = remote
+        self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
+            else isolation.UNISOLATED
+        self._checked: dict = {}
+        self._checked_lock = threading.Lock()
+        # A pool dropped without stop() (an app in tests) still ends its processes.
+        weakref.finalize(self, _shut, self.zygote, (self.queries, self.pages))
+
+    def start(self) -> None:
+        """Start the zygote and every query process (in a web worker, before its threads)."""
+        self.zygote.start()
+        for lane in (self.queries, self.pages):
+            lane.fill()
+
+    def stop(self) -> None:
+        """End the zygote and the query processes; ``start`` may be called again afterwards."""
+        _shut(self.zygote, (self.queries, self.pages))
+
+    # -- trusted queries -----------------------------------------------------------
+
+    def _call(self, name: str, *args):
+        if self.remote is not None:
+            return getattr(self.remote, name)(*args)
+        return runner.read_answer(self.pages.take(self.timeout), ("call", name, args))
+
+    def select(self, query: str):
+        """Run a trusted SELECT in a query process; return its rows."""
+        return self._call("select", query)
+
+    def ask(self, query: str) -> bool:
+        """Run a trusted ASK in a query process."""
+        return self._call("ask", query)
+
+    def construct(self, query: str):
+        """Run a trusted CONSTRUCT or DESCRIBE in a query process."""
+        return self._call("construct", query)
+
+    def triple_count(self) -> int:
+        """Return the number of triples, counted in a query process."""
+        return self._call("triple_count")
+
+    def probe(self, timeout: float) -> bool:
+        """Ask the store ``ASK {}`` within TIMEOUT s: True if it answered, False if it
+        could not tell in time (every process busy, or silent); raises BackendError when
+        the store failed."""
+        if self.remote is not None:
+            return self.remote.probe(timeout)
+        try:
+            return runner.read_answer(self.pages.take(timeout), ("call", "ask", ("ASK {}",)))
+        except (PoolBusy, PoolTimeout):
+            return False
+
+    # -- user queries --------------------------------------------------------------
+
+    def check(self, query: str, base_iri: str | None = None):
+        """Read a user query in a query process (``query_check``); raise QueryRefused if refused."""
+        key = (query, base_iri)
+        with self._checked_lock:
+            known = self._checked.get(key)
+        if known is None:
+            try:
+                known = runner.read_answer(self.queries.take(self.timeout),
+                                           ("check", query, base_iri))
+            except QueryRefused as refused:
+                known = refused
+            with self._checked_lock:
+                if len(self._checked) >= self.CHECKED:
+                    self._checked.pop(next(iter(self._checked)))
+                self._checked[key] = known
+        if isinstance(known, QueryRefused):
+            raise QueryRefused(known.status, known.message)
+        if self.remote is not None:
+            reason = remote_refusal(known, self.remote.graph_iri)
+            if reason is not None:
+                raise QueryRefused(400, reason)
+        return known
+
+    def run(self, job: runner.Job, timeout: float) -> runner.Outcome:
+        """Run a checked user query with a deadline; return its outcome (streamed results)."""
+        if self.remote is not None:
+            return self._run_remote(job, timeout)
+        try:
+            lease = self.queries.take(timeout)
+        except PoolBusy as busy:
+            return runner.Outcome(503, busy.client_message, outcome="busy",
+                                  headers=busy.headers)
+        except PoolTimeout:
+            return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
+        except BackendError as error:
+            return runner.Outcome(error.status, error.client_message, outcome="error")
+        return runner.read_run(lease, job, timeout)
+
+    def _run_remote(self, job: runner.Job, timeout: float) -> runner.Outcome:
+        buffer = io.BytesIO()
+        outcome = runner.Outcome(200)
+        try:
+            stats = self.remote.run_query(job.query, job.form, job.fmt, job.dataset,
+                                          job.max_rows, lambda: buffer, job.base_iri,
+                                          job.max_bytes)
+        except TimeoutError:
+            return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
+        except BackendError as error:
+            return runner.Outcome(error.status, error.client_message,
+                                  outcome="bad-query" if error.status < 500 else "error",
+                                  headers=dict(getattr(error, "headers", {})))
+        except (SyntaxError, ValueError, TypeError) as error:
+            return runner.Outcome(400, f"The query cannot be answered: {error}",
+                                  outcome="bad-query")
+        outcome.rows, outcome.truncated = stats.rows, stats.truncated
+        outcome.outcome = "truncated" if stats.truncated else "ok"
+        outcome.chunks = iter([buffer.getvalue()])
+        return outcome
+
+
+def _shut(zygote: Zygote, lanes) -> None:
+    zygote.stop()
+    for lane in lanes:
+        lane.reset()
+
+
+def _zygote(control: socket.socket, opener, settings: PoolSettings) -> None:  # pragma: no cover
+    """Isolate, then fork query processes on request; end them all when the worker goes."""
+    code = 0
+    children: set[int] = set()
+    try:
+        _default_signals()
+        # Inherited objects are never finalised here (one would close a reused fd), and
+        # inherited descriptors are closed: another pool's socket held open here would
+        # keep that pool's zygote from seeing its end.
+        gc.freeze()
+        fd = control.fileno()
+        os.closerange(3, fd)
+        os.closerange(fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        isolation.limit_memory(None)
+        if settings.isolate:
+            isolation.isolate()
+        while True:
+            _reap(children)
+            ready, _, _ = select.select([control], [], [], 1.0)
+            if not ready:
+                continue
+            message = control.recv(_COMMAND.size)
+            if not message:
+                break
+            command, pid = _COMMAND.unpack(message)
+            if command == b"K":
+                if pid in children:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                continue
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            child = os.fork()
+            if child == 0:
+                control.close()
+                ours.close()
+                _query_process(theirs, opener, settings)
+            theirs.close()
+            children.add(child)
+            socket.send_fds(control, [_COMMAND.pack(b"P", child)], [ours.fileno()])
+            ours.close()
+    except BaseException:
+        code = 1
+    finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        os._exit(code)
+
+
+def _reap(children: set[int]) -> None:  # pragma: no cover - runs in the zygote
+    while children:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+
+
+def _query_process(sock: socket.socket, opener, settings: PoolSettings) -> None:  # pragma: no cover
+    """Open the store, then run jobs one after the other until the socket closes."""
+    code = 0
+    try:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        isolation.limit_memory(settings.memory)
+        runner.serve(opener(), sock.fileno())
+    except BaseException as error:
+        print(f"query process {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _default_signals() -> None:  # pragma: no cover - runs in the zygote
+    """Drop the web worker's handlers; a Ctrl-C is the server's to handle, not ours."""
+    for number in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1,
+                   signal.SIGUSR2, signal.SIGWINCH, signal.SIGCHLD, signal.SIGTTIN,
+                   signal.SIGTTOU):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ValueError):
+        signal.set_wakeup_fd(-1)

@@ -1,0 +1,1 @@
+"""HTTP around the app: settings, public origin, language, headers, errors, health, gunicorn."""

@@ -1,0 +1,1 @@
+"""HTML pages of the data and their twins: documents, answer cards, lists, feeds, search."""

@@ -1,0 +1,345 @@
+"""The pages' own words in French and English, in one place (the language: ``http.language``)."""
+
+from __future__ import annotations
+
+from achat_core.iris import ADMS, APG, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
+from sparql_endpoint.protocol.words import EDITOR_WORDS
+
+#: key -> (French, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "site_title": ("Graphe de l'achat public", "Public procurement graph"),
+    "skip": ("Aller au contenu", "Skip to content"),
+    "home": ("Accueil", "Home"),
+    "search": ("Recherche", "Search"),
+    "search_label": ("Rechercher un instrument, un acteur, une ressource",
+                     "Search an instrument, an actor, a resource"),
+    "search_button": ("Rechercher", "Search"),
+    "query": ("Requêtes SPARQL", "SPARQL queries"),
+    "ontology": ("Ontologie", "Ontology"),
+    "schemes": ("Vocabulaires", "Vocabularies"),
+    "downloads": ("Téléchargements", "Downloads"),
+    "catalog": ("Catalogue", "Catalogue"),
+    "switch_language": ("English", "Français"),
+    "licence": ("Données sous Licence Ouverte / Etalab 2.0",
+                "Data under the Licence Ouverte / Etalab 2.0 (Open Licence)"),
+    "source_footer": ("Sources : données choisies et citées, wiki de la Fabrique des Mobilités, "
+                      "données essentielles de la commande publique (DECP).",
+                      "Sources: curated and cited records, the Fabrique des Mobilités wiki, "
+                      "French public contract data (DECP)."),
+    "yes": ("oui", "yes"),
+    "no": ("non", "no"),
+    "colon": ("\u00a0:", ":"),
+    "all_data": ("Toutes les données", "All data"),
+    "answer": ("En bref", "In short"),
+    "what_it_is": ("Ce que c'est", "What it is"),
+    "when_usable": ("Quand l'utiliser", "When it may be used"),
+    "conditions": ("Conditions", "Conditions"),
+    "below": ("en dessous de", "below"),
+    "excl_vat": ("HT", "excl. VAT"),
+    "threshold_scope": ("Seuils, du cas général aux cas particuliers",
+                        "Thresholds, from the general case to the special ones"),
+    "good_to_know": ("Bon à savoir", "Good to know"),
+    "phases": ("Phases", "Phases"),
+    "legal_basis": ("Base juridique", "Legal basis"),
+    "on_legifrance": ("sur Légifrance", "on Légifrance"),
+    "code_on_legifrance": ("le code sur Légifrance", "the code on Légifrance"),
+    "since": ("Depuis", "Since"),
+    "oldest_text": ("Texte le plus ancien de sa base juridique",
+                    "Oldest text in its legal basis"),
+    "last_checked": ("Dernière vérification", "Last checked"),
+    "eu_equivalent": ("Équivalent européen", "EU equivalent"),
+    "no_eu_equivalent": ("Aucun code européen ne lui correspond.",
+                         "No EU code corresponds to it."),
+    "not_advice": ("Information, pas un conseil juridique : vérifiez le texte en vigueur "
+                   "sur Légifrance avant d'agir.",
+                   "Information, not legal advice: check the text in force on Légifrance "
+                   "before acting."),
+    "usage": ("Combien de fois il est utilisé", "How often it is used"),
+    "usage_none": ("Aucun contrat publié n'utilise cet instrument.",
+                   "No published contract uses this instrument."),
+    "usage_total": ("contrats publiés l'utilisent, pour un montant total HT de",
+                    "published contracts use it, for a total amount excluding VAT of"),
+    "usage_between": ("conclus entre le", "concluded between"),
+    "and": ("et le", "and"),
+    "usage_inferred": ("Ces contrats sont déduits des données (marché innovant, sans publicité, "
+                       "sous le seuil) : les données de marchés n'ont pas de case pour cet "
+                       "instrument.",
+                       "These contracts are inferred from the data (innovative, without "
+                       "prior publication, below the threshold): contract data has no field "
+                       "for this instrument."),
+    "per_year": ("Contrats par année", "Contracts per year"),
+    "year": ("Année", "Year"),
+    "contracts": ("Contrats", "Contracts"),
+    "amount": ("Montant HT", "Amount excl. VAT"),
+    "top_buyers": ("Acheteurs qui l'utilisent le plus", "Buyers who use it most"),
+    "buyer": ("Acheteur", "Buyer"),
+    "regions": ("Régions", "Regions"),
+    "region": ("Région", "Region"),
+    "latest_contracts": ("Derniers contrats", "Latest contracts"),
+    "contract": ("Contrat", "Contract"),
+    "procedure": ("Procédure et instruments", "Procedure and instruments"),
+    "what_to_read": ("À lire", "What to read"),
+    "who_promotes": ("Qui le promeut", "Who promotes it"),
+    "through": ("par", "through"),
+    "contract_no": ("Contrat n°", "Contract no."),
+    "feed": ("Fil Atom des nouveaux contrats", "Atom feed of new contracts"),
+    "role_of": ("Ce rôle est tenu par", "This role is played by"),
+    "no_contracts": ("Aucun contrat publié ne la nomme comme acheteur ou titulaire.",
+                     "No published contract names it as buyer or holder."),
+    "as_buyer": ("Comme acheteur", "As buyer"),
+    "as_supplier": ("Comme titulaire", "As supplier"),
+    "directory": ("Annuaire des entreprises", "French business directory"),
+    "instruments_used": ("Instruments et procédures utilisés", "Instruments and procedures used"),
+    "instrument": ("Instrument", "Instrument"),
+    "instruments": ("Instruments", "Instruments"),
+    "cpv_divisions": ("Principales divisions CPV", "Main CPV divisions"),
+    "cpv_division": ("Division CPV", "CPV division"),
+    "innovative_contracts": ("Marchés innovants", "Innovative contracts"),
+    "indicators": ("Indicateurs", "Indicators"),
+    "a_buyer": ("Un acheteur", "A buyer"),
+    "concluded_on": ("a conclu ce contrat le", "concluded this contract on"),
+    "with": ("avec", "with"),
+    "for_amount": ("pour", "for"),
+    "through_procedure": ("par", "through"),
+    "holders": ("Titulaires", "Holders"),
+    "procedure_type": ("Procédure", "Procedure"),
+    "place": ("Lieu d'exécution", "Place of performance"),
+    "strategic": ("Objectifs", "Objectives"),
+    "strategic_innovative": ("innovant", "innovative"),
+    "strategic_social": ("social", "social"),
+    "strategic_green": ("environnemental", "environmental"),
+    "record_id": ("Identifiant DECP", "DECP identifier"),
+    "error_400": ("Requête incorrecte : le serveur n'a pas pu la lire.",
+                  "Bad request: the server could not read it."),
+    "error_403": ("Accès refusé.", "Access refused."),
+    "error_404": ("Rien ici : cette adresse ne correspond à aucune page.",
+                  "Nothing here: this address matches no page."),
+    "error_405": ("Cette adresse n'accepte pas cette méthode HTTP.",
+                  "This address does not accept this HTTP method."),
+    "error_406": ("Aucun des formats demandés n'est disponible ici.",
+                  "None of the formats asked for is offered here."),
+    "error_413": ("La requête est trop grande.", "The request is too large."),
+    "error_415": ("Le type du corps de la requête n'est pas accepté.",
+                  "The request body's type is not accepted."),
+    "error_429": ("Trop de requêtes : réessayez dans un moment.",
+                  "Too many requests: try again in a moment."),
+    "error_500": ("Erreur du serveur : elle a été notée.",
+                  "Server error: it has been logged."),
+    "error_503": ("Le serveur est occupé ou la requête a dépassé le temps imparti ; "
+                  "réessayez, ou téléchargez les données.",
+                  "The server is busy or the request ran past the time limit; try again, "
+                  "or download the data."),
+    "error_other": ("La demande n'a pas abouti.", "The request did not succeed."),
+    "error_details": ("Détails techniques", "Technical details"),
+    "filter": ("Filtrer", "Filter"),
+    "figures_table": ("Tableau des chiffres", "Table of figures"),
+    "site_search": ("Recherche sur tout le site", "Search the whole site"),
+    "filter_words": ("Mots", "Words"),
+    "all": ("Tous", "All"),
+    "items": ("éléments", "items"),
+    "page": ("page", "page"),
+    "pages": ("Pages", "Pages"),
+    "previous": ("Précédente", "Previous"),
+    "next": ("Suivante", "Next"),
+    "source_of_list": ("Liste", "List"),
+    "curated_orgs": ("Organisations décrites", "Described organisations"),
+    "decp_buyers": ("Acheteurs des données de marchés", "Buyers in the contract data"),
+    "nav_instruments": ("Instruments", "Instruments"),
+    "nav_organisations": ("Organisations", "Organisations"),
+    "nav_resources": ("Ressources", "Resources"),
+    "nav_regions": ("Régions", "Regions"),
+    "iri": ("IRI", "IRI"),
+    "types": ("Types", "Types"),
+    "property": ("Propriété", "Property"),
+    "value": ("Valeur", "Value"),
+    "properties": ("Propriétés", "Properties"),
+    "inbound": ("Ce qui pointe ici", "What points here"),
+    "subject": ("Sujet", "Subject"),
+    "external": ("Liens externes", "External links"),
+    "formats": ("Autres formats", "Other formats"),
+    "sources": ("Sources des faits", "Sources of the facts"),
+    "sources_note": ("Les faits de cette page viennent des sources suivantes :",
+                     "The facts on this page come from these sources:"),
+    "figures": ("Chiffres", "Figures"),
+    "unit": ("Unité", "Unit"),
+    "scope": ("Périmètre", "Scope"),
+    "date": ("Date", "Date"),
+    "source": ("Source", "Source"),
+    "legal_checked": ("Faits juridiques vérifiés pour la dernière fois le",
+                      "Legal facts last checked on"),
+    "legal_notice": ("Cette page donne une information ; ce n'est pas un conseil juridique. "
+                     "Vérifiez le texte en vigueur sur Légifrance.",
+                     "This page is information, not legal advice. "
+                     "Check the text in force on Légifrance."),
+    "on_the_wiki": ("Sur le wiki", "On the wiki"),
+    "on_the_wiki_note": ("Le texte tel que le wiki l'a écrit, sans correction, à côté de la "
+                         "description rédigée par le projet.",
+                         "The text as the wiki wrote it, uncorrected, beside the project's own "
+                         "description."),
+    "wiki_page": ("Page du wiki", "Wiki page"),
+    "read_on": ("lue le", "read on"),
+    "csv": ("Tableau en CSV", "Table as CSV"),
+    "json": ("Résultats en JSON", "Results as JSON"),
+    "not_found": ("Ressource inconnue", "Unknown resource"),
+    "not_found_text": ("Aucune donnée sur cette IRI dans le graphe publié.",
+                       "The published graph holds nothing about this IRI."),
+    "not_found_help": ("Essayez la recherche, ou parcourez les vocabulaires.",
+                       "Try the search, or browse the vocabularies."),
+    "counts": ("Le graphe en chiffres", "The graph in figures"),
+    "triples": ("triplets", "triples"),
+    "questions": ("Questions auxquelles le graphe répond", "Questions the graph answers"),
+    "results": ("Résultats", "Results"),
+    "no_results_search": ("Aucun résultat pour cette recherche.", "Nothing matches this search."),
+    "kind": ("Genre", "Kind"),
+    "label": ("Libellé", "Label"),
+    "file": ("Fichier", "File"),
+    "size": ("Taille (octets)", "Size (bytes)"),
+    "media_type": ("Type de média", "Media type"),
+    "classes": ("Classes", "Classes"),
+    "object_properties": ("Propriétés d'objet", "Object properties"),
+    "datatype_properties": ("Propriétés de données", "Datatype properties"),
+    "other_terms": ("Autres termes", "Other terms"),
+    "domain": ("Domaine", "Domain"),
+    "range": ("Co-domaine", "Range"),
+    "concepts": ("concepts", "concepts"),
+    "void": ("Description VoID", "VoID description"),
+    "build": ("Version publiée", "Published build"),
+    "open_editor": ("Ouvrir l'éditeur de requêtes", "Open the query editor"),
+    "more": ("et d'autres", "and more"),
+    "more_than": ("plus de", "more than"),
+    "see_all": ("tout voir dans l'éditeur de requêtes", "see them all in the query editor"),
+    "page_timeout": ("Cette page demande trop de calcul pour être affichée dans le temps "
+                     "imparti ; interrogez le point d'accès SPARQL ou téléchargez les données.",
+                     "This page needs more work than the time limit allows; query the SPARQL "
+                     "endpoint or download the data."),
+    **EDITOR_WORDS,
+}
+
+
+#: Month names, January first (``numbers.day``).
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+#: An in-force date's wording: (property, already in force) -> (French, English).
+IN_FORCE_WORDS = {
+    (APG + "inForceFrom", True): ("depuis le", "since"),
+    (APG + "inForceFrom", False): ("à partir du", "from"),
+    (APG + "inForceUntil", True): ("jusqu'au", "until"),
+    (APG + "inForceUntil", False): ("jusqu'au", "until"),
+}
+
+#: An instrument's EU mappings, by SKOS property: (French, English).
+MATCH_WORDS = {
+    "exactMatch": ("équivalent exact", "exact equivalent"),
+    "closeMatch": ("équivalent proche", "close equivalent"),
+    "relatedMatch": ("notion liée", "related notion"),
+}
+
+#: The home page's counts: key -> (French, English).
+COUNT_WORDS = {
+    "instruments": ("instruments d'achat", "procurement instruments"),
+    "organisations": ("organisations", "organisations"),
+    "resources": ("ressources de connaissance", "knowledge resources"),
+    "legal": ("textes juridiques", "legal texts"),
+    "figures": ("chiffres et indicateurs", "figures and indicators"),
+    "concepts": ("concepts de vocabulaire", "vocabulary concepts"),
+}
+
+#: The lists' titles: list -> (French, English).
+LIST_TITLES = {
+    "instruments": ("Instruments d'achat", "Procurement instruments"),
+    "organisations": ("Organisations", "Organisations"),
+    "resources": ("Ressources de connaissance", "Knowledge resources"),
+    "regions": ("Marchés innovants par région", "Innovative contracts per region"),
+}
+
+#: The lists' column headings: list -> column key -> (French, English).
+COLUMN_WORDS = {
+    "instruments": {"name": ("Nom", "Name"), "kind": ("Genre", "Kind"),
+                    "contracts": ("Contrats publiés", "Published contracts")},
+    "organisations": {"name": ("Nom", "Name"), "kind": ("Rôle", "Role"),
+                      "siret": ("SIRET", "SIRET")},
+    "resources": {"name": ("Titre", "Title"), "kind": ("Type", "Type"),
+                  "url": ("Adresse", "Address")},
+    "regions": {"name": ("Région", "Region"),
+                "contracts": ("Marchés innovants", "Innovative contracts"),
+                "amount": ("Montant HT", "Amount excl. VAT")},
+}
+
+#: Figures of an organisation, by measure: (French, English).
+MEASURE_WORDS = {
+    "contracts-by-buyer": ("Contrats", "Contracts"),
+    "amount-by-buyer": ("Montant HT", "Amount excl. VAT"),
+    "contracts-by-region": ("Contrats", "Contracts"),
+    "amount-by-region": ("Montant HT", "Amount excl. VAT"),
+    "innovative-contracts": ("Marchés innovants", "Innovative contracts"),
+    "innovative-amount": ("Montant HT des marchés innovants",
+                          "Amount excl. VAT of innovative contracts"),
+}
+
+
+#: Names for common external terms the store does not describe: IRI -> (fr, en).
+TERM_NAMES: dict[str, tuple[str, str]] = {
+    RDF + "type": ("type", "type"),
+    RDFS + "label": ("libellé", "label"),
+    RDFS + "comment": ("commentaire", "comment"),
+    RDFS + "seeAlso": ("voir aussi", "see also"),
+    RDFS + "isDefinedBy": ("défini par", "defined by"),
+    RDFS + "subClassOf": ("sous-classe de", "subclass of"),
+    RDFS + "subPropertyOf": ("sous-propriété de", "subproperty of"),
+    RDFS + "domain": ("domaine", "domain"),
+    RDFS + "range": ("co-domaine", "range"),
+    SKOS + "prefLabel": ("libellé préféré", "preferred label"),
+    SKOS + "altLabel": ("autre nom", "alternative label"),
+    SKOS + "definition": ("définition", "definition"),
+    SKOS + "notation": ("notation", "notation"),
+    SKOS + "inScheme": ("dans le vocabulaire", "in scheme"),
+    SKOS + "topConceptOf": ("concept de tête de", "top concept of"),
+    SKOS + "hasTopConcept": ("concept de tête", "top concept"),
+    SKOS + "broader": ("plus large", "broader"),
+    SKOS + "narrower": ("plus précis", "narrower"),
+    SKOS + "related": ("lié à", "related"),
+    SKOS + "exactMatch": ("correspondance exacte", "exact match"),
+    SKOS + "closeMatch": ("correspondance proche", "close match"),
+    SKOS + "relatedMatch": ("correspondance liée", "related match"),
+    SKOS + "scopeNote": ("note d'application", "scope note"),
+    DCT + "source": ("source", "source"),
+    DCT + "title": ("titre", "title"),
+    DCT + "description": ("description", "description"),
+    DCT + "identifier": ("identifiant", "identifier"),
+    DCT + "issued": ("date de publication", "issued"),
+    DCT + "modified": ("date de modification", "modified"),
+    DCT + "license": ("licence", "licence"),
+    DCT + "publisher": ("éditeur", "publisher"),
+    DCT + "creator": ("auteur", "creator"),
+    DCT + "type": ("type", "type"),
+    OWL + "sameAs": ("identique à", "same as"),
+    OWL + "versionInfo": ("version", "version"),
+    OWL + "versionIRI": ("IRI de version", "version IRI"),
+    SCHEMA + "url": ("site web", "web site"),
+    SCHEMA + "image": ("image", "image"),
+    ADMS + "identifier": ("identifiant", "identifier"),
+    ELI + "date_document": ("date du texte", "date of the text"),
+}
+
+
+def error_text(status: int, lang: str) -> str:
+    """Return the explanation of an HTTP error status in a language."""
+    key = f"error_{status}"
+    return text(key if key in TEXTS else "error_other", lang)
+
+
+def is_ours(message: str, lang: str) -> bool:
+    """Tell whether a message is one of the interface's own texts in that language."""
+    index = 1 if lang == "en" else 0
+    return any(pair[index] == message for pair in TEXTS.values())
+
+
+def text(key: str, lang: str) -> str:
+    """Return the interface text for a key in a language."""
+    fr, en = TEXTS[key]
+    return en if lang == "en" else fr
