@@ -42,6 +42,7 @@ class APG(DefinedNamespace):
     ThemeScheme: URIRef
     TagScheme: URIRef
     InstrumentScheme: URIRef
+    BuyerKindScheme: URIRef
     # Resource properties
     addressesChallenge: URIRef
     mentionsInstrument: URIRef
@@ -73,6 +74,15 @@ class APG(DefinedNamespace):
     thresholdScope: URIRef
     inForceFrom: URIRef
     inForceUntil: URIRef
+    contractNature: URIRef
+    buyerKind: URIRef
+    innovativeOnly: URIRef
+    defenceAndSecurity: URIRef
+    appliesBelow: URIRef
+    lotsOnly: URIRef
+    provision: URIRef
+    setBy: URIRef
+    officialIdentifierConfirmed: URIRef
     legalFactsCheckedOn: URIRef
     usageNote: URIRef
     Obligation: URIRef
