@@ -215,7 +215,8 @@ KINDS: dict[str, dict[str, Field]] = {
     "challenge": dict(_COMMON),
     "community": {**_COMMON,
                   "part_of": _ref(APG.partOfCommunity, "fait partie de", "part of",
-                                  "community", _ORG)},
+                                  "community", _ORG),
+                  "themes": _ref(DCTERMS.subject, "thèmes", "themes", "theme")},
     "project": {
         **_COMMON,
         "led_by": _ref(APG.ledBy, "mené par", "led by", _ORG),
