@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import re
 from decimal import Decimal
 
@@ -58,12 +59,19 @@ def thresholds(records) -> dict[str, dict]:
 # --- Item 2: thresholds as a dated history -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> ox.Store:
-    """Build the real curated graph with the CLI and load its N-Triples dump."""
+def dist(tmp_path_factory):
+    """Build the real curated graph with the CLI; return the published folder."""
     out = tmp_path_factory.mktemp("built") / "dist"
     result = CliRunner().invoke(main, ["build", "--out", str(out), "--quiet",
                                        "--created", "2026-12-03"])
     assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(dist) -> ox.Store:
+    """Load the built graph's N-Triples dump."""
+    out = dist
     store = ox.Store()
     store.load(gzip.decompress((out / "graph.nt.gz").read_bytes()),
                format=ox.RdfFormat.N_TRIPLES)
@@ -371,3 +379,13 @@ def test_the_words_buyers_use_are_alternative_labels(graph, key, word, lang):
 
 def test_mapa_stays_an_alias_of_the_adapted_procedure(graph):
     assert (iri("instrument", "procedure-adaptee"), SKOS.altLabel, Literal("MAPA")) in graph
+
+
+def test_search_finds_an_instrument_by_the_words_buyers_use(dist):
+    entries = json.loads((dist / "search-index.json").read_text(encoding="utf-8"))["entries"]
+    found = {word: {e["iri"].rsplit("/", 1)[1] for e in entries
+                    if word in " ".join(e.get("aliases", ())).lower()}
+             for word in ("gré à gré", "r&d", "services innovants")}
+    assert "marche-sans-publicite" in found["gré à gré"]
+    assert "marche-recherche-developpement" in found["r&d"]
+    assert "achat-innovant" in found["services innovants"]
