@@ -48,6 +48,7 @@ class APG(DefinedNamespace):
     InstrumentScheme: URIRef
     LegalCategoryScheme: URIRef
     BuyerKindScheme: URIRef
+    AuthorityClassScheme: URIRef
     StaffBandScheme: URIRef
     CompanyCategoryScheme: URIRef
     # Resource properties
@@ -81,6 +82,15 @@ class APG(DefinedNamespace):
     thresholdScope: URIRef
     inForceFrom: URIRef
     inForceUntil: URIRef
+    contractNature: URIRef
+    authorityClass: URIRef
+    innovativeOnly: URIRef
+    defenceAndSecurity: URIRef
+    appliesBelow: URIRef
+    lotsOnly: URIRef
+    provision: URIRef
+    setBy: URIRef
+    officialIdentifierConfirmed: URIRef
     legalFactsCheckedOn: URIRef
     usageNote: URIRef
     Obligation: URIRef

@@ -98,7 +98,7 @@ def test_instrument_card_in_french(client, built):
     # thresholds in the curated order, the general case first, with their scope
     amounts = re.findall(r"en dessous de <strong class=\"amount\">([^<]+)</strong>", card)
     assert amounts[:2] == [f"100{NNBSP}000{NBSP}€ HT", f"80{NNBSP}000{NBSP}€ HT"]
-    assert "Montant total du marché" in text
+    assert "Valeur estimée du besoin" in text   # §8: the need's estimated value, not the total
     # legal basis: article number, title, Légifrance link; the definition of "innovant"
     assert "R2122-9-1" in text and "L2172-3" in text
     assert 'href="https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000044490444"' in card
@@ -111,14 +111,14 @@ def test_instrument_card_in_french(client, built):
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in card     # usage chart
     assert "Toutes les données" in page(client, "/doc/instrument/achat-innovant", "fr")
     # the card speaks one language
-    assert "Total value of the contract" not in text and "Legal basis" not in text
+    assert "Estimated value of the need" not in text and "Legal basis" not in text
 
 
 def test_instrument_card_in_english(client):
     html = page(client, "/doc/instrument/achat-innovant", "en")
     text = words(card_of(html))
     assert "When it may be used" in text and "below" in text
-    assert "€100,000 excl. VAT" in text and "Total value of the contract" in text
+    assert "€100,000 excl. VAT" in text and "Estimated value of the need" in text
     assert "€64,000.50" in text and "14 March 2023" in text
     assert "Montant total du marché" not in text and "Base juridique" not in text
     assert "Types :" not in html and "IRI :" not in html
@@ -256,3 +256,15 @@ def test_atom_feeds_of_new_contracts_per_instrument_and_buyer(client):
     assert len(buyer.findall(f"{atom}entry")) == 3
     assert client.get("/feeds/contract/x.atom").status_code == 404
     assert client.get("/feeds/instrument/nope.atom").status_code == 404
+
+
+def test_an_obligation_from_a_threshold_reads_from_not_below(client):
+    """L2112-2-1 holds at or above the EU thresholds: its amounts read "from", never "below"."""
+    for lang, below, upwards in (("fr", "en dessous de", "à partir de"), ("en", "below", "from")):
+        html = card_of(page(client, "/doc/instrument/clauses-sociales-environnementales", lang))
+        items = re.findall(r"<li>(.*?)</li>", html.split('class="thresholds"')[1].split("</ol>")[0],
+                           re.S)
+        social = [i for i in items if "216" in i]
+        assert social and all(i.strip().startswith(upwards) for i in social), social
+        achat = card_of(page(client, "/doc/instrument/achat-innovant", lang))
+        assert f"<li>{below} <strong" in achat

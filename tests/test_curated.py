@@ -168,7 +168,8 @@ def test_unknown_field_lists_the_allowed_ones(tmp_path):
                                  "  sources: [http://e.org]\n  colour: red\n")
     problem = only(problems_of(tmp_path))
     assert (problem.record, problem.field, problem.line) == ("marche", "colour", 4)
-    assert "allowed fields: aliases, description, key, label, sources, url" in problem.message
+    assert ("allowed fields: aliases, description, key, label, sources, synonyms, url"
+            in problem.message)
 
 
 @pytest.mark.parametrize(("line", "field", "expected"), [

@@ -128,7 +128,8 @@ def test_the_corrections_of_issue_12_hold(records):
     assert "leading" in by_ref["figure/partenariats-innovation-ue-part-mobilite"]["label"]["en"]
     counted = by_ref["figure/achats-innovants-declares"]
     assert str(counted["observation_date"]) == "2021-05-31" and "period_start" not in counted
-    assert by_ref["resource/guide-daj-achat-innovant"]["title"]["fr"] == \
+    # The 2019 title holds for the 2019 edition; the record itself is the 2024 edition (§8).
+    assert by_ref["resource/guide-daj-achat-innovant-2019"]["title"]["fr"] == \
         "Guide pratique de l'achat public innovant"
     assert "n° 82" in by_ref["resource/senat-rapport-r15-082"]["title"]["fr"]
     assert str(by_ref["legal-text/decret-2024-1251"]["date"]) == "2024-12-30"

@@ -170,7 +170,8 @@ def test_organisation_identifiers_and_links_out(mapped):
     assert (ugap, APG.role, URIRef(VOCAB + "actor-role/central-purchasing-body")) in graph
     assert not list(graph.objects(ugap, OWL.sameAs))
     ghent = iri("organisation", "gand")
-    assert list(graph.objects(ghent, OWL.sameAs)) == [
+    assert not list(graph.objects(ghent, OWL.sameAs))
+    assert list(graph.objects(ghent, SKOS.closeMatch)) == [
         URIRef("http://www.wikidata.org/entity/Q1296")]
     assert (ghent, SKOS.altLabel, Literal("Ghent")) in graph
     assert not list(graph.objects(ghent, RDFS.seeAlso))

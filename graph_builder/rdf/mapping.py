@@ -146,15 +146,15 @@ def _map_record(record: Record, base: str, index: dict[str, set[str]], mapped: M
             add((subject, SCHEMA.url, page))
     for code in _list(fields.get("cpv_codes")):
         add((subject, APG.cpvClass, CPV[str(code)]))
-    _map_thresholds(record, subject, base, mapped)
+    _map_thresholds(record, subject, base, index, mapped)
     _map_dependents(record, subject, base, mapped)
     _map_identifiers(record, subject, base, mapped)
     if fields.get("wikidata"):
         qid = str(fields["wikidata"])
         if re.fullmatch(r"Q[1-9][0-9]*", qid):
-            add((subject, OWL.sameAs, URIRef(WIKIDATA + qid)))
+            add((subject, SKOS.closeMatch, URIRef(WIKIDATA + qid)))
         else:
-            add((subject, OWL.sameAs, Literal(qid, datatype=XSD.anyURI)))
+            add((subject, SKOS.closeMatch, Literal(qid, datatype=XSD.anyURI)))
 
 
 def _classes(record: Record) -> list[URIRef]:
@@ -169,12 +169,18 @@ def _classes(record: Record) -> list[URIRef]:
     return [CLASSES[record.kind]] if record.kind in CLASSES else []
 
 
-def _map_thresholds(record: Record, subject: URIRef, base: str, mapped: Mapped) -> None:
+#: Threshold fields the mapping writes itself; the others follow their type.
+_THRESHOLD_OWN = {"amount", "currency", "excluding_vat", "scope", "key", "in_force_from",
+                  "in_force_until"}
+
+
+def _map_thresholds(record: Record, subject: URIRef, base: str, index: dict[str, set[str]],
+                    mapped: Mapped) -> None:
     graph = mapped.graph
     for number, item in enumerate(_list(record.fields.get("thresholds")), start=1):
         if not isinstance(item, dict):
             continue
-        node = thing_iri(base, "threshold", f"{record.key}-{number}")
+        node = thing_iri(base, "threshold", str(item.get("key") or f"{record.key}-{number}"))
         mapped.origins[node] = record
         graph.add((subject, APG.threshold, node))
         graph.add((node, RDF.type, APG.Threshold))
@@ -189,6 +195,10 @@ def _map_thresholds(record: Record, subject: URIRef, base: str, mapped: Mapped) 
         for literal in _texts(item.get("scope")):
             graph.add((node, APG.thresholdScope, literal))
         _map_in_force(graph, node, item)
+        for name, spec in ENTRIES["threshold"].items():
+            if name not in _THRESHOLD_OWN and item.get(name) is not None:
+                for term in _terms(spec, item[name], base, index):
+                    graph.add((node, spec.prop, term))
         if amount is not None:
             vat = {True: (" HT", " excl. VAT"), False: (" TTC", " incl. VAT")}.get(
                 item.get("excluding_vat"), ("", ""))
@@ -270,6 +280,8 @@ def _terms(spec: Field, value: Any, base: str, index: dict[str, set[str]]) -> li
         return [concept_iri(spec.scheme, code) for code in items]
     if item_type == "eu-concept":
         return [_eu_concept(item) for item in items]
+    if item_type == "bool":
+        return [Literal(item) for item in items if isinstance(item, bool)]
     if item_type == "decimal":
         return [Literal(number) for number in map(_decimal, items) if number is not None]
     return [Literal(str(item)) for item in items]

@@ -51,6 +51,9 @@ EU_CONCEPT = re.compile(r"^[a-z][a-z0-9-]*/[A-Za-z0-9][A-Za-z0-9-]*$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 YEAR_MONTH = re.compile(r"^[12][0-9]{3}(?:-(0[1-9]|1[0-2]))?$")
 LANGUAGES = ("fr", "en")
+#: Languages a text map may hold: the data's two, and the own language of a title
+#: (a resource's title stays in its language, e.g. Catalan).
+TEXT_LANGUAGES = (*LANGUAGES, "ca", "it", "nl")
 _YAML_TAG = "tag:yaml.org,2002:"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 #: libyaml's composer when PyYAML was built with it (about 4 times faster), else PyYAML's own.
@@ -154,6 +157,7 @@ def read_data_dir(path: Path) -> list[Record]:
         records.extend(read)
     _check_references(records, problems, unreadable)
     _check_identifiers(records, problems)
+    _check_threshold_keys(records, problems)
     if problems.problems:
         raise InvalidData(problems.problems)
     return records
@@ -346,9 +350,11 @@ def _read_value(node: yaml.Node, spec: Field, name: str, record: str, path: str,
         text: dict[str, str] = {}
         for key_node, value_node in node.value:
             lang = key_node.value
-            if lang not in LANGUAGES:
-                wrong(f"; {lang!r} is not a language of the data (fr, en)",
-                      f" ; {lang!r} n'est pas une langue des données (fr, en)", at=key_node)
+            if lang not in TEXT_LANGUAGES:
+                wrong(f"; {lang!r} is not a language of the data "
+                      f"({', '.join(TEXT_LANGUAGES)})",
+                      f" ; {lang!r} n'est pas une langue des données "
+                      f"({', '.join(TEXT_LANGUAGES)})", at=key_node)
                 return None
             if lang in text:
                 wrong(f"; language {lang!r} given twice", f" ; langue {lang!r} en double",
@@ -534,3 +540,22 @@ def _check_identifiers(records: list[Record], problems: _Collector) -> None:
                          f"{field} {number} est déjà le {field} de l'organisation "
                          f"{first.key!r} ({where}) ; un numéro d'organisation appartient à un "
                          f"seul enregistrement", record=record.key, field=field)
+
+
+def _check_threshold_keys(records: list[Record], problems: _Collector) -> None:
+    """Reject a threshold key used twice: both thresholds would become one node."""
+    seen: dict[str, str] = {}
+    for record in records:
+        for item in record.fields.get("thresholds") or ():
+            key = item.get("key") if isinstance(item, dict) else None
+            if key is None:
+                continue
+            if key in seen:
+                problems.add(record.file or "", record.field_lines.get("thresholds", record.line),
+                             f"threshold key {key!r} is already used by {seen[key]!r}; a "
+                             "threshold key is unique across the data",
+                             f"la clé de seuil {key!r} est déjà utilisée par {seen[key]!r} ; une "
+                             "clé de seuil est unique dans les données",
+                             record=record.key, field="thresholds")
+            else:
+                seen[key] = record.key

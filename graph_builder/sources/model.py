@@ -16,7 +16,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from achat_core.iris import PREFIXES
-from graph_builder.namespaces import APG, ELI, SCHEMA
+from graph_builder.namespaces import APG, DCAT, ELI, SCHEMA
 
 #: Types whose value is a list (in YAML) of items of another type.
 LIST_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
@@ -63,6 +63,7 @@ _COMMON: dict[str, Field] = {
     "key": _f("code", None, "clé", "key", True, custom=True),
     "label": _f("text", RDFS.label, "libellé", "label", True, custom=True),
     "aliases": _f("strings", SKOS.altLabel, "autres noms", "other names", custom=True),
+    "synonyms": _f("texts", SKOS.altLabel, "synonymes", "synonyms"),
     "sources": _f("urls", DCTERMS.source, "sources", "sources", True),
     "description": _f("text", DCTERMS.description, "description", "description"),
     "url": _f("url", SCHEMA.url, "adresse web", "web address"),
@@ -75,6 +76,10 @@ _CHECKED = {"legal_facts_checked_on": _f("date", APG.legalFactsCheckedOn,
                                          "faits juridiques vérifiés le",
                                          "legal facts checked on")}
 
+_OFFICIAL = {"official_id_confirmed": _f("bool", APG.officialIdentifierConfirmed,
+                                         "identifiant officiel confirmé",
+                                         "official identifier confirmed")}
+
 #: The fields of the entries of list-of-mapping fields (thresholds, obligations...).
 ENTRIES: dict[str, dict[str, Field]] = {
     "threshold": {
@@ -82,6 +87,20 @@ ENTRIES: dict[str, dict[str, Field]] = {
         "currency": _f("currency", APG.currency, "devise", "currency", True),
         "excluding_vat": _f("bool", APG.excludingVAT, "hors taxes", "excluding VAT", True),
         "scope": _f("text", APG.thresholdScope, "champ d'application", "scope"),
+        "key": _f("code", None, "clé", "key", custom=True),
+        "natures": _f("eu-concepts", APG.contractNature, "natures de marché", "contract natures"),
+        "authority_classes": _f("codes", APG.authorityClass, "catégories d'acheteurs",
+                                "buyer classes", scheme="authority-class"),
+        "innovative_only": _f("bool", APG.innovativeOnly, "achats innovants seulement",
+                              "innovative purchases only"),
+        "defence_and_security": _f("bool", APG.defenceAndSecurity, "défense et sécurité",
+                                   "defence and security"),
+        "applies_below": _f("bool", APG.appliesBelow, "s'applique en dessous", "applies below"),
+        "lots_only": _f("bool", APG.lotsOnly, "par lot", "per lot"),
+        "provision": _ref(APG.provision, "disposition", "provision", "legal-provision",
+                          "legal-text", many=False),
+        "set_by": _ref(APG.setBy, "fixé par", "set by", "legal-text"),
+        "sources": _f("urls", DCTERMS.source, "sources", "sources"),
         **_IN_FORCE,
     },
     "obligation": {"label": _f("text", RDFS.label, "obligation", "obligation", True),
@@ -127,7 +146,7 @@ KINDS: dict[str, dict[str, Field]] = {
         "roles": _f("codes", APG.role, "rôles", "roles", True, scheme="actor-role"),
         "siren": _f("siren", APG.siren, "SIREN", "SIREN", custom=True),
         "siret": _f("siret", APG.siret, "SIRET", "SIRET", custom=True),
-        "wikidata": _f("wikidata", OWL.sameAs, "Wikidata", "Wikidata", custom=True),
+        "wikidata": _f("wikidata", SKOS.closeMatch, "Wikidata", "Wikidata", custom=True),
         "member_of": _ref(APG.memberOf, "membre de", "member of", _ORG),
     },
     "resource": {
@@ -158,6 +177,8 @@ KINDS: dict[str, dict[str, Field]] = {
         "next_step_resources": _ref(APG.nextStepResource, "ressources de la prochaine étape",
                                     "resources of the next step", "resource"),
         "part_of": _ref(DCTERMS.isPartOf, "fait partie de", "part of", "project"),
+        "previous_versions": _ref(DCAT.previousVersion, "versions précédentes",
+                                  "previous versions", "resource"),
         "other_information": _f("text", APG.otherInformation, "autres informations",
                                 "other information"),
         "unmapped": _f("unmapped", APG.unmappedField, "champs non reconnus",
@@ -178,6 +199,7 @@ KINDS: dict[str, dict[str, Field]] = {
         "publisher": _ref(DCTERMS.publisher, "adopté par", "adopted by", _ORG),
         "about": _ref(SCHEMA.about, "porte sur", "about", _ORG),
         "contributors": _ref(DCTERMS.contributor, "rédigé avec", "drafted with", _ORG),
+        **_OFFICIAL,
         **_CHECKED,
     },
     "legal-provision": {
@@ -187,12 +209,14 @@ KINDS: dict[str, dict[str, Field]] = {
         "part_of": _ref(APG.partOfLegalText, "texte", "legal text", "legal-text", many=False,
                         required=True),
         "identifier": _f("string", DCTERMS.identifier, "identifiant", "identifier"),
+        **_OFFICIAL,
         **_CHECKED,
     },
     "challenge": dict(_COMMON),
     "community": {**_COMMON,
                   "part_of": _ref(APG.partOfCommunity, "fait partie de", "part of",
-                                  "community", _ORG)},
+                                  "community", _ORG),
+                  "themes": _ref(DCTERMS.subject, "thèmes", "themes", "theme")},
     "project": {
         **_COMMON,
         "led_by": _ref(APG.ledBy, "mené par", "led by", _ORG),

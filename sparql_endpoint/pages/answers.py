@@ -74,11 +74,12 @@ def _order(iri: str) -> tuple:
 def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
     """Return an instrument's thresholds in their curated order, amounts written out."""
     rows = select(
-        f"SELECT ?t ?amount ?currency ?vat ?scope ?from ?until WHERE {{ "
+        f"SELECT ?t ?amount ?currency ?vat ?scope ?from ?until ?below WHERE {{ "
         f"{node(iri)} <{APG}threshold> ?t . ?t <{APG}amount> ?amount . "
         f"OPTIONAL {{ ?t <{APG}currency> ?currency }} OPTIONAL {{ ?t <{APG}excludingVAT> ?vat }} "
         f"OPTIONAL {{ ?t <{APG}thresholdScope> ?scope }} "
         f"OPTIONAL {{ ?t <{APG}inForceFrom> ?from }} OPTIONAL {{ ?t <{APG}inForceUntil> ?until }}"
+        f"OPTIONAL {{ ?t <{APG}appliesBelow> ?below }}"
         f" }}")
     by_node: dict[str, list[dict]] = {}
     for row in rows:
@@ -92,6 +93,8 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
         out.append({
             "amount": numbers.amount(first["amount"].value, lang, currency),
             "excluding_vat": "vat" in first and first["vat"].value == "true",
+            # A rule that holds from the amount upwards (an obligation) reads "from", not "below".
+            "below": "below" not in first or first["below"].value == "true",
             "scope": _in(group, "scope", lang),
             "in_force": " ".join(
                 freshness.in_force_phrase(prop, first[name].value, today, lang) or ""

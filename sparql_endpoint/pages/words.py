@@ -35,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "when_usable": ("Quand l'utiliser", "When it may be used"),
     "conditions": ("Conditions", "Conditions"),
     "below": ("en dessous de", "below"),
+    "from_amount": ("à partir de", "from"),
     "excl_vat": ("HT", "excl. VAT"),
     "threshold_scope": ("Seuils, du cas général aux cas particuliers",
                         "Thresholds, from the general case to the special ones"),

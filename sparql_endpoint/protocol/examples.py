@@ -55,7 +55,8 @@ def load_examples(folder: Path = QUERIES_DIR) -> tuple[Example, ...]:
 #: The examples grouped by the question a reader brings: (key, French, English, names).
 GROUPS = (
     ("law", "Quel instrument, sur quelle base ?", "Which instrument, on what basis?",
-     ("01-innovation-below-threshold", "07-legal-basis", "04-instruments-by-objective",
+     ("01-innovation-below-threshold", "11-thresholds-in-force-on-a-date", "07-legal-basis",
+      "04-instruments-by-objective",
       "10-instruments-by-kind", "08-eu-code-alignment", "06-links-to-innovation-partnership")),
     ("people", "Qui s'en occupe, que lire ?", "Who is involved, what to read?",
      ("02-public-commons-resources", "03-organisations-of-resources",
