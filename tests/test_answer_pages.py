@@ -262,9 +262,9 @@ def test_an_obligation_from_a_threshold_reads_from_not_below(client):
     """L2112-2-1 holds at or above the EU thresholds: its amounts read "from", never "below"."""
     for lang, below, upwards in (("fr", "en dessous de", "à partir de"), ("en", "below", "from")):
         html = card_of(page(client, "/doc/instrument/clauses-sociales-environnementales", lang))
-        items = re.findall(r"<li>(.*?)</li>", html.split('class="thresholds"')[1].split("</ol>")[0],
-                           re.S)
-        social = [i for i in items if "216" in i]
+        table = html.split('class="thresholds"')[1].split("</table>")[0]
+        amounts = re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", table, re.S)  # period, amount
+        social = [i for i in amounts if "216" in i]
         assert social and all(i.strip().startswith(upwards) for i in social), social
         achat = card_of(page(client, "/doc/instrument/achat-innovant", lang))
-        assert f"<li>{below} <strong" in achat
+        assert f"<td>{below} <strong" in achat

@@ -5,8 +5,6 @@ the curated UGAP meeting its contracts."""
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import json
 import re
 from pathlib import Path

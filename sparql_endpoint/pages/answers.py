@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import pyoxigraph as ox
 
+from achat_core import legal_dates
 from achat_core.iris import APG, DCT, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
 from sparql_endpoint.pages.labels import pick
@@ -90,7 +91,10 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
         group = by_node[key]
         first = group[0]
         currency = first["currency"].value if "currency" in first else "EUR"
+        start = first["from"].value if "from" in first else None
+        end = first["until"].value if "until" in first else None
         out.append({
+            "start": start, "end": end,
             "amount": numbers.amount(first["amount"].value, lang, currency),
             "excluding_vat": "vat" in first and first["vat"].value == "true",
             # A rule that holds from the amount upwards (an obligation) reads "from", not "below".
@@ -101,7 +105,22 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
                 for name, prop in (("from", freshness.IN_FORCE_FROM),
                                    ("until", freshness.IN_FORCE_UNTIL)) if name in first),
         })
+    if any(t["start"] or t["end"] for t in out):
+        # A rule that changed over time reads as its history, oldest period first.
+        out.sort(key=lambda t: (t["start"] or t["end"] or "", t["end"] or "9999"))
     return out
+
+
+def since(select: Select, iri: str, lang: str) -> dict | None:
+    """Return since when the instrument's legal basis is in force, and which text says so."""
+    rows = [{name: term.value for name, term in row.items()}
+            for row in select(legal_dates.basis_dates_query(iri))]
+    found = legal_dates.since(rows).get(iri)
+    if found is None:
+        return None
+    day, in_force, source = found
+    return {"date": day, "date_text": numbers.day(day, lang), "in_force": in_force,
+            "iri": source}
 
 
 def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
@@ -315,8 +334,6 @@ def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: 
 
     checked = values(APG + "legalFactsCheckedOn")
     basis = legal_basis(light, iri, lang)
-    dated = [b for b in basis if b["date"]]
-    oldest = min(dated, key=lambda b: b["date"]) if dated else None
     used = usage(light, iri, lang)
     return {
         "definition": text_of(SKOS + "definition"),
@@ -328,7 +345,7 @@ def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: 
         "thresholds": thresholds(light, iri, lang),
         "basis": basis,
         "basis_note": text_of(APG + "legalBasisNote"),
-        "oldest": oldest,
+        "since": since(light, iri, lang),
         "checked_on": numbers.day(checked[0].value, lang) if checked else None,
         "checked_iso": checked[0].value if checked else None,
         "eu": eu_matches(light, iri, lang),
