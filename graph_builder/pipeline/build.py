@@ -163,6 +163,9 @@ class _Build:
         contract_dates = None
         if decp:
             contract_dates = contracts.contract_dates(store)
+            for warning in contracts.predating(store):
+                self.sections.append(warning)
+                print(warning, file=sys.stderr)
             curated = self.curated
             indicators, info = contracts.add_indicators(
                 store, self.folder, self.options.base, decp, curated.mapped,

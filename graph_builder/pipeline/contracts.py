@@ -32,6 +32,7 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
+from achat_core import legal_dates
 from achat_core.iris import prefix_lines
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
@@ -369,6 +370,38 @@ def contract_dates(store: ox.Store) -> tuple[str, str] | None:
     if not rows or rows[0]["first"] is None:
         return None
     return rows[0]["first"].value, rows[0]["last"].value
+
+
+def predating(store: ox.Store) -> list[str]:
+    """Return a warning per instrument some contracts use before its legal basis is in force.
+
+    "Since" is the rule the instrument pages show (``achat_core.legal_dates``): a contract
+    before it is either a data error or a sign that the basis lacks an older text.
+    """
+    variables = ("instrument", "basis", "inForce", "date", "text", "textInForce", "textDate")
+    rows = [{name: row[name].value for name in variables if row[name] is not None}
+            for row in store.query(legal_dates.basis_dates_query())]
+    since = legal_dates.since(rows)
+    if not since:
+        return []
+    values = " ".join(f'(<{i}> "{day}"^^<http://www.w3.org/2001/XMLSchema#date>)'
+                      for i, (day, _, _) in sorted(since.items()))
+    found = store.query(
+        prefix_lines("epo", "apg") + f"SELECT ?i (COUNT(?c) AS ?n) (MIN(?d) AS ?first) WHERE {{ "
+        f"VALUES (?i ?since) {{ {values} }} ?c apg:usesInstrument|apg:inferredInstrument ?i ; "
+        f"epo:hasContractConclusionDate ?d FILTER(?d < ?since) }} GROUP BY ?i ORDER BY ?i")
+    warnings = []
+    for row in found:
+        if row["i"] is None:
+            continue
+        day, _, source = since[row["i"].value]
+        count = int(row["n"].value)
+        warnings.append(
+            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
+            f"{row['i'].value.rsplit('/', 1)[-1]} were concluded before its legal basis is in "
+            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on "
+            f"{row['first'].value}")
+    return warnings
 
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
