@@ -372,6 +372,19 @@ def contract_dates(store: ox.Store) -> tuple[str, str] | None:
     return rows[0]["first"].value, rows[0]["last"].value
 
 
+def organisation_names(store: ox.Store) -> list[ox.Triple]:
+    """Return the labels and legal names of the contracts' organisations, for the search index.
+
+    The index is written from the curated triples; the organisations minted from DECP and
+    named by Sirene live in the store only, so their names are read back from it.
+    """
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in store.query(
+        prefix_lines("org", "apg", "rdfs", "skos") +
+        "SELECT ?s ?p ?o WHERE { { ?s a org:Organization . "
+        "VALUES ?p { rdfs:label skos:prefLabel apg:legalName } ?s ?p ?o } UNION "
+        "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
+
+
 def predating(store: ox.Store) -> list[str]:
     """Return a warning per instrument some contracts use before its legal basis is in force.
 

@@ -6,7 +6,8 @@ the readable summary and the manifest the endpoint loads (``build.json``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -90,6 +91,8 @@ class BuildFacts:
     published: list[FileInfo]
     #: The first and last conclusion dates of the contracts, when there are contracts.
     contract_dates: tuple[str, str] | None = None
+    #: The names of the contracts' organisations, searchable beside the curated things.
+    organisation_names: list[ox.Triple] = field(default_factory=list)
 
 
 def write_descriptions(built: BuildFacts) -> list[FileInfo]:
@@ -103,7 +106,8 @@ def write_descriptions(built: BuildFacts) -> list[FileInfo]:
     ]
     for name, graph in described:
         infos.append(files.write_checked(dumps.canonical_triples(graph), folder / name))
-    write_search_index(built.triples, folder / "search-index.json")
+    write_search_index(chain(built.triples, built.organisation_names),
+                       folder / "search-index.json")
     infos.append(files.file_info(folder / "search-index.json", None))
     catalog = catalog_graph(options.base, _catalog_parts(built), built.created)
     infos.append(files.write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
