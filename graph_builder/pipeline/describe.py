@@ -30,8 +30,9 @@ from graph_builder.pipeline.contracts import CONTRACTS_DUMP, INDICATORS_DUMP
 from graph_builder.pipeline.options import BuildOptions, set_day
 from graph_builder.shacl.gate import GateReport, compact
 
-#: Dates that say when a fact was stated or checked (used for ``created``), not in-force dates.
-UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil), str(APG.readOn)}
+#: In-force dates say when a rule holds, not when the data was stated, checked or read: they
+#: never date a build.  ``readOn`` does, so a catalogue is never older than what it read.
+UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
 _XSD_DATE = ox.NamedNode(str(XSD.date))
@@ -49,7 +50,11 @@ def _dates(triples: Iterable[ox.Triple], predicates: set[str] | None = None,
 
 
 def created_date(options: BuildOptions, data: Iterable[ox.Triple]) -> str:
-    """Return the build's date: the option, SOURCE_DATE_EPOCH, or the data's latest date."""
+    """Return the build's one date: the option, SOURCE_DATE_EPOCH, or the data's latest date.
+
+    The catalogue's issued and modified, VoID's modified and ``build.json``'s created all
+    take it; with a set day the wiki's pages are read on it too (``pipeline.curated``).
+    """
     day = set_day(options)
     if day is not None:
         return day.isoformat()
