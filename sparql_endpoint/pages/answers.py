@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pyoxigraph as ox
 
 from achat_core import legal_dates
-from achat_core.iris import APG, DCT, ELI, EPO, SCHEMA, SKOS
+from achat_core.iris import APG, DCT, DEFAULT_BASE, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
 from sparql_endpoint.pages.labels import pick
 from sparql_endpoint.pages.words import MATCH_WORDS
@@ -36,6 +36,9 @@ SORT_LIMIT = 5_000
 MAX_DAYS = 90
 #: Buyers and regions listed on an instrument's page.
 TOP = 10
+#: The actor role of organisations that promote instruments (a concept of the vocabulary,
+#: under its fixed base).
+PROMOTER = DEFAULT_BASE + "id/actor-role/promoter"
 
 Select = Callable[[str], list[dict]]
 
@@ -305,12 +308,14 @@ def resources(select: Select, iri: str) -> list[dict]:
 
 
 def promoters(select: Select, iri: str) -> list[dict]:
-    """Return the organisations behind the resources and projects about an instrument."""
-    roles = "|".join(f"<{p}>" for p in (APG + "involvesOrganisation", DCT + "publisher",
-                                        DCT + "creator", APG + "ledBy", DCT + "contributor"))
+    """Return the organisations that promote an instrument, with what they publish about it.
+
+    A promoter plays the ``promoter`` actor role and publishes a resource or leads a project
+    about the instrument; a report's authors or contributors are not promoters.
+    """
     rows = select(
         f"SELECT DISTINCT ?org ?via WHERE {{ ?via <{APG}mentionsInstrument> {node(iri)} ; "
-        f"{roles} ?org . ?org a <{APG}Organisation> }}")
+        f"<{DCT}publisher>|<{APG}ledBy> ?org . ?org <{APG}role> <{PROMOTER}> }}")
     found: dict[str, dict] = {}
     for row in rows:
         found.setdefault(row["org"].value, {"iri": row["org"].value, "via": []})[
