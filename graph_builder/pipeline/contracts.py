@@ -411,7 +411,8 @@ def predating(store: ox.Store) -> list[str]:
         count = int(row["n"].value)
         warnings.append(
             f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
-            f"{row['i'].value.rsplit('/', 1)[-1]} were concluded before its legal basis is in "
+            f"{row['i'].value.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
+            f"before its legal basis is in "
             f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on "
             f"{row['first'].value}")
     return warnings

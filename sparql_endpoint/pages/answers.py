@@ -114,10 +114,21 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
     return out
 
 
-def since(select: Select, iri: str, lang: str) -> dict | None:
-    """Return since when the instrument's legal basis is in force, and which text says so."""
+def since(select: Select, iri: str, basis: list[dict], lang: str) -> dict | None:
+    """Return since when the instrument's legal basis is in force, and which text says so.
+
+    Each item of ``basis`` gets its own date too (``dated``), by the same rule, so an article
+    shows the date of the text it is part of.
+    """
     rows = [{name: term.value for name, term in row.items()}
             for row in select(legal_dates.basis_dates_query(iri))]
+    for item in basis:
+        dated = [d for d in map(legal_dates.basis_date,
+                                (r for r in rows if r["basis"] == item["iri"])) if d]
+        if dated:
+            day, in_force, source = min(dated)
+            item["dated"] = {"date": day, "date_text": numbers.day(day, lang),
+                             "in_force": in_force, "of_text": source != item["iri"]}
     found = legal_dates.since(rows).get(iri)
     if found is None:
         return None
@@ -350,7 +361,7 @@ def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: 
         "thresholds": thresholds(light, iri, lang),
         "basis": basis,
         "basis_note": text_of(APG + "legalBasisNote"),
-        "since": since(light, iri, lang),
+        "since": since(light, iri, basis, lang),
         "checked_on": numbers.day(checked[0].value, lang) if checked else None,
         "checked_iso": checked[0].value if checked else None,
         "eu": eu_matches(light, iri, lang),
