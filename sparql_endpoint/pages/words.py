@@ -118,8 +118,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                          "Contract data gives only its number; INSEE's Sirene register gives "
                          "the name, legal category and size of French companies and public "
                          "bodies. To add it, build the graph with"),
-    "name_unknown_see": ("(voir le README, section « Noms des acheteurs et titulaires »).",
-                         "(see the README, section “Names of buyers and suppliers”)."),
+    "name_unknown_see": ("(voir le README, section « Names of buyers and suppliers (Sirene) »).",
+                         "(see the README, section “Names of buyers and suppliers (Sirene)”)."),
     "not_public": ("Données non diffusibles : le registre Sirene ne permet pas de publier "
                    "son nom.",
                    "Non-public data: the Sirene register does not allow its name to be "
