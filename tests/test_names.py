@@ -193,15 +193,16 @@ def test_the_top_buyers_table_and_its_csv_name_the_buyers(client, lang):
     assert rows.lstrip("\ufeff").startswith("buyer,name,") and "COMMUNE DE RENNES ESSAI" in rows
 
 
-@pytest.mark.parametrize(("lang", "sentence"), [
+@pytest.mark.parametrize(("lang", "sentence", "kind"), [
     ("fr", "COMMUNE DE RENNES ESSAI a conclu ce contrat le 1er février 2024 avec "
-           "LOGICIELS DE L'OUEST"),
+           "LOGICIELS DE L'OUEST", "COMMUNE DE RENNES ESSAI (commune, 10 000 salariés et plus)"),
     ("en", "COMMUNE DE RENNES ESSAI concluded this contract on 1 February 2024 with "
-           "LOGICIELS DE L'OUEST"),
+           "LOGICIELS DE L'OUEST",
+     "COMMUNE DE RENNES ESSAI (commune (municipality), 10,000 employees or more)"),
 ])
-def test_a_contract_page_names_its_parties(client, lang, sentence):
+def test_a_contract_page_names_its_parties_with_kind_and_size(client, lang, sentence, kind):
     text = words(page(client, "/doc/contract/21350238800019-town-1-5b41b6-2024-02-01", lang))
-    assert sentence in text.replace("&#39;", "'")
+    assert sentence in text.replace("&#39;", "'") and kind in text
 
 
 def test_the_contracts_table_has_the_buyer_and_holder_names(built):

@@ -57,6 +57,9 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
     if types & CONTRACTS:
         card = contract_card(timed_select, iri, lang)
         if card:
+            card["register"] = parties.kinds_and_sizes(
+                backend().select, ([card["buyer"]] if card["buyer"] else []) + card["holders"],
+                lang)
             labeller().fetch(_iris(card) | set(card["holders"]) | set(card["instruments"]))
             return "contract.html", {"answered": True, "card": card, "name_of": name_of(lang)}
     if types & PARTIES:

@@ -23,6 +23,7 @@ from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.parties import kinds_and_sizes
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
 from sparql_endpoint.protocol.documents import twin_format
@@ -88,29 +89,6 @@ def _instruments(lang: str) -> list[dict]:
     return out
 
 
-def _kinds_and_sizes(items: list[str], lang: str) -> dict[str, tuple[str, str]]:
-    """Return what the Sirene register says an organisation is and how big: item -> (kind,
-    size), the buyer kind or else the legal category, the company category or else the staff
-    band; empty where the register is silent."""
-    found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(items), 200):
-        values = " ".join(str(ox.NamedNode(i)) for i in items[start:start + 200])
-        for row in backend().select(
-                f"SELECT ?item ?p ?o WHERE {{ VALUES ?item {{ {values} }} VALUES ?p {{ "
-                f"<{APG}buyerKind> <{APG}legalCategory> <{APG}companyCategory> "
-                f"<{APG}staffBand> }} ?item ?p ?o }}"):
-            found.setdefault(row["item"].value, {})[row["p"].value] = row["o"].value
-    labeller().fetch(iri for facts in found.values() for iri in facts.values())
-
-    def first(facts: dict[str, str], *props: str) -> str:
-        chosen = next((facts[p] for p in props if p in facts), None)
-        return _named(chosen, lang)["text"] if chosen else ""
-
-    return {item: (first(facts, APG + "buyerKind", APG + "legalCategory"),
-                   first(facts, APG + "companyCategory", APG + "staffBand"))
-            for item, facts in found.items()}
-
-
 def _organisations(lang: str) -> list[dict]:
     rows = backend().select(
         f"SELECT ?item ?role ?siret WHERE {{ ?item a <{APG}Organisation> "
@@ -125,7 +103,7 @@ def _organisations(lang: str) -> list[dict]:
             entry["roles"].append(_named(row["role"].value, lang)["text"])
         if "siret" in row:
             entry["siret"].add(row["siret"].value)
-    register = _kinds_and_sizes(sorted(found), lang)
+    register = kinds_and_sizes(backend().select, sorted(found), lang)
     return [{"name": e["name"], "kind": _cell(", ".join(sorted(set(e["roles"])))),
              "size": _cell(register.get(item, ("", ""))[1]),
              "siret": _cell(" ".join(sorted(e["siret"])))} for item, e in found.items()]
@@ -150,7 +128,7 @@ def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
                                     f"?item <{APG}siret> ?siret }}"):
             sirets.setdefault(row["item"].value, row["siret"].value)
     labeller().fetch(listed)
-    register = _kinds_and_sizes(listed, lang)
+    register = kinds_and_sizes(backend().select, listed, lang)
     buyer = text("buyer", lang)
     return ([{"name": _named(item, lang),
               "kind": _cell(register.get(item, ("", ""))[0] or buyer),

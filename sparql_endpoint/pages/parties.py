@@ -14,6 +14,7 @@ from achat_core.iris import APG, DCT, EPO, RDF, RDFS
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.answers import Select, contract_rows, node
 from sparql_endpoint.pages.labels import pick
+from sparql_endpoint.pages.render import labeller
 from sparql_endpoint.pages.words import MEASURE_WORDS
 
 ANNUAIRE = "https://annuaire-entreprises.data.gouv.fr/"
@@ -67,6 +68,30 @@ def register(pairs: list) -> dict:
     curated = any(o.value == APG + "Organisation" for o in values.get(RDF + "type", []))
     return {"facts": facts, "hidden": hidden,
             "unknown": not (curated or hidden or APG + "legalName" in values)}
+
+
+def kinds_and_sizes(select: Select, items: list[str], lang: str) -> dict[str, tuple[str, str]]:
+    """Return what the Sirene register says organisations are and how big: item -> (kind,
+    size), the buyer kind or else the legal category, the company category or else the staff
+    band; empty where the register is silent."""
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(items), 200):
+        values = " ".join(node(i) for i in items[start:start + 200])
+        for row in select(
+                f"SELECT ?item ?p ?o WHERE {{ VALUES ?item {{ {values} }} VALUES ?p {{ "
+                f"<{APG}buyerKind> <{APG}legalCategory> <{APG}companyCategory> "
+                f"<{APG}staffBand> }} ?item ?p ?o }}"):
+            found.setdefault(row["item"].value, {})[row["p"].value] = row["o"].value
+    names = labeller()
+    names.fetch(iri for facts in found.values() for iri in facts.values())
+
+    def first(facts: dict[str, str], *props: str) -> str:
+        chosen = next((facts[p] for p in props if p in facts), None)
+        return names.label(chosen, lang)[0] if chosen else ""
+
+    return {item: (first(facts, APG + "buyerKind", APG + "legalCategory"),
+                   first(facts, APG + "companyCategory", APG + "staffBand"))
+            for item, facts in found.items()}
 
 
 def party_card(select: Select, light: Select, iri: str, pairs: list, lang: str) -> dict:
