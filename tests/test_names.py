@@ -187,7 +187,9 @@ def test_the_top_buyers_table_and_its_csv_name_the_buyers(client, lang):
     html = page(client, "/doc/instrument/appel-offres-ouvert", lang)
     caption = "Acheteurs qui l&#39;utilisent le plus" if lang == "fr" else "Buyers who use it most"
     table = html.split(caption)[1].split("</table>")[0]
-    assert "COMMUNE DE RENNES ESSAI" in table and "UGAP" in table
+    assert "UGAP" in table and "COMMUNE DE RENNES ESSAI (" + (
+        "commune, 10 000 salariés et plus" if lang == "fr"
+        else "commune (municipality), 10,000 employees or more") + ")" in words(table)
     link = re.search(r'<a class="csv" href="([^"]+)"', table).group(1).replace("&amp;", "&")
     rows = client.get(link).get_data(as_text=True)
     assert rows.lstrip("\ufeff").startswith("buyer,name,") and "COMMUNE DE RENNES ESSAI" in rows

@@ -83,6 +83,10 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
         return "resource.html", {"answered": False}
     card = answers.instrument_card(timed_select, backend().select, iri, pairs, lang)
     usage = card["usage"]
+    register = parties.kinds_and_sizes(backend().select, [b["iri"] for b in usage["buyers"]],
+                                       lang)
+    for buyer in usage["buyers"]:
+        buyer["kind"], buyer["size"] = register.get(buyer["iri"], ("", ""))
     usage["chart"] = charts.bar_chart(
         [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
         text("per_year", lang), "years-chart")
