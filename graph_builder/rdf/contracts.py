@@ -23,7 +23,9 @@ with one ``Rejection`` (kind of problem, field, message).  What a contract becom
 - Roles per organisation: ``id/buyer/siret-{siret}`` (``epo:Buyer``) and
   ``id/winner/{scheme}-{id}`` (``epo:Winner`` and ``epo:Contractor``), ``epo:playedBy``
   the curated organisation whose SIRET or SIREN matches, else
-  ``id/organisation/{scheme}-{id}``, identified by ``id/identifier/{scheme}-{id}``.
+  ``id/organisation/{scheme}-{id}``, identified by ``id/identifier/{scheme}-{id}`` and
+  labelled "SIRET … (nom inconnu)" / "SIRET … (name unknown)" (``unknown_name_lines``):
+  DECP has no names, and a number is not one.
 """
 
 from __future__ import annotations
