@@ -341,3 +341,14 @@ def test_who_promotes_lists_promoters_not_authors(client, lang):
             listed = re.findall(r'href="/doc/organisation/([^"]+)"',
                                 promoted.split('id="prom-h"')[1].split("</section>")[0])
             assert set(listed) <= {"daj"}, listed
+
+
+def test_no_instrument_page_has_an_empty_since(client):
+    rows = list(csv.DictReader(client.get("/instruments.csv?lang=fr").get_data(as_text=True)
+                               .lstrip("\ufeff").splitlines()))
+    assert len(rows) >= 21
+    for row in rows:
+        html = page(client, "/doc/" + row["page"].split("/doc/", 1)[1], "fr")
+        answer = words(html.split("<dt>Depuis</dt>")[1].split("</dd>")[0]).strip()
+        assert answer.startswith(("En vigueur depuis le", "Depuis le", "Aucune date connue")), (
+            row["name"], answer)
