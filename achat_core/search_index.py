@@ -19,8 +19,9 @@ from achat_core.text import fold
 #: Properties whose values name a thing, most preferred first.
 LABEL_PROPERTIES = (PREFIXES["rdfs"] + "label", PREFIXES["skos"] + "prefLabel",
                     PREFIXES["dcterms"] + "title")
-#: Other names a thing goes by (found by search, not shown as its title).
-ALIAS_PROPERTIES = (PREFIXES["skos"] + "altLabel",)
+#: Other names a thing goes by (found by search, not shown as its title): the register's
+#: legal name of a curated organisation is one.
+ALIAS_PROPERTIES = (PREFIXES["skos"] + "altLabel", PREFIXES["apg"] + "legalName")
 _TYPE = PREFIXES["rdf"] + "type"
 INDEX_VERSION = 1
 

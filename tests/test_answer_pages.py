@@ -155,6 +155,19 @@ def test_buyer_role_page_shows_its_organisation(client):
     assert "Ce rôle est tenu par" in text and "Comme acheteur" in text
 
 
+@pytest.mark.parametrize(("lang", "label", "notice"), [
+    ("fr", f"SIRET {HOLDER} (nom inconnu)", "Nom inconnu."),
+    ("en", f"SIRET {HOLDER} (name unknown)", "Name unknown."),
+])
+def test_without_sirene_a_supplier_name_is_said_unknown(client, built, lang, label, notice):
+    """Without a Sirene file the number is never passed off as a name."""
+    text = words(card_of(page(client, f"/doc/organisation/siret-{HOLDER}", lang)))
+    assert label in text and notice in text and "--sirene" in text
+    assert "Établissement SIRET" not in text and "Establishment SIRET" not in text
+    rows = client.get("/organisations.csv?source=buyers&lang=en").get_data(as_text=True)
+    assert "Établissement" not in rows
+
+
 def test_contract_page_reads_as_a_sentence(client, built):
     store = ox.Store.read_only(str(built / "store"))
     row = next(iter(store.query(
@@ -262,9 +275,9 @@ def test_an_obligation_from_a_threshold_reads_from_not_below(client):
     """L2112-2-1 holds at or above the EU thresholds: its amounts read "from", never "below"."""
     for lang, below, upwards in (("fr", "en dessous de", "à partir de"), ("en", "below", "from")):
         html = card_of(page(client, "/doc/instrument/clauses-sociales-environnementales", lang))
-        items = re.findall(r"<li>(.*?)</li>", html.split('class="thresholds"')[1].split("</ol>")[0],
-                           re.S)
-        social = [i for i in items if "216" in i]
+        table = html.split('class="thresholds"')[1].split("</table>")[0]
+        amounts = re.findall(r"<tr><td>.*?</td><td>(.*?)</td>", table, re.S)  # period, amount
+        social = [i for i in amounts if "216" in i]
         assert social and all(i.strip().startswith(upwards) for i in social), social
         achat = card_of(page(client, "/doc/instrument/achat-innovant", lang))
-        assert f"<li>{below} <strong" in achat
+        assert f"<td>{below} <strong" in achat

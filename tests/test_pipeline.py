@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from helpers import SHARED_DIR
 
 from achat_graph.cli import main
 from graph_builder.pipeline.options import BuildOptions, build_id_of
@@ -258,3 +259,33 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path, monkeypa
     result = _build(_data(tmp_path / "data"), tmp_path / "dist")
     assert result.exit_code == 2
     assert "SOURCE_DATE_EPOCH" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("created", [None, "2026-12-10"])
+def test_one_date_for_a_build_no_read_on_after_modified(tmp_path: Path, monkeypatch, created):
+    """Issued, modified, created and every readOn come from one date (issue 26, item 6)."""
+    seeds = SHARED_DIR / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"the seed pages are not there: {seeds} is missing (../shared absent)")
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    out = tmp_path / "dist"
+    result = _build(_data(tmp_path / "data"), out, "--wiki", str(seeds),
+                    *(["--created", created] if created else []))
+    assert result.exit_code == 0, result.output
+    graph, described = ox.Store(), ox.Store()
+    graph.load(path=str(out / "graph.ttl"))
+    for name in ("catalog.ttl", "void.ttl"):
+        described.load(path=str(out / name))
+
+    def dates(store: ox.Store, prop: str) -> set[str]:
+        return {row["d"].value for row in store.query(
+            f"SELECT DISTINCT ?d WHERE {{ ?s <{prop}> ?d }}")}
+
+    read_on = dates(graph, "https://w3id.org/achat-public/ontology#readOn")
+    stamps = (dates(described, "http://purl.org/dc/terms/modified")
+              | dates(described, "http://purl.org/dc/terms/issued"))
+    build_date = json.loads((out / "build.json").read_text(encoding="utf-8"))["created"]
+    assert read_on and stamps == {build_date}
+    assert max(read_on) <= build_date  # no "read on" after "modified"
+    if created:
+        assert read_on == {created} and build_date == created

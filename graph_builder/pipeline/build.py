@@ -65,6 +65,8 @@ class _Build:
     reports: list[FileInfo] = field(default_factory=list)
     #: More text for the summary (the DECP figures).
     sections: list[str] = field(default_factory=list)
+    #: The names of the contracts' organisations (read from the store), for search.
+    organisation_names: list[ox.Triple] = field(default_factory=list)
 
     def step(self, name: str | None = None) -> None:
         """Close the current step and name the next one."""
@@ -83,7 +85,8 @@ class _Build:
 
         infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
             self.folder, options, self.curated.created, stats, self.curated.report,
-            self.curated.triples, indicators, self.published, contract_dates))
+            self.curated.triples, indicators, self.published, contract_dates,
+            self.organisation_names))
         infos += self.reports
         self.step()
 
@@ -163,6 +166,10 @@ class _Build:
         contract_dates = None
         if decp:
             contract_dates = contracts.contract_dates(store)
+            self.organisation_names = contracts.organisation_names(store)
+            for warning in contracts.predating(store):
+                self.sections.append(warning)
+                print(warning, file=sys.stderr)
             curated = self.curated
             indicators, info = contracts.add_indicators(
                 store, self.folder, self.options.base, decp, curated.mapped,

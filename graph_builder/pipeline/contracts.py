@@ -32,12 +32,19 @@ import pyoxigraph as ox
 import rdflib
 from tqdm import tqdm
 
+from achat_core import legal_dates
 from achat_core.iris import prefix_lines
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
 from graph_builder.output.catalog import FileInfo
 from graph_builder.pipeline import files
-from graph_builder.rdf.contracts import TABLE_COLUMNS, MappedContract, Mapper, Rejected
+from graph_builder.rdf.contracts import (
+    TABLE_COLUMNS,
+    MappedContract,
+    Mapper,
+    Rejected,
+    unknown_name_lines,
+)
 from graph_builder.rdf.indicators import compute_indicators
 from graph_builder.rdf.mapping import Mapped
 from graph_builder.rdf.ntriples import ntriples_bytes
@@ -46,8 +53,12 @@ from graph_builder.shacl.gate import validate_graph
 from graph_builder.sources.decp import BrokenFile, RawRecord, read_records
 
 REJECTED_NAME = "decp-rejected.jsonl"
-#: The contracts as one CSV table (gzip), written beside the contract graph as records map.
+#: The contracts as one CSV table (gzip), written beside the contract graph as records map;
+#: with Sirene, first without names (UNNAMED_TABLE), then named once the register is read.
 TABLE_NAME = "contracts.csv.gz"
+UNNAMED_TABLE = ".contracts-unnamed.csv"
+_BUYER, _BUYER_NAME = TABLE_COLUMNS.index("buyer_siret"), TABLE_COLUMNS.index("buyer_name")
+_HOLDERS, _HOLDER_NAMES = TABLE_COLUMNS.index("holders"), TABLE_COLUMNS.index("holder_names")
 #: What a DECP build publishes beside the quarantine report (REJECTED_NAME).
 CONTRACTS_DUMP = "contracts.nt.gz"
 INDICATORS_DUMP = "indicators.nt.gz"
@@ -144,7 +155,8 @@ class _Run:
     """One run of :func:`build_contracts`: its open outputs and what it has seen so far."""
 
     def __init__(self, result: DecpResult, mapper: Mapper, strict: bool, sample_rate: float,
-                 graph: BinaryIO, table: TextIO, rejected: TextIO, bar: tqdm) -> None:
+                 graph: BinaryIO, table: TextIO, rejected: TextIO, bar: tqdm,
+                 naming: bool = False) -> None:
         self.result, self.mapper = result, mapper
         self.strict, self.sample_rate = strict, sample_rate
         self.graph, self.rejected_file, self.bar = graph, rejected, bar
@@ -159,6 +171,13 @@ class _Run:
         #: The SIRETs of buyers and holders, and of buyers alone, for the Sirene join.
         self.sirets: set[str] = set()
         self.buyers: set[str] = set()
+        #: With Sirene (``naming``), the "name unknown" labels of organisations minted from a
+        #: SIRET wait for the join: only the SIRETs it does not name get them.
+        self.naming = naming
+        self.unnamed_prefix = f"<{mapper.id}organisation/siret-"
+        self.deferred: list[str] = []
+        #: SIRET -> what the register calls it (legal name, or the anonymous label).
+        self.names: dict[str, str] = {}
 
     def read_file(self, path: Path) -> None:
         """Map every record of one DECP file; a file broken before its first is not DECP."""
@@ -207,17 +226,22 @@ class _Run:
         """Keep the SIRETs of a contract's buyer and holders for the Sirene join."""
         self.buyers.add(mapped.identity[0])
         self.sirets.add(mapped.identity[0])
-        holders = mapped.row[TABLE_COLUMNS.index("holders")]
+        holders = mapped.row[_HOLDERS]
         self.sirets.update(h[6:] for h in holders.split() if h.startswith("SIRET:"))
 
     def join_sirene(self, files: tuple[Path, ...], base: str, org_lookup: dict[str, str]) -> None:
         """Write what the Sirene register says of the contracts' organisations."""
         self.result.sirene = SireneReport()
         for line in sirene_triples(files, base, self.sirets, self.buyers, org_lookup,
-                                   self.seen_shared, self.result.sirene):
+                                   self.seen_shared, self.result.sirene, self.names):
             self.buffer.append(line)
             if len(self.buffer) > _FLUSH_EVERY * 40:
                 self.flush()
+        for siret in sorted(self.deferred):
+            if siret not in self.names:
+                self.buffer.extend(unknown_name_lines(f"{self.unnamed_prefix}{siret}>", "SIRET",
+                                                      siret))
+        self.deferred.clear()
 
     def write(self, mapped: MappedContract) -> None:
         """Add a contract's row to the table and its lines (shared nodes once) to the graph."""
@@ -226,6 +250,10 @@ class _Run:
         for node, lines in mapped.shared.items():
             if node not in self.seen_shared:
                 self.seen_shared.add(node)
+                if self.naming and node.startswith(self.unnamed_prefix) and node.endswith(
+                        "> label"):
+                    self.deferred.append(node[len(self.unnamed_prefix):-len("> label")])
+                    continue
                 self.buffer.extend(lines)
         if len(self.buffer) > _FLUSH_EVERY * 40:
             self.flush()
@@ -274,22 +302,45 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
     out_path.parent.mkdir(parents=True, exist_ok=True)
     result = DecpResult(out_path=out_path, rejected_path=out_path.parent / REJECTED_NAME,
                         table_path=out_path.parent / TABLE_NAME)
+    unnamed = out_path.parent / UNNAMED_TABLE
     with ExitStack() as opened:
         graph = opened.enter_context(_output(out_path))
         table = opened.enter_context(io.TextIOWrapper(
-            opened.enter_context(_output(result.table_path)), encoding="utf-8", newline=""))
+            opened.enter_context(_output(unnamed if sirene_files else result.table_path)),
+            encoding="utf-8", newline=""))
         bar = opened.enter_context(tqdm(unit=" records", disable=not progress, file=sys.stderr))
         rejected = opened.enter_context(open(result.rejected_path, "w", encoding="utf-8"))
         run = _Run(result, Mapper(base, org_lookup), strict, sample_rate, graph, table,
-                   rejected, bar)
+                   rejected, bar, naming=bool(sirene_files))
         for path in files:
             run.read_file(Path(path))
         if sirene_files:
             run.join_sirene(sirene_files, base, org_lookup)
         run.flush()
+    if sirene_files:
+        _name_table(unnamed, result.table_path, run.names)
+        unnamed.unlink()
     if run.sample_lines:
         result.sample.parse(data="".join(dict.fromkeys(run.sample_lines)), format="nt")
     return result
+
+
+def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
+    """Copy the contracts table, filling the buyer's and holders' names from the register.
+
+    A second pass over the table written while the records streamed: the names are known
+    only once the register was read, after the last record.
+    """
+    with open(source, encoding="utf-8", newline="") as rows, _output(target) as raw, \
+            io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        for n, row in enumerate(csv.reader(rows)):
+            if n:
+                row[_BUYER_NAME] = names.get(row[_BUYER], "")
+                row[_HOLDER_NAMES] = " | ".join(
+                    names.get(h[6:], "") if h.startswith("SIRET:") else ""
+                    for h in row[_HOLDERS].split())
+            writer.writerow(row)
 
 
 def organisation_lookup(graph: rdflib.Graph) -> dict[str, str]:
@@ -319,6 +370,52 @@ def contract_dates(store: ox.Store) -> tuple[str, str] | None:
     if not rows or rows[0]["first"] is None:
         return None
     return rows[0]["first"].value, rows[0]["last"].value
+
+
+def organisation_names(store: ox.Store) -> list[ox.Triple]:
+    """Return the labels and legal names of the contracts' organisations, for the search index.
+
+    The index is written from the curated triples; the organisations minted from DECP and
+    named by Sirene live in the store only, so their names are read back from it.
+    """
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in store.query(
+        prefix_lines("org", "apg", "rdfs", "skos") +
+        "SELECT ?s ?p ?o WHERE { { ?s a org:Organization . "
+        "VALUES ?p { rdfs:label skos:prefLabel apg:legalName } ?s ?p ?o } UNION "
+        "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
+
+
+def predating(store: ox.Store) -> list[str]:
+    """Return a warning per instrument some contracts use before its legal basis is in force.
+
+    "Since" is the rule the instrument pages show (``achat_core.legal_dates``): a contract
+    before it is either a data error or a sign that the basis lacks an older text.
+    """
+    variables = ("instrument", "basis", "inForce", "date", "text", "textInForce", "textDate")
+    rows = [{name: row[name].value for name in variables if row[name] is not None}
+            for row in store.query(legal_dates.basis_dates_query())]
+    since = legal_dates.since(rows)
+    if not since:
+        return []
+    values = " ".join(f'(<{i}> "{day}"^^<http://www.w3.org/2001/XMLSchema#date>)'
+                      for i, (day, _, _) in sorted(since.items()))
+    found = store.query(
+        prefix_lines("epo", "apg") + f"SELECT ?i (COUNT(?c) AS ?n) (MIN(?d) AS ?first) WHERE {{ "
+        f"VALUES (?i ?since) {{ {values} }} ?c apg:usesInstrument|apg:inferredInstrument ?i ; "
+        f"epo:hasContractConclusionDate ?d FILTER(?d < ?since) }} GROUP BY ?i ORDER BY ?i")
+    warnings = []
+    for row in found:
+        if row["i"] is None:
+            continue
+        day, _, source = since[row["i"].value]
+        count = int(row["n"].value)
+        warnings.append(
+            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
+            f"{row['i'].value.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
+            f"before its legal basis is in "
+            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on "
+            f"{row['first'].value}")
+    return warnings
 
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,

@@ -6,7 +6,8 @@ the readable summary and the manifest the endpoint loads (``build.json``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,8 +30,9 @@ from graph_builder.pipeline.contracts import CONTRACTS_DUMP, INDICATORS_DUMP
 from graph_builder.pipeline.options import BuildOptions, set_day
 from graph_builder.shacl.gate import GateReport, compact
 
-#: Dates that say when a fact was stated or checked (used for ``created``), not in-force dates.
-UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil), str(APG.readOn)}
+#: In-force dates say when a rule holds, not when the data was stated, checked or read: they
+#: never date a build.  ``readOn`` does, so a catalogue is never older than what it read.
+UNDATED = {str(APG.inForceFrom), str(APG.inForceUntil)}
 PERIOD_STARTS = {str(APG.periodStart), str(APG.observationDate)}
 PERIOD_ENDS = {str(APG.periodEnd), str(APG.observationDate)}
 _XSD_DATE = ox.NamedNode(str(XSD.date))
@@ -48,7 +50,11 @@ def _dates(triples: Iterable[ox.Triple], predicates: set[str] | None = None,
 
 
 def created_date(options: BuildOptions, data: Iterable[ox.Triple]) -> str:
-    """Return the build's date: the option, SOURCE_DATE_EPOCH, or the data's latest date."""
+    """Return the build's one date: the option, SOURCE_DATE_EPOCH, or the data's latest date.
+
+    The catalogue's issued and modified, VoID's modified and ``build.json``'s created all
+    take it; with a set day the wiki's pages are read on it too (``pipeline.curated``).
+    """
     day = set_day(options)
     if day is not None:
         return day.isoformat()
@@ -90,6 +96,8 @@ class BuildFacts:
     published: list[FileInfo]
     #: The first and last conclusion dates of the contracts, when there are contracts.
     contract_dates: tuple[str, str] | None = None
+    #: The names of the contracts' organisations, searchable beside the curated things.
+    organisation_names: list[ox.Triple] = field(default_factory=list)
 
 
 def write_descriptions(built: BuildFacts) -> list[FileInfo]:
@@ -103,7 +111,8 @@ def write_descriptions(built: BuildFacts) -> list[FileInfo]:
     ]
     for name, graph in described:
         infos.append(files.write_checked(dumps.canonical_triples(graph), folder / name))
-    write_search_index(built.triples, folder / "search-index.json")
+    write_search_index(chain(built.triples, built.organisation_names),
+                       folder / "search-index.json")
     infos.append(files.file_info(folder / "search-index.json", None))
     catalog = catalog_graph(options.base, _catalog_parts(built), built.created)
     infos.append(files.write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))

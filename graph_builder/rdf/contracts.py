@@ -23,7 +23,9 @@ with one ``Rejection`` (kind of problem, field, message).  What a contract becom
 - Roles per organisation: ``id/buyer/siret-{siret}`` (``epo:Buyer``) and
   ``id/winner/{scheme}-{id}`` (``epo:Winner`` and ``epo:Contractor``), ``epo:playedBy``
   the curated organisation whose SIRET or SIREN matches, else
-  ``id/organisation/{scheme}-{id}``, identified by ``id/identifier/{scheme}-{id}``.
+  ``id/organisation/{scheme}-{id}``, identified by ``id/identifier/{scheme}-{id}`` and
+  labelled "SIRET … (nom inconnu)" / "SIRET … (name unknown)" (``unknown_name_lines``):
+  DECP has no names, and a number is not one.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ ORG_ORGANIZATION, FOAF_ORGANIZATION = f"<{ORG}Organization>", f"<{FOAF}Organizat
 ADMS_IDENTIFIER, ADMS_IDENTIFIER_CLASS = iri(str(ADMS.identifier)), iri(str(ADMS.Identifier))
 USES, INFERRED = iri(str(APG.usesInstrument)), iri(str(APG.inferredInstrument))
 SIRET_P = iri(str(APG.siret))
+#: What an organisation's label says when DECP gives only its number: (French, English).
+UNKNOWN_NAME = ("nom inconnu", "name unknown")
 
 
 def _epo(name: str) -> str:
@@ -104,9 +108,11 @@ class MappedContract:
 
 
 #: Columns of the contracts table written beside the contract graph (``contracts.csv.gz``).
-TABLE_COLUMNS = ("contract", "kind", "id", "buyer_siret", "date", "amount_eur_excl_vat",
-                 "procedure", "eu_procedure_type", "instruments", "innovative", "cpv",
-                 "place_type", "place_code", "holders", "title")
+#: The two name columns stay empty here: the Sirene join fills them (``pipeline.contracts``).
+TABLE_COLUMNS = ("contract", "kind", "id", "buyer_siret", "buyer_name", "date",
+                 "amount_eur_excl_vat", "procedure", "eu_procedure_type", "instruments",
+                 "innovative", "cpv", "place_type", "place_code", "holders", "holder_names",
+                 "title")
 
 
 def _table_row(mapped: MappedContract, contract: str, kind: str, amount, procedure: str,
@@ -114,10 +120,11 @@ def _table_row(mapped: MappedContract, contract: str, kind: str, amount, procedu
                place: tuple[str, str] | None, holders: list[tuple[str, str]],
                title: str | None) -> tuple[str, ...]:
     siret, record_id, day = mapped.identity
-    return (contract[1:-1], kind, record_id, siret, day, str(amount), procedure, eu_type,
+    return (contract[1:-1], kind, record_id, siret, "", day, str(amount), procedure, eu_type,
             " ".join(instruments), "true" if innovative else "false", cpv or "",
             place[0] if place else "", place[1] if place else "",
-            " ".join(f"{scheme}:{number}" for scheme, number in holders), cell(title or ""))
+            " ".join(f"{scheme}:{number}" for scheme, number in holders), "",
+            cell(title or ""))
 
 
 class Mapper:
@@ -356,18 +363,26 @@ class Mapper:
                  triple(identifier, DCT_TYPE, text(scheme)),
                  triple(identifier, _epo("hasScheme"), text(scheme))]
         if not curated:
-            noun_fr = "Établissement" if scheme == "SIRET" else "Organisation"
-            noun_en = "Establishment" if scheme == "SIRET" else "Organisation"
             lines += [triple(organisation, A, ORG_ORGANIZATION),
-                      triple(organisation, A, FOAF_ORGANIZATION),
-                      triple(organisation, LABEL, text(f"{noun_fr} {scheme} {number}", "fr")),
-                      triple(organisation, LABEL, text(f"{noun_en} {scheme} {number}", "en"))]
+                      triple(organisation, A, FOAF_ORGANIZATION)]
+            mapped.shared[f"{organisation} label"] = unknown_name_lines(organisation, scheme,
+                                                                         number)
         if scheme == "SIRET":
             lines += [triple(organisation, SIRET_P, text(number)),
                       triple(organisation, SEE_ALSO, iri(
                           f"https://annuaire-entreprises.data.gouv.fr/etablissement/{number}"))]
         mapped.shared[f"{organisation} {identifier}"] = lines
         return organisation
+
+
+def unknown_name_lines(organisation: str, scheme: str, number: str) -> list[str]:
+    """Return the labels of an organisation DECP gives only a number for, saying so.
+
+    A number is not a name: the label says the name is unknown (the Sirene join gives it),
+    so no page passes "SIRET …" off as one.
+    """
+    return [triple(organisation, LABEL, text(f"{scheme} {number} ({UNKNOWN_NAME[0]})", "fr")),
+            triple(organisation, LABEL, text(f"{scheme} {number} ({UNKNOWN_NAME[1]})", "en"))]
 
 
 # -- field checks ------------------------------------------------------------------------------

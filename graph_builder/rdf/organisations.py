@@ -219,11 +219,14 @@ def read_register(files: Iterable[Path], sirens: Collection[str], sirets: Collec
 def sirene_triples(files: Iterable[Path], base: str, sirets: Collection[str],
                    buyers: Collection[str] = (), org_lookup: dict[str, str] | None = None,
                    seen: set[str] | None = None,
-                   report: SireneReport | None = None) -> Iterator[str]:
+                   report: SireneReport | None = None,
+                   names: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the N-Triples lines Sirene gives the organisations of ``sirets``, in SIRET order.
 
     ``buyers`` are the SIRETs that buy (they get a buyer kind); ``seen`` the keys of the
-    shared nodes (places) already written, updated as new ones are written.
+    shared nodes (places) already written, updated as new ones are written; ``names``, when
+    given, gets each SIRET's legal name (or, for a unit that must not be named, its French
+    anonymous label), for the contracts table and the labels of the unnamed.
     """
     report = report if report is not None else SireneReport()
     seen = seen if seen is not None else set()
@@ -242,6 +245,9 @@ def sirene_triples(files: Iterable[Path], base: str, sirets: Collection[str],
         lines: list[str] = []
         node, curated = writer.organisation(siret)
         if unit is not None:
+            if names is not None and (unit.name or not unit.public):
+                names[siret] = (unit.name if unit.public
+                                else hidden_label(unit.category, unit.siren, writer.lists)[0])
             unit_lines = writer.unit_lines(siret, unit, siret in buyers, report)
             if curated and node in described_units:
                 unit_lines = []

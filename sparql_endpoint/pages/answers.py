@@ -16,7 +16,8 @@ from datetime import date, timedelta
 
 import pyoxigraph as ox
 
-from achat_core.iris import APG, DCT, ELI, EPO, SCHEMA, SKOS
+from achat_core import legal_dates
+from achat_core.iris import APG, DCT, DEFAULT_BASE, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
 from sparql_endpoint.pages.labels import pick
 from sparql_endpoint.pages.words import MATCH_WORDS
@@ -35,6 +36,9 @@ SORT_LIMIT = 5_000
 MAX_DAYS = 90
 #: Buyers and regions listed on an instrument's page.
 TOP = 10
+#: The actor role of organisations that promote instruments (a concept of the vocabulary,
+#: under its fixed base).
+PROMOTER = DEFAULT_BASE + "id/actor-role/promoter"
 
 Select = Callable[[str], list[dict]]
 
@@ -90,7 +94,10 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
         group = by_node[key]
         first = group[0]
         currency = first["currency"].value if "currency" in first else "EUR"
+        start = first["from"].value if "from" in first else None
+        end = first["until"].value if "until" in first else None
         out.append({
+            "start": start, "end": end,
             "amount": numbers.amount(first["amount"].value, lang, currency),
             "excluding_vat": "vat" in first and first["vat"].value == "true",
             # A rule that holds from the amount upwards (an obligation) reads "from", not "below".
@@ -101,7 +108,33 @@ def thresholds(select: Select, iri: str, lang: str) -> list[dict]:
                 for name, prop in (("from", freshness.IN_FORCE_FROM),
                                    ("until", freshness.IN_FORCE_UNTIL)) if name in first),
         })
+    if any(t["start"] or t["end"] for t in out):
+        # A rule that changed over time reads as its history, oldest period first.
+        out.sort(key=lambda t: (t["start"] or t["end"] or "", t["end"] or "9999"))
     return out
+
+
+def since(select: Select, iri: str, basis: list[dict], lang: str) -> dict | None:
+    """Return since when the instrument's legal basis is in force, and which text says so.
+
+    Each item of ``basis`` gets its own date too (``dated``), by the same rule, so an article
+    shows the date of the text it is part of.
+    """
+    rows = [{name: term.value for name, term in row.items()}
+            for row in select(legal_dates.basis_dates_query(iri))]
+    for item in basis:
+        dated = [d for d in map(legal_dates.basis_date,
+                                (r for r in rows if r["basis"] == item["iri"])) if d]
+        if dated:
+            day, in_force, source = min(dated)
+            item["dated"] = {"date": day, "date_text": numbers.day(day, lang),
+                             "in_force": in_force, "of_text": source != item["iri"]}
+    found = legal_dates.since(rows).get(iri)
+    if found is None:
+        return None
+    day, in_force, source = found
+    return {"date": day, "date_text": numbers.day(day, lang), "in_force": in_force,
+            "iri": source}
 
 
 def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
@@ -286,12 +319,14 @@ def resources(select: Select, iri: str) -> list[dict]:
 
 
 def promoters(select: Select, iri: str) -> list[dict]:
-    """Return the organisations behind the resources and projects about an instrument."""
-    roles = "|".join(f"<{p}>" for p in (APG + "involvesOrganisation", DCT + "publisher",
-                                        DCT + "creator", APG + "ledBy", DCT + "contributor"))
+    """Return the organisations that promote an instrument, with what they publish about it.
+
+    A promoter plays the ``promoter`` actor role and publishes a resource or leads a project
+    about the instrument; a report's authors or contributors are not promoters.
+    """
     rows = select(
         f"SELECT DISTINCT ?org ?via WHERE {{ ?via <{APG}mentionsInstrument> {node(iri)} ; "
-        f"{roles} ?org . ?org a <{APG}Organisation> }}")
+        f"<{DCT}publisher>|<{APG}ledBy> ?org . ?org <{APG}role> <{PROMOTER}> }}")
     found: dict[str, dict] = {}
     for row in rows:
         found.setdefault(row["org"].value, {"iri": row["org"].value, "via": []})[
@@ -315,8 +350,6 @@ def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: 
 
     checked = values(APG + "legalFactsCheckedOn")
     basis = legal_basis(light, iri, lang)
-    dated = [b for b in basis if b["date"]]
-    oldest = min(dated, key=lambda b: b["date"]) if dated else None
     used = usage(light, iri, lang)
     return {
         "definition": text_of(SKOS + "definition"),
@@ -328,7 +361,7 @@ def instrument_card(select: Select, light: Select, iri: str, pairs: list, lang: 
         "thresholds": thresholds(light, iri, lang),
         "basis": basis,
         "basis_note": text_of(APG + "legalBasisNote"),
-        "oldest": oldest,
+        "since": since(light, iri, basis, lang),
         "checked_on": numbers.day(checked[0].value, lang) if checked else None,
         "checked_iso": checked[0].value if checked else None,
         "eu": eu_matches(light, iri, lang),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from achat_core.iris import APG, DCT, EPO, ORG, RDF
+from achat_core.iris import APG, DCT, EPO, ORG, RDF, RDFS, SKOS
 from sparql_endpoint.pages import answers, charts, feeds, parties
 from sparql_endpoint.pages.answers import Select, node
 from sparql_endpoint.pages.contract_card import contract_card
@@ -57,6 +57,9 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
     if types & CONTRACTS:
         card = contract_card(timed_select, iri, lang)
         if card:
+            card["register"] = parties.kinds_and_sizes(
+                backend().select, ([card["buyer"]] if card["buyer"] else []) + card["holders"],
+                lang)
             labeller().fetch(_iris(card) | set(card["holders"]) | set(card["instruments"]))
             return "contract.html", {"answered": True, "card": card, "name_of": name_of(lang)}
     if types & PARTIES:
@@ -80,6 +83,10 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
         return "resource.html", {"answered": False}
     card = answers.instrument_card(timed_select, backend().select, iri, pairs, lang)
     usage = card["usage"]
+    register = parties.kinds_and_sizes(backend().select, [b["iri"] for b in usage["buyers"]],
+                                       lang)
+    for buyer in usage["buyers"]:
+        buyer["kind"], buyer["size"] = register.get(buyer["iri"], ("", ""))
     usage["chart"] = charts.bar_chart(
         [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
         text("per_year", lang), "years-chart")
@@ -90,9 +97,11 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
         f"FILTER(STRENDS(?measure, \"-per-year\")) BIND(YEAR(?start) AS ?year) }} "
         f"ORDER BY ?year ?measure")
     buyers_query = (
-        f"SELECT ?buyer ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {node(iri)} ; "
+        f"SELECT ?buyer ?name ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {node(iri)} ; "
         f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
-        f"FILTER(STRENDS(?measure, \"-by-buyer\")) }} ORDER BY DESC(?value)")
+        f"FILTER(STRENDS(?measure, \"-by-buyer\")) "
+        f"OPTIONAL {{ ?buyer <{RDFS}label>|<{SKOS}prefLabel> ?name "
+        f"FILTER(LANG(?name) IN (\"{lang}\", \"\")) }} }} ORDER BY DESC(?value)")
     return "instrument.html", {
         "answered": True, "card": card, "name_of": name_of(lang), "figures_shown": True,
         "feed_url": feeds.feed_url(iri),

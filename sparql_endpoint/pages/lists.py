@@ -23,6 +23,7 @@ from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.parties import kinds_and_sizes
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
 from sparql_endpoint.protocol.documents import twin_format
@@ -46,7 +47,7 @@ class Column:
 #: Each list's columns; their headings are ``words.COLUMN_WORDS``.
 COLUMNS = {
     "instruments": [Column("name"), Column("kind"), Column("contracts", True)],
-    "organisations": [Column("name"), Column("kind"), Column("siret")],
+    "organisations": [Column("name"), Column("kind"), Column("size"), Column("siret")],
     "resources": [Column("name"), Column("kind"), Column("url")],
     "regions": [Column("name"), Column("contracts", True), Column("amount", True)],
 }
@@ -102,8 +103,10 @@ def _organisations(lang: str) -> list[dict]:
             entry["roles"].append(_named(row["role"].value, lang)["text"])
         if "siret" in row:
             entry["siret"].add(row["siret"].value)
+    register = kinds_and_sizes(backend().select, sorted(found), lang)
     return [{"name": e["name"], "kind": _cell(", ".join(sorted(set(e["roles"])))),
-             "siret": _cell(" ".join(sorted(e["siret"])))} for e in found.values()]
+             "size": _cell(register.get(item, ("", ""))[1]),
+             "siret": _cell(" ".join(sorted(e["siret"])))} for item, e in found.items()]
 
 
 def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
@@ -125,8 +128,11 @@ def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
                                     f"?item <{APG}siret> ?siret }}"):
             sirets.setdefault(row["item"].value, row["siret"].value)
     labeller().fetch(listed)
+    register = kinds_and_sizes(backend().select, listed, lang)
     buyer = text("buyer", lang)
-    return ([{"name": _named(item, lang), "kind": _cell(buyer),
+    return ([{"name": _named(item, lang),
+              "kind": _cell(register.get(item, ("", ""))[0] or buyer),
+              "size": _cell(register.get(item, ("", ""))[1]),
               "siret": _cell(sirets.get(item, ""))} for item in listed], len(cache["buyers"]))
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from achat_core.iris import APG, DCT, EPO, RDFS
+from achat_core.iris import APG, DCT, EPO, RDF, RDFS
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.answers import Select, contract_rows, node
 from sparql_endpoint.pages.labels import pick
+from sparql_endpoint.pages.render import labeller
 from sparql_endpoint.pages.words import MEASURE_WORDS
 
 ANNUAIRE = "https://annuaire-entreprises.data.gouv.fr/"
@@ -22,7 +23,12 @@ CPV = "http://data.europa.eu/cpv/cpv/"
 ROLES = (("buyer", EPO + "bindsBuyer"), ("supplier", EPO + "bindsContractor"))
 LATEST = 10
 TOP = 8
-#: How an indicator's measure reads beside the instrument it is about: (French, English).
+#: What the Sirene register says of an organisation, in the order its page shows it:
+#: word key (``words.TEXTS``), property.
+REGISTER = (("legal_name", APG + "legalName"), ("buyer_kind", APG + "buyerKind"),
+            ("legal_category", APG + "legalCategory"),
+            ("company_category", APG + "companyCategory"), ("staff_band", APG + "staffBand"),
+            ("activity", APG + "mainActivity"), ("commune", DCT + "spatial"))
 
 
 def _contracts(iri: str, prop: str) -> str:
@@ -46,6 +52,48 @@ def directory_links(pairs: list) -> list[dict]:
     return links
 
 
+def register(pairs: list) -> dict:
+    """Read what the Sirene register said of an organisation, and whether its name is known.
+
+    A unit that must not be named (``apg:partiallyDiffusible``) says so; an organisation the
+    curated data does not describe and the register did not name has an unknown name, and
+    its page says how to get it.
+    """
+    values: dict[str, list] = {}
+    for p, o in pairs:
+        values.setdefault(p.value, []).append(o)
+    facts = [{"key": key, "iri" if isinstance(term, ox.NamedNode) else "value": term.value}
+             for key, prop in REGISTER for term in sorted(values.get(prop, []), key=str)]
+    hidden = any(o.value == "true" for o in values.get(APG + "partiallyDiffusible", []))
+    curated = any(o.value == APG + "Organisation" for o in values.get(RDF + "type", []))
+    return {"facts": facts, "hidden": hidden,
+            "unknown": not (curated or hidden or APG + "legalName" in values)}
+
+
+def kinds_and_sizes(select: Select, items: list[str], lang: str) -> dict[str, tuple[str, str]]:
+    """Return what the Sirene register says organisations are and how big: item -> (kind,
+    size), the buyer kind or else the legal category, the company category or else the staff
+    band; empty where the register is silent."""
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(items), 200):
+        values = " ".join(node(i) for i in items[start:start + 200])
+        for row in select(
+                f"SELECT ?item ?p ?o WHERE {{ VALUES ?item {{ {values} }} VALUES ?p {{ "
+                f"<{APG}buyerKind> <{APG}legalCategory> <{APG}companyCategory> "
+                f"<{APG}staffBand> }} ?item ?p ?o }}"):
+            found.setdefault(row["item"].value, {})[row["p"].value] = row["o"].value
+    names = labeller()
+    names.fetch(iri for facts in found.values() for iri in facts.values())
+
+    def first(facts: dict[str, str], *props: str) -> str:
+        chosen = next((facts[p] for p in props if p in facts), None)
+        return names.label(chosen, lang)[0] if chosen else ""
+
+    return {item: (first(facts, APG + "buyerKind", APG + "legalCategory"),
+                   first(facts, APG + "companyCategory", APG + "staffBand"))
+            for item, facts in found.items()}
+
+
 def party_card(select: Select, light: Select, iri: str, pairs: list, lang: str) -> dict:
     """Gather an organisation's contracts as buyer and as supplier: years, instruments, CPV.
 
@@ -58,6 +106,7 @@ def party_card(select: Select, light: Select, iri: str, pairs: list, lang: str) 
         "sides": sides,
         "indicators": indicators_about(light, iri, lang),
         "directory": directory_links(pairs),
+        "register": register(pairs),
     }
 
 

@@ -20,7 +20,7 @@ from sparql_endpoint.http.language import COOKIE, LANGUAGES, choose_language
 from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.labels import Labeller
 from sparql_endpoint.pages.links import safe_href
-from sparql_endpoint.pages.words import text
+from sparql_endpoint.pages.words import UNKNOWN_NAME_MARKS, text
 
 ONTOLOGY_IRI = ONTOLOGY_NS.rstrip("#")
 
@@ -98,7 +98,7 @@ def term_view(term, lang: str) -> dict:
         return {
             "kind": "iri", "iri": term.value, "text": label, "lang": label_lang,
             "href": href(term.value, described), "external": is_external(term.value)
-            and not described,
+            and not described, "unknown_name": label.endswith(UNKNOWN_NAME_MARKS),
         }
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""

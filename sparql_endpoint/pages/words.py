@@ -45,8 +45,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "on_legifrance": ("sur Légifrance", "on Légifrance"),
     "code_on_legifrance": ("le code sur Légifrance", "the code on Légifrance"),
     "since": ("Depuis", "Since"),
-    "oldest_text": ("Texte le plus ancien de sa base juridique",
-                    "Oldest text in its legal basis"),
+    "in_force_since": ("En vigueur depuis le", "In force since"),
+    "dated_since": ("Depuis le", "Since"),
+    "text_date": ("date du texte, sans date d'entrée en vigueur connue",
+                  "the text's date, no date of entry into force known"),
+    "since_source": ("selon", "according to"),
+    "basis_in_force": ("en vigueur depuis le", "in force since"),
+    "basis_dated": ("texte du", "text of"),
+    "basis_text_in_force": ("texte en vigueur depuis le", "text in force since"),
+    "since_unknown": ("Aucune date connue pour sa base juridique.",
+                      "No date is known for its legal basis."),
+    "threshold_history": ("Seuils par période", "Thresholds by period"),
+    "period": ("Période", "Period"),
+    "threshold": ("Seuil", "Threshold"),
+    "any_period": ("sans date", "no date"),
     "last_checked": ("Dernière vérification", "Last checked"),
     "eu_equivalent": ("Équivalent européen", "EU equivalent"),
     "no_eu_equivalent": ("Aucun code européen ne lui correspond.",
@@ -90,6 +102,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     "as_buyer": ("Comme acheteur", "As buyer"),
     "as_supplier": ("Comme titulaire", "As supplier"),
     "directory": ("Annuaire des entreprises", "French business directory"),
+    "register": ("D'après le registre Sirene", "From the Sirene register"),
+    "legal_name": ("Nom légal", "Legal name"),
+    "buyer_kind": ("Type d'acheteur", "Kind of buyer"),
+    "legal_category": ("Catégorie juridique", "Legal category"),
+    "staff_band": ("Effectif", "Staff"),
+    "company_category": ("Catégorie d'entreprise", "Company category"),
+    "activity": ("Activité principale (NAF)", "Main activity (NAF)"),
+    "commune": ("Commune", "Municipality"),
+    "name_unknown": ("Nom inconnu.", "Name unknown."),
+    "name_unknown_why": ("Les données de marchés ne donnent que son numéro ; le registre Sirene "
+                         "de l'INSEE donne le nom, la catégorie juridique et la taille des "
+                         "entreprises et organismes français. Pour l'ajouter, construisez le "
+                         "graphe avec",
+                         "Contract data gives only its number; INSEE's Sirene register gives "
+                         "the name, legal category and size of French companies and public "
+                         "bodies. To add it, build the graph with"),
+    "name_unknown_see": ("(voir le README, section « Names of buyers and suppliers (Sirene) »).",
+                         "(see the README, section “Names of buyers and suppliers (Sirene)”)."),
+    "not_public": ("Données non diffusibles : le registre Sirene ne permet pas de publier "
+                   "son nom.",
+                   "Non-public data: the Sirene register does not allow its name to be "
+                   "published."),
     "instruments_used": ("Instruments et procédures utilisés", "Instruments and procedures used"),
     "instrument": ("Instrument", "Instrument"),
     "instruments": ("Instruments", "Instruments"),
@@ -262,8 +296,8 @@ LIST_TITLES = {
 COLUMN_WORDS = {
     "instruments": {"name": ("Nom", "Name"), "kind": ("Genre", "Kind"),
                     "contracts": ("Contrats publiés", "Published contracts")},
-    "organisations": {"name": ("Nom", "Name"), "kind": ("Rôle", "Role"),
-                      "siret": ("SIRET", "SIRET")},
+    "organisations": {"name": ("Nom", "Name"), "kind": ("Rôle ou type", "Role or kind"),
+                      "size": ("Taille", "Size"), "siret": ("SIRET", "SIRET")},
     "resources": {"name": ("Titre", "Title"), "kind": ("Type", "Type"),
                   "url": ("Adresse", "Address")},
     "regions": {"name": ("Région", "Region"),
@@ -281,6 +315,11 @@ MEASURE_WORDS = {
     "innovative-amount": ("Montant HT des marchés innovants",
                           "Amount excl. VAT of innovative contracts"),
 }
+
+
+#: The end of an organisation's label when DECP gives only its number (the builder writes
+#: it: ``graph_builder.rdf.contracts.UNKNOWN_NAME``); such a link is marked as no name.
+UNKNOWN_NAME_MARKS = ("(nom inconnu)", "(name unknown)")
 
 
 #: Names for common external terms the store does not describe: IRI -> (fr, en).
