@@ -10,7 +10,7 @@ that sends half a request holds a thread for as long as it keeps the socket open
   thread when the timeout passes without progress (``/sparql`` narrows it further,
   to the query's deadline, while it streams results);
 - **a cap on connections per client address** (``PER_ADDRESS``): one address past it
-  has its new connections closed at once, so it can hold at most that many threads,
+  has its new connections answered 503 and closed at once, so it can hold at most that many threads,
   however many sockets it opens.  Addresses of trusted proxies are not capped (every
   client arrives through them: cap them at the proxy).
 
@@ -21,6 +21,7 @@ proxy in front (``docs/serving.md``).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import socket
@@ -31,7 +32,11 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 #: Seconds a client may stay silent while sending a request or not read our answer.
 READ_TIMEOUT = 10.0
 #: Connections one client address may hold open at once.
-PER_ADDRESS = 32
+PER_ADDRESS = 64
+#: What a connection past the cap reads before it is closed.
+REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nConnection: close\r\n"
+           b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 61\r\n\r\n"
+           b"Too many connections from your address; try again in 2 s.\r\n\r\n")
 
 _open: dict[str, int] = {}
 _lock = threading.Lock()
@@ -110,6 +115,9 @@ class Worker(ThreadWorker):
             return
         host = address[0] if isinstance(address, tuple) else ""
         if not admit(host, self.exempt):
+            with contextlib.suppress(OSError):
+                client.setblocking(False)
+                client.send(REFUSED)
             client.close()
             return
         sock = TimedSocket(client.family, client.type, client.proto, fileno=client.detach())
