@@ -78,14 +78,16 @@ def _cap_streamed_body() -> None:
         return
     limit = request.max_content_length
     try:
-        body = request.get_data(cache=True)
-    except HTTPException:
-        raise
+        over = limit is not None and len(request.get_data(cache=True)) >= limit
+    except HTTPException as error:
+        if error.code != 413:
+            raise
+        over = True
     except Exception as error:  # noqa: BLE001 - the WSGI server's parse errors are bare
         log.info("unreadable request body: %r", error)
         abort(400, description="The request body could not be read: its chunked "
                                "encoding is malformed.")
-    if limit is not None and len(body) >= limit:
+    if over:
         stream, drained = request.environ.get("wsgi.input"), 0
         with contextlib.suppress(Exception):
             while stream is not None and drained < DRAIN_BYTES:

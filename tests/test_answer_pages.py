@@ -46,7 +46,9 @@ def built(tmp_path_factory) -> Path:
     write_decp(generated, 120, seed=5)
     own = folder / "own.json"
     own.write_text(json.dumps({"marches": {"marche": [
-        _marche("UGAP-INNOV-1", "2023-03-14", 64000.5),
+        # A control character in a title (seen in DECP) must not break the feeds' XML.
+        _marche("UGAP-INNOV-1", "2023-03-14", 64000.5,
+                objet="Logiciel innovant UGAP-INNOV-1\x07"),
         _marche("UGAP-INNOV-2", "2024-06-30", 80000),
         _marche("UGAP-OPEN-3", "2024-07-01", 250000, marcheInnovant=False,
                 procedure="Appel d'offres ouvert", objet="=HYPERLINK(\"x\")"),
@@ -252,6 +254,7 @@ def test_atom_feeds_of_new_contracts_per_instrument_and_buyer(client):
     updated = [e.find(f"{atom}updated").text for e in entries]
     assert updated == sorted(updated, reverse=True)
     assert "€80,000" in entries[0].find(f"{atom}summary").text
+    assert "Logiciel innovant UGAP-INNOV-1\ufffd" in titles  # the control character, replaced
     buyer = ElementTree.fromstring(client.get("/feeds/organisation/ugap.atom").get_data())
     assert len(buyer.findall(f"{atom}entry")) == 3
     assert client.get("/feeds/contract/x.atom").status_code == 404

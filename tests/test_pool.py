@@ -148,3 +148,29 @@ def test_a_query_process_cannot_reach_a_loopback_listener(pool):
     with pytest.raises(TimeoutError):
         listener.accept()
     listener.close()
+
+
+def test_the_check_cache_keeps_hashes_of_accepted_queries_only(pool, monkeypatch):
+    monkeypatch.setattr(PoolBackend, "CHECKED", 3)
+    texts = [f"ASK {{ ?s ?p {i} }}" for i in range(5)]
+    for text in texts:
+        pool.check(text)
+    with pytest.raises(QueryRefused):
+        pool.check("SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }")
+    assert len(pool._checked) == 3
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in pool._checked)
+    assert not any(text.encode() in key for key in pool._checked for text in texts)
+    assert pool._checked_bytes == sum(size for _, size in pool._checked.values())
+
+
+def test_answers_cross_back_as_typed_bytes_not_pickles():
+    rows = [{"s": ox.NamedNode("http://example.org/a"), "o": ox.Literal("x\u0007", language="fr")},
+            {"s": ox.BlankNode("b0")}]
+    for value in (rows, True, False, 42,
+                  [ox.Triple(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"),
+                             ox.Literal("1"))]):
+        kind, payload = runner.encode(value)
+        assert kind in (b"S", b"B", b"N", b"G") and not payload.startswith(b"\x80")
+        assert runner.decode(kind, payload) == value
+    with pytest.raises(Exception, match="unknown frame"):
+        runner.decode(b"R", b"\x80\x04K\x01.")  # a pickle is never read

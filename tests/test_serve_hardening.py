@@ -341,3 +341,82 @@ def test_a_stalled_request_is_dropped_after_the_read_timeout(server):
         assert closed and time.monotonic() - started < 40
     finally:
         sock.close()
+
+
+# -- 5. the Low findings ---------------------------------------------------------------
+
+def test_the_first_home_pages_answer_together(dist):
+    root, process, _ = start_serve(dist)
+    try:
+        answers = []
+        crowd = [threading.Thread(target=lambda: answers.append(
+            http_get(root + "/", "text/html")[0])) for _ in range(6)]
+        for thread in crowd:
+            thread.start()
+        for thread in crowd:
+            thread.join()
+        assert answers == [200] * 6
+    finally:
+        stop_serve(process)
+
+
+def _raw(server: str, method: str, path: str, body=None, headers: dict | None = None,
+         chunked: bool = False):
+    connection = http.client.HTTPConnection(*_address(server), timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {},
+                           encode_chunked=chunked)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_a_path_argument_is_an_ordinary_page_with_its_headers(server):
+    status, headers, _ = _raw(server, "GET", "/?path=x", headers={"Accept": "text/html"})
+    assert status == 200 and headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_query_page_and_table_say_truncation_in_words(server):
+    every = urllib.parse.urlencode({"query": "SELECT * { ?s ?p ?o }", "lang": "en"})
+    status, _, body = _raw(server, "GET", "/query?" + every, headers={"Accept": "text/html"})
+    assert status == 200 and b"The results stop here" in body
+    status, headers, body = _raw(server, "GET", "/query.csv?" + urllib.parse.urlencode(
+        {"query": BIG, "lang": "en"}))
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert body.decode("utf-8-sig").rstrip().splitlines()[-1].startswith("… table cut after")
+
+
+def test_bad_parameters_are_400(server):
+    status, _, _ = _raw(server, "GET", "/instruments?page=%C2%B2",
+                        headers={"Accept": "text/html"})
+    assert status == 400
+    sock = socket.create_connection(_address(server), timeout=30)
+    try:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                     b"Content-Type: application/sparql-query\r\n\r\nzz\r\nASK {}\r\n0\r\n\r\n")
+        head = sock.recv(4096)
+    finally:
+        sock.close()
+    assert head.startswith(b"HTTP/1.1 400")
+
+
+def test_head_on_sparql_kills_no_query_process(served):
+    server, process, _ = served
+    _resumes(lambda: len(_at_depth(process.pid, 3)) >= 2, 20)
+    before = set(_at_depth(process.pid, 3))
+    for _ in range(4):
+        status, headers, body = _raw(server, "HEAD", "/sparql?" + urllib.parse.urlencode(
+            {"query": SMALL}), headers={"Accept": "application/sparql-results+json"})
+        assert status == 200 and body == b""
+        assert headers["Content-Type"] == "application/sparql-results+json"
+    assert before <= set(_at_depth(process.pid, 3))  # none was killed and replaced
+
+
+def test_a_chunked_body_far_over_the_cap_reads_its_413(server):
+    chunks = (b"# " + b"x" * 65_536 for _ in range(80))  # 5 MB, five times the cap
+    status, _, _ = _raw(server, "POST", "/sparql", body=chunks,
+                        headers={"Content-Type": "application/sparql-query",
+                                 "Transfer-Encoding": "chunked"}, chunked=True)
+    assert status == 413

@@ -228,7 +228,7 @@ def decode(kind: bytes, payload: bytes):
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
     if kind == b"G":
-        return list(ox.parse(payload, format=ox.RdfFormat.N_TRIPLES))
+        return [quad.triple for quad in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)]
     raise BackendError(f"a query process sent an unknown frame {kind!r}")
 
 
