@@ -2,6 +2,7 @@
 the deadline and are replaced, with a bounded queue and row and byte caps."""
 
 import json
+import os
 import socket
 
 import pyoxigraph as ox
@@ -174,3 +175,27 @@ def test_answers_cross_back_as_typed_bytes_not_pickles():
         assert runner.decode(kind, payload) == value
     with pytest.raises(Exception, match="unknown frame"):
         runner.decode(b"R", b"\x80\x04K\x01.")  # a pickle is never read
+
+
+def test_a_narrowed_process_cannot_open_a_socket_or_run_a_program():
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        answers = []
+        try:
+            answers.append(isolation.narrow())
+            for attempt in (socket.socket, lambda: os.execv("/bin/true", ["true"])):
+                try:
+                    attempt()
+                    answers.append("allowed")
+                except PermissionError:
+                    answers.append("refused")
+            answers.append(str(bool(ox.Store().query("ASK {}"))))  # queries still run
+        finally:
+            os.write(write_fd, json.dumps(answers).encode())
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        answers = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert answers == [isolation.NARROWED, "refused", "refused", "True"]

@@ -36,7 +36,7 @@ from helpers import (
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT = 3  # the server's query deadline in these tests, seconds
+TIMEOUT = 5  # the server's query deadline in these tests, seconds
 CAP = 8_000_000  # the result byte cap: more than the socket buffers hold
 #: 1 200 things with a label each: 2 400 triples; a join of two gives millions of rows.
 DATA = SAMPLE_NT + "".join(
@@ -72,6 +72,16 @@ def _url(server: str, query: str) -> str:
 
 def _get(server: str, query: str, accept: str = "application/sparql-results+json"):
     return http_get(_url(server, query), accept)
+
+
+def _patient(ask, attempts: int = 3):
+    """Call ASK until it is not a 503 (a heavy query on a shared machine may hit the limit)."""
+    for _ in range(attempts - 1):
+        answer = ask()
+        if answer[0] != 503:
+            return answer
+        time.sleep(1)
+    return ask()
 
 
 def _address(server: str) -> tuple[str, int]:
@@ -200,7 +210,7 @@ ESCAPED = {  # a value whose escaped form is at least twice its raw size, per fo
 def test_the_byte_cap_counts_bytes_after_escaping(server, accept):
     doubled = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(21))
     query = f"SELECT ?x21 WHERE {{ BIND('{ESCAPED[accept] * 2}' AS ?x0) {doubled} }}"
-    status, body = _get(server, query, accept)  # raw 4 MB; escaped 8 to 24 MB
+    status, body = _patient(lambda: _get(server, query, accept))  # raw 4 MB; escaped 8-24 MB
     assert status == 200
     assert len(body) <= CAP + 4096
 
@@ -380,10 +390,11 @@ def test_a_path_argument_is_an_ordinary_page_with_its_headers(server):
 
 def test_query_page_and_table_say_truncation_in_words(server):
     every = urllib.parse.urlencode({"query": "SELECT * { ?s ?p ?o }", "lang": "en"})
-    status, _, body = _raw(server, "GET", "/query?" + every, headers={"Accept": "text/html"})
+    status, _, body = _patient(lambda: _raw(server, "GET", "/query?" + every,
+                                            headers={"Accept": "text/html"}))
     assert status == 200 and b"The results stop here" in body
-    status, headers, body = _raw(server, "GET", "/query.csv?" + urllib.parse.urlencode(
-        {"query": BIG, "lang": "en"}))
+    status, headers, body = _patient(lambda: _raw(
+        server, "GET", "/query.csv?" + urllib.parse.urlencode({"query": BIG, "lang": "en"})))
     assert status == 200 and headers["Content-Type"].startswith("text/csv")
     assert body.decode("utf-8-sig").rstrip().splitlines()[-1].startswith("… table cut after")
 
@@ -420,3 +431,19 @@ def test_a_chunked_body_far_over_the_cap_reads_its_413(server):
                         headers={"Content-Type": "application/sparql-query",
                                  "Transfer-Encoding": "chunked"}, chunked=True)
     assert status == 413
+
+
+# -- 7. narrower query processes -------------------------------------------------------
+
+def test_query_processes_have_no_privileges_and_a_seccomp_filter(served):
+    server, process, _ = served
+    assert _get(server, SMALL)[0] == 200
+    processes = _at_depth(process.pid, 3)
+    assert processes
+    for pid in processes:
+        status = dict(line.split(":", 1) for line in
+                      Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        assert status["NoNewPrivs"].strip() == "1"
+        assert status["Seccomp"].strip() == "2"
+        assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == 0
+        assert int(status["CapBnd"], 16) == 0

@@ -598,7 +598,14 @@ def _query_process(sock: socket.socket, opener, settings: PoolSettings) -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         isolation.limit_memory(settings.memory)
-        runner.serve(opener(), sock.fileno())
+        backend = opener()  # the store opens first: it may need what narrow() takes away
+        if settings.isolate:
+            try:
+                isolation.narrow()
+            except OSError as error:  # the namespace still holds; say what is missing
+                print(f"query process {os.getpid()}: not narrowed: {error}", file=sys.stderr,
+                      flush=True)
+        runner.serve(backend, sock.fileno())
     except BaseException as error:
         print(f"query process {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
         code = 1
