@@ -271,8 +271,17 @@ class _Output:
         return True
 
     def finish(self, rows: int, truncated: bool) -> None:
-        self.flush()
-        self.send(b"T", json.dumps({"rows": rows, "truncated": truncated}).encode())
+        """Send what is left and the closing statistics in one write (one wake-up)."""
+        stats = json.dumps({"rows": rows, "truncated": truncated}).encode()
+        data = bytearray()
+        if self.buffer:
+            data += HEADER.pack(b"D", len(self.buffer)) + self.buffer
+            self.buffer.clear()
+            self.sent = True
+        data += HEADER.pack(b"T", len(stats)) + stats
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
 
 
 def serve(backend, fd: int) -> None:  # pragma: no cover - runs in a query process
