@@ -7,7 +7,9 @@ that sends half a request holds a thread for as long as it keeps the socket open
 
 - **a read and write timeout**: a client socket in "blocking" mode is a socket with a
   timeout (``READ_TIMEOUT``), so a stalled header, body or unread response frees its
-  thread when the timeout passes without progress (``/sparql`` narrows it further,
+  thread when the timeout passes without progress (a write is sent in pieces of
+  ``WRITE_PIECE`` bytes, each with the whole timeout, so a slow reader still reading
+  a large page is not cut) (``/sparql`` narrows it further,
   to the query's deadline, while it streams results);
 - **a cap on connections per client address** (``PER_ADDRESS``): one address past it
   has its new connections answered 503 and closed at once, so it can hold at most that many threads,
@@ -31,6 +33,8 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 #: Seconds a client may stay silent while sending a request or not read our answer.
 READ_TIMEOUT = 10.0
+#: A write must make this much progress within READ_TIMEOUT (6.4 KB/s at the least).
+WRITE_PIECE = 64 * 1024
 #: Connections one client address may hold open at once.
 PER_ADDRESS = 64
 #: What a connection past the cap reads before it is closed.
@@ -53,6 +57,13 @@ class TimedSocket(socket.socket):
             self.settimeout(READ_TIMEOUT)
         else:
             super().setblocking(False)
+
+    def sendall(self, data, flags: int = 0) -> None:
+        """Send in pieces of WRITE_PIECE bytes, each within the timeout: a slow reader that
+        keeps reading is never cut, one that stops is."""
+        view = memoryview(data).cast("B")
+        for start in range(0, len(view), WRITE_PIECE):
+            super().sendall(view[start:start + WRITE_PIECE], flags)
 
     def close(self) -> None:
         _release(self)
