@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from flask import Flask, abort, request
+from werkzeug.exceptions import HTTPException
 
 from sparql_endpoint.backends.dist import (
     local_store,
@@ -58,16 +60,41 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+#: How much of a chunked body past the cap is read and dropped so that the client, still
+#: sending, reads its 413 instead of a reset connection; past it the connection closes.
+DRAIN_BYTES = 64_000_000
+
+
 def _cap_streamed_body() -> None:
     """Refuse a chunked body past MAX_CONTENT_LENGTH (413), as a declared length would be.
 
     Werkzeug stops reading such a body at the cap without saying so, and the
-    truncated text would be used; a body that reaches the cap is refused instead.
+    truncated text would be used; a body that reaches the cap is refused instead.  The
+    rest is read and dropped (up to DRAIN_BYTES, within the front's read timeout) so a
+    client that sends its whole body before reading gets the 413.  A malformed chunked
+    body is a 400.
     """
     if request.content_length is not None or request.method not in ("POST", "PUT", "PATCH"):
         return
     limit = request.max_content_length
-    if limit is not None and len(request.get_data(cache=True)) >= limit:
+    try:
+        over = limit is not None and len(request.get_data(cache=True)) >= limit
+    except HTTPException as error:
+        if error.code != 413:
+            raise
+        over = True
+    except Exception as error:  # noqa: BLE001 - the WSGI server's parse errors are bare
+        log.info("unreadable request body: %r", error)
+        abort(400, description="The request body could not be read: its chunked "
+                               "encoding is malformed.")
+    if over:
+        stream, drained = request.environ.get("wsgi.input"), 0
+        with contextlib.suppress(Exception):
+            while stream is not None and drained < DRAIN_BYTES:
+                data = stream.read(65536)
+                if not data:
+                    break
+                drained += len(data)
         abort(413)
 
 

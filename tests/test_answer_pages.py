@@ -46,10 +46,15 @@ def built(tmp_path_factory) -> Path:
     write_decp(generated, 120, seed=5)
     own = folder / "own.json"
     own.write_text(json.dumps({"marches": {"marche": [
-        _marche("UGAP-INNOV-1", "2023-03-14", 64000.5),
+        # A control character in a title (seen in DECP) must not break the feeds' XML.
+        _marche("UGAP-INNOV-1", "2023-03-14", 64000.5,
+                objet="Logiciel innovant UGAP-INNOV-1\x07"),
         _marche("UGAP-INNOV-2", "2024-06-30", 80000),
         _marche("UGAP-OPEN-3", "2024-07-01", 250000, marcheInnovant=False,
                 procedure="Appel d'offres ouvert", objet="=HYPERLINK(\"x\")"),
+        _marche("=HYPERLINK(\"y\")", "2022-02-02", 1000, marcheInnovant=False,
+                acheteur={"id": "21350238800014"},
+                lieuExecution={"code": "@SUM(1)", "typeCode": "Code postal"}),
     ]}}, ensure_ascii=False), encoding="utf-8")
     out = tmp_path_factory.mktemp("answer-build") / "dist"
     result = CliRunner().invoke(main, ["build", "--data", str(DATA_DIR), "--out", str(out),
@@ -211,6 +216,9 @@ def test_contracts_table_is_published_beside_the_dumps(client):
     assert mine["holders"] == f"SIRET:{HOLDER}" and mine["cpv"] == "72000000"
     formula = next(r for r in rows if r["id"] == "UGAP-OPEN-3")
     assert formula["title"] == "'=HYPERLINK(\"x\")"          # text, never a formula
+    # Every text cell: an id or a place code from DECP is no formula either.
+    assert not any(value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
+    assert any(row["id"] == "'=HYPERLINK(\"y\")" for row in rows)
 
 
 def test_lists_filter_page_and_have_csv_and_json_twins(client):
@@ -265,6 +273,7 @@ def test_atom_feeds_of_new_contracts_per_instrument_and_buyer(client):
     updated = [e.find(f"{atom}updated").text for e in entries]
     assert updated == sorted(updated, reverse=True)
     assert "€80,000" in entries[0].find(f"{atom}summary").text
+    assert "Logiciel innovant UGAP-INNOV-1\ufffd" in titles  # the control character, replaced
     buyer = ElementTree.fromstring(client.get("/feeds/organisation/ugap.atom").get_data())
     assert len(buyer.findall(f"{atom}entry")) == 3
     assert client.get("/feeds/contract/x.atom").status_code == 404

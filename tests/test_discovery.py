@@ -180,3 +180,13 @@ def test_a_known_id_redirects_and_an_unknown_one_is_a_direct_404(client):
         "/doc/instrument/partenariat-innovation")
     unknown = client.get("/id/instrument/nothing-here", headers={"Accept": "text/turtle"})
     assert unknown.status_code == 404 and "Location" not in unknown.headers
+
+
+def test_the_sitemap_is_built_once(client, monkeypatch):
+    client.get("/sitemap.xml")
+    built = []
+    real = discovery._urlset
+    monkeypatch.setattr(discovery, "_urlset", lambda addresses: built.append(1) or real(addresses))
+    first, second = client.get("/sitemap.xml"), client.get("/sitemap.xml")
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data() and built == []

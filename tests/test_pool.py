@@ -2,6 +2,7 @@
 the deadline and are replaced, with a bounded queue and row and byte caps."""
 
 import json
+import os
 import socket
 
 import pyoxigraph as ox
@@ -148,3 +149,53 @@ def test_a_query_process_cannot_reach_a_loopback_listener(pool):
     with pytest.raises(TimeoutError):
         listener.accept()
     listener.close()
+
+
+def test_the_check_cache_keeps_hashes_of_accepted_queries_only(pool, monkeypatch):
+    monkeypatch.setattr(PoolBackend, "CHECKED", 3)
+    texts = [f"ASK {{ ?s ?p {i} }}" for i in range(5)]
+    for text in texts:
+        pool.check(text)
+    with pytest.raises(QueryRefused):
+        pool.check("SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }")
+    assert len(pool._checked) == 3
+    assert all(isinstance(key, bytes) and len(key) == 32 for key in pool._checked)
+    assert not any(text.encode() in key for key in pool._checked for text in texts)
+    assert pool._checked_bytes == sum(size for _, size in pool._checked.values())
+
+
+def test_answers_cross_back_as_typed_bytes_not_pickles():
+    rows = [{"s": ox.NamedNode("http://example.org/a"), "o": ox.Literal("x\u0007", language="fr")},
+            {"s": ox.BlankNode("b0")}]
+    for value in (rows, True, False, 42,
+                  [ox.Triple(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"),
+                             ox.Literal("1"))]):
+        kind, payload = runner.encode(value)
+        assert kind in (b"S", b"B", b"N", b"G") and not payload.startswith(b"\x80")
+        assert runner.decode(kind, payload) == value
+    with pytest.raises(Exception, match="unknown frame"):
+        runner.decode(b"R", b"\x80\x04K\x01.")  # a pickle is never read
+
+
+def test_a_narrowed_process_cannot_open_a_socket_or_run_a_program():
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        answers = []
+        try:
+            answers.append(isolation.narrow())
+            for attempt in (socket.socket, lambda: os.execv("/bin/true", ["true"])):
+                try:
+                    attempt()
+                    answers.append("allowed")
+                except PermissionError:
+                    answers.append("refused")
+            answers.append(str(bool(ox.Store().query("ASK {}"))))  # queries still run
+        finally:
+            os.write(write_fd, json.dumps(answers).encode())
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        answers = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    assert answers == [isolation.NARROWED, "refused", "refused", "True"]

@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from achat_core import legal_dates
 from achat_core.iris import prefix_lines
+from achat_core.spreadsheet import cell
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
 from graph_builder.output.catalog import FileInfo
@@ -245,7 +246,8 @@ class _Run:
 
     def write(self, mapped: MappedContract) -> None:
         """Add a contract's row to the table and its lines (shared nodes once) to the graph."""
-        self.table.writerow(mapped.row)
+        # Every text cell, not only the title: an id or a place code may start a formula.
+        self.table.writerow([cell(value) for value in mapped.row])
         self.buffer.extend(mapped.lines)
         for node, lines in mapped.shared.items():
             if node not in self.seen_shared:

@@ -67,7 +67,7 @@ DESCRIPTIONS = (ONTOLOGY_NS + "oneLineDescription", SKOS + "definition", DCT + "
 DISALLOWED = ("/sparql", "/query", "/search", "/describe")
 
 
-def _address(path: str, **args: str) -> str:
+def _address(path: str, /, **args: str) -> str:
     """Return the public address of a path on this server, with sorted query arguments.
 
     ``path`` is a request path or a ``url_for`` result (which carries the script root).
@@ -243,9 +243,27 @@ def _xml(root: ET.Element) -> Response:
     return Response(body, mimetype="application/xml")
 
 
+def _built(number: int, build) -> Response:
+    """Return a sitemap file built once per build and origin (a few origins kept)."""
+    cache = current_app.extensions.setdefault("discovery_cache", {})
+    files = cache.setdefault("sitemaps", {})
+    key = (site_root(), number, SITEMAP_LIMIT)
+    body = files.get(key)
+    if body is None:
+        body = build().get_data()
+        while len(files) >= 8:
+            files.pop(next(iter(files)))
+        files[key] = body
+    return Response(body, mimetype="application/xml")
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
     """List the pages in both languages: one sitemap, or an index of parts past the limit."""
+    return _built(0, _sitemap)
+
+
+def _sitemap() -> Response:
     total = _count()
     if total <= SITEMAP_LIMIT:
         return _urlset(_addresses())
@@ -263,7 +281,8 @@ def sitemap_part(number: int):
     total = _count()
     if number < 1 or (number - 1) * SITEMAP_LIMIT >= total or total <= SITEMAP_LIMIT:
         return problem(404, f"There is no sitemap part {number}; see /sitemap.xml.")
-    return _urlset(_addresses((number - 1) * SITEMAP_LIMIT, number * SITEMAP_LIMIT))
+    return _built(number, lambda: _urlset(
+        _addresses((number - 1) * SITEMAP_LIMIT, number * SITEMAP_LIMIT)))
 
 
 def _urlset(addresses: list[str]) -> Response:

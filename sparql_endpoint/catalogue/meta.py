@@ -223,17 +223,9 @@ def ontology_triples() -> list[ox.Triple]:
             f"{{ VALUES ?type {{ {types} }} ?s a ?type }} "
             f"FILTER(STRSTARTS(STR(?s), \"{ONTOLOGY_NS}\")) }} }} ?s ?p ?o }} UNION "
             f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
-        try:
-            cache["ontology"] = backend().construct(query)
-        except BackendError as error:
-            # The store (a remote engine) is down: the ontology is in the build's graph.ttl.
-            path = Path(build_info().get("dist") or ".") / "graph.ttl"
-            if not path.is_file():
-                raise
-            log.warning("ontology read from %s: %s", path, error)
-            store = ox.Store()
-            store.load(path=str(path), format=ox.RdfFormat.TURTLE)
-            return list(store.query(query))
+        # Only ever through the pool (or the remote engine): no store is queried in the
+        # web worker, even when the pool is busy (the page is then a 503, tried again).
+        cache["ontology"] = backend().construct(query)
     return cache["ontology"]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import hashlib
 import io
 import os
 import pickle
@@ -78,9 +79,28 @@ class PoolTimeout(BackendError, TimeoutError):
 
 
 class PoolUnavailable(BackendError):
-    """The zygote is gone (it could not isolate itself, or died): no query can run (503)."""
+    """No query process could be had (the zygote died, a fork failed): 503, try again soon.
+
+    The pool heals itself: the next request starts a fresh zygote or process.
+    """
 
     status = 503
+    headers = {"Retry-After": str(RETRY_AFTER)}
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return (f"The server is replacing a query process; try again in {RETRY_AFTER} s.")
+
+
+class ProcessLost(PoolUnavailable):
+    """The query process died while it ran a job (killed, out of memory): 503, Retry-After."""
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return ("The query process ended without an answer (it may have run out of memory, "
+                f"or been stopped); try again in {RETRY_AFTER} s.")
 
 
 @dataclass(frozen=True)
@@ -109,6 +129,17 @@ class Process:
         # A lease dropped unread (an answer never closed): our end closes, so the query
         # process reads end-of-file and leaves.  Takes no lock: the collector may run anywhere.
         self.sock.close()
+
+    def dead(self) -> bool:
+        """Tell whether an idle process has gone (its end of the socket reads end-of-file).
+
+        An idle process never writes: its socket is readable only once it has died.
+        """
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(ready)
 
     def send(self, job, deadline: float) -> None:
         """Send one job (pickled), within the deadline."""
@@ -148,6 +179,8 @@ class Zygote:
         self.lock = threading.Lock()
         self.pid: int | None = None
         self.control: socket.socket | None = None
+        #: Bumped each time a dead zygote is buried: lanes then drop their idle processes.
+        self.generation = 0
 
     def start(self) -> None:
         """Fork the zygote (call once, before the web worker starts its threads)."""
@@ -160,19 +193,40 @@ class Zygote:
         self.pid, self.control = pid, ours
 
     def spawn(self) -> Process:
-        """Return a new query process; PoolUnavailable when the zygote cannot make one."""
+        """Return a new query process.
+
+        A zygote found dead (killed, crashed) is buried and a fresh one started, once;
+        PoolUnavailable (503, Retry-After) when no process can be had now (a failed fork).
+        """
         with self.lock:
-            if self.control is None:
-                self.start()
-            try:
-                self.control.sendall(_COMMAND.pack(b"S", 0))
-                message, fds, _, _ = socket.recv_fds(self.control, _COMMAND.size, 1)
-            except OSError as error:
-                raise PoolUnavailable(f"the query process zygote is gone: {error}") from None
-            if not message or not fds:
-                raise PoolUnavailable("the query process zygote ended (no network isolation?)")
-            _, pid = _COMMAND.unpack(message)
-            return Process(pid, socket.socket(fileno=fds[0]))
+            for _ in range(2):
+                if self.control is None:
+                    self.start()
+                try:
+                    self.control.sendall(_COMMAND.pack(b"S", 0))
+                    message, fds, _, _ = socket.recv_fds(self.control, _COMMAND.size, 1)
+                except OSError:
+                    message, fds = b"", []
+                if message and fds:
+                    _, pid = _COMMAND.unpack(message)
+                    return Process(pid, socket.socket(fileno=fds[0]))
+                if message:  # the zygote lives, but its fork failed (b"F", errno)
+                    _, code = _COMMAND.unpack(message)
+                    raise PoolUnavailable(f"the zygote could not fork: {os.strerror(code)}")
+                self._bury()
+            raise PoolUnavailable("the query process zygote ended (no network isolation?)")
+
+    def _bury(self) -> None:
+        """Forget a dead zygote: close our end, reap it (its query processes die with it)."""
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.pid is not None:
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        self.generation += 1
 
     def kill(self, process: Process) -> None:
         """Kill a query process (the zygote reaps it) and close our end."""
@@ -210,6 +264,7 @@ class Lane:
         self.idle: list[Process] = []
         self.started = 0
         self.leased = 0
+        self.seen = self.zygote.generation
 
     def fill(self) -> None:
         """Start every process of the lane now (serve does, so failures show at start-up)."""
@@ -233,10 +288,7 @@ class Lane:
             if not self.free.acquire(timeout=max(0.0, lease.deadline - time.monotonic())):
                 raise PoolTimeout(f"{self.name}: no query process became free in time")
             try:
-                with self.lock:
-                    process = self.idle.pop() if self.idle else None
-                    if process is None:
-                        self.started += 1
+                process = self._idle_alive()
                 lease.process = process or self.zygote.spawn()
                 with self.lock:
                     self.leased += 1
@@ -249,6 +301,25 @@ class Lane:
             self.places.release()
             raise
         return lease
+
+    def _idle_alive(self) -> Process | None:
+        """Pop a live idle process, or count a new one to spawn (None); drop dead ones."""
+        with self.lock:
+            if self.zygote.generation != self.seen:
+                # The zygote was replaced: its query processes died with it.
+                self.seen = self.zygote.generation
+                for process in self.idle:
+                    process.sock.close()
+                self.started -= len(self.idle)
+                self.idle.clear()
+            while self.idle:
+                process = self.idle.pop()
+                if not process.dead():
+                    return process
+                process.sock.close()
+                self.started -= 1
+            self.started += 1
+            return None
 
     def give_back(self, process: Process, healthy: bool, generation: int) -> None:
         """Take a process back: idle again if healthy, else killed (a new one starts on demand).
@@ -299,32 +370,39 @@ class PoolBackend:
     enforces its own time limit.
     """
 
-    #: Readings of queries kept (query text and base -> QueryInfo or refusal).
+    #: Readings of queries kept, and the bytes they may take: keyed by a hash of the text
+    #: (never the text), refusals not kept (each is answered at once anyway).
     CHECKED = 2048
+    CHECKED_BYTES = 4_000_000
+    #: Processes and waiting places of the lane of ``/health``, which never waits behind pages.
+    HEALTH_SIZE, HEALTH_QUEUE = 1, 16
 
     def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
                  remote=None):
         self.zygote = Zygote(opener, settings)
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
         self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
+        self.health = Lane("health", self.zygote, self.HEALTH_SIZE, self.HEALTH_QUEUE)
+        self.lanes = (self.queries, self.pages, self.health)
         self.timeout = timeout
         self.remote = remote
         self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
             else isolation.UNISOLATED
-        self._checked: dict = {}
+        self._checked: dict[bytes, tuple[object, int]] = {}
+        self._checked_bytes = 0
         self._checked_lock = threading.Lock()
         # A pool dropped without stop() (an app in tests) still ends its processes.
-        weakref.finalize(self, _shut, self.zygote, (self.queries, self.pages))
+        weakref.finalize(self, _shut, self.zygote, self.lanes)
 
     def start(self) -> None:
         """Start the zygote and every query process (in a web worker, before its threads)."""
         self.zygote.start()
-        for lane in (self.queries, self.pages):
+        for lane in self.lanes:
             lane.fill()
 
     def stop(self) -> None:
         """End the zygote and the query processes; ``start`` may be called again afterwards."""
-        _shut(self.zygote, (self.queries, self.pages))
+        _shut(self.zygote, self.lanes)
 
     # -- trusted queries -----------------------------------------------------------
 
@@ -356,34 +434,47 @@ class PoolBackend:
         if self.remote is not None:
             return self.remote.probe(timeout)
         try:
-            return runner.read_answer(self.pages.take(timeout), ("call", "ask", ("ASK {}",)))
+            return runner.read_answer(self.health.take(timeout), ("call", "ask", ("ASK {}",)))
         except (PoolBusy, PoolTimeout):
             return False
 
     # -- user queries --------------------------------------------------------------
 
     def check(self, query: str, base_iri: str | None = None):
-        """Read a user query in a query process (``query_check``); raise QueryRefused if refused."""
-        key = (query, base_iri)
+        """Read a user query in a query process (``query_check``); raise QueryRefused if refused.
+
+        Each distinct text is parsed once: its reading is kept under a hash of the text
+        and base, within CHECKED entries and CHECKED_BYTES; a refusal is not kept.
+        """
+        key = hashlib.sha256(f"{base_iri or ''}\0{query}".encode("utf-8", "surrogatepass")
+                             ).digest()
         with self._checked_lock:
-            known = self._checked.get(key)
-        if known is None:
-            try:
-                known = runner.read_answer(self.queries.take(self.timeout),
-                                           ("check", query, base_iri))
-            except QueryRefused as refused:
-                known = refused
-            with self._checked_lock:
-                if len(self._checked) >= self.CHECKED:
-                    self._checked.pop(next(iter(self._checked)))
-                self._checked[key] = known
-        if isinstance(known, QueryRefused):
-            raise QueryRefused(known.status, known.message)
+            kept = self._checked.get(key)
+        if kept is not None:
+            known = kept[0]
+        else:
+            known = runner.read_answer(self.queries.take(self.timeout),
+                                       ("check", query, base_iri))
+            self._keep(key, known)
         if self.remote is not None:
             reason = remote_refusal(known, self.remote.graph_iri)
             if reason is not None:
                 raise QueryRefused(400, reason)
         return known
+
+    def _keep(self, key: bytes, info) -> None:
+        """Keep a reading, dropping the oldest past the entry and byte budgets."""
+        size = 256 + sum(len(iri) for iri in (*info.default_graphs, *info.named_graphs))
+        if size > self.CHECKED_BYTES // 16:
+            return  # a reading naming huge graph IRIs is parsed again next time
+        with self._checked_lock:
+            if key in self._checked:
+                return
+            self._checked[key] = (info, size)
+            self._checked_bytes += size
+            while len(self._checked) > self.CHECKED or self._checked_bytes > self.CHECKED_BYTES:
+                _, dropped = self._checked.pop(next(iter(self._checked)))
+                self._checked_bytes -= dropped
 
     def run(self, job: runner.Job, timeout: float) -> runner.Outcome:
         """Run a checked user query with a deadline; return its outcome (streamed results)."""
@@ -397,7 +488,8 @@ class PoolBackend:
         except PoolTimeout:
             return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
         except BackendError as error:
-            return runner.Outcome(error.status, error.client_message, outcome="error")
+            return runner.Outcome(error.status, error.client_message, outcome="error",
+                                  headers=dict(getattr(error, "headers", {})))
         return runner.read_run(lease, job, timeout)
 
     def _run_remote(self, job: runner.Job, timeout: float) -> runner.Outcome:
@@ -461,7 +553,13 @@ def _zygote(control: socket.socket, opener, settings: PoolSettings) -> None:  # 
                         os.kill(pid, signal.SIGKILL)
                 continue
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            child = os.fork()
+            try:
+                child = os.fork()
+            except OSError as error:  # out of processes or memory: say so, keep serving
+                ours.close()
+                theirs.close()
+                control.sendall(_COMMAND.pack(b"F", error.errno or 0))
+                continue
             if child == 0:
                 control.close()
                 ours.close()
@@ -500,7 +598,14 @@ def _query_process(sock: socket.socket, opener, settings: PoolSettings) -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         isolation.limit_memory(settings.memory)
-        runner.serve(opener(), sock.fileno())
+        backend = opener()  # the store opens first: it may need what narrow() takes away
+        if settings.isolate:
+            try:
+                isolation.narrow()
+            except OSError as error:  # the namespace still holds; say what is missing
+                print(f"query process {os.getpid()}: not narrowed: {error}", file=sys.stderr,
+                      flush=True)
+        runner.serve(backend, sock.fileno())
     except BaseException as error:
         print(f"query process {os.getpid()}: {error!r}", file=sys.stderr, flush=True)
         code = 1

@@ -1,19 +1,25 @@
 """Jobs for the query processes of ``sparql_endpoint.execution.pool``: both ends of one socket.
 
-The web side sends a pickled job: ``("call", method, args)`` for a trusted
-backend call (pages, labels, search, health), ``("check", query, base_iri)`` to
-read a user query (``query_check``), ``("run", Job)`` to run one and stream its
-results.  The query process answers in frames: one type byte, a 4-byte big-endian
-length, the payload.  ``R`` carries a pickled result, ``I`` a pickled QueryInfo,
-``D`` result bytes, ``E`` an error (JSON ``{"status", "message", "outcome"}``) sent
-before any ``D``, ``T`` the closing statistics (JSON ``{"rows", "truncated"}``).
+The web side sends a pickled job (the query process trusts its web worker, never the
+reverse): ``("call", method, args)`` for a trusted backend call (pages, labels,
+search, health), ``("check", query, base_iri)`` to read a user query
+(``query_check``), ``("run", Job)`` to run one and stream its results.  The query
+process answers in frames: one type byte, a 4-byte big-endian length, the payload;
+nothing it sends is unpickled, so a bug that lets a query take over its process
+stops there.  ``S`` carries rows (SPARQL JSON results, read back by pyoxigraph's
+parser), ``G`` triples (N-Triples, likewise), ``B`` a boolean (``true``/``false``),
+``N`` a count (ASCII digits), ``I`` a QueryInfo (JSON), ``D`` result bytes, ``E`` an
+error (JSON ``{"status", "message", "outcome"}``) sent before any ``D``, ``T`` the
+closing statistics (JSON ``{"rows", "truncated"}``).
 The process buffers the first 64 KB, so an error found while writing them is still a
-clean error response.  A job that ends any other way (deadline, client gone, a
+clean error response.  The web side stops reading past the job's byte cap (and a
+little more), whatever the process sends.  A job that ends any other way (deadline, client gone, a
 crash) ends its process too; the pool starts another.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -24,10 +30,13 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from achat_core.formats import Format
 from sparql_endpoint.backends.store import BackendError, Dataset
 from sparql_endpoint.http.settings import DEFAULTS as SERVE
-from sparql_endpoint.protocol.query_check import QueryRefused, check_query, digest
+from sparql_endpoint.protocol.query_check import QueryInfo, QueryRefused, check_query, digest
+from sparql_endpoint.protocol.serialisation import json_term
 
 BUFFER = 64 * 1024
 HEADER = struct.Struct(">cI")
@@ -107,10 +116,12 @@ def read_run(lease, job: Job, timeout: float) -> Outcome:
         outcome.message = time_limit_message(timeout)
         return outcome
     except (EOFError, OSError):
+        from sparql_endpoint.execution.pool import ProcessLost
+
         lease.end(healthy=False)
-        outcome.status, outcome.outcome = 500, "error"
-        outcome.message = ("The query process ended without an answer "
-                           "(it may have run out of memory).")
+        lost = ProcessLost("the query process ended without an answer")
+        outcome.status, outcome.outcome = lost.status, "error"
+        outcome.message, outcome.headers = lost.client_message, dict(lost.headers)
         return outcome
     if kind == b"E":
         lease.end(healthy=True)
@@ -120,14 +131,20 @@ def read_run(lease, job: Job, timeout: float) -> Outcome:
                                                    else "error")
         return outcome
     outcome.lease = lease
-    outcome.chunks = _stream(lease, kind, payload, outcome)
+    outcome.chunks = _stream(lease, kind, payload, outcome, job.max_bytes + 2 * BUFFER)
     return outcome
 
 
-def _stream(lease, kind: bytes, payload: bytes, outcome: Outcome) -> Iterator[bytes]:
+def _stream(lease, kind: bytes, payload: bytes, outcome: Outcome,
+            budget: int) -> Iterator[bytes]:
+    received = 0
     try:
         while True:
             if kind == b"D":
+                received += len(payload)
+                if received > budget:  # the process's own cap failed: stop it here
+                    outcome.outcome = "cut"
+                    raise StreamCut("the results passed the byte cap")
                 yield payload
             elif kind == b"T":
                 stats = json.loads(payload)
@@ -154,12 +171,13 @@ def _stream(lease, kind: bytes, payload: bytes, outcome: Outcome) -> Iterator[by
 
 
 def read_answer(lease, job: tuple):
-    """Send a ``call`` or ``check`` job on a leased process; return its unpickled answer.
+    """Send a ``call`` or ``check`` job on a leased process; return its answer, read from bytes.
 
     Raises QueryRefused for a refused query, PoolTimeout past the deadline (the lease
-    ends, its process killed), BackendError for a failure in the process.
+    ends, its process killed), ProcessLost (503) when the process died, BackendError
+    for a failure in the process.
     """
-    from sparql_endpoint.execution.pool import PoolTimeout
+    from sparql_endpoint.execution.pool import PoolTimeout, ProcessLost
 
     try:
         lease.process.send(job, lease.deadline)
@@ -169,14 +187,49 @@ def read_answer(lease, job: tuple):
         raise PoolTimeout(f"{job[0]} job past its deadline") from None
     except (EOFError, OSError) as error:
         lease.end(healthy=False)
-        raise BackendError(f"the query process ended without an answer: {error!r}") from None
+        raise ProcessLost(f"the query process ended without an answer: {error!r}") from None
     lease.end(healthy=True)
     if kind == b"E":
         error = json.loads(payload)
         if error.get("outcome") == "bad-query":
             raise QueryRefused(error["status"], error["message"])
         raise BackendError(error["message"])
-    return pickle.loads(payload)
+    return decode(kind, payload)
+
+
+def encode(result) -> tuple[bytes, bytes]:
+    """Return the (kind, payload) frame of a trusted call's result or a QueryInfo."""
+    if isinstance(result, QueryInfo):
+        return b"I", json.dumps(dataclasses.asdict(result)).encode()
+    if isinstance(result, bool):
+        return b"B", b"true" if result else b"false"
+    if isinstance(result, int):
+        return b"N", str(result).encode()
+    if isinstance(result, list) and all(isinstance(item, dict) for item in result):
+        names = list(dict.fromkeys(name for row in result for name in row))
+        document = {"head": {"vars": names}, "results": {"bindings": [
+            {name: json_term(term) for name, term in row.items()} for row in result]}}
+        return b"S", json.dumps(document, ensure_ascii=False).encode()
+    return b"G", ox.serialize(list(result), format=ox.RdfFormat.N_TRIPLES)
+
+
+def decode(kind: bytes, payload: bytes):
+    """Read a frame written by :func:`encode` with pyoxigraph's parsers (never unpickled)."""
+    if kind == b"I":
+        fields = json.loads(payload)
+        return QueryInfo(**{name: tuple(value) if isinstance(value, list) else value
+                            for name, value in fields.items()})
+    if kind == b"B":
+        return payload == b"true"
+    if kind == b"N":
+        return int(payload)
+    if kind == b"S":
+        solutions = ox.parse_query_results(payload, format=ox.QueryResultsFormat.JSON)
+        names = [v.value for v in solutions.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+    if kind == b"G":
+        return [quad.triple for quad in ox.parse(payload, format=ox.RdfFormat.N_TRIPLES)]
+    raise BackendError(f"a query process sent an unknown frame {kind!r}")
 
 
 class _Output:
@@ -218,8 +271,17 @@ class _Output:
         return True
 
     def finish(self, rows: int, truncated: bool) -> None:
-        self.flush()
-        self.send(b"T", json.dumps({"rows": rows, "truncated": truncated}).encode())
+        """Send what is left and the closing statistics in one write (one wake-up)."""
+        stats = json.dumps({"rows": rows, "truncated": truncated}).encode()
+        data = bytearray()
+        if self.buffer:
+            data += HEADER.pack(b"D", len(self.buffer)) + self.buffer
+            self.buffer.clear()
+            self.sent = True
+        data += HEADER.pack(b"T", len(stats)) + stats
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
 
 
 def serve(backend, fd: int) -> None:  # pragma: no cover - runs in a query process
@@ -238,7 +300,7 @@ def serve(backend, fd: int) -> None:  # pragma: no cover - runs in a query proce
             except QueryRefused as refused:
                 out.error(refused.status, refused.message, "bad-query")
             else:
-                out.send(b"I", pickle.dumps(info))
+                out.send(*encode(info))
         else:
             try:
                 result = getattr(backend, job[1])(*job[2])
@@ -246,7 +308,7 @@ def serve(backend, fd: int) -> None:  # pragma: no cover - runs in a query proce
                 traceback.print_exc(file=sys.stderr)
                 out.error(500, "a trusted query failed in the store; the error was logged")
             else:
-                out.send(b"R", pickle.dumps(result))
+                out.send(*encode(result))
 
 
 def _next_job(fd: int):  # pragma: no cover - runs in a query process

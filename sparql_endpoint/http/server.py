@@ -86,7 +86,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "sparql_endpoint.http.front.Worker",  # gthread, bounded
         "threads": threads,
         "worker_connections": 4 * threads,
         "keepalive": 5,

@@ -7,6 +7,7 @@ page. The XML is written by ElementTree, never by string concatenation.
 
 from __future__ import annotations
 
+import re
 from xml.etree import ElementTree
 
 import pyoxigraph as ox
@@ -27,6 +28,16 @@ LINKS = {
     "instrument": f"<{APG}usesInstrument>|<{APG}inferredInstrument>",
     "organisation": f"<{EPO}bindsBuyer>/<{EPO}playedBy>",
 }
+
+
+#: Characters XML 1.0 does not allow (C0 controls but tab and line breaks, U+FFFE, U+FFFF,
+#: lone surrogates): a DECP title holding one would make the feed unreadable.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """Replace the characters XML 1.0 forbids with U+FFFD, so the feed always parses."""
+    return NOT_IN_XML.sub("\ufffd", text)
 
 
 def _absolute(path: str) -> str:
@@ -70,9 +81,10 @@ def atom(select: Select, kind: str, key: str) -> Response:
     root = ElementTree.Element(f"{{{ATOM}}}feed", {"xml:lang": lang})
 
     def add(parent, tag: str, value: str | None = None, **attributes) -> ElementTree.Element:
-        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}",
+                                         {k: xml_safe(v) for k, v in attributes.items()})
         if value is not None:
-            element.text = value
+            element.text = xml_safe(value)
         return element
 
     add(root, "id", _absolute(url_for("pages.feed", kind=kind, key=key)))

@@ -22,9 +22,13 @@ COUNTED = (
 
 
 def counts() -> list[dict]:
-    """Return how many things of each main class the graph holds (computed once)."""
+    """Return how many things of each main class the graph holds (computed once).
+
+    The counts and the triple count are published together, once both are known: a
+    request arriving while another computes them computes them too, never half of them.
+    """
     cache = current_app.extensions.setdefault("pages_cache", {})
-    if "counts" not in cache:
+    if "home" not in cache:
         found = []
         for key, cls in COUNTED:
             fr, en = COUNT_WORDS[key]
@@ -32,15 +36,14 @@ def counts() -> list[dict]:
                 f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a/<{RDFS}subClassOf>* <{cls}> }}")
             n = int(rows[0]["n"].value) if rows else 0
             found.append({"key": key, "fr": fr, "en": en, "count": n, "class": cls})
-        cache["counts"] = found
-        cache["triples"] = backend().triple_count()
-    return cache["counts"]
+        cache["home"] = (found, backend().triple_count())
+    return cache["home"][0]
 
 
 def home():
     """Show the home page: counts, the questions the graph answers, links and licence."""
     found = counts()
-    triples = current_app.extensions["pages_cache"]["triples"]
+    triples = current_app.extensions["pages_cache"]["home"][1]
     lang = choose_language()
     return render("home.html", counts=found, triples=triples, groups=examples.grouped(lang))
 

@@ -179,7 +179,7 @@ LISTS = {"instruments": _instruments, "organisations": _organisations,
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         abort(400, description=f"page must be a whole number from 1, not {raw!r}.")
     return int(raw)
 

@@ -36,9 +36,12 @@ REPLACEMENT = "\ufffd"
 class Counter:
     """Pass items through, stopping after ``limit`` and remembering whether more were left.
 
-    With ``max_bytes``, it also stops before the item that would take the output past
-    that many bytes (an item is measured by its N-Triples-like text, before it is
-    written), so one huge row cannot pass.
+    With ``max_bytes``, it also stops the output at that many bytes *as written*, after
+    escaping: the SELECT writers offer each row's bytes to :meth:`admit` before writing
+    them, and a row that would pass the cap is not written.  Graphs, written by
+    pyoxigraph's serialisers, count the bytes that reached the output (:meth:`wrap`)
+    and stop before an item whose text alone would pass the cap, so one huge triple
+    cannot pass either.
     """
 
     def __init__(self, items: Iterable, limit: int, max_bytes: int | None = None):
@@ -48,19 +51,49 @@ class Counter:
         self.bytes = 0
         self.count = 0
         self.truncated = False
+        self.measured = False  # True once wrap() counts the output itself
 
     def __iter__(self) -> Iterator:
         for item in self.items:
             if self.count >= self.limit:
                 self.truncated = True
                 return
-            if self.max_bytes is not None:
-                self.bytes += len(str(item))
-                if self.bytes > self.max_bytes:
-                    self.truncated = True
-                    return
+            if self.max_bytes is not None and self.measured \
+                    and self.bytes + len(str(item)) > self.max_bytes:
+                self.truncated = True
+                return
             self.count += 1
             yield item
+
+    def admit(self, data: bytes) -> bool:
+        """Count a row's bytes before they are written; False (truncated) past the cap."""
+        if self.max_bytes is not None and self.bytes + len(data) > self.max_bytes:
+            self.truncated = True
+            self.count -= 1
+            return False
+        self.bytes += len(data)
+        return True
+
+    def wrap(self, out: BinaryIO) -> BinaryIO:
+        """Return OUT counting into this counter every byte written to it."""
+        self.measured = True
+        return _Counted(out, self)
+
+
+class _Counted:
+    """A binary output that adds what is written to a Counter's bytes."""
+
+    def __init__(self, out: BinaryIO, counter: Counter):
+        self.out, self.counter = out, counter
+
+    def write(self, data) -> int:
+        self.counter.bytes += len(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        flush = getattr(self.out, "flush", None)
+        if flush is not None:
+            flush()
 
 
 def write_solutions(variables: list[str], rows: Counter, fmt: Format, out: BinaryIO) -> None:
@@ -77,7 +110,7 @@ def write_triples(triples: Counter, fmt: Format, out: BinaryIO) -> None:
     """Write CONSTRUCT or DESCRIBE triples in an RDF format."""
     prefixes = PREFIXES if fmt.name == "turtle" else None
     items = (xml_safe_triple(t) for t in triples) if fmt.name == "rdfxml" else triples
-    ox.serialize(items, out, fmt.rdf_format, prefixes=prefixes)
+    ox.serialize(items, triples.wrap(out), fmt.rdf_format, prefixes=prefixes)
     if triples.truncated and fmt.name in ("turtle", "ntriples"):
         out.write(f"# truncated: more than {triples.count} triples\n".encode())
 
@@ -103,7 +136,8 @@ def _xml_text(text: str) -> str:
     return escape(xml_safe(text), {"\r": "&#13;"})
 
 
-def _json_term(term) -> dict:
+def json_term(term) -> dict:
+    """Return a term as SPARQL JSON results write it."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -116,9 +150,9 @@ def _json_term(term) -> dict:
             result["datatype"] = term.datatype.value
         return result
     return {"type": "triple", "value": {
-        "subject": _json_term(term.subject),
-        "predicate": _json_term(term.predicate),
-        "object": _json_term(term.object),
+        "subject": json_term(term.subject),
+        "predicate": json_term(term.predicate),
+        "object": json_term(term.object),
     }}
 
 
@@ -131,8 +165,11 @@ def _write_json(variables, rows, out) -> None:
         for name in variables:
             term = row[name]
             if term is not None:
-                binding[name] = _json_term(term)
-        out.write(separator + dumps(binding).encode())
+                binding[name] = json_term(term)
+        data = separator + dumps(binding).encode()
+        if not rows.admit(data):
+            break
+        out.write(data)
         separator = b","
     out.write(b"]}")
     if rows.truncated:
@@ -166,10 +203,14 @@ def _write_xml(variables, rows, out) -> None:
             f"<binding name={quoteattr(name)}>{_xml_term(row[name])}</binding>"
             for name in variables if row[name] is not None
         )
-        out.write(f"<result>{cells}</result>".encode())
+        data = f"<result>{cells}</result>".encode()
+        if not rows.admit(data):
+            break
+        out.write(data)
     out.write(b"</results></sparql>\n")
     if rows.truncated:
-        out.write(f"<!-- truncated: more than {rows.limit} rows -->\n".encode())
+        out.write(f"<!-- truncated after {rows.count} rows: this endpoint's row or byte "
+                  "limit -->\n".encode())
 
 
 def _csv_cell(term) -> str:
@@ -189,7 +230,10 @@ def _csv_cell(term) -> str:
 def _write_csv(variables, rows, out) -> None:
     out.write((",".join(variables) + "\r\n").encode())
     for row in rows:
-        out.write((",".join(_csv_cell(row[name]) for name in variables) + "\r\n").encode())
+        data = (",".join(_csv_cell(row[name]) for name in variables) + "\r\n").encode()
+        if not rows.admit(data):
+            break
+        out.write(data)
 
 
 def _tsv_cell(term) -> str:
@@ -199,7 +243,10 @@ def _tsv_cell(term) -> str:
 def _write_tsv(variables, rows, out) -> None:
     out.write(("\t".join("?" + v for v in variables) + "\n").encode())
     for row in rows:
-        out.write(("\t".join(_tsv_cell(row[name]) for name in variables) + "\n").encode())
+        data = ("\t".join(_tsv_cell(row[name]) for name in variables) + "\n").encode()
+        if not rows.admit(data):
+            break
+        out.write(data)
 
 
 _WRITERS = {"json": _write_json, "xml": _write_xml, "csv": _write_csv, "tsv": _write_tsv}

@@ -13,6 +13,7 @@ one this endpoint writes, and are ignored otherwise.
 from __future__ import annotations
 
 import logging
+import time
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
@@ -139,20 +140,26 @@ def _answer(query: str, params: MultiDict):
                                f"{error}") from None
         return dataset
 
-    started = user_query.start(query, fmt_of, dataset_of=dataset_of, base_iri=endpoint_url())
+    # HEAD costs no query process: the query is read (its parse is kept) and the format
+    # chosen, which is all the headers say; it is not run.
+    head = request.method == "HEAD"
+    started = user_query.start(query, fmt_of, dataset_of=dataset_of, base_iri=endpoint_url(),
+                               run=not head)
     info, fmt, outcome = started.info, started.fmt, started.outcome
     if outcome.chunks is None:
         _log_query(info, fmt, outcome)
         return problem(outcome.status, outcome.message, outcome.headers)
     mimetype = fmt.media_type + ("; charset=utf-8" if fmt.is_text else "")
     headers = {"Content-Type": mimetype, "Vary": "Accept"}
-    if request.method == "HEAD":
-        # The status and headers are known once the first results arrive: stop there.
-        outcome.close()
-        outcome.outcome = "head"
+    if head:
         _log_query(info, fmt, outcome)
         return current_app.response_class((), status=200, headers=headers)
     logged = []
+    # Sending counts against the query's deadline: each chunk must leave by then, or the
+    # connection is dropped and the query process killed (a client that never reads
+    # holds it no longer than a slow query would).
+    deadline = outcome.started + current_app.config["QUERY_TIMEOUT"]
+    client = request.environ.get("gunicorn.socket")
 
     def finish() -> None:
         outcome.close()  # a body never started (client gone before the first byte) leaves a child
@@ -162,7 +169,10 @@ def _answer(query: str, params: MultiDict):
 
     def body():
         try:
-            yield from outcome.chunks
+            for chunk in outcome.chunks:
+                if client is not None:
+                    client.settimeout(max(0.05, deadline - time.monotonic()))
+                yield chunk
         finally:
             finish()
 

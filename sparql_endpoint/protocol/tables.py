@@ -18,7 +18,9 @@ from flask import Blueprint, Response, request
 
 from achat_core.spreadsheet import cell
 from sparql_endpoint.http.errors import problem
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.protocol import user_query
+from sparql_endpoint.protocol.words import EDITOR_WORDS
 
 bp = Blueprint("tables", __name__)
 
@@ -30,8 +32,11 @@ def term_text(term) -> str:
     return term.value
 
 
-def table(result: user_query.Result) -> str:
-    """Write a query result as CSV text, one row per solution (ASK: one ``boolean`` cell)."""
+def table(result: user_query.Result, lang: str = "fr") -> str:
+    """Write a query result as CSV text, one row per solution (ASK: one ``boolean`` cell).
+
+    A result cut at the server's limit ends with a row saying so, in LANG.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     if result.form == "ASK":
@@ -40,6 +45,9 @@ def table(result: user_query.Result) -> str:
     writer.writerow([cell(v) for v in result.variables])
     for row in result.rows:
         writer.writerow([cell(term_text(row[v])) if v in row else "" for v in result.variables])
+    if result.truncated:
+        words = EDITOR_WORDS["table_truncated"][0 if lang == "fr" else 1]
+        writer.writerow([cell(words.format(rows=len(result.rows)))])
     return out.getvalue()
 
 
@@ -53,7 +61,7 @@ def query_csv():
         result = user_query.run(query)
     except user_query.QueryError as error:
         return problem(error.status, str(error))
-    response = Response("\ufeff" + table(result), mimetype="text/csv")
+    response = Response("\ufeff" + table(result, choose_language()), mimetype="text/csv")
     response.mimetype_params["charset"] = "utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
     return response

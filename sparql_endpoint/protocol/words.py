@@ -15,4 +15,11 @@ EDITOR_WORDS: dict[str, tuple[str, str]] = {
                      "Write a SPARQL query or start from an example. "
                      "The form also works without JavaScript."),
     "query_error": ("La requête n'a pas pu être exécutée", "The query could not be run"),
+    "truncated_rows": ("Les résultats s'arrêtent ici : la requête en donne davantage. "
+                       "Affinez-la (LIMIT, motifs plus précis), ou téléchargez les données "
+                       "complètes.",
+                       "The results stop here: the query gives more. Narrow it (LIMIT, more "
+                       "specific patterns), or download the full data."),
+    "table_truncated": ("… tableau tronqué après {rows} lignes : limite de ce serveur",
+                        "… table cut after {rows} rows: this server's limit"),
 }
