@@ -18,6 +18,7 @@ from sparql_endpoint.pages import (
     cards,
     feeds,
     freshness,
+    guide,
     home,
     lists,
     search,
@@ -47,6 +48,7 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("sparql_endpoint.pages.documents")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(lists.bp)
+bp.register_blueprint(guide.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 

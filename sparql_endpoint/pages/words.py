@@ -344,3 +344,115 @@ def text(key: str, lang: str) -> str:
     """Return the interface text for a key in a language."""
     fr, en = TEXTS[key]
     return en if lang == "en" else fr
+
+
+#: The words of the guide "Quel instrument pour mon achat ?" (``pages/guide``).
+GUIDE_WORDS: dict[str, tuple[str, str]] = {
+    "guide_title": ("Quel instrument pour mon achat ?", "Which instrument for my purchase?"),
+    "guide_intro": ("Décrivez votre achat : le guide passe en revue chaque instrument du graphe "
+                    "et dit s'il s'applique, à quelle condition, ou pourquoi il ne s'applique "
+                    "pas, avec la règle et l'article qui en décident.",
+                    "Describe your purchase: the guide goes through every instrument of the "
+                    "graph and says whether it applies, on what condition, or why it does not, "
+                    "with the rule and the article that decide it."),
+    "guide_nature": ("Nature du marché", "Contract nature"),
+    "guide_nature_fournitures": ("Fournitures", "Supplies"),
+    "guide_nature_services": ("Services", "Services"),
+    "guide_nature_travaux": ("Travaux", "Works"),
+    "guide_amount": ("Valeur estimée du besoin, en euros hors taxes",
+                     "Estimated value of the need, in euros excluding VAT"),
+    "guide_innovative": ("Achat innovant ?", "Innovative purchase?"),
+    "guide_innovative_def": (
+        "Article L2172-3 du code de la commande publique : sont innovants les travaux, "
+        "fournitures ou services nouveaux ou sensiblement améliorés ; le caractère innovant "
+        "peut tenir à de nouveaux procédés de production ou de construction, à une nouvelle "
+        "méthode de commercialisation ou à une nouvelle méthode d'organisation.",
+        "Article L2172-3 of the Public Procurement Code: innovative means new or significantly "
+        "improved works, supplies or services; the innovation may lie in new production or "
+        "construction processes, a new marketing method or a new organisational method."),
+    "guide_rd": ("Services de recherche et développement ?",
+                 "Research and development services?"),
+    "guide_defence": ("Marché de défense ou de sécurité ?", "Defence or security contract?"),
+    "guide_buyer": ("Catégorie d'acheteur (seuils européens)", "Buyer class (EU thresholds)"),
+    "guide_buyer_other-contracting-authority": (
+        "Collectivité territoriale ou autre pouvoir adjudicateur",
+        "Local authority or other contracting authority"),
+    "guide_buyer_central-government-authority": ("État (autorité publique centrale)",
+                                                 "State (central government authority)"),
+    "guide_buyer_utility": ("Entité adjudicatrice (réseaux)", "Utility (network operator)"),
+    "guide_date": ("Date de l'achat (aujourd'hui par défaut)",
+                   "Date of the purchase (today by default)"),
+    "guide_aims": ("Objectifs visés (facultatif)", "Aims (optional)"),
+    "guide_aim_social": ("social", "social"),
+    "guide_aim_environmental": ("environnemental", "environmental"),
+    "guide_aim_local": ("territorial", "local"),
+    "guide_aim_commons": ("communs", "commons"),
+    "guide_submit": ("Voir les instruments", "Show the instruments"),
+    "guide_answer": ("Les instruments pour cet achat", "The instruments for this purchase"),
+    "guide_verdict_applies": ("S'applique", "Applies"),
+    "guide_verdict_conditional": ("S'applique si…", "Applies if…"),
+    "guide_verdict_does-not-apply": ("Ne s'applique pas", "Does not apply"),
+    "guide_rules": ("Règles évaluées", "Rules evaluated"),
+    "guide_provision": ("Disposition", "Provision"),
+    "guide_contracts": ("Contrats déclarés avec cet instrument (DECP)",
+                        "Contracts declared with this instrument (DECP)"),
+    "guide_buyers": ("Acheteurs qui l'ont utilisé", "Buyers who used it"),
+    "guide_read": ("À lire", "What to read"),
+    "guide_help": ("Qui peut aider", "Who can help"),
+    "guide_not_advice": ("Information, et non conseil juridique",
+                         "Information, not legal advice"),
+    "guide_checked": ("Les règles ont été vérifiées pour la dernière fois le {}.",
+                      "The rules were last checked on {}."),
+    "guide_disclaimer": ("Ce guide lit les seuils et les conditions publiés dans le graphe ; "
+                         "il ne remplace ni le code de la commande publique ni un juriste.",
+                         "This guide reads the thresholds and conditions published in the "
+                         "graph; it replaces neither the Public Procurement Code nor a lawyer."),
+    "guide_json": ("Cette réponse en JSON", "This answer as JSON"),
+    "guide_errors": ("Corrigez ces champs :", "Please correct these fields:"),
+    "guide_open": ("Ouvrir le guide", "Open the guide"),
+    "guide_for_this": ("Cet instrument convient-il à mon achat ?",
+                       "Does this instrument fit my purchase?"),
+    "guide_err_nature": ("Choisissez fournitures, services ou travaux.",
+                         "Choose supplies, services or works."),
+    "guide_err_amount": ("Donnez un montant en euros hors taxes, par exemple 80000 ou 80 000,50.",
+                         "Give an amount in euros excluding VAT, for example 80000 or 80000.50."),
+    "guide_err_yes_no": ("Répondez oui ou non.", "Answer yes or no."),
+    "guide_err_buyer": ("Choisissez une catégorie d'acheteur de la liste.",
+                        "Choose a buyer class from the list."),
+    "guide_err_date": ("Donnez une date AAAA-MM-JJ entre 2000 et 2100.",
+                       "Give a date YYYY-MM-DD between 2000 and 2100."),
+    "guide_err_aims": ("Choisissez parmi social, environnemental, territorial, communs.",
+                       "Choose among social, environmental, local, commons."),
+    "guide_period_both": ("en vigueur du {} au {}", "in force from {} to {}"),
+    "guide_period_from": ("en vigueur depuis le {}", "in force since {}"),
+    "guide_period_until": ("en vigueur jusqu'au {}", "in force until {}"),
+    "guide_period_open": ("dates de vigueur non confirmées", "in-force dates not confirmed"),
+    "guide_out_of_period": ("Hors de sa période : {}.", "Outside its period: {}."),
+    "guide_no_rule": ("Aucune règle n'est enregistrée pour cet instrument : à vérifier.",
+                      "No rule is recorded for this instrument: to be checked."),
+    "guide_below": ("Sous le seuil de {amount} ({scope}) — article {article}, {period}.",
+                    "Below the threshold of {amount} ({scope}) — article {article}, {period}."),
+    "guide_lots": ("S'applique à un lot de moins de {amount} : {scope} — article {article}, "
+                   "{period}.",
+                   "Applies to a lot below {amount}: {scope} — article {article}, {period}."),
+    "guide_above": ("La valeur estimée atteint ou dépasse le seuil de {amount} ({scope}) — "
+                    "article {article}, {period}.",
+                    "The estimated value reaches or exceeds the threshold of {amount} ({scope}) "
+                    "— article {article}, {period}."),
+    "guide_misfit_innovative-only": ("Réservé aux achats innovants ({scope}) — article "
+                                     "{article}.",
+                                     "Only for innovative purchases ({scope}) — article "
+                                     "{article}."),
+    "guide_misfit_defence-only": ("Réservé aux achats de défense ou de sécurité ({scope}) — "
+                                  "article {article}.",
+                                  "Only for defence or security purchases ({scope}) — article "
+                                  "{article}."),
+    "guide_misfit_class": ("Seuil d'une autre catégorie d'acheteurs ({scope}) — article "
+                           "{article}.",
+                           "A threshold of another buyer class ({scope}) — article {article}."),
+    "guide_misfit_nature": ("Aucun seuil pour cette nature de marché.",
+                            "No threshold for this contract nature."),
+    "guide_misfit_period": ("Aucun seuil enregistré n'est en vigueur à cette date.",
+                            "No recorded threshold is in force on this date."),
+}
+TEXTS.update(GUIDE_WORDS)
