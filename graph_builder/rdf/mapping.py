@@ -222,9 +222,10 @@ def _map_conditions(record: Record, subject: URIRef, base: str, index: dict[str,
         graph.add((node, RDF.type, APG.Condition))
         _map_in_force(graph, node, item)
         for name, spec in ENTRIES["condition"].items():
-            if name not in {"key", "in_force_from", "in_force_until"} and item.get(name) is not None:
-                for term in _terms(spec, item[name], base, index):
-                    graph.add((node, spec.prop, term))
+            if name in {"key", "in_force_from", "in_force_until"} or item.get(name) is None:
+                continue
+            for term in _terms(spec, item[name], base, index):
+                graph.add((node, spec.prop, term))
 
 
 def _map_in_force(graph: Graph, node: URIRef, item: dict) -> None:

@@ -76,7 +76,7 @@ class Purchase:
         if self.buyer not in BUYERS:
             self.errors["buyer"] = text("guide_err_buyer", lang)
         self.date_text = get("date")
-        self.date = dt.datetime.now(dt.timezone.utc).date()
+        self.date = dt.datetime.now(dt.UTC).date()
         if self.date_text:
             try:
                 self.date = dt.date.fromisoformat(self.date_text)
@@ -98,7 +98,8 @@ class Purchase:
         amount = self.amount if self.amount is not None else Decimal(0)
         return ("VALUES (?date ?nature ?amount ?answers ?buyerClass) {\n    "
                 f'("{self.date.isoformat()}"^^xsd:date <{NATURE_IRI}{NATURES[self.nature]}> '
-                f'"{amount}"^^xsd:decimal "{self.answers()}" <{AUTHORITY_CLASS}{self.buyer}>)\n  }}')
+                f'"{amount}"^^xsd:decimal "{self.answers()}" '
+                f'<{AUTHORITY_CLASS}{self.buyer}>)\n  }}')
 
     def parameters(self) -> dict:
         """Return the purchase as the JSON answer and the links repeat it."""
@@ -343,7 +344,7 @@ def guide_page():
                   criteria=_criteria_words(lang), json_args=json_args,
                   checked_text=numbers.day(result["rules_checked_on"], lang)
                   if result and result["rules_checked_on"] else None,
-                  today=dt.datetime.now(dt.timezone.utc).date().isoformat())
+                  today=dt.datetime.now(dt.UTC).date().isoformat())
 
 
 @bp.get("/guide.json")
