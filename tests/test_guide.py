@@ -232,3 +232,17 @@ def test_the_form_works_without_a_purchase_and_shows_the_definition(client):
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "L2172-3" in body and "<form" in body and "<script" not in body
+
+
+def test_instrument_pages_link_to_the_guide_pre_filled_for_them(client):
+    page = client.get("/doc/instrument/achat-innovant?lang=en").get_data(as_text=True)
+    assert "/guide?instrument=achat-innovant" in page
+    form = client.get("/guide?instrument=achat-innovant&lang=en").get_data(as_text=True)
+    assert re.search(r'id="innovative-yes" name="innovative" value="yes" checked', form)
+    form = client.get("/guide?instrument=pacte-collaboration&lang=en").get_data(as_text=True)
+    assert re.search(r'id="aim-commons" name="aims" value="commons" checked', form)
+
+
+def test_the_home_page_leads_with_the_guide(client):
+    page = client.get("/?lang=fr").get_data(as_text=True)
+    assert page.index("Quel instrument pour mon achat ?") < page.index('id="counts-h"')

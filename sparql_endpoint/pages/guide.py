@@ -16,12 +16,13 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from flask import Blueprint, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from achat_core.iris import APG, DCT, RDFS, SCHEMA, SKOS
 from achat_core.resources import QUERIES_DIR
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages import answers, numbers
-from sparql_endpoint.pages.render import backend, href, labeller, render
+from sparql_endpoint.pages.render import backend, data_base, href, labeller, render
 from sparql_endpoint.pages.words import text
 
 bp = Blueprint("guide", __name__)
@@ -55,7 +56,7 @@ class Purchase:
 
     def __init__(self, args, lang: str) -> None:
         self.errors: dict[str, str] = {}
-        self.asked = bool(args.get("nature") or args.get("amount"))
+        self.asked = "amount" in args
         get = lambda name: (args.get(name) or "").strip()[:MAX_FIELD]  # noqa: E731
         self.nature = get("nature") or "services"
         if self.nature not in NATURES:
@@ -327,11 +328,40 @@ def _criteria_words(lang: str) -> dict:
     return {r["code"].value: r["label"].value for r in rows}
 
 
+def prefill(key: str, args) -> MultiDict:
+    """Return the form's answers an instrument's own rules suggest (from its conditions' criteria
+    and its thresholds' natures), so its page can link to the guide pre-filled for it."""
+    filled = MultiDict(args)
+    if not re.fullmatch(r"[a-z0-9-]{1,40}", key):
+        return filled
+    iri = answers.node(f"{data_base()}id/instrument/{key}")
+    rows = backend().select(
+        f"SELECT ?code ?nature WHERE {{ {{ {iri} <{APG}condition>/<{APG}criterion>/"
+        f"<{SKOS}notation> ?code }} UNION {{ {iri} <{APG}threshold>/<{APG}contractNature> "
+        f"?nature }} }}")
+    by_criterion = {code: name for name, code in FLAGS.items()}
+    for row in rows:
+        code = _value(row, "code")
+        if code in by_criterion:
+            filled[by_criterion[code]] = "yes"
+        elif code and code.startswith("aim-") and code[4:] in AIMS:
+            filled.add("aims", code[4:])
+        nature = _value(row, "nature")
+        if nature and "nature" not in filled:
+            found = [k for k, v in NATURES.items() if nature == NATURE_IRI + v]
+            if found:
+                filled["nature"] = found[0]
+    return filled
+
+
 @bp.get("/guide")
 def guide_page():
     """Show the guide's form and, once a purchase is described, every instrument's verdict."""
     lang = choose_language()
-    purchase = Purchase(request.args, lang)
+    args = request.args
+    if "instrument" in args and "amount" not in args:
+        args = prefill(args.get("instrument", "")[:MAX_FIELD], args)
+    purchase = Purchase(args, lang)
     result = None
     status = 200
     if purchase.errors:
