@@ -176,6 +176,7 @@ KINDS: dict[str, dict[str, Field]] = {
         "wiki_page": _f("url", RDFS.seeAlso, "page du wiki", "wiki page", custom=True),
         "image": _f("url", SCHEMA.image, "image", "image"),
         "license": _f("url", DCTERMS.license, "licence", "licence"),
+        "languages": _f("strings", DCTERMS.language, "langues", "languages"),
         "issued": _f("partial-date", DCTERMS.issued, "parution", "issued"),
         "publisher": _ref(DCTERMS.publisher, "éditeur", "publisher", _ORG),
         "creator": _ref(DCTERMS.creator, "auteur", "creator", _ORG),
