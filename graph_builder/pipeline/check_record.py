@@ -104,10 +104,12 @@ def check_records(grouped: dict[str, list[dict]], data_dir: Path, base: str) -> 
             return result
         mapped = map_records(records, base)
         report = validate_graph(mapped.graph, load_shapes(), load_vocabulary(), mapped.origins)
-        result.problems = [p for p in report.violations if p.record in new_keys]
-        result.warnings = [p for p in report.warnings if p.record in new_keys]
+        def mine(p: Problem) -> bool:
+            return (p.record or "").rsplit("/", 1)[-1] in new_keys
+        result.problems = [_named(p, copy) for p in report.violations if mine(p)]
+        result.warnings = [_named(p, copy) for p in report.warnings if mine(p)]
         if not result.problems and report.violations:
-            result.problems = list(report.violations)
+            result.problems = [_named(p, copy) for p in report.violations]
     return result
 
 

@@ -456,3 +456,57 @@ GUIDE_WORDS: dict[str, tuple[str, str]] = {
                             "No recorded threshold is in force on this date."),
 }
 TEXTS.update(GUIDE_WORDS)
+
+
+#: The words of ``/contribute`` (``pages/contribute``).
+CONTRIBUTE_WORDS: dict[str, tuple[str, str]] = {
+    "contribute_title": ("Ouvrir une ressource", "Open a resource"),
+    "contribute_intro": ("Décrivez une ressource que votre collectivité veut ouvrir : le "
+                         "graphe vérifie la fiche avec les mêmes règles que sa construction et "
+                         "vous rend l'enregistrement à ajouter. Rien n'est enregistré ici.",
+                         "Describe a resource your authority wants to open: the graph checks "
+                         "the record with the same rules as its build and gives you the record "
+                         "to add. Nothing is stored here."),
+    "contribute_f_title": ("Titre, dans la langue de la ressource",
+                           "Title, in the resource's own language"),
+    "contribute_f_title_lang": ("Langue du titre", "Language of the title"),
+    "contribute_f_url": ("Adresse web de la ressource", "Web address of the resource"),
+    "contribute_publisher": ("Éditeur", "Publisher"),
+    "contribute_f_publisher": ("Une organisation du graphe", "An organisation of the graph"),
+    "contribute_none": ("(aucune, ou autre ci-dessous)", "(none, or another below)"),
+    "contribute_f_publisher_name": ("Ou son nom", "Or its name"),
+    "contribute_f_publisher_siren": ("et son SIREN (9 chiffres)", "and its SIREN (9 digits)"),
+    "contribute_f_date": ("Date de parution (AAAA-MM-JJ, AAAA-MM ou AAAA)",
+                          "Date published (YYYY-MM-DD, YYYY-MM or YYYY)"),
+    "contribute_f_type": ("Type de ressource", "Kind of resource"),
+    "contribute_type_publication": ("publication", "publication"),
+    "contribute_type_guide": ("guide", "guide"),
+    "contribute_type_study": ("étude", "study"),
+    "contribute_type_web-page": ("page web", "web page"),
+    "contribute_f_instruments": ("Instruments concernés", "Instruments concerned"),
+    "contribute_f_languages": ("Langues (codes séparés par des virgules : fr, en, ca…)",
+                               "Languages (codes separated by commas: fr, en, ca…)"),
+    "contribute_f_licence": ("Adresse de la licence", "Address of the licence"),
+    "contribute_f_description_fr": ("Description en français", "Description in French"),
+    "contribute_f_description_en": ("Description en anglais", "Description in English"),
+    "contribute_submit": ("Vérifier la fiche", "Check the record"),
+    "contribute_valid": ("La fiche est valide : ajoutez ces enregistrements au fichier indiqué.",
+                         "The record is valid: add these records to the file named."),
+    "contribute_add_to": ("À ajouter à la fin de", "To add at the end of"),
+    "contribute_advice": ("Conseils", "Advice"),
+    "contribute_errors": ("La fiche n'est pas valide ; corrigez ces champs :",
+                          "The record is not valid; please correct these fields:"),
+    "contribute_err_required": ("Ce champ est requis.", "This field is required."),
+    "contribute_err_choice": ("Choisissez une valeur de la liste.",
+                              "Choose a value from the list."),
+    "contribute_err_siren": ("Un SIREN a 9 chiffres.", "A SIREN has 9 digits."),
+    "contribute_err_too_long": ("Trop long : {} caractères au plus.",
+                                "Too long: {} characters at most."),
+    "contribute_err_too_many": ("Trop d'instruments cochés.", "Too many instruments ticked."),
+    "contribute_err_too_large": ("Le formulaire envoyé est trop volumineux.",
+                                 "The form sent is too large."),
+    "contribute_err_busy": ("La vérification n'a pas pu se faire maintenant ; réessayez dans un "
+                            "instant.", "The check could not run now; try again in a moment."),
+    "contribute_field_form": ("fiche", "record"),
+}
+TEXTS.update(CONTRIBUTE_WORDS)
