@@ -21,6 +21,7 @@ from sparql_endpoint.pages import (
     freshness,
     guide,
     home,
+    kit,
     lists,
     search,
 )
@@ -51,6 +52,7 @@ bp.register_blueprint(search.bp)
 bp.register_blueprint(lists.bp)
 bp.register_blueprint(guide.bp)
 bp.register_blueprint(contribute.bp)
+bp.register_blueprint(kit.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 

@@ -510,3 +510,28 @@ CONTRIBUTE_WORDS: dict[str, tuple[str, str]] = {
     "contribute_field_form": ("fiche", "record"),
 }
 TEXTS.update(CONTRIBUTE_WORDS)
+
+
+#: The words of ``/kit/{siren}`` (``pages/kit``).
+KIT_WORDS: dict[str, tuple[str, str]] = {
+    "kit_title": ("Kit d'innovation", "Innovation kit"),
+    "kit_contracts_csv": ("ses contrats en CSV", "its contracts as CSV"),
+    "kit_establishments": ("Établissements", "Establishments"),
+    "kit_buys": ("Ce qu'il achète", "What it buys"),
+    "kit_years": ("Contrats et montants HT par année", "Contracts and amounts excl. VAT per year"),
+    "kit_year": ("Année", "Year"),
+    "kit_divisions": ("Divisions CPV les plus fréquentes", "Most frequent CPV divisions"),
+    "kit_used": ("Ce qu'il a utilisé", "What it used"),
+    "kit_procedures": ("Procédures", "Procedures"),
+    "kit_instruments": ("Autres instruments", "Other instruments"),
+    "kit_next": ("Instruments que des acheteurs du même type ont utilisés, et pas lui",
+                 "Instruments buyers of the same kind used, and it did not"),
+    "kit_nothing": ("Aucun pour l'instant.", "None for now."),
+    "kit_typical": ("Son achat type", "Its typical purchase"),
+    "kit_median": ("montant médian", "median amount"),
+    "kit_unknown": ("Aucun acheteur du graphe n'a le SIREN {}.",
+                    "No buyer of the graph has the SIREN {}."),
+    "kit_find": ("Trouver un acheteur dans la liste des acheteurs",
+                 "Find a buyer in the list of buyers"),
+}
+TEXTS.update(KIT_WORDS)
