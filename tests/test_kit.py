@@ -68,3 +68,9 @@ def test_an_unknown_siren_is_a_404_that_says_how_to_find_a_buyer(client, path):
     response = client.get(path + "?lang=en")
     assert response.status_code == 404
     assert "Find a buyer" in response.get_data(as_text=True)
+
+
+def test_the_sitemap_lists_the_kits_the_guide_and_the_form(client):
+    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/kit/776056467?lang=fr" in sitemap and "/kit/213502388?lang=en" in sitemap
+    assert "/guide?lang=fr" in sitemap and "/contribute?lang=en" in sitemap

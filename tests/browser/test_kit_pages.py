@@ -1,8 +1,10 @@
-"""In real Chromium, with axe-core: the guide and the contribution form, in French and
-English, on a 1280 px desktop and a 390 px phone, used without writing any JavaScript."""
+"""In real Chromium, with axe-core: the guide, the contribution form and a buyer's kit, in
+French and English, on a 1280 px desktop and a 390 px phone; the forms used with JavaScript
+turned off."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,9 +41,17 @@ def server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("kit")
     write_decp(folder / "generated.json.gz", 150, seed=5)
+    (folder / "own.json").write_text(json.dumps({"marches": {"marche": [{
+        "id": "UGAP-KIT-1", "acheteur": {"id": "77605646700012"}, "codeCPV": "72000000-5",
+        "marcheInnovant": True, "dateNotification": "2024-06-30", "montant": 80000,
+        "procedure": "Marché passé sans publicité ni mise en concurrence préalable",
+        "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "44306184100047"}}],
+        "lieuExecution": {"code": "35", "typeCode": "Code département"},
+        "objet": "Logiciel innovant"}]}}, ensure_ascii=False), encoding="utf-8")
     out = folder / "dist"
     result = CliRunner().invoke(main, ["build", "--data", str(DATA_DIR), "--out", str(out),
-                                       "--quiet", "--decp", str(folder / "generated.json.gz")])
+                                       "--quiet", "--decp", str(folder / "generated.json.gz"),
+                                       "--decp", str(folder / "own.json")])
     assert result.exit_code == 0, result.output
     app = create_app({"DIST": out, "STORE": str(out / "store")})
     http = make_server("127.0.0.1", 0, app, threaded=True)
@@ -131,6 +141,11 @@ def test_guide_and_contribute(server, lang, screen):
             check(axe_page, "contribute, valid")
             axe_page.goto(f"{root}/guide?instrument=achat-innovant&lang={lang}")
             check(axe_page, "guide pre-filled")
+            axe_page.goto(f"{root}/kit/776056467?lang={lang}")
+            axe_page.wait_for_selector("article.kit")
+            check(axe_page, "kit")
+            axe_page.goto(f"{root}/kit/000000000?lang={lang}")
+            check(axe_page, "kit, unknown SIREN")
         finally:
             browser.close()
     assert foreign == [], f"requests left localhost: {foreign}"
