@@ -7,7 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
+from achat_core.resources import DATA_DIR
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.rdf.mapping import map_records
 from graph_builder.rdf.vocabulary import load_shapes, load_vocabulary
@@ -331,3 +333,13 @@ def test_yml_files_are_named_with_a_rename_hint(tmp_path):
     write(tmp_path, "instruments.yaml", INSTRUMENT)
     problem = only(problems_of(tmp_path))
     assert problem.file == str(tmp_path / "organisations.yml") and "rename" in problem.message
+
+
+@pytest.mark.parametrize("path", sorted(DATA_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_data_file_reads_the_same_with_both_yaml_parsers(path):
+    """libyaml accepts ``[https://x/?p=1]`` where the pure-Python parser (and other tools)
+    refuse it: the curated files stay in the YAML both read alike."""
+    text = path.read_text(encoding="utf-8")
+    pure = yaml.load(text, Loader=yaml.SafeLoader)
+    if yaml.__with_libyaml__:
+        assert yaml.load(text, Loader=yaml.CSafeLoader) == pure
