@@ -124,6 +124,52 @@ def validate(files, max_memory):
     sys.exit(0 if report.conforms else 1)
 
 
+@main.command("check-record")
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--kind", default=None, metavar="KIND",
+              help="The records' kind (resource, organisation…); else the file's name says it "
+                   "(resources.yaml), or the document maps file names to records.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=DATA_DIR,
+              show_default="the packaged data", help="The curated data the records join.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the things.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@MAX_MEMORY
+def check_record(file, kind, data_dir, base, as_json, max_memory):
+    """Check new records in FILE (- reads stdin) as a build would (0 valid, 1 not, 2 error)."""
+    import json
+
+    from graph_builder.pipeline.check_record import MAX_INPUT_BYTES, check_records, parse_records
+    from graph_builder.sources.curated import FILE_KINDS
+
+    try:
+        if str(file) == "-":
+            text = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1).decode("utf-8")
+        else:
+            with open(file, "rb") as stream:
+                text = stream.read(MAX_INPUT_BYTES + 1).decode("utf-8")
+        if kind is None and str(file) != "-":
+            kind = FILE_KINDS.get(Path(file).name)
+        with guard.memory_ceiling(max_memory):
+            result = check_records(parse_records(text, kind), data_dir, base)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        if as_json:
+            click.echo(json.dumps({"valid": False, "error": str(error)}))
+        _fail(f"error: {error}", 2)
+    except MemoryError:
+        _fail(guard.memory_message(max_memory), 2)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        for problem in result.problems + result.warnings:
+            click.echo(str(problem))
+        if result.valid:
+            for name, records in result.files.items():
+                click.echo(f"# valid: add to data/{name}\n{records}")
+        else:
+            click.echo(f"{len(result.problems)} problem(s): not valid")
+    sys.exit(0 if result.valid else 1)
+
+
 @main.command()
 @click.option("--dist", type=click.Path(path_type=Path), default=SERVE.dist,
               show_default=True, help="A published build folder.")

@@ -49,6 +49,8 @@ class APG(DefinedNamespace):
     LegalCategoryScheme: URIRef
     BuyerKindScheme: URIRef
     AuthorityClassScheme: URIRef
+    GuideCriterionScheme: URIRef
+    VerdictScheme: URIRef
     StaffBandScheme: URIRef
     CompanyCategoryScheme: URIRef
     # Resource properties
@@ -96,6 +98,13 @@ class APG(DefinedNamespace):
     Obligation: URIRef
     obligation: URIRef
     cpvClass: URIRef
+    # The guide's conditions of use
+    Condition: URIRef
+    condition: URIRef
+    criterion: URIRef
+    verdictIfMet: URIRef
+    verdictIfNotMet: URIRef
+    reasonIfNotMet: URIRef
     # Legal provisions
     articleNumber: URIRef
     partOfLegalText: URIRef

@@ -10,7 +10,7 @@ from sparql_endpoint.http.settings import DEFAULTS
 
 def test_every_command_and_option_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    usage = set(re.findall(r"achat-graph (\w+)", readme))
+    usage = set(re.findall(r"achat-graph ([\w-]+)", readme))
     options = set(re.findall(r"--[a-z][a-z-]+", readme))
     for name, command in main.commands.items():
         assert name in usage, f"README does not show 'achat-graph {name}'"

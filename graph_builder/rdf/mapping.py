@@ -147,6 +147,7 @@ def _map_record(record: Record, base: str, index: dict[str, set[str]], mapped: M
     for code in _list(fields.get("cpv_codes")):
         add((subject, APG.cpvClass, CPV[str(code)]))
     _map_thresholds(record, subject, base, index, mapped)
+    _map_conditions(record, subject, base, index, mapped)
     _map_dependents(record, subject, base, mapped)
     _map_identifiers(record, subject, base, mapped)
     if fields.get("wikidata"):
@@ -206,6 +207,25 @@ def _map_thresholds(record: Record, subject: URIRef, base: str, index: dict[str,
             graph.add((node, RDFS.label, Literal(f"{shown} {currency}{vat[0]}", lang="fr")))
             graph.add((node, RDFS.label,
                        Literal(f"{amount:,f} {currency}{vat[1]}", lang="en")))
+
+
+def _map_conditions(record: Record, subject: URIRef, base: str, index: dict[str, set[str]],
+                    mapped: Mapped) -> None:
+    """Map the guide's conditions of use of an instrument, each a node ``id/condition/{key}``."""
+    graph = mapped.graph
+    for number, item in enumerate(_list(record.fields.get("conditions")), start=1):
+        if not isinstance(item, dict):
+            continue
+        node = thing_iri(base, "condition", str(item.get("key") or f"{record.key}-{number}"))
+        mapped.origins[node] = record
+        graph.add((subject, APG.condition, node))
+        graph.add((node, RDF.type, APG.Condition))
+        _map_in_force(graph, node, item)
+        for name, spec in ENTRIES["condition"].items():
+            if name in {"key", "in_force_from", "in_force_until"} or item.get(name) is None:
+                continue
+            for term in _terms(spec, item[name], base, index):
+                graph.add((node, spec.prop, term))
 
 
 def _map_in_force(graph: Graph, node: URIRef, item: dict) -> None:

@@ -98,6 +98,10 @@ _EXPECTED = {
                    "une liste de {label, value, source, read_on}"),
     "obligations": ("a list of obligations {label, in_force_from, in_force_until}",
                     "une liste d'obligations {label, in_force_from, in_force_until}"),
+    "conditions": ("a list of conditions {key, label, criterion, when_met, when_not_met, "
+                   "reason_not_met, provision}",
+                   "une liste de conditions {key, label, criterion, when_met, when_not_met, "
+                   "reason_not_met, provision}"),
     "cpv-codes": ("a list of 8-digit CPV codes without check digit, quoted",
                   "une liste de codes CPV à 8 chiffres sans chiffre de contrôle, entre "
                   "guillemets"),
@@ -543,19 +547,21 @@ def _check_identifiers(records: list[Record], problems: _Collector) -> None:
 
 
 def _check_threshold_keys(records: list[Record], problems: _Collector) -> None:
-    """Reject a threshold key used twice: both thresholds would become one node."""
-    seen: dict[str, str] = {}
-    for record in records:
-        for item in record.fields.get("thresholds") or ():
-            key = item.get("key") if isinstance(item, dict) else None
-            if key is None:
-                continue
-            if key in seen:
-                problems.add(record.file or "", record.field_lines.get("thresholds", record.line),
-                             f"threshold key {key!r} is already used by {seen[key]!r}; a "
-                             "threshold key is unique across the data",
-                             f"la clé de seuil {key!r} est déjà utilisée par {seen[key]!r} ; une "
-                             "clé de seuil est unique dans les données",
-                             record=record.key, field="thresholds")
-            else:
-                seen[key] = record.key
+    """Reject a threshold (or condition) key used twice: both would become one node."""
+    for field, en, fr in (("thresholds", "threshold", "seuil"),
+                          ("conditions", "condition", "condition")):
+        seen: dict[str, str] = {}
+        for record in records:
+            for item in record.fields.get(field) or ():
+                key = item.get("key") if isinstance(item, dict) else None
+                if key is None:
+                    continue
+                if key in seen:
+                    problems.add(record.file or "", record.field_lines.get(field, record.line),
+                                 f"{en} key {key!r} is already used by {seen[key]!r}; a "
+                                 f"{en} key is unique across the data",
+                                 f"la clé de {fr} {key!r} est déjà utilisée par {seen[key]!r} ; "
+                                 f"une clé de {fr} est unique dans les données",
+                                 record=record.key, field=field)
+                else:
+                    seen[key] = record.key

@@ -22,7 +22,8 @@ from graph_builder.namespaces import APG, DCAT, ELI, SCHEMA
 LIST_TYPES = {"texts": "text", "strings": "string", "urls": "url", "codes": "code",
               "refs": "ref", "eu-concepts": "eu-concept", "thresholds": "threshold",
               "unmapped": "unmapped-entry", "obligations": "obligation",
-              "cpv-codes": "cpv-code", "wiki-texts": "wiki-text"}
+              "cpv-codes": "cpv-code", "wiki-texts": "wiki-text",
+              "conditions": "condition"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,21 @@ ENTRIES: dict[str, dict[str, Field]] = {
     },
     "obligation": {"label": _f("text", RDFS.label, "obligation", "obligation", True),
                    **_IN_FORCE},
+    "condition": {
+        "key": _f("code", None, "clé", "key", True, custom=True),
+        "label": _f("text", RDFS.label, "condition en mots", "condition in words", True),
+        "criterion": _f("code", APG.criterion, "critère", "criterion",
+                        scheme="guide-criterion"),
+        "when_met": _f("code", APG.verdictIfMet, "verdict si rempli", "verdict when met", True,
+                       scheme="guide-verdict"),
+        "when_not_met": _f("code", APG.verdictIfNotMet, "verdict sinon",
+                           "verdict when not met", scheme="guide-verdict"),
+        "reason_not_met": _f("text", APG.reasonIfNotMet, "raison sinon", "reason when not met"),
+        "provision": _ref(APG.provision, "disposition", "provision", "legal-provision",
+                          "legal-text", many=False),
+        "sources": _f("urls", DCTERMS.source, "sources", "sources"),
+        **_IN_FORCE,
+    },
     "unmapped-entry": {"label": _f("string", None, "champ", "field", True),
                        "value": _f("string", None, "valeur", "value", True)},
     "wiki-text": {"label": _f("string", RDFS.label, "champ du wiki", "wiki field", True),
@@ -130,6 +146,8 @@ KINDS: dict[str, dict[str, Field]] = {
         "obligations": _f("obligations", APG.obligation, "obligations", "obligations",
                           custom=True),
         "cpv_codes": _f("cpv-codes", APG.cpvClass, "codes CPV", "CPV codes", custom=True),
+        "conditions": _f("conditions", APG.condition, "conditions d'usage", "conditions of use",
+                         custom=True),
         **_IN_FORCE,
         **_CHECKED,
         "phases": _f("texts", APG.phase, "étapes", "phases"),
@@ -158,6 +176,7 @@ KINDS: dict[str, dict[str, Field]] = {
         "wiki_page": _f("url", RDFS.seeAlso, "page du wiki", "wiki page", custom=True),
         "image": _f("url", SCHEMA.image, "image", "image"),
         "license": _f("url", DCTERMS.license, "licence", "licence"),
+        "languages": _f("strings", DCTERMS.language, "langues", "languages"),
         "issued": _f("partial-date", DCTERMS.issued, "parution", "issued"),
         "publisher": _ref(DCTERMS.publisher, "éditeur", "publisher", _ORG),
         "creator": _ref(DCTERMS.creator, "auteur", "creator", _ORG),

@@ -223,8 +223,21 @@ def _page_paths() -> list[str]:
             keys |= {r["s"].value[len(space):] for r in rows}
         paths += [f"/doc/{key}" for key in sorted(keys)
                   if key and not key.startswith(PART_KINDS)]
+        paths += ["/guide", "/contribute"] + [f"/kit/{siren}" for siren in _buyer_sirens()]
         cache["paths"] = paths
     return cache["paths"]
+
+
+def _buyer_sirens() -> list[str]:
+    """Return the SIRENs of the buyers, whose innovation kits (``/kit/{siren}``) are pages."""
+    rows = backend().select(
+        "SELECT DISTINCT ?siren WHERE { ?r a <http://data.europa.eu/a4g/ontology#Buyer> ; "
+        "<http://data.europa.eu/a4g/ontology#playedBy> ?o . "
+        "{ ?o <https://w3id.org/achat-public/ontology#siren> ?siren } UNION "
+        "{ ?o <https://w3id.org/achat-public/ontology#siret> ?siret "
+        "BIND(SUBSTR(STR(?siret), 1, 9) AS ?siren) } } ORDER BY ?siren")
+    return [r["siren"].value for r in rows if r["siren"].value.isdigit()
+            and len(r["siren"].value) == 9]
 
 
 def _addresses(start: int = 0, stop: int | None = None) -> list[str]:

@@ -16,9 +16,12 @@ from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages import (
     cards,
+    contribute,
     feeds,
     freshness,
+    guide,
     home,
+    kit,
     lists,
     search,
 )
@@ -47,6 +50,9 @@ bp = Blueprint("pages", __name__)
 log = logging.getLogger("sparql_endpoint.pages.documents")
 bp.register_blueprint(search.bp)
 bp.register_blueprint(lists.bp)
+bp.register_blueprint(guide.bp)
+bp.register_blueprint(contribute.bp)
+bp.register_blueprint(kit.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 

@@ -383,3 +383,194 @@ def text(key: str, lang: str) -> str:
     """Return the interface text for a key in a language."""
     fr, en = TEXTS[key]
     return en if lang == "en" else fr
+
+
+#: The words of the guide "Quel instrument pour mon achat ?" (``pages/guide``).
+GUIDE_WORDS: dict[str, tuple[str, str]] = {
+    "guide_title": ("Quel instrument pour mon achat ?", "Which instrument for my purchase?"),
+    "guide_intro": ("Décrivez votre achat : le guide passe en revue chaque instrument du graphe "
+                    "et dit s'il s'applique, à quelle condition, ou pourquoi il ne s'applique "
+                    "pas, avec la règle et l'article qui en décident.",
+                    "Describe your purchase: the guide goes through every instrument of the "
+                    "graph and says whether it applies, on what condition, or why it does not, "
+                    "with the rule and the article that decide it."),
+    "guide_nature": ("Nature du marché", "Contract nature"),
+    "guide_nature_fournitures": ("Fournitures", "Supplies"),
+    "guide_nature_services": ("Services", "Services"),
+    "guide_nature_travaux": ("Travaux", "Works"),
+    "guide_amount": ("Valeur estimée du besoin, en euros hors taxes",
+                     "Estimated value of the need, in euros excluding VAT"),
+    "guide_innovative": ("Achat innovant ?", "Innovative purchase?"),
+    "guide_innovative_def": (
+        "Article L2172-3 du code de la commande publique : sont innovants les travaux, "
+        "fournitures ou services nouveaux ou sensiblement améliorés ; le caractère innovant "
+        "peut tenir à de nouveaux procédés de production ou de construction, à une nouvelle "
+        "méthode de commercialisation ou à une nouvelle méthode d'organisation.",
+        "Article L2172-3 of the Public Procurement Code: innovative means new or significantly "
+        "improved works, supplies or services; the innovation may lie in new production or "
+        "construction processes, a new marketing method or a new organisational method."),
+    "guide_rd": ("Services de recherche et développement ?",
+                 "Research and development services?"),
+    "guide_defence": ("Marché de défense ou de sécurité ?", "Defence or security contract?"),
+    "guide_buyer": ("Catégorie d'acheteur (seuils européens)", "Buyer class (EU thresholds)"),
+    "guide_buyer_other-contracting-authority": (
+        "Collectivité territoriale ou autre pouvoir adjudicateur",
+        "Local authority or other contracting authority"),
+    "guide_buyer_central-government-authority": ("État (autorité publique centrale)",
+                                                 "State (central government authority)"),
+    "guide_buyer_utility": ("Entité adjudicatrice (réseaux)", "Utility (network operator)"),
+    "guide_date": ("Date de l'achat (aujourd'hui par défaut)",
+                   "Date of the purchase (today by default)"),
+    "guide_aims": ("Objectifs visés (facultatif)", "Aims (optional)"),
+    "guide_aim_social": ("social", "social"),
+    "guide_aim_environmental": ("environnemental", "environmental"),
+    "guide_aim_local": ("territorial", "local"),
+    "guide_aim_commons": ("communs", "commons"),
+    "guide_submit": ("Voir les instruments", "Show the instruments"),
+    "guide_answer": ("Les instruments pour cet achat", "The instruments for this purchase"),
+    "guide_verdict_applies": ("S'applique", "Applies"),
+    "guide_verdict_conditional": ("S'applique si…", "Applies if…"),
+    "guide_verdict_does-not-apply": ("Ne s'applique pas", "Does not apply"),
+    "guide_rules": ("Règles évaluées", "Rules evaluated"),
+    "guide_provision": ("Disposition", "Provision"),
+    "guide_contracts": ("Contrats déclarés avec cet instrument (DECP)",
+                        "Contracts declared with this instrument (DECP)"),
+    "guide_buyers": ("Acheteurs qui l'ont utilisé", "Buyers who used it"),
+    "guide_read": ("À lire", "What to read"),
+    "guide_help": ("Qui peut aider", "Who can help"),
+    "guide_not_advice": ("Information, et non conseil juridique",
+                         "Information, not legal advice"),
+    "guide_checked": ("Les règles ont été vérifiées pour la dernière fois le {}.",
+                      "The rules were last checked on {}."),
+    "guide_disclaimer": ("Ce guide lit les seuils et les conditions publiés dans le graphe ; "
+                         "il ne remplace ni le code de la commande publique ni un juriste.",
+                         "This guide reads the thresholds and conditions published in the "
+                         "graph; it replaces neither the Public Procurement Code nor a lawyer."),
+    "guide_json": ("Cette réponse en JSON", "This answer as JSON"),
+    "guide_errors": ("Corrigez ces champs :", "Please correct these fields:"),
+    "guide_open": ("Ouvrir le guide", "Open the guide"),
+    "guide_for_this": ("Cet instrument convient-il à mon achat ?",
+                       "Does this instrument fit my purchase?"),
+    "guide_err_nature": ("Choisissez fournitures, services ou travaux.",
+                         "Choose supplies, services or works."),
+    "guide_err_amount": ("Donnez un montant en euros hors taxes, par exemple 80000 ou 80 000,50.",
+                         "Give an amount in euros excluding VAT, for example 80000 or 80000.50."),
+    "guide_err_yes_no": ("Répondez oui ou non.", "Answer yes or no."),
+    "guide_err_buyer": ("Choisissez une catégorie d'acheteur de la liste.",
+                        "Choose a buyer class from the list."),
+    "guide_err_date": ("Donnez une date AAAA-MM-JJ entre 2000 et 2100.",
+                       "Give a date YYYY-MM-DD between 2000 and 2100."),
+    "guide_err_aims": ("Choisissez parmi social, environnemental, territorial, communs.",
+                       "Choose among social, environmental, local, commons."),
+    "guide_period_both": ("en vigueur du {} au {}", "in force from {} to {}"),
+    "guide_period_from": ("en vigueur depuis le {}", "in force since {}"),
+    "guide_period_until": ("en vigueur jusqu'au {}", "in force until {}"),
+    "guide_period_open": ("dates de vigueur non confirmées", "in-force dates not confirmed"),
+    "guide_out_of_period": ("Hors de sa période : {}.", "Outside its period: {}."),
+    "guide_no_rule": ("Aucune règle n'est enregistrée pour cet instrument : à vérifier.",
+                      "No rule is recorded for this instrument: to be checked."),
+    "guide_below": ("Sous le seuil de {amount} ({scope}) — article {article}, {period}.",
+                    "Below the threshold of {amount} ({scope}) — article {article}, {period}."),
+    "guide_lots": ("S'applique à un lot de moins de {amount} : {scope} — article {article}, "
+                   "{period}.",
+                   "Applies to a lot below {amount}: {scope} — article {article}, {period}."),
+    "guide_above": ("La valeur estimée atteint ou dépasse le seuil de {amount} ({scope}) — "
+                    "article {article}, {period}.",
+                    "The estimated value reaches or exceeds the threshold of {amount} ({scope}) "
+                    "— article {article}, {period}."),
+    "guide_misfit_innovative-only": ("Réservé aux achats innovants ({scope}) — article "
+                                     "{article}.",
+                                     "Only for innovative purchases ({scope}) — article "
+                                     "{article}."),
+    "guide_misfit_defence-only": ("Réservé aux achats de défense ou de sécurité ({scope}) — "
+                                  "article {article}.",
+                                  "Only for defence or security purchases ({scope}) — article "
+                                  "{article}."),
+    "guide_misfit_class": ("Seuil d'une autre catégorie d'acheteurs ({scope}) — article "
+                           "{article}.",
+                           "A threshold of another buyer class ({scope}) — article {article}."),
+    "guide_misfit_nature": ("Aucun seuil pour cette nature de marché.",
+                            "No threshold for this contract nature."),
+    "guide_misfit_period": ("Aucun seuil enregistré n'est en vigueur à cette date.",
+                            "No recorded threshold is in force on this date."),
+}
+TEXTS.update(GUIDE_WORDS)
+
+
+#: The words of ``/contribute`` (``pages/contribute``).
+CONTRIBUTE_WORDS: dict[str, tuple[str, str]] = {
+    "contribute_title": ("Ouvrir une ressource", "Open a resource"),
+    "contribute_intro": ("Décrivez une ressource que votre collectivité veut ouvrir : le "
+                         "graphe vérifie la fiche avec les mêmes règles que sa construction et "
+                         "vous rend l'enregistrement à ajouter. Rien n'est enregistré ici.",
+                         "Describe a resource your authority wants to open: the graph checks "
+                         "the record with the same rules as its build and gives you the record "
+                         "to add. Nothing is stored here."),
+    "contribute_f_title": ("Titre, dans la langue de la ressource",
+                           "Title, in the resource's own language"),
+    "contribute_f_title_lang": ("Langue du titre", "Language of the title"),
+    "contribute_f_url": ("Adresse web de la ressource", "Web address of the resource"),
+    "contribute_publisher": ("Éditeur", "Publisher"),
+    "contribute_f_publisher": ("Une organisation du graphe", "An organisation of the graph"),
+    "contribute_none": ("(aucune, ou autre ci-dessous)", "(none, or another below)"),
+    "contribute_f_publisher_name": ("Ou son nom", "Or its name"),
+    "contribute_f_publisher_siren": ("et son SIREN (9 chiffres)", "and its SIREN (9 digits)"),
+    "contribute_f_date": ("Date de parution (AAAA-MM-JJ, AAAA-MM ou AAAA)",
+                          "Date published (YYYY-MM-DD, YYYY-MM or YYYY)"),
+    "contribute_f_type": ("Type de ressource", "Kind of resource"),
+    "contribute_type_publication": ("publication", "publication"),
+    "contribute_type_guide": ("guide", "guide"),
+    "contribute_type_study": ("étude", "study"),
+    "contribute_type_web-page": ("page web", "web page"),
+    "contribute_f_instruments": ("Instruments concernés", "Instruments concerned"),
+    "contribute_f_languages": ("Langues (codes séparés par des virgules : fr, en, ca…)",
+                               "Languages (codes separated by commas: fr, en, ca…)"),
+    "contribute_f_licence": ("Adresse de la licence", "Address of the licence"),
+    "contribute_f_description_fr": ("Description en français", "Description in French"),
+    "contribute_f_description_en": ("Description en anglais", "Description in English"),
+    "contribute_submit": ("Vérifier la fiche", "Check the record"),
+    "contribute_valid": ("La fiche est valide : ajoutez ces enregistrements au fichier indiqué.",
+                         "The record is valid: add these records to the file named."),
+    "contribute_add_to": ("À ajouter à la fin de", "To add at the end of"),
+    "contribute_advice": ("Conseils", "Advice"),
+    "contribute_errors": ("La fiche n'est pas valide ; corrigez ces champs :",
+                          "The record is not valid; please correct these fields:"),
+    "contribute_err_required": ("Ce champ est requis.", "This field is required."),
+    "contribute_err_choice": ("Choisissez une valeur de la liste.",
+                              "Choose a value from the list."),
+    "contribute_err_siren": ("Un SIREN a 9 chiffres.", "A SIREN has 9 digits."),
+    "contribute_err_too_long": ("Trop long : {} caractères au plus.",
+                                "Too long: {} characters at most."),
+    "contribute_err_too_many": ("Trop d'instruments cochés.", "Too many instruments ticked."),
+    "contribute_err_too_large": ("Le formulaire envoyé est trop volumineux.",
+                                 "The form sent is too large."),
+    "contribute_err_busy": ("La vérification n'a pas pu se faire maintenant ; réessayez dans un "
+                            "instant.", "The check could not run now; try again in a moment."),
+    "contribute_field_form": ("fiche", "record"),
+}
+TEXTS.update(CONTRIBUTE_WORDS)
+
+
+#: The words of ``/kit/{siren}`` (``pages/kit``).
+KIT_WORDS: dict[str, tuple[str, str]] = {
+    "kit_title": ("Kit d'innovation", "Innovation kit"),
+    "kit_contracts_csv": ("ses contrats en CSV", "its contracts as CSV"),
+    "kit_establishments": ("Établissements", "Establishments"),
+    "kit_buys": ("Ce qu'il achète", "What it buys"),
+    "kit_years": ("Contrats et montants HT par année", "Contracts and amounts excl. VAT per year"),
+    "kit_year": ("Année", "Year"),
+    "kit_divisions": ("Divisions CPV les plus fréquentes", "Most frequent CPV divisions"),
+    "kit_used": ("Ce qu'il a utilisé", "What it used"),
+    "kit_procedures": ("Procédures", "Procedures"),
+    "kit_instruments": ("Autres instruments", "Other instruments"),
+    "kit_next": ("Instruments que des acheteurs du même type ont utilisés, et pas lui",
+                 "Instruments buyers of the same kind used, and it did not"),
+    "kit_nothing": ("Aucun pour l'instant.", "None for now."),
+    "kit_typical": ("Son achat type", "Its typical purchase"),
+    "kit_median": ("montant médian", "median amount"),
+    "kit_unknown": ("Aucun acheteur du graphe n'a le SIREN {}.",
+                    "No buyer of the graph has the SIREN {}."),
+    "kit_find": ("Trouver un acheteur dans la liste des acheteurs",
+                 "Find a buyer in the list of buyers"),
+}
+TEXTS.update(KIT_WORDS)
