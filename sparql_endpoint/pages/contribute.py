@@ -2,7 +2,8 @@
 
 The form is turned into a curated record (and, for a publisher the graph does not know, an
 organisation record); the check is the builder's own, ``achat-graph check-record --json -``,
-run in a process of its own with a time limit.  The server never imports ``graph_builder``
+run in a process of its own with a time limit, cut off the network and bounded in memory
+(``execution/confine``).  The server never imports ``graph_builder``
 (the import contracts forbid it): it hands the command YAML on stdin and reads its JSON, so
 the record model, the references and the SHACL shapes are exactly the build's.  Nothing is
 written on the server; every input is bounded.
@@ -137,7 +138,8 @@ def check(grouped: dict) -> dict:
     """Run the builder's check on the records; return its JSON answer."""
     document = yaml.safe_dump(grouped, allow_unicode=True, sort_keys=False)
     completed = subprocess.run(
-        [sys.executable, "-m", "achat_graph.cli", "check-record", "--json", "-"],
+        [sys.executable, "-m", "sparql_endpoint.execution.confine", "--",
+         sys.executable, "-m", "achat_graph.cli", "check-record", "--json", "-"],
         input=document.encode("utf-8"), capture_output=True, timeout=CHECK_TIMEOUT,
         check=False)
     out = completed.stdout.decode("utf-8", "replace").strip().splitlines()
