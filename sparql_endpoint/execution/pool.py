@@ -312,6 +312,7 @@ class PoolBackend:
         self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
             else isolation.UNISOLATED
         self._checked: dict = {}
+        self._result_types: dict = {}  # remote: query -> QueryInfo.result_types
         self._checked_lock = threading.Lock()
         # A pool dropped without stop() (an app in tests) still ends its processes.
         weakref.finalize(self, _shut, self.zygote, (self.queries, self.pages))
@@ -378,11 +379,19 @@ class PoolBackend:
                     self._checked.pop(next(iter(self._checked)))
                 self._checked[key] = known
         if isinstance(known, QueryRefused):
-            raise QueryRefused(known.status, known.message)
+            raise QueryRefused(known.status, known.message, known.french)
         if self.remote is not None:
             reason = remote_refusal(known, self.remote.graph_iri)
             if reason is not None:
                 raise QueryRefused(400, reason)
+            # What the engine would answer otherwise: a 422 naming it (engine_semantics).
+            engine = self.remote.engine_refusal(known)
+            if engine is not None:
+                raise QueryRefused(engine.status, engine.text("en"), engine.text("fr"))
+            with self._checked_lock:
+                self._result_types[query] = known.result_types
+                if len(self._result_types) > self.CHECKED:
+                    self._result_types.pop(next(iter(self._result_types)))
         return known
 
     def run(self, job: runner.Job, timeout: float) -> runner.Outcome:
@@ -406,7 +415,8 @@ class PoolBackend:
         try:
             stats = self.remote.run_query(job.query, job.form, job.fmt, job.dataset,
                                           job.max_rows, lambda: buffer, job.base_iri,
-                                          job.max_bytes)
+                                          job.max_bytes,
+                                          result_types=self._result_types.get(job.query, ()))
         except TimeoutError:
             return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
         except BackendError as error:

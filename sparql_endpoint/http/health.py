@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from sparql_endpoint.backends.engine_semantics import refusal_counts
+
 bp = Blueprint("health", __name__)
 #: How long /health waits for the store, seconds.
 PROBE_SECONDS = 1.5
@@ -31,6 +33,8 @@ def health():
         "build_id": build.get("build_id"),
         "created": build.get("created"),
         "isolation": getattr(backend, "isolation", None),
+        # Queries refused because the remote engine would answer them otherwise, by construct.
+        "engine_refusals": refusal_counts(),
     })
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
