@@ -43,7 +43,8 @@ start() {
     echo $! >"$DIR/oxigraph.pid"
     local url="http://127.0.0.1:$port"
     local waited=0
-    until curl -fsS -o /dev/null --max-time 2 "$url/query?query=ASK%7B%7D"; do
+    until python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+            "$url/query?query=ASK%7B%7D" 2>/dev/null; do
         running || die "oxigraph stopped: $(tail -5 "$DIR/oxigraph.log")"
         [ "$waited" -lt "$READY_SECONDS" ] || die "oxigraph did not answer in ${READY_SECONDS}s"
         sleep 1

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from helpers import SHARED_DIR
+from helpers import SHARED_DIR, oxigraph_env  # noqa: F401 - shared with the tests
 from rdflib.compare import isomorphic
 
 from achat_core.formats import BY_NAME
@@ -376,19 +376,6 @@ def verdict(expected: Answer, answer: Answer) -> str:
         status = str(answer.value)[:3]
         return "loud" if status[:1] == "4" or status == "502" else "failed"
     return "silent"
-
-
-def oxigraph_env() -> dict[str, str] | None:
-    """Return the test Oxigraph server's publishing environment, or None when not started."""
-    import os
-
-    names = ("ACHAT_OXIGRAPH_URL", "ACHAT_OXIGRAPH_STORE_URL", "ACHAT_OXIGRAPH_UPDATE_URL")
-    if not all(os.environ.get(name) for name in names):
-        return None
-    # Oxigraph's server has no accounts: the Basic credentials are sent and ignored.
-    return {"ACHAT_SPARQL_STORE_URL": os.environ["ACHAT_OXIGRAPH_STORE_URL"],
-            "ACHAT_SPARQL_UPDATE_URL": os.environ["ACHAT_OXIGRAPH_UPDATE_URL"],
-            "ACHAT_SPARQL_USER": "achat", "ACHAT_SPARQL_PASSWORD": "unused"}
 
 
 class EngineData:
