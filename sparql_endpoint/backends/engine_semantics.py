@@ -214,13 +214,21 @@ def _value(node, key):
     return dict.get(node, key) if isinstance(node, dict) else None
 
 
+_WRAPPERS = frozenset({
+    "ConditionalOrExpression", "ConditionalAndExpression", "RelationalExpression",
+    "AdditiveExpression", "MultiplicativeExpression", "UnaryExpression",
+    "BrackettedExpression", "PrimaryExpression"})
+
+
+def _is_wrapper(node) -> bool:
+    """Say whether NODE only wraps one operand (the grammar's chain of expression levels)."""
+    return isinstance(node, CompValue) and node.name in _WRAPPERS \
+        and not _value(node, "other") and not _value(node, "op")
+
+
 def _unwrap(expr):
     """Return the expression a chain of one-operand grammar nodes stands for."""
-    while isinstance(expr, CompValue) and expr.name in (
-            "ConditionalOrExpression", "ConditionalAndExpression", "RelationalExpression",
-            "AdditiveExpression", "MultiplicativeExpression", "UnaryExpression",
-            "BrackettedExpression", "PrimaryExpression") \
-            and not _value(expr, "other") and not _value(expr, "op"):
+    while _is_wrapper(expr):
         inner = _value(expr, "expr")
         if inner is None:
             break
@@ -257,7 +265,7 @@ def _numeric(expr) -> tuple[bool, bool]:
         return False, False
     name = expr.name
     if name == "Function":
-        iri = str(_value(expr, "iri") or "")
+        iri = _function_iri(expr)
         if iri in (XSD + "decimal", *DOUBLES):
             return True, True
         return iri == XSD + "integer", False
@@ -282,8 +290,23 @@ def _path_text(node) -> str:
     return {"*": "p*", "+": "p+", "?": "p?"}.get(str(_value(node, "mod")), "")
 
 
+def _function_iri(node) -> str:
+    """Return the IRI of a function call of the parse tree, its prefix resolved."""
+    iri = _value(node, "iri")
+    if isinstance(iri, CompValue) and iri.name == "pname":
+        return getattr(_READING, "prefixes", {}).get(str(_value(iri, "prefix") or ""), "") + \
+            str(_value(iri, "localname") or "")
+    return str(iri or "")
+
+
+#: The prefixes of the query this thread is reading.
+_READING = threading.local()
+
+
 def _read_tree(parsed, found: list[Construct]) -> None:
     """Read the functions, paths and comparisons of the parse tree (EXISTS included)."""
+    _READING.prefixes = {str(dict.get(decl, "prefix") or ""): str(decl["iri"])
+                         for decl in parsed[0] if getattr(decl, "name", None) == "PrefixDecl"}
     stack = [(parsed[1] if len(parsed) > 1 else parsed, False, None)]
     tree_has_double = False
     aggregates = []
@@ -293,12 +316,14 @@ def _read_tree(parsed, found: list[Construct]) -> None:
             tree_has_double = True
         if isinstance(item, CompValue):
             _read_node(item, in_optional, parent, found, aggregates)
-            if item.name == "Function" and str(_value(item, "iri") or "") in DOUBLES:
+            if item.name == "Function" and _function_iri(item) in DOUBLES:
                 tree_has_double = True
             if item.name == "Builtin_RAND":
                 tree_has_double = True
             optional = in_optional or item.name == "OptionalGraphPattern"
-            stack.extend((value, optional, item) for value in item.values())
+            # A wrapper's operand keeps the wrapper's own parent (DATATYPE() = x reads it).
+            above = parent if _is_wrapper(item) else item
+            stack.extend((value, optional, above) for value in item.values())
         elif isinstance(item, dict):
             stack.extend((value, in_optional, parent) for value in item.values())
         elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
