@@ -27,15 +27,17 @@ def health():
             status, code = "degraded", 503
     except Exception:  # any store failure means "unhealthy", never a crash
         status, code = "unavailable", 503
-    response = jsonify({
+    report = {
         "status": status,
         "triples": build.get("loaded_triples"),
         "build_id": build.get("build_id"),
         "created": build.get("created"),
         "isolation": getattr(backend, "isolation", None),
-        # Queries refused because the remote engine would answer them otherwise, by construct.
-        "engine_refusals": refusal_counts(),
-    })
+    }
+    if getattr(backend, "remote", None) is not None:
+        # Queries refused because the engine would answer them otherwise, by construct.
+        report["engine_refusals"] = refusal_counts()
+    response = jsonify(report)
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
     if code == 503:
