@@ -96,7 +96,6 @@ EnabledDavVSP        = 0
 Charset              = UTF-8
 [SPARQL]
 ResultSetMaxRows           = $MAX_ROWS
-MaxQueryCostEstimationTime = 400
 MaxQueryExecutionTime      = $MAX_SECONDS
 INI
     cat >"$DIR/ports" <<PORTS

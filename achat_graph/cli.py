@@ -212,6 +212,10 @@ def check_record(file, kind, data_dir, base, as_json, max_memory):
 @click.option("--engine", "remote_engine", type=click.Choice(["virtuoso", "generic"]),
               default=SERVE.remote_engine, show_default=True,
               help="With an http(s) --store: the kind of engine.")
+@click.option("--engine-lenient", "engine_lenient", is_flag=True, default=SERVE.engine_lenient,
+              help="With an http(s) --store: run the queries the engine answers otherwise "
+                   "than SPARQL 1.1 instead of refusing them (every answer says so in the "
+                   "X-Engine-Semantics header; docs/remote-engines.md lists them).")
 def serve(**options):
     """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
     from sparql_endpoint.http.server import serve as run_server

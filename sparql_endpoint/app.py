@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from sparql_endpoint.backends.dist import (
@@ -15,6 +15,7 @@ from sparql_endpoint.backends.dist import (
     remote_graph,
     served_folder,
 )
+from sparql_endpoint.backends.engine_semantics import LENIENT_HEADER
 from sparql_endpoint.backends.store import BackendError
 from sparql_endpoint.execution.pool import PoolBackend, PoolSettings
 from sparql_endpoint.http.errors import problem
@@ -131,11 +132,21 @@ def _attach_store(app: Flask) -> None:
                                engine=app.config["REMOTE_ENGINE"],
                                engine_max_rows=app.config["REMOTE_MAX_ROWS"],
                                settings=settings)
+        if getattr(backend, "remote", None) is not None and app.config.get("ENGINE_LENIENT"):
+            backend.remote.lenient = True
+            app.after_request(_say_lenient)
         build["dist"] = dist
         build["loaded_triples"] = build["triples"]
         build["graph"] = remote_graph(build, app.config["REMOTE_GRAPH"])
     app.extensions["backend"] = backend
     app.extensions["build"] = build
+
+
+def _say_lenient(response):
+    """Say on every answer that the engine's own semantics apply (``serve --engine-lenient``)."""
+    engine = current_app.config.get("REMOTE_ENGINE", "")
+    response.headers[LENIENT_HEADER] = f"lenient; engine={engine}"
+    return response
 
 
 def _store_failure(error: BackendError):

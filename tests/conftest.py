@@ -102,10 +102,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print the differential suite's table (tests passed per backend and folder), if it ran."""
+    """Print the differential suite's table (verdicts per folder and backend), if it ran."""
     differential = sys.modules.get("differential")
     lines = differential.table_lines() if differential is not None else []
     if lines:
-        terminalreporter.section("differential suite: tests passed per backend and folder")
+        terminalreporter.section("differential suite: verdicts per folder and backend")
         for line in lines:
             terminalreporter.write_line(line)

@@ -98,6 +98,18 @@ def virtuoso_url() -> str | None:
     return None
 
 
+def oxigraph_env() -> dict[str, str] | None:
+    """Return the publishing environment of the test Oxigraph server (`.ci/oxigraph.sh`),
+    or None when it is not started."""
+    names = ("ACHAT_OXIGRAPH_URL", "ACHAT_OXIGRAPH_STORE_URL", "ACHAT_OXIGRAPH_UPDATE_URL")
+    if not all(os.environ.get(name) for name in names):
+        return None
+    # Oxigraph's server has no accounts: the Basic credentials are sent and ignored.
+    return {"ACHAT_SPARQL_STORE_URL": os.environ["ACHAT_OXIGRAPH_STORE_URL"],
+            "ACHAT_SPARQL_UPDATE_URL": os.environ["ACHAT_OXIGRAPH_UPDATE_URL"],
+            "ACHAT_SPARQL_USER": "achat", "ACHAT_SPARQL_PASSWORD": "unused"}
+
+
 def publish_to_virtuoso(dist: Path) -> dict:
     """Publish DIST to the test Virtuoso in a graph of its own; return the app's store config."""
     from graph_builder.output.remote_load import publish

@@ -737,3 +737,58 @@ def test_an_invalid_dump_is_named_and_nothing_switches(engine, tmp_path):
     with pytest.raises(PublishError, match=r"graph.nt.gz: not valid RDF"):
         _publish(engine, folder)
     assert _pointers(engine) == []
+
+
+# -- what an engine answers otherwise (backends/engine_semantics) ------------------------
+
+
+def test_a_comparison_the_engine_writes_as_1_or_0_is_read_back_as_a_boolean(engine):
+    _published(engine)
+    backend, _ = _backend(engine)
+    backend.current_version()
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    engine.raw_json = json.dumps({"head": {"vars": ["eq", "n", "s"]}, "results": {"bindings": [{
+        "eq": {"type": "typed-literal", "value": "1", "datatype": xsd + "integer"},
+        "n": {"type": "typed-literal", "value": "1", "datatype": xsd + "integer"},
+        "s": {"type": "typed-literal", "value": "2.5e0", "datatype": xsd + "double"}}]}}).encode()
+    out = io.BytesIO()
+    backend.run_query("SELECT * WHERE { ?s ?p ?o }", "SELECT", BY_NAME["json"], Dataset(), 10,
+                      lambda: out, result_types=(("eq", "boolean"), ("s", "decimal")))
+    row = json.loads(out.getvalue())["results"]["bindings"][0]
+    assert row["eq"] == {"type": "literal", "value": "true", "datatype": xsd + "boolean"}
+    assert row["n"]["value"] == "1" and row["n"]["datatype"] == xsd + "integer"
+    assert row["s"] == {"type": "literal", "value": "2.5", "datatype": xsd + "decimal"}
+
+
+def test_a_construct_virtuoso_answers_otherwise_is_a_422_naming_it_never_sent(engine, tmp_path):
+    client = _app(engine, tmp_path, REMOTE_ENGINE="virtuoso").test_client()
+    sent = len(engine.requests)
+    query = "SELECT (MD5(?o) AS ?h) WHERE { ?s ?p ?o }"
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "MD5" in text and "Virtuoso" in text and "not sent" in text
+    assert "X-Engine-Semantics" not in response.headers
+    page = client.get("/query", query_string={"query": query, "lang": "fr"})
+    assert page.status_code == 422
+    assert "Requête refusée" in page.get_data(as_text=True)
+    assert len(engine.requests) == sent  # nothing of it reached the engine
+    assert client.get("/health").get_json()["engine_refusals"]["hash"] >= 2
+
+
+def test_a_lenient_server_runs_it_and_says_so_on_every_answer(engine, tmp_path):
+    client = _app(engine, tmp_path, REMOTE_ENGINE="virtuoso",
+                  ENGINE_LENIENT=True).test_client()
+    response = client.get("/sparql", query_string={
+        "query": "SELECT (MD5(?o) AS ?h) WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.headers["X-Engine-Semantics"] == "lenient; engine=virtuoso"
+    assert client.get("/health").headers["X-Engine-Semantics"] == "lenient; engine=virtuoso"
+
+
+def test_a_generic_engine_is_held_to_no_difference(engine, tmp_path):
+    client = _app(engine, tmp_path, REMOTE_ENGINE="generic").test_client()
+    response = client.get("/sparql", query_string={
+        "query": "SELECT (MD5(STR(?o)) AS ?h) WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and len(response.data.split()) == 5

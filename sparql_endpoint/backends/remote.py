@@ -35,7 +35,7 @@ import pyoxigraph as ox
 
 from achat_core.engine import RETRIES, current_query, without_credentials
 from achat_core.formats import Format
-from sparql_endpoint.backends import sparqlwrapper
+from sparql_endpoint.backends import engine_semantics, sparqlwrapper
 from sparql_endpoint.backends.sparqlwrapper import (
     JSON,
     TURTLE,
@@ -183,11 +183,15 @@ class RemoteBackend:
         max_rows: int | None = None,
         version: str | None = None,
         engine: str = "generic",
+        lenient: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.endpoint_url = endpoint_url
         #: "virtuoso": user queries also carry Virtuoso's own time limit (``timeout``, ms).
         self.engine = engine
+        #: Take the engine's own semantics: refuse nothing it evaluates otherwise.
+        self.lenient = lenient
+        self._has_doubles: bool | None = None
         self.graph_iri = graph_iri
         self.timeout = timeout
         self.retrying = replace(RETRIES, retries=retries, backoff=backoff)
@@ -246,10 +250,29 @@ class RemoteBackend:
 
     # -- the protocol path ---------------------------------------------------------
 
+    def engine_refusal(self, info) -> engine_semantics.EngineRefusal | None:
+        """Return why a checked user query would be answered otherwise by this engine."""
+        return engine_semantics.engine_refusal(info.constructs, self.engine,
+                                               lenient=self.lenient,
+                                               data_has_doubles=self.data_has_doubles)
+
+    def data_has_doubles(self) -> bool:
+        """Say whether the version holds double or float values (asked once, then kept)."""
+        if self._has_doubles is None:
+            self._has_doubles = self.ask(
+                "ASK { ?s ?p ?o FILTER(isLiteral(?o) && (datatype(?o) = "
+                "<http://www.w3.org/2001/XMLSchema#double> || datatype(?o) = "
+                "<http://www.w3.org/2001/XMLSchema#float>)) }")
+        return self._has_doubles
+
     def run_query(self, query: str, form: str, fmt: Format, dataset: Dataset, max_rows: int,
                   open_output: Callable[[], BinaryIO], base_iri: str | None = None,
-                  max_bytes: int | None = None) -> RunStats:
-        """Run a checked user query (no FROM) on the engine; write its results in FMT."""
+                  max_bytes: int | None = None, result_types=()) -> RunStats:
+        """Run a checked user query (no FROM) on the engine; write its results in FMT.
+
+        ``result_types`` (``QueryInfo.result_types``) names the variables whose datatype
+        the query fixes: the engine's ``1``/``0`` for a comparison is written as a boolean.
+        """
         text = query
         graphs = self._user_dataset(dataset)
         if base_iri:
@@ -267,7 +290,7 @@ class RemoteBackend:
             if "boolean" in answer:
                 write_boolean(_boolean(answer["boolean"]), fmt, open_output())
                 return RunStats(rows=1)
-            variables, rows = self._solution_rows(answer)
+            variables, rows = self._solution_rows(answer, dict(result_types))
             counter = _EngineCapped(rows, max_rows, self.max_rows, partial, max_bytes)
             write_solutions(variables, counter, fmt, open_output())
         else:
@@ -377,13 +400,15 @@ class RemoteBackend:
                 f"{without_credentials(self.endpoint_url)} sent unreadable {what}: {error}"
             ) from None
 
-    def _solution_rows(self, answer: dict) -> tuple[list[str], list[_Solution]]:
+    def _solution_rows(self, answer: dict, types: dict[str, str] | None = None
+                       ) -> tuple[list[str], list[_Solution]]:
         """Return the variables and the rows of a SPARQL JSON results object."""
+        types = types or {}
         try:
             variables = [str(name) for name in answer["head"]["vars"] if name != STAR_FAKE]
             bindings = answer["results"]["bindings"]
-            rows = [_Solution({name: self._term(value) for name, value in binding.items()
-                               if name != STAR_FAKE})
+            rows = [_Solution({name: _typed(self._term(value), types.get(name))
+                               for name, value in binding.items() if name != STAR_FAKE})
                     for binding in bindings]
         except (KeyError, TypeError, AttributeError) as error:
             raise RemoteError(f"{without_credentials(self.endpoint_url)} sent results without "
@@ -563,6 +588,33 @@ def _boolean(value) -> ox.QueryBoolean:
         raise RemoteError(f"the engine answered ASK with {value!r}, not a boolean")
     text = b'{"head":{},"boolean":' + (b"true" if value else b"false") + b"}"
     return ox.parse_query_results(text, format=ox.QueryResultsFormat.JSON)
+
+
+XSD_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+_INTEGERS = ("http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#int")
+
+
+def _typed(term, kind: str | None):
+    """Give TERM the datatype the query fixes (KIND), where the engine wrote another.
+
+    A comparison or BIND(false AS ?x) is a boolean; Virtuoso writes the integers 1/0.
+    SECONDS() is a decimal; Virtuoso writes a double.
+    """
+    if kind is None or not isinstance(term, ox.Literal):
+        return term
+    datatype = term.datatype.value
+    if kind == "boolean" and datatype in _INTEGERS and term.value in ("0", "1"):
+        return ox.Literal("true" if term.value == "1" else "false",
+                          datatype=ox.NamedNode(XSD_BOOLEAN))
+    if kind == "decimal" and datatype in XSD_FLOATS + _INTEGERS:
+        try:
+            number = decimal.Decimal(term.value)
+        except decimal.InvalidOperation:
+            return term
+        if number.is_finite():
+            return ox.Literal(_plain_number(format(number, "f")) or "0",
+                              datatype=ox.NamedNode(XSD_DECIMAL))
+    return term
 
 
 def _chain(first, rest: Iterator) -> Iterator:

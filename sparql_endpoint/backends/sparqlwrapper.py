@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import warnings
 
-from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper import CONSTRUCT, JSON, POST, SELECT, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -37,6 +37,10 @@ def prepared(endpoint_url: str, query: str, accept: str, return_format: str,
         warnings.simplefilter("ignore")
         wrapper.setQuery(query)
         wrapper.setReturnFormat(return_format)
+    # SPARQLWrapper guesses the form from the text with a regular expression (a comment
+    # saying "address" reads as ADD, an update; "construct" as CONSTRUCT): the form was
+    # read by a real parser before, and the answer's format says which it is.
+    wrapper.queryType = SELECT if return_format == JSON else CONSTRUCT
     for name, iris in dataset.items():
         for iri in iris:
             wrapper.addParameter(name, iri)

@@ -390,6 +390,7 @@ class PoolBackend:
             else isolation.UNISOLATED
         self._checked: dict[bytes, tuple[object, int]] = {}
         self._checked_bytes = 0
+        self._result_types: dict[bytes, tuple] = {}  # remote: text hash -> result_types
         self._checked_lock = threading.Lock()
         # A pool dropped without stop() (an app in tests) still ends its processes.
         weakref.finalize(self, _shut, self.zygote, self.lanes)
@@ -446,8 +447,7 @@ class PoolBackend:
         Each distinct text is parsed once: its reading is kept under a hash of the text
         and base, within CHECKED entries and CHECKED_BYTES; a refusal is not kept.
         """
-        key = hashlib.sha256(f"{base_iri or ''}\0{query}".encode("utf-8", "surrogatepass")
-                             ).digest()
+        key = _text_key(query, base_iri)
         with self._checked_lock:
             kept = self._checked.get(key)
         if kept is not None:
@@ -460,6 +460,14 @@ class PoolBackend:
             reason = remote_refusal(known, self.remote.graph_iri)
             if reason is not None:
                 raise QueryRefused(400, reason)
+            # What the engine would answer otherwise: a 422 naming it (engine_semantics).
+            engine = self.remote.engine_refusal(known)
+            if engine is not None:
+                raise QueryRefused(engine.status, engine.text("en"), engine.text("fr"))
+            with self._checked_lock:
+                self._result_types[_text_key(query)] = known.result_types
+                if len(self._result_types) > self.CHECKED:
+                    self._result_types.pop(next(iter(self._result_types)))
         return known
 
     def _keep(self, key: bytes, info) -> None:
@@ -498,7 +506,9 @@ class PoolBackend:
         try:
             stats = self.remote.run_query(job.query, job.form, job.fmt, job.dataset,
                                           job.max_rows, lambda: buffer, job.base_iri,
-                                          job.max_bytes)
+                                          job.max_bytes,
+                                          result_types=self._result_types.get(
+                                              _text_key(job.query), ()))
         except TimeoutError:
             return runner.Outcome(503, runner.time_limit_message(timeout), outcome="timeout")
         except BackendError as error:
@@ -512,6 +522,11 @@ class PoolBackend:
         outcome.outcome = "truncated" if stats.truncated else "ok"
         outcome.chunks = iter([buffer.getvalue()])
         return outcome
+
+
+def _text_key(query: str, base_iri: str | None = None) -> bytes:
+    """Key a query's text (and base) by its hash: caches never hold a client's text."""
+    return hashlib.sha256(f"{base_iri or ''}\0{query}".encode("utf-8", "surrogatepass")).digest()
 
 
 def _shut(zygote: Zygote, lanes) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from sparql_endpoint.backends.engine_semantics import refusal_counts
+
 bp = Blueprint("health", __name__)
 #: How long /health waits for the store, seconds.
 PROBE_SECONDS = 1.5
@@ -25,13 +27,17 @@ def health():
             status, code = "degraded", 503
     except Exception:  # any store failure means "unhealthy", never a crash
         status, code = "unavailable", 503
-    response = jsonify({
+    report = {
         "status": status,
         "triples": build.get("loaded_triples"),
         "build_id": build.get("build_id"),
         "created": build.get("created"),
         "isolation": getattr(backend, "isolation", None),
-    })
+    }
+    if getattr(backend, "remote", None) is not None:
+        # Queries refused because the engine would answer them otherwise, by construct.
+        report["engine_refusals"] = refusal_counts()
+    response = jsonify(report)
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
     if code == 503:

@@ -33,6 +33,7 @@ class ServeSettings:
     remote_graph: str | None = None    # remote store: graph the build was published to
     remote_engine: str = "virtuoso"    # remote store: "virtuoso" also sends our time limit
     remote_max_rows: int | None = None  # remote store: the engine's silent row cap
+    engine_lenient: bool = False       # remote store: the engine's own semantics, said per answer
 
     @property
     def processes(self) -> int:

@@ -31,6 +31,8 @@ from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql import algebra, parser
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from sparql_endpoint.backends import engine_semantics
+
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
          "DescribeQuery": "DESCRIBE"}
 #: Characters an escape may not stand for: ones that start, end or split tokens.
@@ -50,10 +52,16 @@ SERVICE_REFUSED = ("SERVICE refused: this endpoint does not query other services
 class QueryRefused(Exception):
     """A query this endpoint will not run; carries the HTTP status and a readable reason."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, french: str | None = None):
         self.status = status
         self.message = message
+        #: The reason in French, where the refusal has one (read by the editor's page).
+        self.french = french
         super().__init__(message)
+
+    def text(self, language: str = "en") -> str:
+        """Return the reason in LANGUAGE, English when there is no French."""
+        return self.french if language == "fr" and self.french else self.message
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,10 @@ class QueryInfo:
     named_graphs: tuple[str, ...] = field(default=())
     own_base: bool = False
     uses_graph: bool = False
+    #: What some remote engine evaluates otherwise (``backends.engine_semantics``).
+    constructs: tuple = field(default=())
+    #: (variable, "boolean"/"decimal"): datatypes the query itself fixes.
+    result_types: tuple = field(default=())
 
 
 def digest(query: str) -> str:
@@ -102,6 +114,7 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
     if any(node.name == "ServiceGraphPattern" for node in _nodes(parsed)):
         raise QueryRefused(400, SERVICE_REFUSED)
     _refuse_unknown_functions(parsed)  # before translateQuery, which rewrites the tree
+    constructs = engine_semantics.tree_constructs(parsed)
     uses_graph = any(node.name == "GraphGraphPattern" for node in _nodes(parsed))
     try:
         translated = algebra.translateQuery(parsed, base=base_iri)
@@ -122,7 +135,9 @@ def check_query(query: str, base_iri: str | None = None) -> QueryInfo:
     return QueryInfo(form=FORMS[root.name], digest=digest(query),
                      default_graphs=tuple(default), named_graphs=tuple(named),
                      own_base=bool(bases) and bool(urllib.parse.urlsplit(bases[0]).scheme),
-                     uses_graph=uses_graph)
+                     uses_graph=uses_graph,
+                     constructs=constructs + engine_semantics.algebra_constructs(translated),
+                     result_types=engine_semantics.result_types(translated))
 
 
 def _refuse_unknown_functions(parsed) -> None:

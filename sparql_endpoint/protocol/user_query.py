@@ -15,6 +15,7 @@ from flask import current_app
 from achat_core.formats import BY_NAME, Format
 from sparql_endpoint.backends.store import Dataset
 from sparql_endpoint.execution import runner
+from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.protocol.query_check import QueryInfo, QueryRefused
 
 #: How the JSON results writer ends a truncated document (``serialisation``).
@@ -81,7 +82,8 @@ def run(query: str, max_rows: int | None = None) -> Result:
     try:
         started = start(query, fmt_of, max_rows=max_rows)
     except QueryRefused as refused:
-        raise QueryError(refused.status, refused.message) from None
+        # In the page's language where the refusal has one (an engine's difference).
+        raise QueryError(refused.status, refused.text(choose_language())) from None
     info, outcome = started.info, started.outcome
     graph = info.form in ("CONSTRUCT", "DESCRIBE")
     if outcome.chunks is None:

@@ -1,12 +1,18 @@
-"""The differential suite's machinery: W3C test cases, three ways to run them, one comparison.
+"""The differential suite's machinery: W3C test cases, the ways to run them, one comparison.
 
 A case is a query over one default graph with, where known, its expected answer.
-It runs three ways: ``pyoxigraph`` (the library itself, the reference), ``embedded``
-(our query layer: ``query_check`` then ``OxigraphBackend.run_query`` writing our own
-serialisation) and ``virtuoso`` (``query_check`` then ``RemoteBackend.run_query``
-over a version published with ``achat-graph publish``).  Answers are compared as
-multisets of solutions, blank nodes mapped, numbers compared by value (to twelve
-significant digits) and datatype; graphs by isomorphism.
+It runs: ``pyoxigraph`` (the library itself, the reference), ``embedded`` (our query
+layer: ``query_check`` then ``OxigraphBackend.run_query`` writing our own
+serialisation) and, over each real engine, ``virtuoso`` and ``oxigraph-server``
+(``query_check``, the remote refusals, then ``RemoteBackend.run_query`` over a version
+published with ``achat-graph publish``: Virtuoso's own write endpoints, or the generic
+Graph Store Protocol for Oxigraph's server).  Answers are compared as multisets of
+solutions, blank nodes mapped, numbers compared by value (to twelve significant digits)
+and datatype; graphs by isomorphism.
+
+Each run is one of: ``same`` (the expected answer), ``loud`` (a 4xx naming why: our
+refusal or the engine's), ``silent`` (another answer, given as if right: never
+allowed) or ``failed`` (the engine could not be reached, a 5xx).
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from helpers import SHARED_DIR
+from helpers import SHARED_DIR, oxigraph_env  # noqa: F401 - shared with the tests
 from rdflib.compare import isomorphic
 
 from achat_core.formats import BY_NAME
 from achat_core.rdf_files import open_rdf, rdf_format
 from achat_core.resources import QUERIES_DIR
 from sparql_endpoint.backends.remote import refusal
-from sparql_endpoint.backends.store import Dataset, OxigraphBackend
+from sparql_endpoint.backends.store import BackendError, Dataset, OxigraphBackend
 from sparql_endpoint.protocol.query_check import QueryRefused, check_query
 
 W3C = SHARED_DIR / "data" / "w3c-sparql11-query"
@@ -45,8 +51,10 @@ NUMERIC = {XSD + t for t in (
     "unsignedShort", "unsignedByte")}
 EVALUATION = {MF + "QueryEvaluationTest", MF + "CSVResultFormatTest"}
 MAX_ROWS = 100_000
-#: (backend, folder) -> [passed, run], filled by the tests, printed at the end of the run.
-TABLE: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+#: (backend, folder) -> Counter of verdicts (same, loud, silent, failed, n/a), filled by
+#: the tests, printed at the end of the run.
+TABLE: dict[tuple[str, str], Counter] = defaultdict(Counter)
+BACKENDS = ("pyoxigraph", "embedded", "virtuoso", "oxigraph-server")
 
 
 @dataclass
@@ -288,21 +296,32 @@ def run_reference(case: Case) -> Answer:
 
 
 def run_layer(case: Case, backend, remote: bool = False) -> Answer:
-    """Run the case through our layer: the query check, then the backend's ``run_query``."""
+    """Run the case through our layer: the query check, then the backend's ``run_query``.
+
+    An error's value starts with its HTTP status (4xx: loud, about the query).
+    """
     try:
         info = check_query(case.query, case.base)
     except QueryRefused as refused:
         return Answer("error", f"{refused.status} {refused.message}")
-    if remote and refusal(info, backend.graph_iri) is not None:
-        return Answer("error", f"400 {refusal(info, backend.graph_iri)}")
+    extra = {}
+    if remote:
+        if refusal(info, backend.graph_iri) is not None:
+            return Answer("error", f"400 {refusal(info, backend.graph_iri)}")
+        engine = backend.engine_refusal(info)
+        if engine is not None:
+            return Answer("error", f"{engine.status} {engine.text('en')}")
+        extra["result_types"] = info.result_types
     graph_form = info.form in ("CONSTRUCT", "DESCRIBE")
     fmt = BY_NAME["ntriples" if graph_form else "csv" if wants_csv(case) else "json"]
     out = io.BytesIO()
     try:
         backend.run_query(case.query, info.form, fmt, Dataset(), MAX_ROWS, lambda: out,
-                          None if info.own_base else case.base)
+                          None if info.own_base else case.base, **extra)
+    except BackendError as error:
+        return Answer("error", f"{error.status} {type(error).__name__}: {error}")
     except Exception as error:  # noqa: BLE001 - any failure is this backend's answer
-        return Answer("error", f"{type(error).__name__}: {error}")
+        return Answer("error", f"500 {type(error).__name__}: {error}")
     body = out.getvalue()
     if fmt.name == "csv":
         return Answer("csv", body)
@@ -326,13 +345,53 @@ def query_form(case: Case) -> str:
         return ""
 
 
-class VirtuosoData:
-    """Each case's data published once to the test Virtuoso, as a version of a graph of its own."""
+def concat_unordered(answer: Answer, columns: dict[str, str]) -> Answer:
+    """Return ANSWER with the GROUP_CONCAT COLUMNS ({name: separator}) in sorted order.
 
-    def __init__(self, url: str, folder: Path, engine_max_rows: int | None = None):
+    SPARQL leaves the order of GROUP_CONCAT's values to the engine: two engines may join
+    the same values in another order, which is no difference.
+    """
+    if answer.kind != "solutions" or not columns:
+        return answer
+    rows = []
+    for row in answer.value:
+        row = dict(row)
+        for name, separator in columns.items():
+            term = row.get(name)
+            if isinstance(term, ox.Literal):
+                text = separator.join(sorted(term.value.split(separator)))
+                row[name] = ox.Literal(text, language=term.language) if term.language else \
+                    ox.Literal(text, datatype=term.datatype)
+        rows.append(row)
+    return Answer("solutions", rows)
+
+
+def verdict(expected: Answer, answer: Answer) -> str:
+    """Return how ANSWER stands to EXPECTED: same, loud (a 4xx), failed (5xx) or silent."""
+    if expected.same_as(answer):
+        return "same"
+    if answer.kind == "error":
+        # A 4xx names the query's problem; a 502 says the engine's answer was unusable:
+        # the client is told either way.  503 and the rest: the engine failed.
+        status = str(answer.value)[:3]
+        return "loud" if status[:1] == "4" or status == "502" else "failed"
+    return "silent"
+
+
+class EngineData:
+    """Each case's data published once to a test engine, as a version of a graph of its own.
+
+    ``engine`` is the backend's kind ("virtuoso", or "generic" for Oxigraph's server,
+    published through the Graph Store Protocol with ``env``'s endpoints).
+    """
+
+    def __init__(self, url: str, folder: Path, engine_max_rows: int | None = None,
+                 engine: str = "virtuoso", env: dict[str, str] | None = None):
         self.url = url
         self.folder = folder
         self.engine_max_rows = engine_max_rows
+        self.engine = engine
+        self.env = env
         self.published: dict[str, str] = {}
 
     def backend(self, case: Case):
@@ -343,7 +402,7 @@ class VirtuosoData:
         graph = f"https://example.org/w3c-{key}/graph"
         if key not in self.published:
             self.published[key] = self._publish(key, graph, case.triples)
-        return RemoteBackend(self.url, graph, version=self.published[key], engine="virtuoso",
+        return RemoteBackend(self.url, graph, version=self.published[key], engine=self.engine,
                              timeout=30.0, max_rows=self.engine_max_rows)
 
     def _publish(self, key: str, graph: str, triples: list) -> str:
@@ -358,7 +417,14 @@ class VirtuosoData:
         (dist / "build.json").write_text(json.dumps({
             "build_id": "d", "base": f"https://example.org/w3c-{key}/", "created": "2026-01-01",
             "triples": len(unique), "load": ["graph.nt"]}))
-        return publish(dist, self.url, graph, retries=1).version
+        if self.env is None:
+            return publish(dist, self.url, graph, retries=1).version
+        return publish(dist, self.url, graph, retries=1, engine="generic", env=self.env,
+                       keep=1).version
+
+
+#: The name kept for the tests written before a second engine.
+VirtuosoData = EngineData
 
 
 def corpus_cases(dist: Path) -> list[Case]:
@@ -380,22 +446,33 @@ def corpus_cases(dist: Path) -> list[Case]:
 
 
 def table_lines() -> list[str]:
-    """Return the table of tests passed per backend and folder (empty before any test ran)."""
+    """Return the table of verdicts per folder and backend (empty before any test ran).
+
+    Each cell: same / loud / not applicable, then silent or failed runs if any.
+    """
     if not TABLE:
         return []
-    backends = [b for b in ("pyoxigraph", "embedded", "virtuoso") if any(
-        key[0] == b for key in TABLE)]
+    backends = [b for b in BACKENDS if any(key[0] == b for key in TABLE)]
     folders = sorted({key[1] for key in TABLE}, key=lambda f: (f == "our queries", f))
     width = max(len(f) for f in folders) + 2
-    lines = ["folder".ljust(width) + "".join(b.rjust(14) for b in backends)]
-    totals = {b: [0, 0] for b in backends}
+    lines = ["same / loud / not applicable (+ silent, failed), per folder and backend",
+             "folder".ljust(width) + "".join(b.rjust(18) for b in backends)]
+    totals = {b: Counter() for b in backends}
+
+    def cell(counts: Counter) -> str:
+        text = f"{counts['same']}/{counts['loud']}/{counts['n/a']}"
+        if counts["silent"]:
+            text += f" +{counts['silent']}S"
+        if counts["failed"]:
+            text += f" +{counts['failed']}F"
+        return text if sum(counts.values()) else "-"
+
     for folder in folders:
         cells = []
         for backend in backends:
-            passed, run = TABLE.get((backend, folder), (0, 0))
-            totals[backend][0] += passed
-            totals[backend][1] += run
-            cells.append((f"{passed}/{run}" if run else "-").rjust(14))
+            counts = TABLE.get((backend, folder), Counter())
+            totals[backend].update(counts)
+            cells.append(cell(counts).rjust(18))
         lines.append(folder.ljust(width) + "".join(cells))
-    lines.append("total".ljust(width) + "".join(f"{p}/{r}".rjust(14) for p, r in totals.values()))
+    lines.append("total".ljust(width) + "".join(cell(c).rjust(18) for c in totals.values()))
     return lines

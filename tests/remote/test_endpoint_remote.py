@@ -105,9 +105,16 @@ def test_the_issues_queries_answer_the_same_or_are_named_failures(tmp_path):
         assert _answer(embedded, query)[0] == 200
         status, message = _answer(remote, query)
         assert status == 400 and "GRAPH patterns are not accepted" in message
-    # An engine's verdict on the query is a 422 with its message, asked once.
-    status, message = _answer(remote, "SELECT ?c ?sup WHERE { ?c <http://www.w3.org/2000/01/"
-                                      "rdf-schema#subClassOf>+ ?sup }")
+    # A construct Virtuoso evaluates otherwise is a 422 naming it and the engine, before it
+    # is sent (backends/engine_semantics); leniently, the engine's own verdict on the query
+    # is a 422 with its message, asked once.
+    transitive = ("SELECT ?c ?sup WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ "
+                  "?sup }")
+    status, message = _answer(remote, transitive)
+    assert status == 422 and "p+" in message and "Virtuoso" in message
+    lenient = create_app({"DIST": dist, **publish_to_virtuoso(dist), "ENGINE_LENIENT": True,
+                          "TESTING": True}).test_client()
+    status, message = _answer(lenient, transitive)
     assert status == 422 and "transitive start not given" in message
     for client in (embedded, remote):
         status, message = _answer(client, "PREFIX bif: <bif:> SELECT * WHERE { ?s ?p ?o "
