@@ -166,8 +166,10 @@ def validate(files, max_memory):
 @click.option("--engine", "remote_engine", type=click.Choice(["virtuoso", "generic"]),
               default=SERVE.remote_engine, show_default=True,
               help="With an http(s) --store: the kind of engine.")
+@click.option("--follow", is_flag=True,
+              help="Move to the new build whenever the --dist symlink changes (as on SIGHUP).")
 def serve(**options):
-    """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
+    """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn); SIGHUP moves to a new build."""
     from sparql_endpoint.http.server import serve as run_server
 
     options["trusted_proxies"] = tuple(options["trusted_proxies"])

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, abort, request
 
 from sparql_endpoint.backends.dist import (
+    lease,
     local_store,
     open_backend,
     read_build,
@@ -58,6 +59,23 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+#: What a first reader asks for, whose answers the rooms cache per app (``warm``).
+WARM_PATHS = ("/health", "/", "/catalog", "/ontology", "/sitemap.xml", "/search.json?q=a")
+
+
+def warm(app: Flask) -> None:
+    """Fill the app's caches (counts, catalogue, ontology, sitemap, search index) now.
+
+    The server warms an app before its workers fork, so they share the answers and
+    the first readers of a new build do not wait for them.  A path that fails is logged.
+    """
+    client = app.test_client()
+    for path in WARM_PATHS:
+        status = client.get(path).status_code
+        if status >= 500:
+            log.warning("warming %s: status %s", path, status)
+
+
 def _cap_streamed_body() -> None:
     """Refuse a chunked body past MAX_CONTENT_LENGTH (413), as a declared length would be.
 
@@ -98,6 +116,7 @@ def _attach_store(app: Flask) -> None:
     else:
         dist = served_folder(app.config["DIST"])
         build = read_build(dist)
+        app.extensions["lease"] = lease(app, dist)
         backend = open_backend(dist, build, local_store(app.config["STORE"]),
                                graph=app.config["REMOTE_GRAPH"],
                                timeout=app.config["QUERY_TIMEOUT"],

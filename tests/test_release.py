@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from achat_core import lease
 from graph_builder.output import release
 
 
 def _build(out: Path, build_id: str, content: str) -> Path:
     partial = release.start(out, build_id)
     (partial / "graph.ttl").write_text(content)
+    (partial / "build.json").write_text(content)  # what a server leases
     (partial / "sub").mkdir()
     (partial / "sub" / "x").write_text(content)
     return release.finish(out, partial, build_id)
@@ -34,6 +36,20 @@ def test_switch_keeps_the_previous_build_and_prunes_older_ones(tmp_path: Path):
     assert (out / "graph.ttl").read_text() == "three"
     assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["bbb", "ccc"]
     assert not list(tmp_path.glob(".dist.link-*"))
+
+
+def test_a_build_a_server_still_reads_is_kept_until_its_lease_ends(tmp_path: Path):
+    out = tmp_path / "dist"
+    first = _build(out, "aaa", "one")
+    held = lease.take(first)
+    assert lease.in_use(first)
+    _build(out, "bbb", "two")
+    _build(out, "ccc", "three")
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb", "ccc"]
+    assert release.clean(out) == []
+    os.close(held)
+    assert not lease.in_use(first)
+    assert [p.name for p in release.clean(out)] == ["aaa"]
 
 
 def test_a_plain_folder_is_never_replaced(tmp_path: Path):

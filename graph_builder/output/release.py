@@ -6,7 +6,8 @@ Layout: ``{out}`` is a symlink to ``{out}.builds/{build_id}``.  A build is writt
 into ``{out}.builds/.partial-{build_id}-{pid}`` and renamed to its final name once
 complete; ``{out}`` is then replaced by a new symlink with :func:`os.replace`, which
 is atomic on POSIX.  A failed or interrupted build leaves ``{out}`` untouched.  The
-current and the previous builds are kept; older ones go.  Partial folders of processes
+current and the previous builds are kept, and every build a server still reads (it
+holds a lease, ``achat_core.lease``); older ones go.  Partial folders of processes
 that are gone are removed when a build starts, and by ``achat-graph build --clean``.
 """
 
@@ -16,6 +17,8 @@ import filecmp
 import os
 import shutil
 from pathlib import Path
+
+from achat_core.lease import in_use
 
 PARTIAL_PREFIX = ".partial-"
 
@@ -114,7 +117,7 @@ def _prune(builds: Path, keep: set[Path | None]) -> None:
             pid = child.name.rsplit("-", 1)[-1]
             if pid.isdigit() and _alive(int(pid)):
                 continue
-        if child.is_dir() and not child.is_symlink():
+        if child.is_dir() and not child.is_symlink() and not in_use(child):
             shutil.rmtree(child, ignore_errors=True)
 
 
@@ -148,7 +151,7 @@ def clean(out: Path) -> list[Path]:
     """Remove everything in ``{out}.builds`` but the released build and its predecessor.
 
     The predecessor is the most recently modified other build.  Partial folders of running
-    builds are kept.  Return what was removed.
+    builds and builds a server still reads are kept.  Return what was removed.
     """
     builds = builds_dir(out)
     removed = remove_stale_partials(builds)
@@ -159,6 +162,8 @@ def clean(out: Path) -> list[Path]:
                      and not c.name.startswith(PARTIAL_PREFIX) and c.resolve() != current),
                     key=lambda c: c.stat().st_mtime, reverse=True)
     for child in others[1:] if current is not None else others[2:]:
+        if in_use(child):
+            continue
         shutil.rmtree(child, ignore_errors=True)
         removed.append(child)
     return removed
