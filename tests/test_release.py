@@ -1,21 +1,30 @@
 """The local release: a build switched in through a symlink, atomically."""
 
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
 from achat_core import lease
+from achat_core.manifest import FileEntry, Manifest
 from graph_builder.output import release
 
 
 def _build(out: Path, build_id: str, content: str) -> Path:
     partial = release.start(out, build_id)
     (partial / "graph.ttl").write_text(content)
-    (partial / "build.json").write_text(content)  # what a server leases
-    (partial / "sub").mkdir()
-    (partial / "sub" / "x").write_text(content)
+    (partial / "store").mkdir()  # a store's bytes are not part of the build's identity
+    (partial / "store" / "x").write_text(f"{content} {os.urandom(4).hex()}")
+    _manifest(partial, build_id)
     return release.finish(out, partial, build_id)
+
+
+def _manifest(folder: Path, build_id: str) -> None:
+    data = (folder / "graph.ttl").read_bytes()
+    entry = FileEntry(len(data), hashlib.sha256(data).hexdigest(), "text/turtle", 1)
+    Manifest(build_id, "https://example.org/", "2026-01-01", 1, ("graph.ttl",), "store",
+             {"graph.ttl": entry}).write(folder)
 
 
 def test_first_build_releases_a_symlink_to_its_folder(tmp_path: Path):
@@ -72,12 +81,25 @@ def test_a_discarded_build_leaves_the_output_as_it_was(tmp_path: Path):
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
 
 
-def test_the_same_build_id_with_the_same_bytes_is_reused(tmp_path: Path):
+def test_the_same_build_id_with_the_same_content_is_reused(tmp_path: Path):
     out = tmp_path / "dist"
     first = _build(out, "aaa", "one")
-    again = _build(out, "aaa", "one")
+    again = _build(out, "aaa", "one")  # its store's bytes differ
     assert again == first
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
+
+
+def test_a_complete_build_is_released_again_without_being_made(tmp_path: Path):
+    out = tmp_path / "dist"
+    first = _build(out, "aaa", "one")
+    _build(out, "bbb", "two")
+    assert release.reuse(out, "ccc") is None
+    assert release.reuse(out, "aaa") == first
+    assert (out / "graph.ttl").read_text() == "one"
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb"]
+    (first / "graph.ttl").write_text("tampered")
+    _build(out, "bbb", "two")
+    assert release.reuse(out, "aaa") is None  # a file no longer as listed
 
 
 def test_the_same_build_id_with_other_bytes_gets_its_own_folder(tmp_path: Path):

@@ -7,7 +7,8 @@ minority (reserved contracts among them), every technique of the schema, several
 on some contracts, foreign holders, modifications, and a share of contrats de concession.
 The same seed gives the same file, byte for byte.
 
-    python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1
+    python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1 \
+        --sirene StockUniteLegale.csv
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from graph_builder.rdf import decp_codes as codes
+from graph_builder.sources.sirene_generator import write_stock_unite_legale
 
 _PROCEDURES = [("Procédure adaptée", 70), ("Appel d'offres ouvert", 15),
                ("Marché passé sans publicité ni mise en concurrence préalable", 8),
@@ -170,22 +172,43 @@ def _text_writer(path: Path) -> Iterator[io.TextIOWrapper]:
         yield out
 
 
-def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02) -> None:
-    """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz)."""
+def _sirens(record: dict) -> Iterator[str]:
+    """Yield the SIRENs of a record's buyer and French holders."""
+    buyer = record.get("acheteur") or record["autoriteConcedante"]
+    yield buyer["id"][:9]
+    for holder in record.get("titulaires") or record.get("concessionnaires"):
+        inner = next(iter(holder.values()))
+        if inner["typeIdentifiant"] == "SIRET":
+            yield inner["id"][:9]
+
+
+def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02,
+               sirene: Path | None = None, first_id: int = 0) -> None:
+    """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz).
+
+    With ``sirene``, also write the matching ``StockUniteLegale`` there: every SIREN of the
+    file's buyers and French holders, and as many other units again.  Records are numbered
+    from ``first_id`` (a later month's file after an earlier one).
+    """
     rng = random.Random(seed)
     more = random.Random(f"techniques-{seed}")
     buyers = [_siret(rng) for _ in range(max(1, min(20_000, contracts // 20)))]
     concessions = int(contracts * concession_share)
+    sirens: set[str] = set()
     with _text_writer(path) as out:
         out.write('{"marches": {"marche": [\n')
         for n in range(contracts - concessions):
-            out.write((",\n" if n else "")
-                      + json.dumps(marche(rng, n, buyers, more), ensure_ascii=False))
+            record = marche(rng, first_id + n, buyers, more)
+            sirens.update(_sirens(record))
+            out.write((",\n" if n else "") + json.dumps(record, ensure_ascii=False))
         out.write('\n], "contrat-concession": [\n')
         for n in range(concessions):
-            out.write((",\n" if n else "")
-                      + json.dumps(concession(rng, n, buyers), ensure_ascii=False))
+            record = concession(rng, first_id + n, buyers)
+            sirens.update(_sirens(record))
+            out.write((",\n" if n else "") + json.dumps(record, ensure_ascii=False))
         out.write("\n]}}\n")
+    if sirene is not None:
+        write_stock_unite_legale(sirene, 2 * len(sirens), seed, sirens)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,10 +219,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--concession-share", type=float, default=0.02,
                         help="share of contrats de concession")
+    parser.add_argument("--sirene", type=Path, default=None,
+                        help="also write the matching StockUniteLegale CSV here")
     args = parser.parse_args(argv)
     if args.contracts < 0:
         parser.error("--contracts must be 0 or more")
-    write_decp(args.out, args.contracts, args.seed, args.concession_share)
+    write_decp(args.out, args.contracts, args.seed, args.concession_share, args.sirene)
 
 
 if __name__ == "__main__":
