@@ -56,7 +56,7 @@ def test_an_update_gives_the_full_rebuilds_dumps_byte_for_byte(tmp_path, inputs)
     assert _files(out) == _files(full)
     assert _triples(out) == _triples(full)
     assert "contracts to N-Triples (the new month)" in (out / "summary.txt").read_text()
-    assert "Stage timings:" in (full / "summary.txt").read_text()
+    assert "Stage timings (wall clock, CPU):" in (full / "summary.txt").read_text()
 
 
 def test_an_update_over_other_files_is_refused_and_a_failed_one_changes_nothing(

@@ -112,25 +112,30 @@ def previous_run(out: Path, options: BuildOptions) -> tuple[State, Path]:
 
 
 class Timings:
-    """How long each stage of a build took, in the order they ran."""
+    """How long each stage of a build took, in the order they ran: wall clock and CPU."""
 
     def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
+        self.seconds: dict[str, tuple[float, float]] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         """Time the ``with`` block as the stage ``name``."""
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+            before = self.seconds.get(name, (0.0, 0.0))
+            self.seconds[name] = (before[0] + time.perf_counter() - wall,
+                                  before[1] + time.process_time() - cpu)
 
     def text(self) -> str:
-        """Return the timings as the summary's last section."""
-        lines = ["Stage timings:"]
-        lines += [f"  {seconds:>9.1f} s  {name}" for name, seconds in self.seconds.items()]
-        lines.append(f"  {sum(self.seconds.values()):>9.1f} s  in all, before the release")
+        """Return the timings as a section of the summary (CPU: every thread of the build)."""
+        lines = ["Stage timings (wall clock, CPU):"]
+        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s  {name}"
+                  for name, (wall, cpu) in self.seconds.items()]
+        lines.append(f"  {sum(w for w, _ in self.seconds.values()):>9.1f} s "
+                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s  in all, before the "
+                     "release")
         return "\n".join(lines)
 
 
