@@ -179,7 +179,7 @@ def run_contracts(n: int, tmp: Path, update: bool) -> None:
 
     decp, sirene, out = tmp / "decp.json", tmp / "StockUniteLegale.csv", tmp / "dist"
     start = time.perf_counter()
-    write_decp(decp, n, seed=1, sirene=sirene)
+    write_decp(decp, n, seed=1, sirene=sirene, skewed=True)
     print(f"[{n}] generated DECP and Sirene in {time.perf_counter() - start:.0f} s", flush=True)
     build = timed([*CLI, "build", "--decp", str(decp), "--sirene", str(sirene), "--out",
                    str(out), "--created", "2025-01-01", "--quiet"])
@@ -195,7 +195,7 @@ def run_contracts(n: int, tmp: Path, update: bool) -> None:
           f" (CPU: {build['cpu'] / limit['cpu']:.2f}; target <= 2)", flush=True)
     if update:
         month = tmp / "decp-month.json"
-        write_decp(month, max(1, n // 50), seed=2, first_id=n)
+        write_decp(month, max(1, n // 50), seed=2, first_id=n, skewed=True)
         updated = timed([*CLI, "build", "--decp", str(decp), "--sirene", str(sirene),
                          "--update", str(month), "--out", str(out), "--created", "2025-01-01",
                          "--quiet"])
