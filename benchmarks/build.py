@@ -169,8 +169,12 @@ def _stage_lines(dist: Path) -> list[str]:
     heads = [n for n, line in enumerate(lines) if line.startswith("Stage timings")]
     if not heads:
         return []
-    start = heads[0] + 1
-    return [line for line in lines[start:] if line.startswith("  ")]
+    stages = []
+    for line in lines[heads[0] + 1:]:
+        if not line.startswith("  "):
+            break
+        stages.append(line)
+    return stages
 
 
 def run_contracts(n: int, tmp: Path, update: bool) -> None:
