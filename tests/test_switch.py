@@ -19,8 +19,6 @@ from helpers import EX, LABEL, SAMPLE_NT, http_get, start_serve, stop_serve, wri
 from achat_core import lease
 from graph_builder.output import release
 
-pytestmark = pytest.mark.slow
-
 PATHS = ("/health", "/doc/instrument/partenariat-innovation",
          "/sparql?query=" + urllib.parse.quote("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"),
          "/dumps/")
@@ -46,6 +44,24 @@ def _wait_for(root: str, build_id: str, seconds: float = 60) -> None:
         time.sleep(0.1)
 
 
+def test_follow_moves_once_per_new_build_and_not_to_a_refused_one(tmp_path):
+    from sparql_endpoint.http.server import Server, gunicorn_options
+
+    out = tmp_path / "dist"
+    first = _release(out, 1)
+    server = Server({"DIST": out}, gunicorn_options("127.0.0.1", 0, 1, 2, 5.0), follow=True)
+    server.app = type("App", (), {"extensions": {"build": {"dist": first}}})()
+    assert not server.moved()
+    second = _release(out, 2)
+    assert server.moved()
+    server.refused = second  # it could not be served: not tried again until dist moves on
+    assert not server.moved()
+    _release(out, 3)
+    assert server.moved()
+    assert not Server({"DIST": out}, {}, follow=False).moved()
+
+
+@pytest.mark.slow
 def test_three_switches_under_load_fail_no_request(tmp_path):
     out = tmp_path / "dist"
     first = _release(out, 1)
