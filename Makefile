@@ -15,6 +15,8 @@ DECP ?=
 # INSEE Sirene stock files (space-separated), opt-in, with DECP: e.g.
 #   make run DECP=decp.json SIRENE="StockUniteLegale_utf8.zip StockEtablissement_utf8.zip"
 SIRENE ?=
+# Generated contracts for `make bench`'s national case (CONTRACTS=1500000: the whole file).
+CONTRACTS ?= 200000
 
 .PHONY: install run test test-fast build conformance bench clean
 
@@ -55,6 +57,7 @@ conformance: install
 bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/build.py --contracts $(CONTRACTS) --update
 	$(BIN)/python benchmarks/serve.py
 	$(BIN)/python benchmarks/decp.py
 

@@ -54,6 +54,9 @@ def _iso_date(ctx, param, value):
               help="Folder of Fabrique des Mobilités wiki pages (text form).")
 @click.option("--decp", "decp_files", type=click.Path(path_type=Path), multiple=True,
               help="A DECP v2 JSON file (repeatable).")
+@click.option("--update", "update_file", type=click.Path(path_type=Path), default=None,
+              help="A new month's DECP file to add to the build released at OUT, which was "
+                   "made from the --decp files: the same build as a full rebuild, in less time.")
 @click.option("--sirene", "sirene_files", type=click.Path(path_type=Path), multiple=True,
               help="An INSEE Sirene stock file, StockUniteLegale or StockEtablissement: CSV, "
                    "zipped CSV or Parquet (repeatable; needs --decp).")
@@ -73,8 +76,8 @@ def _iso_date(ctx, param, value):
 @click.option("--clean", is_flag=True,
               help="Only remove old and partial builds of OUT: all but the released build "
                    "and its predecessor.")
-def build(data_dir, wiki_dir, decp_files, sirene_files, out_dir, base, with_store, strict,
-          sample_rate, created, quiet, max_memory, clean):
+def build(data_dir, wiki_dir, decp_files, update_file, sirene_files, out_dir, base, with_store,
+          strict, sample_rate, created, quiet, max_memory, clean):
     """Build, validate and release the graph to OUT."""
     from graph_builder.errors import InvalidData
     from graph_builder.output import release
@@ -86,7 +89,9 @@ def build(data_dir, wiki_dir, decp_files, sirene_files, out_dir, base, with_stor
             click.echo(f"removed {path}")
         return
     options = BuildOptions(
-        data_dir=data_dir, wiki_dir=wiki_dir, decp_files=tuple(decp_files),
+        data_dir=data_dir, wiki_dir=wiki_dir,
+        decp_files=tuple(decp_files) + ((update_file,) if update_file else ()),
+        update=update_file is not None,
         sirene_files=tuple(sirene_files), out_dir=out_dir,
         base=base, with_store=with_store, strict=strict, sample_rate=sample_rate, quiet=quiet,
         created=created,
@@ -216,8 +221,10 @@ def check_record(file, kind, data_dir, base, as_json, max_memory):
               help="With an http(s) --store: run the queries the engine answers otherwise "
                    "than SPARQL 1.1 instead of refusing them (every answer says so in the "
                    "X-Engine-Semantics header; docs/remote-engines.md lists them).")
+@click.option("--follow", is_flag=True,
+              help="Move to the new build whenever the --dist symlink changes (as on SIGHUP).")
 def serve(**options):
-    """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn)."""
+    """Serve the graph: SPARQL endpoint, pages and dumps (gunicorn); SIGHUP moves to a new build."""
     from sparql_endpoint.http.server import serve as run_server
 
     options["trusted_proxies"] = tuple(options["trusted_proxies"])

@@ -7,16 +7,31 @@ its own subprocess: the builder (read → map → validate → dump → publish)
 subprocess's own ``ru_maxrss``.  With ``--stages``, a third subprocess times the
 builder's steps one by one (read YAML, map to RDF, SHACL gate, conversion to
 pyoxigraph, writing and re-parsing each dump, VoID statistics, search index), to show
-where the time goes.  Run by hand (``make bench``), never in CI.
+where the time goes.
+
+With ``--contracts N``, the national case instead: N generated DECP contracts and their
+Sirene sample (``decp_generator --sirene``) built by ``achat-graph build`` (on-disk store,
+indicators included), its stage timings from ``summary.txt``, and the limit in the same
+run: pyoxigraph bulk-loading the build's N-Triples dumps into a fresh on-disk store and
+serialising them as N-Triples.  Peak memory is the whole process tree's (its resident
+sizes summed, sampled every 0.2 s).  With ``--update``, a month of contracts (2 % of N,
+about 30 000 at national size) is then added with ``build --update``.  Run by hand
+(``make bench``), never in CI.
+
+    python benchmarks/build.py --contracts 200000 --update
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +105,111 @@ print(json.dumps(seconds))
 """
 
 
+CONTRACT_LIMIT = """
+import gzip, json, sys, time
+from pathlib import Path
+import pyoxigraph as ox
+dist, store_dir = Path(sys.argv[1]), sys.argv[2]
+build = json.loads((dist / "build.json").read_text())
+start = time.perf_counter()
+store = ox.Store(store_dir)
+for name in build["load"]:
+    with gzip.open(dist / name, "rb") as stream:
+        store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES)
+with open(Path(store_dir) / "dump.nt", "wb") as out:
+    store.dump(out, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+print(json.dumps({"seconds": time.perf_counter() - start, "triples": len(store)}))
+"""
+CLI = [sys.executable, "-c", "from achat_graph.cli import main; main()"]
+
+
+def _tree_rss(root: int) -> int:
+    """Return the resident size of ``root`` and its descendants, in bytes."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as stream:
+                total += int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as stream:
+                    todo += [int(child) for child in stream.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def timed(command: list[str]) -> dict:
+    """Run ``command``; return its seconds and the peak memory of its process tree (MB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out, err = process.communicate()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(command)}\n{err[-3000:]}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"seconds": time.perf_counter() - start, "cpu": cpu, "peak_mb": peak[0] / 2**20,
+            "out": out}
+
+
+def _stage_lines(dist: Path) -> list[str]:
+    lines = (dist / "summary.txt").read_text(encoding="utf-8").splitlines()
+    heads = [n for n, line in enumerate(lines) if line.startswith("Stage timings")]
+    if not heads:
+        return []
+    stages = []
+    for line in lines[heads[0] + 1:]:
+        if not line.startswith("  "):
+            break
+        stages.append(line)
+    return stages
+
+
+def run_contracts(n: int, tmp: Path, update: bool) -> None:
+    """Build N generated contracts with their Sirene sample; time it beside the limit."""
+    from graph_builder.sources.decp_generator import write_decp
+
+    decp, sirene, out = tmp / "decp.json", tmp / "StockUniteLegale.csv", tmp / "dist"
+    start = time.perf_counter()
+    write_decp(decp, n, seed=1, sirene=sirene, skewed=True)
+    print(f"[{n}] generated DECP and Sirene in {time.perf_counter() - start:.0f} s", flush=True)
+    build = timed([*CLI, "build", "--decp", str(decp), "--sirene", str(sirene), "--out",
+                   str(out), "--created", "2025-01-01", "--quiet"])
+    triples = json.loads((out / "build.json").read_text())["triples"]
+    print(f"[{n}] build: {build['seconds']:.1f} s ({build['cpu']:.1f} s of CPU), {triples:,} "
+          f"triples, peak memory {build['peak_mb']:,.0f} MB (process tree)", flush=True)
+    for line in _stage_lines(out):
+        print(f"[{n}]   {line.strip()}")
+    limit = timed([sys.executable, "-c", CONTRACT_LIMIT, str(out), str(tmp / "limit-store")])
+    print(f"[{n}] limit (bulk-load the N-Triples dumps into a fresh on-disk store, serialise "
+          f"them): {limit['seconds']:.1f} s ({limit['cpu']:.1f} s of CPU), peak "
+          f"{limit['peak_mb']:,.0f} MB; build / limit = {build['seconds'] / limit['seconds']:.2f}"
+          f" (CPU: {build['cpu'] / limit['cpu']:.2f}; target <= 2)", flush=True)
+    if update:
+        month = tmp / "decp-month.json"
+        write_decp(month, max(1, n // 50), seed=2, first_id=n, skewed=True)
+        updated = timed([*CLI, "build", "--decp", str(decp), "--sirene", str(sirene),
+                         "--update", str(month), "--out", str(out), "--created", "2025-01-01",
+                         "--quiet"])
+        print(f"[{n}] update with {max(1, n // 50):,} contracts: {updated['seconds']:.1f} s "
+              f"({updated['cpu']:.1f} s of CPU; {updated['seconds'] / build['seconds']:.0%} of "
+              f"the build; target <= 10 %), peak {updated['peak_mb']:,.0f} MB", flush=True)
+        for line in _stage_lines(out):
+            print(f"[{n}]   {line.strip()}")
+
+
 def write_records(folder: Path, n: int) -> None:
     """Write about ``n`` curated records: 5 % organisations, 1 % themes and challenges."""
     folder.mkdir(parents=True)
@@ -135,7 +255,15 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also run 100 000 records")
     parser.add_argument("--stages", action="store_true",
                         help="also time reading, mapping and validation on their own")
+    parser.add_argument("--contracts", type=int, metavar="N",
+                        help="the national case instead: N generated DECP contracts")
+    parser.add_argument("--update", action="store_true",
+                        help="with --contracts: then add a month with build --update")
     options = parser.parse_args()
+    if options.contracts:
+        with tempfile.TemporaryDirectory(prefix="build-bench-") as tmp:
+            run_contracts(options.contracts, Path(tmp), options.update)
+        return
     sizes = [int(s) for s in options.sizes.split(",") if s]
     if options.full and 100_000 not in sizes:
         sizes.append(100_000)

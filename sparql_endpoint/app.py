@@ -9,6 +9,7 @@ from flask import Flask, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from sparql_endpoint.backends.dist import (
+    lease,
     local_store,
     open_backend,
     read_build,
@@ -64,6 +65,23 @@ def create_app(config: dict | None = None) -> Flask:
 #: How much of a chunked body past the cap is read and dropped so that the client, still
 #: sending, reads its 413 instead of a reset connection; past it the connection closes.
 DRAIN_BYTES = 64_000_000
+
+
+#: What a first reader asks for, whose answers the rooms cache per app (``warm``).
+WARM_PATHS = ("/health", "/", "/catalog", "/ontology", "/sitemap.xml", "/search.json?q=a")
+
+
+def warm(app: Flask) -> None:
+    """Fill the app's caches (counts, catalogue, ontology, sitemap, search index) now.
+
+    The server warms an app before its workers fork, so they share the answers and
+    the first readers of a new build do not wait for them.  A path that fails is logged.
+    """
+    client = app.test_client()
+    for path in WARM_PATHS:
+        status = client.get(path).status_code
+        if status >= 500:
+            log.warning("warming %s: status %s", path, status)
 
 
 def _cap_streamed_body() -> None:
@@ -126,6 +144,7 @@ def _attach_store(app: Flask) -> None:
     else:
         dist = served_folder(app.config["DIST"])
         build = read_build(dist)
+        app.extensions["lease"] = lease(app, dist)
         backend = open_backend(dist, build, local_store(app.config["STORE"]),
                                graph=app.config["REMOTE_GRAPH"],
                                timeout=app.config["QUERY_TIMEOUT"],

@@ -31,3 +31,28 @@ def test_generated_records_all_map_with_realistic_mix(tmp_path):
     result = build_contracts([path], tmp_path / "o.nt", BASE, {})
     assert result.contracts_mapped == 2000 and not result.rejected
 
+
+
+def test_the_skewed_profile_has_busy_buyers_many_suppliers_and_concentrated_codes(tmp_path):
+    from collections import Counter
+
+    path, sirene = tmp_path / "s.json", tmp_path / "StockUniteLegale.csv"
+    main(["--contracts", "6000", "--out", str(path), "--seed", "2", "--sirene", str(sirene)])
+    marches = json.loads(path.read_text())["marches"]["marche"]
+    buyers = Counter(m["acheteur"]["id"] for m in marches)
+    assert len(buyers) <= 160  # 40 000 at 1.5 M contracts, in proportion
+    assert buyers.most_common(1)[0][1] > 10 * len(marches) / len(buyers)  # the busiest
+    suppliers = {t["titulaire"]["id"] for m in marches for t in m["titulaires"]
+                 if t["titulaire"]["typeIdentifiant"] == "SIRET"}
+    assert 300 < len(suppliers) <= 800  # 200 000 at 1.5 M contracts, in proportion
+    codes = Counter(m["codeCPV"][:8] for m in marches)
+    assert sum(n for _, n in codes.most_common(30)) > 0.2 * len(marches)  # of ~3 600
+    assert Counter(m["codeCPV"][:2] for m in marches).most_common(1)[0][0] == "45"
+    techniques = Counter(t for m in marches for t in m["techniques"]["technique"])
+    assert techniques["Accord-cadre"] > techniques["Concours"] > 0
+    rows = sirene.read_text(encoding="utf-8").splitlines()[1:]
+    sirens = {row.split(",", 1)[0] for row in rows}
+    assert {b[:9] for b in buyers} <= sirens
+    assert 0 < sum(row.split(",")[1] == "P" for row in rows) < 0.1 * len(rows)
+    result = build_contracts([path], tmp_path / "o.nt", BASE, {})
+    assert result.contracts_mapped == 6000 and not result.rejected

@@ -1,19 +1,30 @@
 """The local release: a build switched in through a symlink, atomically."""
 
+import hashlib
 import os
 from pathlib import Path
 
 import pytest
 
+from achat_core import lease
+from achat_core.manifest import FileEntry, Manifest
 from graph_builder.output import release
 
 
 def _build(out: Path, build_id: str, content: str) -> Path:
     partial = release.start(out, build_id)
     (partial / "graph.ttl").write_text(content)
-    (partial / "sub").mkdir()
-    (partial / "sub" / "x").write_text(content)
+    (partial / "store").mkdir()  # a store's bytes are not part of the build's identity
+    (partial / "store" / "x").write_text(f"{content} {os.urandom(4).hex()}")
+    _manifest(partial, build_id)
     return release.finish(out, partial, build_id)
+
+
+def _manifest(folder: Path, build_id: str) -> None:
+    data = (folder / "graph.ttl").read_bytes()
+    entry = FileEntry(len(data), hashlib.sha256(data).hexdigest(), "text/turtle", 1)
+    Manifest(build_id, "https://example.org/", "2026-01-01", 1, ("graph.ttl",), "store",
+             {"graph.ttl": entry}).write(folder)
 
 
 def test_first_build_releases_a_symlink_to_its_folder(tmp_path: Path):
@@ -36,6 +47,20 @@ def test_switch_keeps_the_previous_build_and_prunes_older_ones(tmp_path: Path):
     assert not list(tmp_path.glob(".dist.link-*"))
 
 
+def test_a_build_a_server_still_reads_is_kept_until_its_lease_ends(tmp_path: Path):
+    out = tmp_path / "dist"
+    first = _build(out, "aaa", "one")
+    held = lease.take(first)
+    assert lease.in_use(first)
+    _build(out, "bbb", "two")
+    _build(out, "ccc", "three")
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb", "ccc"]
+    assert release.clean(out) == []
+    os.close(held)
+    assert not lease.in_use(first)
+    assert [p.name for p in release.clean(out)] == ["aaa"]
+
+
 def test_a_plain_folder_is_never_replaced(tmp_path: Path):
     out = tmp_path / "dist"
     out.mkdir()
@@ -56,12 +81,25 @@ def test_a_discarded_build_leaves_the_output_as_it_was(tmp_path: Path):
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
 
 
-def test_the_same_build_id_with_the_same_bytes_is_reused(tmp_path: Path):
+def test_the_same_build_id_with_the_same_content_is_reused(tmp_path: Path):
     out = tmp_path / "dist"
     first = _build(out, "aaa", "one")
-    again = _build(out, "aaa", "one")
+    again = _build(out, "aaa", "one")  # its store's bytes differ
     assert again == first
     assert [p.name for p in (tmp_path / "dist.builds").iterdir()] == ["aaa"]
+
+
+def test_a_complete_build_is_released_again_without_being_made(tmp_path: Path):
+    out = tmp_path / "dist"
+    first = _build(out, "aaa", "one")
+    _build(out, "bbb", "two")
+    assert release.reuse(out, "ccc") is None
+    assert release.reuse(out, "aaa") == first
+    assert (out / "graph.ttl").read_text() == "one"
+    assert sorted(p.name for p in (tmp_path / "dist.builds").iterdir()) == ["aaa", "bbb"]
+    (first / "graph.ttl").write_text("tampered")
+    _build(out, "bbb", "two")
+    assert release.reuse(out, "aaa") is None  # a file no longer as listed
 
 
 def test_the_same_build_id_with_other_bytes_gets_its_own_folder(tmp_path: Path):

@@ -6,16 +6,20 @@ Layout: ``{out}`` is a symlink to ``{out}.builds/{build_id}``.  A build is writt
 into ``{out}.builds/.partial-{build_id}-{pid}`` and renamed to its final name once
 complete; ``{out}`` is then replaced by a new symlink with :func:`os.replace`, which
 is atomic on POSIX.  A failed or interrupted build leaves ``{out}`` untouched.  The
-current and the previous builds are kept; older ones go.  Partial folders of processes
+current and the previous builds are kept, and every build a server still reads (it
+holds a lease, ``achat_core.lease``); older ones go.  Partial folders of processes
 that are gone are removed when a build starts, and by ``achat-graph build --clean``.
 """
 
 from __future__ import annotations
 
-import filecmp
+import hashlib
 import os
 import shutil
 from pathlib import Path
+
+from achat_core.lease import in_use
+from achat_core.manifest import NAME, Manifest, ManifestError
 
 PARTIAL_PREFIX = ".partial-"
 
@@ -51,14 +55,47 @@ def start(out: Path, build_id: str) -> Path:
     return folder
 
 
-def _same_tree(a: Path, b: Path) -> bool:
-    compared = filecmp.dircmp(a, b)
-    if compared.left_only or compared.right_only or compared.funny_files:
+def complete(folder: Path) -> bool:
+    """Say whether ``folder`` is a whole build: its manifest, every file it lists as listed.
+
+    A build's identity is its content: its manifest names every dump with its checksum,
+    and its store is those dumps loaded, so the store's own bytes are not compared.
+    """
+    try:
+        manifest = Manifest.read(folder)
+    except ManifestError:
         return False
-    _, mismatch, errors = filecmp.cmpfiles(a, b, compared.common_files, shallow=False)
-    if mismatch or errors:
+    if manifest.store is not None and not (folder / manifest.store).is_dir():
         return False
-    return all(_same_tree(a / d, b / d) for d in compared.common_dirs)
+    for name, entry in manifest.files.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != entry.bytes:
+            return False
+        with open(path, "rb") as stream:
+            if hashlib.file_digest(stream, "sha256").hexdigest() != entry.sha256:
+                return False
+    return True
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    """Say whether two builds hold the same content: the same manifest, ``a`` complete."""
+    try:
+        return (a / NAME).read_bytes() == (b / NAME).read_bytes() and complete(a)
+    except OSError:
+        return False
+
+
+def reuse(out: Path, build_id: str) -> Path | None:
+    """Release the build ``build_id`` again if a complete one is there; return it, or None.
+
+    The same inputs give the same build: it need not be made again.
+    """
+    check_target(out)
+    final = builds_dir(out) / build_id
+    if not complete(final):
+        return None
+    _switch(out, final)
+    return final
 
 
 def _sync(folder: Path) -> None:
@@ -76,29 +113,36 @@ def _sync(folder: Path) -> None:
 def finish(out: Path, partial: Path, build_id: str) -> Path:
     """Move a complete partial build to its final name and switch ``out`` to it atomically.
 
-    When a build with the same id exists and holds the same bytes, it is reused.
-    Return the released build folder.
+    When a build with the same id exists and holds the same content (the same manifest),
+    it is reused.  Return the released build folder.
     """
     check_target(out)
     _sync(partial)
     builds = builds_dir(out)
     final = builds / build_id
     suffix = 1
-    while final.exists() and not _same_tree(final, partial):
+    while final.exists() and not _same_content(final, partial):
         suffix += 1
         final = builds / f"{build_id}-{suffix}"
     if final.exists():
         shutil.rmtree(partial)
     else:
         os.rename(partial, final)
+    _switch(out, final)
+    return final
+
+
+def _switch(out: Path, final: Path) -> None:
+    """Point ``out`` at ``final`` at once; prune all but it, its predecessor, leased builds."""
+    builds = final.parent
     previous = out.resolve() if out.is_symlink() else None
     link = out.parent / f".{out.name}.link-{os.getpid()}"
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(Path(builds.name) / final.name, link, target_is_directory=True)
     os.replace(link, out)
-    _prune(builds, keep={final.resolve(), previous})
-    return final
+    if previous != final.resolve():
+        _prune(builds, keep={final.resolve(), previous})
 
 
 def discard(partial: Path) -> None:
@@ -114,7 +158,7 @@ def _prune(builds: Path, keep: set[Path | None]) -> None:
             pid = child.name.rsplit("-", 1)[-1]
             if pid.isdigit() and _alive(int(pid)):
                 continue
-        if child.is_dir() and not child.is_symlink():
+        if child.is_dir() and not child.is_symlink() and not in_use(child):
             shutil.rmtree(child, ignore_errors=True)
 
 
@@ -148,7 +192,7 @@ def clean(out: Path) -> list[Path]:
     """Remove everything in ``{out}.builds`` but the released build and its predecessor.
 
     The predecessor is the most recently modified other build.  Partial folders of running
-    builds are kept.  Return what was removed.
+    builds and builds a server still reads are kept.  Return what was removed.
     """
     builds = builds_dir(out)
     removed = remove_stale_partials(builds)
@@ -159,6 +203,8 @@ def clean(out: Path) -> list[Path]:
                      and not c.name.startswith(PARTIAL_PREFIX) and c.resolve() != current),
                     key=lambda c: c.stat().st_mtime, reverse=True)
     for child in others[1:] if current is not None else others[2:]:
+        if in_use(child):
+            continue
         shutil.rmtree(child, ignore_errors=True)
         removed.append(child)
     return removed

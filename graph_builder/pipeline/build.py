@@ -5,11 +5,22 @@ the graph's dumps, runs :mod:`~graph_builder.pipeline.contracts` when there are 
 loads everything into the store (the strict re-parse of each dump), then
 :mod:`~graph_builder.pipeline.describe`, and switches ``out`` to the new folder
 (:mod:`graph_builder.output.release`).  A failure at any step leaves ``out`` as it was.
+Each stage is timed; the timings end ``summary.txt``.
+
+A build whose inputs were built before (the same build id, its folder complete) is not
+made again: that folder is released again.  With ``update``, the last DECP file is added
+to the released build: the earlier files' parts of the contract dump are copied from it,
+its store is copied and changed by the difference (the new contracts, the Sirene part and
+the indicators again), and the result is the build a full rebuild would make.
 """
 
 from __future__ import annotations
 
+import gzip
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +31,29 @@ from graph_builder.errors import InvalidData, Problem
 from graph_builder.output import dumps, release
 from graph_builder.output.catalog import FileInfo, GraphStats
 from graph_builder.pipeline import contracts, describe, files
-from graph_builder.pipeline.contracts import CONTRACTS_DUMP, INDICATORS_DUMP, DecpResult
+from graph_builder.pipeline.contracts import (
+    CONTRACTS_DUMP,
+    INDICATORS_DUMP,
+    STATE_NAME,
+    DecpResult,
+    State,
+)
 from graph_builder.pipeline.curated import CuratedGraph, curated_graph
-from graph_builder.pipeline.options import BuildOptions, build_id_of, check_inputs, with_store
+from graph_builder.pipeline.options import (
+    BuildOptions,
+    build_id_of,
+    check_inputs,
+    context_of,
+    sha256_of,
+    with_store,
+)
 
 #: The published dumps of the whole graph, in the order the endpoint loads them.
 GRAPH_DUMPS = ("graph.nt.gz", "graph.ttl", "graph.jsonld")
+
+
+class UpdateRefused(OSError):
+    """``--update`` over a released build it cannot extend; the message says why."""
 
 
 def build_and_release(options: BuildOptions) -> str:
@@ -33,14 +61,21 @@ def build_and_release(options: BuildOptions) -> str:
     check_inputs(options)
     out = Path(options.out_dir)
     release.check_target(out)
+    build_id = build_id_of(options)
+    reused = release.reuse(out, build_id)
+    if reused is not None:
+        return (reused / "summary.txt").read_text(encoding="utf-8")
+    previous = previous_run(out, options) if options.update else None
+    timings = Timings()
     total = 9 if options.decp_files else 7
     steps = tqdm(total=total, desc="build", unit="step", disable=options.quiet, file=sys.stderr)
     with steps:
-        curated = curated_graph(options, steps)
-        build_id = build_id_of(options)
+        with timings.stage("curated graph (read, map, gate)"):
+            curated = curated_graph(options, steps)
         folder = release.start(out, build_id)
         try:
-            summary = _Build(folder, options, build_id, curated, steps).write()
+            summary = _Build(folder, options, build_id, curated, steps, timings,
+                             previous).write()
             steps.set_postfix_str("releasing")
             release.finish(out, folder, build_id)
             steps.update()
@@ -48,6 +83,60 @@ def build_and_release(options: BuildOptions) -> str:
             release.discard(folder)
             raise
     return summary
+
+
+def previous_run(out: Path, options: BuildOptions) -> tuple[State, Path]:
+    """Return the state of the released build an update extends, and its folder.
+
+    It must have been made from the same inputs and the same DECP files but the last.
+    """
+    folder = out.resolve()
+    if not out.is_symlink() or not release.complete(folder):
+        raise UpdateRefused(f"--update: no complete released build at {out}; run a full build")
+    try:
+        state = State.read(folder / STATE_NAME)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise UpdateRefused(f"--update: {folder / STATE_NAME} cannot be read ({error}); run a "
+                            "full build") from None
+    if state.context != context_of(options):
+        raise UpdateRefused(f"--update: the build released at {out} was made from other "
+                            "curated data, Sirene files, options or code; run a full build")
+    earlier = [(Path(p).name, sha256_of(p).hex()) for p in options.decp_files[:-1]]
+    if state.files != earlier:
+        made = ", ".join(name for name, _ in state.files) or "no DECP file"
+        raise UpdateRefused(f"--update: the build released at {out} was made from {made}; "
+                            "give those same --decp files (unchanged), then the new one")
+    if with_store(options) and not (folder / "store").is_dir():
+        raise UpdateRefused(f"--update: the build released at {out} has no store")
+    return state, folder
+
+
+class Timings:
+    """How long each stage of a build took, in the order they ran: wall clock and CPU."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, tuple[float, float]] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the ``with`` block as the stage ``name``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            before = self.seconds.get(name, (0.0, 0.0))
+            self.seconds[name] = (before[0] + time.perf_counter() - wall,
+                                  before[1] + time.process_time() - cpu)
+
+    def text(self) -> str:
+        """Return the timings as a section of the summary (CPU: every thread of the build)."""
+        lines = ["Stage timings (wall clock, CPU):"]
+        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s  {name}"
+                  for name, (wall, cpu) in self.seconds.items()]
+        lines.append(f"  {sum(w for w, _ in self.seconds.values()):>9.1f} s "
+                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s  in all, before the "
+                     "release")
+        return "\n".join(lines)
 
 
 @dataclass
@@ -59,6 +148,9 @@ class _Build:
     build_id: str
     curated: CuratedGraph
     steps: tqdm
+    timings: Timings
+    #: With ``update``: the state of the released build's DECP run, and its folder.
+    previous: tuple[State, Path] | None = None
     #: The published dumps, in the order they are listed.
     published: list[FileInfo] = field(default_factory=list)
     #: Reports beside the dumps (quarantine, contract table), described but not RDF.
@@ -76,24 +168,30 @@ class _Build:
 
     def write(self) -> str:
         """Write every file of the build and return its summary."""
-        options = self.options
-        parts = self.write_graph()
-        decp = self.write_contracts() if options.decp_files else None
+        options, stage = self.options, self.timings.stage
+        with stage("graph dumps"):
+            parts = self.write_graph()
+        decp = None
+        if options.decp_files:
+            with stage("contracts to N-Triples" + (" (the new month)" if self.previous else "")):
+                decp = self.write_contracts()
         load = [GRAPH_DUMPS[0]] + ([CONTRACTS_DUMP] if decp else []) + [p.name for p in parts]
         stats, indicators, contract_dates = self.write_store(load, decp)
         self.published += parts
 
-        infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
-            self.folder, options, self.curated.created, stats, self.curated.report,
-            self.curated.triples, indicators, self.published, contract_dates,
-            self.organisation_names))
+        with stage("describing (VoID, report, search index, catalogue)"):
+            infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
+                self.folder, options, self.curated.created, stats, self.curated.report,
+                self.curated.triples, indicators, self.published, contract_dates,
+                self.organisation_names))
         infos += self.reports
         self.step()
 
         summary = describe.summary_text(self.build_id, options, self.curated.created, stats,
                                         self.curated.report, self.curated.import_problems,
-                                        self.curated.new_nodes, infos, self.sections)
-        infos = describe.write_summary(self.folder, summary, infos)
+                                        self.curated.new_nodes, infos,
+                                        [*self.sections, self.timings.text()])
+        describe.write_summary(self.folder, summary)
         describe.write_manifest(self.folder, self.build_id, options, self.curated.created,
                                 stats.triples, load, "store" if with_store(options) else None,
                                 infos)
@@ -116,11 +214,13 @@ class _Build:
     def write_contracts(self) -> DecpResult:
         """Map the DECP files to the contract dump, its quarantine report and its table."""
         options = self.options
+        new = options.decp_files[-1:] if self.previous else options.decp_files
         decp = contracts.build_contracts(
-            list(options.decp_files), self.folder / CONTRACTS_DUMP, options.base,
+            list(new), self.folder / CONTRACTS_DUMP, options.base,
             contracts.organisation_lookup(self.curated.mapped.graph), strict=options.strict,
             sample_rate=options.sample_rate, progress=not options.quiet,
-            sirene_files=tuple(options.sirene_files))
+            sirene_files=tuple(options.sirene_files), context=context_of(options),
+            previous=self.previous)
         self.published.append(files.file_info(decp.out_path, decp.triples))
         self.reports.append(files.file_info(decp.rejected_path, None))
         self.reports.append(files.file_info(decp.table_path, None))
@@ -132,22 +232,28 @@ class _Build:
                     ) -> tuple[GraphStats, list[ox.Triple], tuple[str, str] | None]:
         """Fill the store (on disk or in memory) and return what describing needs of it."""
         stored = with_store(self.options)
-        store = ox.Store(str(self.folder / "store")) if stored else ox.Store()
+        path = self.folder / "store"
+        with self.timings.stage("store (load, check)"):
+            if self.previous and stored and decp:
+                store = self.updated_store(path, decp)
+            else:
+                store = ox.Store(str(path)) if stored else ox.Store()
+                self.load_dumps(store, load, decp)
         stats, indicators, contract_dates = self.fill(store, load, decp)
         if stored:
-            store.flush()
-            store.optimize()
+            with self.timings.stage("store (optimise)"):
+                store.flush()
+                if not self.previous:  # an update's store is read as well without it
+                    store.optimize()
         del store
         return stats, indicators, contract_dates
 
-    def fill(self, store: ox.Store, load: list[str], decp: DecpResult | None
-             ) -> tuple[GraphStats, list[ox.Triple], tuple[str, str] | None]:
-        """Load the dumps into ``store``; with contracts, add checked indicators to both.
+    def load_dumps(self, store: ox.Store, load: list[str], decp: DecpResult | None) -> None:
+        """Load the dumps into an empty ``store``: each one's strict re-parse, counted.
 
         Loading ``graph.nt.gz`` is its strict re-parse: the store must then hold exactly
         the graph's triples.  With contracts, their dump goes first, so its re-parse can be
-        counted on its own, and the graph dump is re-parsed apart.  Return the statistics
-        of the whole store, the indicator triples and the contracts' first and last dates.
+        counted on its own, and the graph dump is re-parsed apart.
         """
         graph_triples = len(self.curated.triples)
         if decp:
@@ -162,22 +268,74 @@ class _Build:
                     f"re-parsed {len(store)} distinct triples, expected {graph_triples}",
                     f"{len(store)} triplets distincts relus, {graph_triples} attendus",
                     file=name)])
+
+    def updated_store(self, path: Path, decp: DecpResult) -> ox.Store:
+        """Copy the released build's store and change it into this build's, without indicators.
+
+        The released store holds its graph, its contracts (DECP part, then Sirene part) and
+        its indicators.  Its indicators and the lines of its Sirene part that this build no
+        longer writes (nor the graph, nor the new month) go; the new month's part and the
+        new Sirene part come in, each re-parsed strictly on the way.
+        """
+        state, previous = self.previous
+        ox.Store.read_only(str(previous / "store")).backup(str(path))
+        store = ox.Store(str(path))
+        files.check(self.folder / GRAPH_DUMPS[0], len(self.curated.triples))
+        new_month = _part_lines(self.folder / CONTRACTS_DUMP, state.graph_end, decp.graph_end)
+        new_sirene = _part_lines(self.folder / CONTRACTS_DUMP, decp.graph_end)
+        kept = _part_lines(self.folder / GRAPH_DUMPS[0], 0) | new_month | new_sirene
+        gone = (_part_lines(previous / CONTRACTS_DUMP, state.graph_end)
+                | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
+        for line in sorted(gone):
+            for quad in ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+                store.remove(quad)
+        added = "".join(sorted(new_month | new_sirene)).encode("utf-8")
+        try:
+            store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as error:
+            raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
+                                       file=CONTRACTS_DUMP)]) from error
+        return store
+
+    def fill(self, store: ox.Store, load: list[str], decp: DecpResult | None
+             ) -> tuple[GraphStats, list[ox.Triple], tuple[str, str] | None]:
+        """With contracts, add checked indicators to ``store`` and to the dumps.
+
+        Return the statistics of the whole store, the indicator triples and the contracts'
+        first and last dates.
+        """
         indicators: list[ox.Triple] = []
         contract_dates = None
         if decp:
+            with self.timings.stage("indicators (compute, check, load)"):
+                indicators, info = self._indicators(store, decp)
             contract_dates = contracts.contract_dates(store)
             self.organisation_names = contracts.organisation_names(store)
             for warning in contracts.predating(store):
                 self.sections.append(warning)
                 print(warning, file=sys.stderr)
-            curated = self.curated
-            indicators, info = contracts.add_indicators(
-                store, self.folder, self.options.base, decp, curated.mapped,
-                curated.vocabulary, curated.shapes)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
             self.sections.append(f"DECP: {len(decp.sample)} sampled triples and "
                                  f"{len(indicators)} indicator triples checked with the shapes: "
                                  f"no violation (indicators -> {INDICATORS_DUMP})")
             self.step("describing")
-        return GraphStats.of_store(store, f"{self.options.base}id/"), indicators, contract_dates
+        with self.timings.stage("store statistics"):
+            stats = GraphStats.of_store(store, f"{self.options.base}id/")
+        return stats, indicators, contract_dates
+
+    def _indicators(self, store: ox.Store, decp: DecpResult
+                    ) -> tuple[list[ox.Triple], FileInfo]:
+        curated = self.curated
+        return contracts.add_indicators(store, self.folder, self.options.base, decp,
+                                        curated.mapped, curated.vocabulary, curated.shapes)
+
+
+def _part_lines(path: Path, start: int, end: int | None = None) -> set[str]:
+    """Return the N-Triples lines of the parts of a dump between two byte offsets."""
+    with open(path, "rb") as raw:
+        raw.seek(start)
+        data = raw.read() if end is None else raw.read(end - start)
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data) if data else b""
+    return set(data.decode("utf-8").splitlines(keepends=True))

@@ -7,6 +7,13 @@ stops at the first one instead.  Duplicated keys (buyer SIRET + id + date) keep 
 record.  Nodes shared by many records (organisations, roles, places) are written once, when
 first met, so the output order only depends on the input.
 
+Each DECP file becomes its own part of the contract dump and of the table (one gzip
+member each, then one for the Sirene part), and what the run has seen after the last DECP
+file is kept in ``decp-state.json.gz`` (:class:`State`).  A monthly update
+(``build --update``) copies the earlier files' parts byte for byte, takes up the run where
+it stopped, maps the new file and writes the Sirene part again: its dump is the one a full
+rebuild from every file writes.
+
 Once the build's store holds the contracts, their indicators are computed and checked with
 the shapes, together with a sample of the contracts: a Violation there is a bug of the
 builder, not of the input, and stops the build.
@@ -14,19 +21,20 @@ builder, not of the input, and stops the build.
 
 from __future__ import annotations
 
+import base64
 import csv
 import gzip
 import io
 import json
+import shutil
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
 from hashlib import blake2b
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 import pyoxigraph as ox
 import rdflib
@@ -39,6 +47,7 @@ from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
 from graph_builder.output.catalog import FileInfo
 from graph_builder.pipeline import files
+from graph_builder.pipeline.options import sha256_of
 from graph_builder.rdf.contracts import (
     TABLE_COLUMNS,
     MappedContract,
@@ -57,12 +66,14 @@ REJECTED_NAME = "decp-rejected.jsonl"
 #: The contracts as one CSV table (gzip), written beside the contract graph as records map;
 #: with Sirene, first without names (UNNAMED_TABLE), then named once the register is read.
 TABLE_NAME = "contracts.csv.gz"
-UNNAMED_TABLE = ".contracts-unnamed.csv"
+UNNAMED_TABLE = ".contracts-unnamed.csv.gz"
 _BUYER, _BUYER_NAME = TABLE_COLUMNS.index("buyer_siret"), TABLE_COLUMNS.index("buyer_name")
 _HOLDERS, _HOLDER_NAMES = TABLE_COLUMNS.index("holders"), TABLE_COLUMNS.index("holder_names")
 #: What a DECP build publishes beside the quarantine report (REJECTED_NAME).
 CONTRACTS_DUMP = "contracts.nt.gz"
 INDICATORS_DUMP = "indicators.nt.gz"
+#: Where a build keeps what its DECP run had seen after the last DECP file (``State``).
+STATE_NAME = "decp-state.json.gz"
 #: The source cited by indicators computed from DECP: the ``$id`` the DECP v2 JSON schema
 #: (``schema_decp_v2.0.3.json``) declares for itself.
 DECP_SOURCE = ("https://raw.githubusercontent.com/139bercy/format-commande-publique/master/"
@@ -96,6 +107,13 @@ class DecpResult:
     sample: rdflib.Graph = field(default_factory=rdflib.Graph)
     #: What the Sirene join did (None without Sirene files).
     sirene: SireneReport | None = None
+    #: Where the DECP files' parts end in the dump and in the table (bytes), and the lines
+    #: the DECP files gave, before the Sirene part.
+    graph_end: int = 0
+    table_end: int = 0
+    decp_triples: int = 0
+    #: The DECP files read, in order: name and sha256.
+    files: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:
@@ -137,15 +155,39 @@ class DecpResult:
         self.skipped_modifications += mapped.skipped_modifications
 
 
-@contextmanager
-def _output(path: Path) -> Iterator[BinaryIO]:
-    """Open ``path`` to write bytes; a ``.gz`` name is gzip with no file name and no time."""
-    with open(path, "wb") as raw:
-        if not path.name.endswith(".gz"):
-            yield raw
-            return
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as stream:
-            yield stream
+class _Parts:
+    """A file written in parts: with a ``.gz`` name, one gzip member (no name, no time) each.
+
+    Parts can be copied byte for byte into a later file: gzip readers read the members
+    one after the other.
+    """
+
+    def __init__(self, raw: BinaryIO, packed: bool):
+        self.raw, self.packed = raw, packed
+        self.stream: BinaryIO = raw
+
+    def begin(self) -> None:
+        """Start a part."""
+        if self.packed:
+            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0)
+
+    def end(self) -> int:
+        """End the part; return where it ends in the file."""
+        if self.packed:
+            self.stream.close()
+        self.stream = self.raw
+        return self.raw.tell()
+
+    def copy(self, path: Path, end: int) -> None:
+        """Copy the first ``end`` bytes of ``path`` (earlier parts) to this file."""
+        with open(path, "rb") as source:
+            remaining = end
+            while remaining:
+                chunk = source.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise OSError(f"{path}: shorter than its recorded parts ({end} bytes)")
+                self.raw.write(chunk)
+                remaining -= len(chunk)
 
 
 def _is_sampled(key: str, rate: float) -> bool:
@@ -156,13 +198,13 @@ class _Run:
     """One run of :func:`build_contracts`: its open outputs and what it has seen so far."""
 
     def __init__(self, result: DecpResult, mapper: Mapper, strict: bool, sample_rate: float,
-                 graph: BinaryIO, table: TextIO, rejected: TextIO, bar: tqdm,
+                 graph: _Parts, table: _Parts, rejected, bar: tqdm,
                  naming: bool = False) -> None:
         self.result, self.mapper = result, mapper
         self.strict, self.sample_rate = strict, sample_rate
-        self.graph, self.rejected_file, self.bar = graph, rejected, bar
-        self.table = csv.writer(table)
-        self.table.writerow(TABLE_COLUMNS)
+        self.graph, self.table_file, self.rejected_file, self.bar = graph, table, rejected, bar
+        self.rows = io.StringIO()
+        self.table = csv.writer(self.rows)
         self.seen_keys: set[bytes] = set()
         self.seen_shared: set[str] = set()
         self.sample_lines: list[str] = []
@@ -179,6 +221,19 @@ class _Run:
         self.deferred: list[str] = []
         #: SIRET -> what the register calls it (legal name, or the anonymous label).
         self.names: dict[str, str] = {}
+
+    def read_part(self, path: Path) -> None:
+        """Map one DECP file into its own part of the dump and of the table."""
+        self.graph.begin()
+        self.table_file.begin()
+        if not self.result.files:
+            self.table.writerow(TABLE_COLUMNS)
+        self.read_file(path)
+        self.flush()
+        self.result.graph_end = self.graph.end()
+        self.result.table_end = self.table_file.end()
+        self.result.decp_triples = self.result.triples
+        self.result.files.append((path.name, sha256_of(path).hex()))
 
     def read_file(self, path: Path) -> None:
         """Map every record of one DECP file; a file broken before its first is not DECP."""
@@ -231,8 +286,9 @@ class _Run:
         self.sirets.update(h[6:] for h in holders.split() if h.startswith("SIRET:"))
 
     def join_sirene(self, files: tuple[Path, ...], base: str, org_lookup: dict[str, str]) -> None:
-        """Write what the Sirene register says of the contracts' organisations."""
+        """Write what the Sirene register says of the contracts' organisations (a part)."""
         self.result.sirene = SireneReport()
+        self.graph.begin()
         for line in sirene_triples(files, base, self.sirets, self.buyers, org_lookup,
                                    self.seen_shared, self.result.sirene, self.names):
             self.buffer.append(line)
@@ -243,6 +299,8 @@ class _Run:
                 self.buffer.extend(unknown_name_lines(f"{self.unnamed_prefix}{siret}>", "SIRET",
                                                       siret))
         self.deferred.clear()
+        self.flush()
+        self.graph.end()
 
     def write(self, mapped: MappedContract) -> None:
         """Add a contract's row to the table and its lines (shared nodes once) to the graph."""
@@ -271,10 +329,13 @@ class _Run:
                 self.sample_lines.extend(lines)
 
     def flush(self) -> None:
-        """Write the buffered lines to the graph."""
+        """Write the buffered lines to the graph and the buffered rows to the table."""
         self.result.triples += len(self.buffer)
-        self.graph.write("".join(self.buffer).encode("utf-8"))
+        self.graph.stream.write("".join(self.buffer).encode("utf-8"))
         self.buffer.clear()
+        self.table_file.stream.write(self.rows.getvalue().encode("utf-8"))
+        self.rows.seek(0)
+        self.rows.truncate()
 
     def reject(self, file: str, kind: str, index: int, record_id, problem: str, where: str,
                message: str) -> None:
@@ -292,13 +353,87 @@ class _Run:
         }, ensure_ascii=False) + "\n")
 
 
+@dataclass
+class State:
+    """What a DECP run had seen after its last DECP file: enough to take it up again.
+
+    ``context`` is the id of every other input of the build (curated data, Sirene files,
+    code, options): an update is only taken up over the same.  The sets are written
+    sorted, so the same run gives the same file.
+    """
+
+    context: str
+    files: list[tuple[str, str]]
+    counts: dict
+    rejected: dict[str, int]
+    empty_files: list[str]
+    neighbour_wanted: bool
+    seen_keys: list[bytes]
+    seen_shared: list[str]
+    sirets: list[str]
+    buyers: list[str]
+    graph_end: int
+    table_end: int
+    deferred: list[str]
+
+    COUNTS = ("records_read", "contracts_mapped", "marches", "concessions", "modified_contracts",
+              "modifications", "skipped_modifications", "sampled_records", "decp_triples")
+
+    @classmethod
+    def of(cls, run: _Run, context: str) -> State:
+        """Return the state of ``run`` after its DECP files."""
+        result = run.result
+        return cls(context, list(result.files),
+                   {name: getattr(result, name) for name in cls.COUNTS}, dict(result.rejected),
+                   list(result.empty_files), run.neighbour_wanted, sorted(run.seen_keys),
+                   sorted(run.seen_shared), sorted(run.sirets), sorted(run.buyers),
+                   result.graph_end, result.table_end, sorted(run.deferred))
+
+    def write(self, path: Path) -> None:
+        """Write the state (gzip JSON, no time in it)."""
+        data = asdict(self)
+        data["seen_keys"] = base64.b64encode(b"".join(self.seen_keys)).decode("ascii")
+        body = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        path.write_bytes(gzip.compress(body, mtime=0))
+
+    @classmethod
+    def read(cls, path: Path) -> State:
+        """Read a state written by :meth:`write`."""
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        keys = base64.b64decode(data["seen_keys"])
+        data["seen_keys"] = [keys[i:i + 12] for i in range(0, len(keys), 12)]
+        data["files"] = [tuple(f) for f in data["files"]]
+        return cls(**data)
+
+    def resume(self, run: _Run) -> None:
+        """Put ``run`` where this state's run stopped."""
+        result = run.result
+        for name, value in self.counts.items():
+            setattr(result, name, value)
+        result.triples = result.decp_triples
+        result.rejected.update(self.rejected)
+        result.empty_files += self.empty_files
+        result.files += self.files
+        result.graph_end, result.table_end = self.graph_end, self.table_end
+        run.neighbour_wanted = self.neighbour_wanted
+        run.seen_keys.update(self.seen_keys)
+        run.seen_shared.update(self.seen_shared)
+        run.sirets.update(self.sirets)
+        run.buyers.update(self.buyers)
+        run.deferred += self.deferred
+
+
 def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: dict[str, str],
                     strict: bool = False, sample_rate: float = 0.01,
-                    progress: bool = False, sirene_files: tuple[Path, ...] = ()) -> DecpResult:
+                    progress: bool = False, sirene_files: tuple[Path, ...] = (),
+                    context: str = "", previous: tuple[State, Path] | None = None) -> DecpResult:
     """Map DECP v2 files to N-Triples at ``out_path``; quarantine bad records beside it.
 
     With ``sirene_files`` (INSEE stock files), the organisations of the contracts then get
-    what the Sirene register says of them (``graph_builder.rdf.organisations``).
+    what the Sirene register says of them (``graph_builder.rdf.organisations``).  The run's
+    state is written beside the output (``STATE_NAME``, under ``context``).  With
+    ``previous`` (a state and the folder of the build that wrote it), the earlier files'
+    parts are copied from that build and only ``files`` are mapped.
     """
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -306,22 +441,30 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
                         table_path=out_path.parent / TABLE_NAME)
     unnamed = out_path.parent / UNNAMED_TABLE
     with ExitStack() as opened:
-        graph = opened.enter_context(_output(out_path))
-        table = opened.enter_context(io.TextIOWrapper(
-            opened.enter_context(_output(unnamed if sirene_files else result.table_path)),
-            encoding="utf-8", newline=""))
-        bar = opened.enter_context(tqdm(unit=" records", disable=not progress, file=sys.stderr))
-        rejected = opened.enter_context(open(result.rejected_path, "w", encoding="utf-8"))
+        # With Sirene the table is first written without names (UNNAMED_TABLE, kept in the
+        # build for an update to copy), then named once the register is read.
+        table_path = unnamed if sirene_files else result.table_path
+        graph, table = (_Parts(opened.enter_context(open(path, "wb")), path.name.endswith(".gz"))
+                        for path in (out_path, table_path))
+        bar = opened.enter_context(tqdm(desc="contracts", unit=" records",
+                                        disable=not progress, file=sys.stderr))
+        if previous is not None:
+            shutil.copyfile(previous[1] / REJECTED_NAME, result.rejected_path)
+        rejected = opened.enter_context(open(result.rejected_path, "a", encoding="utf-8"))
         run = _Run(result, Mapper(base, org_lookup), strict, sample_rate, graph, table,
                    rejected, bar, naming=bool(sirene_files))
+        if previous is not None:
+            state, folder = previous
+            graph.copy(folder / out_path.name, state.graph_end)
+            table.copy(folder / table_path.name, state.table_end)
+            state.resume(run)
         for path in files:
-            run.read_file(Path(path))
+            run.read_part(Path(path))
+        State.of(run, context).write(out_path.parent / STATE_NAME)
         if sirene_files:
             run.join_sirene(sirene_files, base, org_lookup)
-        run.flush()
     if sirene_files:
         _name_table(unnamed, result.table_path, run.names)
-        unnamed.unlink()
     if run.sample_lines:
         result.sample.parse(data="".join(dict.fromkeys(run.sample_lines)), format="nt")
     return result
@@ -333,15 +476,18 @@ def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
     A second pass over the table written while the records streamed: the names are known
     only once the register was read, after the last record.
     """
-    with open(source, encoding="utf-8", newline="") as rows, _output(target) as raw, \
-            io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+    with gzip.open(source, "rt", encoding="utf-8", newline="") as rows, \
+            open(target, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed, \
+            io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         for n, row in enumerate(csv.reader(rows)):
             if n:
-                row[_BUYER_NAME] = names.get(row[_BUYER], "")
-                row[_HOLDER_NAMES] = " | ".join(
+                # A register name is text a spreadsheet must not run either.
+                row[_BUYER_NAME] = cell(names.get(row[_BUYER], ""))
+                row[_HOLDER_NAMES] = cell(" | ".join(
                     names.get(h[6:], "") if h.startswith("SIRET:") else ""
-                    for h in row[_HOLDERS].split())
+                    for h in row[_HOLDERS].split()))
             writer.writerow(row)
 
 

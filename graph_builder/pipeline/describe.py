@@ -149,10 +149,13 @@ def summary_text(build_id: str, options: BuildOptions, created: str, stats: Grap
     return "\n".join(lines) + "\n"
 
 
-def write_summary(folder: Path, summary: str, infos: list[FileInfo]) -> list[FileInfo]:
-    """Write the summary beside the other files; return the list with it."""
+def write_summary(folder: Path, summary: str) -> None:
+    """Write the summary beside the other files.
+
+    It ends with this run's stage timings, so it is not listed in the manifest: the
+    manifest, like every dump, is the same for the same inputs.
+    """
     (folder / "summary.txt").write_text(summary, encoding="utf-8")
-    return [*infos, files.file_info(folder / "summary.txt", None)]
 
 
 def write_manifest(folder: Path, build_id: str, options: BuildOptions, created: str,

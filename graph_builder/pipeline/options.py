@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -40,6 +41,8 @@ class BuildOptions:
     quiet: bool = False
     created: str | None = None  # YYYY-MM-DD; else SOURCE_DATE_EPOCH; else the inputs' latest date
     extra_parts: tuple[Path, ...] = ()  # N-Triples files (.nt or .nt.gz) published beside the graph
+    #: The last DECP file is a new month added to the released build, made from the others.
+    update: bool = False
 
 
 def check_inputs(options: BuildOptions) -> None:
@@ -60,6 +63,8 @@ def check_inputs(options: BuildOptions) -> None:
     for option, folder in folders:
         if not Path(folder).is_dir():
             raise FileNotFoundError(f"{option} {folder}: no such folder")
+    if options.update and not options.decp_files:
+        raise UnsupportedInput("--update needs a DECP file to add")
     if options.sirene_files and not options.decp_files:
         raise UnsupportedInput("--sirene needs --decp: the register is read for the "
                                "organisations of the contracts")
@@ -91,8 +96,30 @@ def with_store(options: BuildOptions) -> bool:
     return bool(options.extra_parts or options.decp_files)
 
 
+def sha256_of(path: Path) -> bytes:
+    """Return the SHA-256 of a file's bytes, read once while the file stays as it is."""
+    path = Path(path).resolve()
+    status = path.stat()
+    return _sha256(path, status.st_size, status.st_mtime_ns, status.st_ino)
+
+
+@cache
+def _sha256(path: Path, size: int, mtime_ns: int, inode: int) -> bytes:
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, "sha256").digest()
+
+
+def context_of(options: BuildOptions) -> str:
+    """Return the id of every input but the DECP files: what a monthly update must share."""
+    return build_id_of(replace(options, decp_files=(), with_store=with_store(options)))
+
+
 def build_id_of(options: BuildOptions) -> str:
-    """Return a short hash of the inputs, the options that change the output and the version."""
+    """Return a short hash of the inputs, the options that change the output and the version.
+
+    ``update`` is not one of them: an update and a full rebuild from the same files are
+    the same build.
+    """
     digest = hashlib.sha256()
     try:
         version = metadata.version("achat-public-graph")
@@ -104,8 +131,7 @@ def build_id_of(options: BuildOptions) -> str:
     digest.update("\n".join(settings).encode() + b"\n")
     for path in _input_files(options):
         digest.update(path.name.encode() + b"\0")
-        with open(path, "rb") as stream:
-            digest.update(hashlib.file_digest(stream, "sha256").digest())
+        digest.update(sha256_of(path))
     return digest.hexdigest()[:16]
 
 

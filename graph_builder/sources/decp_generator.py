@@ -1,13 +1,23 @@
 """Generate schema-valid DECP v2 files of any size, streaming, for tests and benchmarks.
 
 Distributions are chosen to look like the national file: mostly "Procédure adaptée",
-log-normal amounts, a few thousand buyers, CPV codes written with a check digit half of the
-time, about 2 % innovative contracts, social and environmental considerations on a
-minority (reserved contracts among them), every technique of the schema, several holders
-on some contracts, foreign holders, modifications, and a share of contrats de concession.
-The same seed gives the same file, byte for byte.
+log-normal amounts, CPV codes written with a check digit half of the time, about 2 %
+innovative contracts, social and environmental considerations on a minority (reserved
+contracts among them), every technique of the schema, several holders on some contracts,
+foreign holders, modifications, and a share of contrats de concession.  The same seed
+gives the same file, byte for byte.
 
-    python -m graph_builder.sources.decp_generator --contracts 100000 --out decp.json --seed 1
+Who buys, who holds and what is bought comes from one of two profiles.  ``skewed`` (the
+command's default) is fitted to the national file, 1.5 M contracts since 2019
+(``NATIONAL``): about 40 000 buyers and 200 000 suppliers at that size (in proportion
+below it), drawn with Zipf weights, so a few buyers hold tens of thousands of contracts;
+CPV codes concentrated on works, maintenance and services; framework agreements on about
+a quarter of the marchés and design contests rare.  The uniform profile (the function's
+default, which tests were written against) draws buyers evenly from a few thousand,
+holders and CPV codes at random.
+
+    python -m graph_builder.sources.decp_generator --contracts 1500000 --out decp.json \
+        --seed 1 --sirene StockUniteLegale.csv
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -23,6 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from graph_builder.rdf import decp_codes as codes
+from graph_builder.sources.sirene_generator import write_stock_unite_legale
 
 _PROCEDURES = [("Procédure adaptée", 70), ("Appel d'offres ouvert", 15),
                ("Marché passé sans publicité ni mise en concurrence préalable", 8),
@@ -34,6 +46,15 @@ _DEPARTEMENTS = sorted(codes.REGION_OF_DEPARTEMENT)
 _START = date(2019, 1, 1)
 _RARE_TECHNIQUES = ["Système d'acquisition dynamique", "Système de qualification",
                     "Catalogue électronique", "Enchère électronique"]
+_TECHNIQUES = ["Sans objet", "Accord-cadre", "Concours"]
+#: The national file's size, and its buyers and suppliers at that size.
+NATIONAL = 1_500_000
+NATIONAL_BUYERS = 40_000
+NATIONAL_SUPPLIERS = 200_000
+#: CPV divisions by weight (per cent) in the skewed profile: works first.
+_CPV_WEIGHTS = {"45": 24, "71": 7, "50": 7, "79": 6, "90": 6, "33": 6, "72": 5, "34": 5,
+                "30": 4, "39": 4, "44": 4, "77": 3, "15": 3, "09": 3, "48": 3, "22": 2,
+                "55": 2, "60": 2, "80": 2, "85": 2, "64": 1, "73": 1, "92": 1, "03": 1}
 
 
 def _siret(rng: random.Random) -> str:
@@ -45,10 +66,10 @@ def _amount(rng: random.Random) -> float | int:
     return int(value) + 1 if rng.random() < 0.6 else round(value + 1, 2)
 
 
-def _holder(rng: random.Random, inner: str) -> dict:
+def _holder(rng: random.Random, inner: str, profile: Uniform | Skewed) -> dict:
     roll = rng.random()
     if roll < 0.95:
-        holder = {"typeIdentifiant": "SIRET", "id": _siret(rng)}
+        holder = {"typeIdentifiant": "SIRET", "id": profile.supplier(rng)}
     elif roll < 0.98:
         holder = {"typeIdentifiant": "TVA", "id": f"DE{rng.randrange(10**8, 10**9)}"}
     else:
@@ -70,8 +91,73 @@ def _considerations(rng: random.Random, reserved: str = "Marché réservé") -> 
 
 
 def _cpv(rng: random.Random) -> str:
-    code = f"{rng.choice(_CPV_DIVISIONS)}{rng.randrange(10**6):06d}"
+    return _written(rng, f"{rng.choice(_CPV_DIVISIONS)}{rng.randrange(10**6):06d}")
+
+
+def _written(rng: random.Random, code: str) -> str:
+    """Write a CPV code with its check digit half of the time."""
     return f"{code}-{rng.randrange(10)}" if rng.random() < 0.5 else code
+
+
+class Uniform:
+    """The uniform profile: buyers evenly from a few thousand, holders and CPV at random."""
+
+    def __init__(self, rng: random.Random, contracts: int):
+        self.buyers = [_siret(rng) for _ in range(max(1, min(20_000, contracts // 20)))]
+
+    def buyer(self, rng: random.Random) -> str:
+        return rng.choice(self.buyers)
+
+    def supplier(self, rng: random.Random) -> str:
+        return _siret(rng)
+
+    def cpv(self, rng: random.Random) -> str:
+        return _cpv(rng)
+
+    def technique(self, rng: random.Random) -> str:
+        return rng.choice(_TECHNIQUES)
+
+
+class _Weighted:
+    """Draw from ``items`` by their weights."""
+
+    def __init__(self, items: list[str], weights):
+        self.items = items
+        self.cumulative = list(itertools.accumulate(weights))
+
+    def draw(self, rng: random.Random) -> str:
+        return rng.choices(self.items, cum_weights=self.cumulative)[0]
+
+
+def _zipf(items: list[str], exponent: float) -> _Weighted:
+    """Weigh ``items`` 1/rank^``exponent``: a few are drawn often, most rarely."""
+    return _Weighted(items, ((rank + 1) ** -exponent for rank in range(len(items))))
+
+
+class Skewed:
+    """The skewed profile, fitted to the national file (see the module's docstring)."""
+
+    def __init__(self, rng: random.Random, contracts: int):
+        share = contracts / NATIONAL
+        self.buyers = _zipf([_siret(rng) for _ in range(max(1, round(NATIONAL_BUYERS * share)))],
+                            0.8)
+        self.suppliers = _zipf([_siret(rng) for _ in range(
+            max(1, round(NATIONAL_SUPPLIERS * share)))], 0.6)
+        self.divisions = _Weighted(list(_CPV_WEIGHTS), _CPV_WEIGHTS.values())
+        self.codes = {d: _zipf([f"{d}{rng.randrange(10**6):06d}" for _ in range(150)], 1.0)
+                      for d in _CPV_WEIGHTS}
+
+    def buyer(self, rng: random.Random) -> str:
+        return self.buyers.draw(rng)
+
+    def supplier(self, rng: random.Random) -> str:
+        return self.suppliers.draw(rng)
+
+    def cpv(self, rng: random.Random) -> str:
+        return _written(rng, self.codes[self.divisions.draw(rng)].draw(rng))
+
+    def technique(self, rng: random.Random) -> str:
+        return rng.choices(_TECHNIQUES, [72, 27, 1])[0]
 
 
 def _place(rng: random.Random) -> dict:
@@ -94,7 +180,7 @@ def _techniques(rng: random.Random, usual: str, more: random.Random | None) -> l
     return [rare] if usual == "Sans objet" else [usual, rare]
 
 
-def marche(rng: random.Random, n: int, buyers: list[str],
+def marche(rng: random.Random, n: int, profile: Uniform | Skewed,
            more: random.Random | None = None) -> dict:
     """Return one generated marché (``more``: the stream of the rarer techniques)."""
     procedure = rng.choices([p for p, _ in _PROCEDURES], [w for _, w in _PROCEDURES])[0]
@@ -102,12 +188,11 @@ def marche(rng: random.Random, n: int, buyers: list[str],
     social, green = _considerations(rng)
     record = {
         "id": f"M{n:08d}",
-        "acheteur": {"id": rng.choice(buyers)},
+        "acheteur": {"id": profile.buyer(rng)},
         "nature": "Marché",
         "objet": f"Marché généré n° {n}",
-        "codeCPV": _cpv(rng),
-        "techniques": {"technique": _techniques(
-            rng, rng.choice(["Sans objet", "Accord-cadre", "Concours"]), more)},
+        "codeCPV": profile.cpv(rng),
+        "techniques": {"technique": _techniques(rng, profile.technique(rng), more)},
         "modalitesExecution": {"modaliteExecution": ["Sans objet"]},
         "marcheInnovant": rng.random() < 0.02,
         "ccag": "Pas de CCAG",
@@ -123,7 +208,8 @@ def marche(rng: random.Random, n: int, buyers: list[str],
         "typesPrix": {"typePrix": ["Définitif ferme"]},
         "formePrix": "Forfaitaire",
         "sousTraitanceDeclaree": False,
-        "titulaires": [_holder(rng, "titulaire") for _ in range(1 if rng.random() < 0.9 else 3)],
+        "titulaires": [_holder(rng, "titulaire", profile)
+                       for _ in range(1 if rng.random() < 0.9 else 3)],
         "considerationsSociales": social,
         "considerationsEnvironnementales": green,
     }
@@ -136,13 +222,13 @@ def marche(rng: random.Random, n: int, buyers: list[str],
     return record
 
 
-def concession(rng: random.Random, n: int, buyers: list[str]) -> dict:
+def concession(rng: random.Random, n: int, profile: Uniform | Skewed) -> dict:
     """Return one generated contrat de concession."""
     day = _day(rng)
     social, green = _considerations(rng, "Concession réservée")
     return {
         "id": f"C{n:08d}",
-        "autoriteConcedante": {"id": rng.choice(buyers)},
+        "autoriteConcedante": {"id": profile.buyer(rng)},
         "nature": rng.choice(sorted(codes.CONCESSION_NATURES)),
         "objet": f"Concession générée n° {n}",
         "procedure": rng.choice(sorted(codes.CONCESSION_PROCEDURES)),
@@ -152,7 +238,7 @@ def concession(rng: random.Random, n: int, buyers: list[str]) -> dict:
         "dateDebutExecution": (day + timedelta(days=30)).isoformat(),
         "valeurGlobale": _amount(rng) * 10,
         "montantSubventionPublique": 0,
-        "concessionnaires": [_holder(rng, "concessionnaire")],
+        "concessionnaires": [_holder(rng, "concessionnaire", profile)],
         "considerationsSociales": social,
         "considerationsEnvironnementales": green,
     }
@@ -170,22 +256,44 @@ def _text_writer(path: Path) -> Iterator[io.TextIOWrapper]:
         yield out
 
 
-def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02) -> None:
-    """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz)."""
+def _sirens(record: dict) -> Iterator[str]:
+    """Yield the SIRENs of a record's buyer and French holders."""
+    buyer = record.get("acheteur") or record["autoriteConcedante"]
+    yield buyer["id"][:9]
+    for holder in record.get("titulaires") or record.get("concessionnaires"):
+        inner = next(iter(holder.values()))
+        if inner["typeIdentifiant"] == "SIRET":
+            yield inner["id"][:9]
+
+
+def write_decp(path: Path, contracts: int, seed: int = 0, concession_share: float = 0.02,
+               sirene: Path | None = None, first_id: int = 0, skewed: bool = False) -> None:
+    """Write a DECP v2 file of ``contracts`` records (gzip if the name ends in .gz).
+
+    With ``sirene``, also write the matching ``StockUniteLegale`` there: every SIREN of the
+    file's buyers and French holders, and as many other units again (about 3 % of them
+    partially diffusible).  Records are numbered from ``first_id`` (a later month's file
+    after an earlier one).  ``skewed``: the profile fitted to the national file.
+    """
     rng = random.Random(seed)
     more = random.Random(f"techniques-{seed}")
-    buyers = [_siret(rng) for _ in range(max(1, min(20_000, contracts // 20)))]
+    profile = (Skewed if skewed else Uniform)(rng, contracts)
     concessions = int(contracts * concession_share)
+    sirens: set[str] = set()
     with _text_writer(path) as out:
         out.write('{"marches": {"marche": [\n')
         for n in range(contracts - concessions):
-            out.write((",\n" if n else "")
-                      + json.dumps(marche(rng, n, buyers, more), ensure_ascii=False))
+            record = marche(rng, first_id + n, profile, more)
+            sirens.update(_sirens(record))
+            out.write((",\n" if n else "") + json.dumps(record, ensure_ascii=False))
         out.write('\n], "contrat-concession": [\n')
         for n in range(concessions):
-            out.write((",\n" if n else "")
-                      + json.dumps(concession(rng, n, buyers), ensure_ascii=False))
+            record = concession(rng, first_id + n, profile)
+            sirens.update(_sirens(record))
+            out.write((",\n" if n else "") + json.dumps(record, ensure_ascii=False))
         out.write("\n]}}\n")
+    if sirene is not None:
+        write_stock_unite_legale(sirene, 2 * len(sirens), seed, sirens)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,10 +304,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--concession-share", type=float, default=0.02,
                         help="share of contrats de concession")
+    parser.add_argument("--sirene", type=Path, default=None,
+                        help="also write the matching StockUniteLegale CSV here")
+    parser.add_argument("--uniform", action="store_true",
+                        help="the uniform profile instead of the one fitted to the national file")
     args = parser.parse_args(argv)
     if args.contracts < 0:
         parser.error("--contracts must be 0 or more")
-    write_decp(args.out, args.contracts, args.seed, args.concession_share)
+    write_decp(args.out, args.contracts, args.seed, args.concession_share, args.sirene,
+               skewed=not args.uniform)
 
 
 if __name__ == "__main__":

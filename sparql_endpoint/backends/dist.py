@@ -5,9 +5,10 @@ builder, or a remote SPARQL engine the build was published to (``STORE`` is then
 http(s) URL); pages and dumps always come from ``dist/``.
 
 ``dist/`` is usually a symlink the builder switches to each new build.  It is
-resolved once, at start-up, and every file is read from the build folder it
-pointed to then, so a running server never mixes two builds: after a rebuild it
-keeps serving the build it loaded until it is restarted.
+resolved when an app is made, and every file is read from the build folder it
+pointed to then, so an app never mixes two builds; the server makes a new app to
+move to a new build (``http/server``).  While an app lives it holds a lease on its
+build folder (:func:`lease`), so the builder leaves that folder in place.
 ``app.extensions["backend"]`` gets the store, ``app.extensions["build"]`` the
 parsed ``build.json`` plus ``"dist"`` (the folder), ``"loaded_triples"`` and ``"graph"``
 (the graph's public IRI, ``{base}graph`` unless ``REMOTE_GRAPH`` says otherwise).
@@ -16,8 +17,11 @@ parsed ``build.json`` plus ``"dist"`` (the folder), ``"loaded_triples"`` and ``"
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from pathlib import Path
 
+from achat_core import lease as leases
 from achat_core.engine import without_credentials
 from achat_core.manifest import Manifest, ManifestError
 from sparql_endpoint.backends.remote import RemoteBackend, RemoteError
@@ -37,6 +41,18 @@ def read_build(dist: Path) -> dict:
         return Manifest.read(dist).as_dict()
     except ManifestError as error:
         raise DistError(str(error)) from None
+
+
+def lease(owner: object, folder: Path) -> weakref.finalize:
+    """Lease the build ``folder`` while ``owner`` lives; calling the result ends it sooner.
+
+    Processes forked meanwhile share the lease until they exit (``achat_core.lease``).
+    """
+    try:
+        fd = leases.take(folder)
+    except OSError as error:
+        raise DistError(f"{folder}: cannot lease the build ({error})") from None
+    return weakref.finalize(owner, os.close, fd)
 
 
 def is_remote(store: str | Path) -> bool:

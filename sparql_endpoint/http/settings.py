@@ -34,6 +34,7 @@ class ServeSettings:
     remote_engine: str = "virtuoso"    # remote store: "virtuoso" also sends our time limit
     remote_max_rows: int | None = None  # remote store: the engine's silent row cap
     engine_lenient: bool = False       # remote store: the engine's own semantics, said per answer
+    follow: bool = False               # move to the build dist names whenever it changes
 
     @property
     def processes(self) -> int:
@@ -49,7 +50,7 @@ class ServeSettings:
         """Return these settings as the app's config keys (``DIST``, ``QUERY_TIMEOUT``...)."""
         config = {name.upper(): value for name, value in asdict(self).items()
                   if name not in ("host", "port", "workers", "threads", "query_processes",
-                                  "queue", "query_memory_mb")}
+                                  "queue", "query_memory_mb", "follow")}
         config.update(QUERY_PROCESSES=self.processes, QUERY_QUEUE=self.queue,
                       QUERY_MEMORY_MB=self.query_memory_mb)
         return config
