@@ -199,3 +199,13 @@ def test_a_narrowed_process_cannot_open_a_socket_or_run_a_program():
         answers = json.loads(pipe.read())
     os.waitpid(pid, 0)
     assert answers == [isolation.NARROWED, "refused", "refused", "True"]
+
+
+def test_a_reading_crosses_back_from_its_process_whole():
+    """The engine checks read a reading's constructs and result types after the frame."""
+    from sparql_endpoint.execution.runner import decode, encode
+    from sparql_endpoint.protocol.query_check import check_query
+
+    info = check_query('SELECT (CONCAT(?a, "x") AS ?c) (?a < 2 AS ?b) { ?s ?p ?a }')
+    assert info.constructs and info.result_types
+    assert decode(*encode(info)) == info

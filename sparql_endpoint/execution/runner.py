@@ -216,9 +216,7 @@ def encode(result) -> tuple[bytes, bytes]:
 def decode(kind: bytes, payload: bytes):
     """Read a frame written by :func:`encode` with pyoxigraph's parsers (never unpickled)."""
     if kind == b"I":
-        fields = json.loads(payload)
-        return QueryInfo(**{name: tuple(value) if isinstance(value, list) else value
-                            for name, value in fields.items()})
+        return QueryInfo.from_fields(json.loads(payload))
     if kind == b"B":
         return payload == b"true"
     if kind == b"N":

@@ -85,6 +85,17 @@ class QueryInfo:
     #: (variable, "boolean"/"decimal"): datatypes the query itself fixes.
     result_types: tuple = field(default=())
 
+    @classmethod
+    def from_fields(cls, fields: dict) -> QueryInfo:
+        """Rebuild a reading from its JSON fields (``dataclasses.asdict`` of one)."""
+        return cls(**{
+            **{name: tuple(value) if isinstance(value, list) else value
+               for name, value in fields.items()},
+            "constructs": tuple(engine_semantics.Construct(**c)
+                                for c in fields.get("constructs", ())),
+            "result_types": tuple(tuple(pair) for pair in fields.get("result_types", ())),
+        })
+
 
 def digest(query: str) -> str:
     """Return a short stable hash of a query, for logs."""
