@@ -110,10 +110,18 @@ UNSTABLE_VIRTUOSO_CORPUS = {
                                "were loaded; all 23 in later runs",
 }
 
+#: Our queries not sent to Virtuoso: it does not answer them within its time limit, and a
+#: query it keeps computing would slow the tests after it (a loud 503, never a wrong answer).
+NOT_SENT_VIRTUOSO_CORPUS = {
+    "guide-conditions": "no answer within 40 s on 6 000 triples (the guide's conditions: "
+                        "a five-term VALUES row, property paths and OPTIONALs); a 503",
+}
+
 #: Differences of Oxigraph's server (the generic path): none expected but its limits.
 KNOWN_OXIGRAPH_SERVER: dict[str, str] = {}
 KNOWN = {"virtuoso": KNOWN_VIRTUOSO, "oxigraph-server": KNOWN_OXIGRAPH_SERVER}
 KNOWN_CORPUS = {"virtuoso": KNOWN_VIRTUOSO_CORPUS, "oxigraph-server": {}}
+NOT_SENT_CORPUS = {"virtuoso": NOT_SENT_VIRTUOSO_CORPUS, "oxigraph-server": {}}
 UNSTABLE_CORPUS = {"virtuoso": UNSTABLE_VIRTUOSO_CORPUS, "oxigraph-server": {}}
 ENGINES = ("virtuoso", "oxigraph-server")
 #: Our queries' GROUP_CONCAT columns ({name: separator}): their order is the engine's.
@@ -220,6 +228,9 @@ def test_our_queries_give_pyoxigraph_answers_on_every_backend(corpus, tmp_path):
         if not embedded:
             failures.append(f"embedded {case.name}")
         for data in engines:
+            if case.name in NOT_SENT_CORPUS[data.name]:
+                _tally(data.name, case.folder, "loud")
+                continue
             answer = concat_unordered(run_layer(case, data.backend(case), remote=True),
                                       unordered)
             result = verdict(reference, answer)
