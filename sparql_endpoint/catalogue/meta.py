@@ -225,8 +225,36 @@ def ontology_triples() -> list[ox.Triple]:
             f"{{ VALUES ?scheme {{ {schemes} }} ?s <{SKOS}inScheme> ?scheme ; ?p ?o }} }}")
         # Only ever through the pool (or the remote engine): no store is queried in the
         # web worker, even when the pool is busy (the page is then a 503, tried again).
-        cache["ontology"] = backend().construct(query)
+        try:
+            cache["ontology"] = backend().construct(query)
+        except BackendError as error:
+            # A remote engine is down: the ontology is in the build's graph.ttl, read as
+            # a file (parsed and filtered, no store), not kept so the engine is asked again.
+            path = Path(build_info().get("dist") or ".") / "graph.ttl"
+            remote = str(current_app.config.get("STORE", "")).startswith(("http://", "https://"))
+            if not remote or not path.is_file():
+                raise
+            log.warning("ontology read from %s: %s", path, error)
+            return _ontology_from_file(path)
     return cache["ontology"]
+
+
+def _ontology_from_file(path: Path) -> list[ox.Triple]:
+    """The triples the ontology query selects, read from a Turtle file without a store."""
+    triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    header = {ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(DEFAULT_BASE)}
+    defined, typed = ox.NamedNode(RDFS + "isDefinedBy"), ox.NamedNode(RDF + "type")
+    schemes = {ox.NamedNode(ONTOLOGY_NS + s) for s in FIXED_SCHEMES}
+    types = {ox.NamedNode(t) for t in TERM_TYPES}
+    in_scheme = ox.NamedNode(SKOS + "inScheme")
+    chosen = set(header)
+    for t in triples:
+        own = isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ONTOLOGY_NS)
+        if (own and ((t.predicate == defined and t.object == ox.NamedNode(ONTOLOGY_IRI))
+                     or (t.predicate == typed and t.object in types))) \
+                or (t.predicate == in_scheme and t.object in schemes):
+            chosen.add(t.subject)
+    return [t for t in triples if t.subject in chosen]
 
 
 def ontology_terms(triples: list[ox.Triple], lang: str) -> tuple[dict, list]:
