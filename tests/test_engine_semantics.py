@@ -41,7 +41,16 @@ def _codes(query: str) -> set[str]:
     ("SELECT * { ?s :p ?o FILTER(?o = 2) }", "number-equality"),
     ("SELECT * { :a :p+ ?z }", "path-repeat"),
     ("SELECT * { :a (:p/:p)? ?z }", "path-repeat"),
-    ("SELECT * { ?s a :T OPTIONAL { ?s :a|:b ?l } }", "path-alternative-optional"),
+    ("SELECT * { ?s a :T OPTIONAL { ?s :a|:b ?l } }", "path-alternative"),
+    ("SELECT * { ?s :a|:b ?l }", "path-alternative"),
+    ("SELECT * { ?s :p ?o FILTER(?o = true) }", "number-equality"),
+    ("SELECT * { ?s :p ?o FILTER(?o = 'x'^^xsd:string) }", "typed-string"),
+    ("SELECT * { ?s :p 'x'^^<http://www.w3.org/2001/XMLSchema#string> }", "typed-string"),
+    ("SELECT * { ?s :p ?d FILTER(?d <= '2025-06-30'^^xsd:date) }", "date-upper-bound"),
+    ("SELECT * { ?s :p ?d FILTER('2025-06-30'^^xsd:date >= ?d && BOUND(?s)) }",
+     "date-upper-bound"),
+    ("SELECT * { VALUES ?on { '2025-06-30'^^xsd:date } ?s :p ?d FILTER(?d <= ?on) }",
+     "date-upper-bound"),
     ("SELECT (CONCAT(?a, ?b) AS ?c) { ?s :p ?a ; :q ?b }", "concat-tagged"),
     ("SELECT (GROUP_CONCAT(?o) AS ?c) { ?s :p ?o }", "group-concat-tagged"),
     # Inside EXISTS too: the parse tree is read, not only rdflib's algebra.
@@ -67,6 +76,14 @@ def test_each_construct_virtuoso_answers_otherwise_is_found(query, code):
     "SELECT * { ?s :p ?o OPTIONAL { { ?s :a ?l } UNION { ?s :b ?l } } }",
     "SELECT * { ?s :p/:q ?o ; ^:r ?x }",
     "SELECT * { VALUES ?d { 1 } ?s :p ?o FILTER(?o >= ?d) }",
+    "SELECT * { ?s :p ?o FILTER(?o) }",
+    "SELECT * { ?s :p 'x' FILTER(?s != :a) }",
+    # A lower bound, a strict bound, a negation and a disjunction are evaluated row by row.
+    "SELECT * { ?s :p ?d FILTER(?d >= '2025-06-30'^^xsd:date) }",
+    "SELECT * { ?s :p ?d FILTER(?d < '2025-06-30'^^xsd:date) }",
+    "SELECT * { ?s :p ?d FILTER(!(?d > '2025-06-30'^^xsd:date)) }",
+    "SELECT * { VALUES ?on { '2025-06-30'^^xsd:date } ?s :p ?d "
+    "FILTER(!BOUND(?d) || ?d <= ?on) }",
 ])
 def test_the_same_queries_written_portably_are_sent(query):
     assert engine_refusal(check_query(P + query).constructs, "virtuoso",

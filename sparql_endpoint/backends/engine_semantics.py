@@ -93,20 +93,32 @@ WORDS: dict[str, tuple[str, str]] = {
         "DATATYPE() ailleurs que dans une comparaison = avec un type (le moteur ne donne "
         "aucun type à un texte avec langue)"),
     "number-equality": (
-        "a FILTER comparing a variable with = to a number (the engine answers with the "
-        "number of the query, not the stored one): compare with >= and <=",
-        "un FILTER qui compare une variable avec = à un nombre (le moteur rend le nombre "
-        "de la requête, pas celui enregistré) : comparez avec >= et <="),
+        "a FILTER comparing a variable with = to a number or a boolean (the engine answers "
+        "with the constant of the query as a number, not the stored value): compare numbers "
+        "with >= and <=, booleans by writing the variable alone or with !",
+        "un FILTER qui compare une variable avec = à un nombre ou un booléen (le moteur rend "
+        "la constante de la requête comme un nombre, pas la valeur enregistrée) : comparez "
+        "les nombres avec >= et <=, les booléens en écrivant la variable seule ou avec !"),
+    "typed-string": (
+        "a literal typed xsd:string (the engine tells it apart from the same plain text, "
+        "RDF 1.1 does not): write it as plain text \"…\"",
+        "un littéral typé xsd:string (le moteur le distingue du même texte simple, RDF 1.1 "
+        "non) : écrivez-le comme un texte simple \"…\""),
+    "date-upper-bound": (
+        "a FILTER bounding a variable from above with <= or >= by a date (the engine drops "
+        "solutions below a date it does not hold): write !(?x > date)",
+        "un FILTER qui borne une variable par le haut avec <= ou >= par une date (le moteur "
+        "perd des solutions sous une date absente des données) : écrivez !(?x > date)"),
     "path-repeat": (
         "the property path {detail} (the engine counts the solutions of *, + and ? paths "
         "otherwise)",
         "le chemin de propriétés {detail} (le moteur compte autrement les solutions des "
         "chemins *, + et ?)"),
-    "path-alternative-optional": (
-        "an alternative path (a|b) inside OPTIONAL (the engine gives duplicate solutions): "
-        "write it as a UNION",
-        "un chemin alternatif (a|b) dans un OPTIONAL (le moteur rend des solutions en "
-        "double) : écrivez-le avec UNION"),
+    "path-alternative": (
+        "an alternative path (a|b) (the engine gives a solution once per branch that "
+        "matches, the embedded store once): write it as a UNION",
+        "un chemin alternatif (a|b) (le moteur rend une solution par branche qui la trouve, "
+        "le magasin intégré une seule fois) : écrivez-le avec UNION"),
     "concat-tagged": (
         "CONCAT of values that may carry language tags or be numbers (the engine keeps "
         "tags they do not share): wrap the arguments in STR()",
@@ -126,7 +138,8 @@ ENGINE_DIFFERENCES: dict[str, frozenset[str]] = {
         "sum-avg-double", "avg-no-group", "filter-scope", "values-optional",
         "string-tagged", "strafter-empty", "hash", "uuid", "minus-unshared", "arithmetic",
         "integer-division", "datatype", "number-equality", "path-repeat",
-        "path-alternative-optional", "concat-tagged", "group-concat-tagged"}),
+        "path-alternative", "concat-tagged", "group-concat-tagged", "typed-string",
+        "date-upper-bound"}),
     "generic": frozenset(),
 }
 
@@ -372,13 +385,31 @@ def _read_node(node: CompValue, in_optional: bool, parent, found, aggregates) ->
             found.append(Construct("datatype"))
     elif name == "RelationalExpression" and str(_value(node, "op")) in ("=", "!="):
         left, right = _unwrap(_value(node, "expr")), _unwrap(_value(node, "other"))
-        if (isinstance(left, Variable) and _numeric(right)[0]) or \
-                (isinstance(right, Variable) and _numeric(left)[0]):
+        if (isinstance(left, Variable) and _constant_number(right)) or \
+                (isinstance(right, Variable) and _constant_number(left)):
             found.append(Construct("number-equality"))
     elif name == "PathElt" and _path_text(node):
         found.append(Construct("path-repeat", _path_text(node)))
-    elif name == "PathAlternative" and in_optional and len(_value(node, "part") or []) > 1:
-        found.append(Construct("path-alternative-optional"))
+    elif name == "PathAlternative" and len(_value(node, "part") or []) > 1:
+        found.append(Construct("path-alternative"))
+    elif name == "literal" and _datatype_iri(_value(node, "datatype")) == XSD + "string":
+        found.append(Construct("typed-string"))
+
+
+def _constant_number(expr) -> bool:
+    """Say whether EXPR is a number or a boolean (the engine answers both with a number)."""
+    expr = _unwrap(expr)
+    if isinstance(expr, Literal) and str(expr.datatype or "") == XSD + "boolean":
+        return True
+    return _numeric(expr)[0]
+
+
+def _datatype_iri(datatype) -> str:
+    """Return the IRI of a literal's datatype in the parse tree (a pname resolved)."""
+    if isinstance(datatype, CompValue) and datatype.name == "pname":
+        return getattr(_READING, "prefixes", {}).get(str(_value(datatype, "prefix") or ""),
+                                                     "") + str(_value(datatype, "localname") or "")
+    return str(datatype or "")
 
 
 def _datatype_compared(parent, node) -> bool:
@@ -416,11 +447,55 @@ def _read_algebra(root, found: list[Construct]) -> None:
             outer = _expression_vars(node["expr"]) - _possible(node["p"])
             if outer & _bound_anywhere(root):
                 found.append(Construct("filter-scope"))
+            if any(_date_upper_bound(c, _date_vars(root)) for c in _conjuncts(node["expr"])):
+                found.append(Construct("date-upper-bound"))
         elif name == "Group" and _value(node, "expr") is None and any(
                 a.name == "Aggregate_Avg" for a in _aggregates(root)):
             found.append(Construct("avg-no-group"))
     if values_vars & optional_vars:
         found.append(Construct("values-optional"))
+
+
+DATES = (XSD + "date", XSD + "dateTime")
+
+
+def _conjuncts(expr) -> list:
+    """Return the operands of a FILTER's top-level && (the expression itself if none)."""
+    if isinstance(expr, CompValue) and expr.name == "ConditionalAndExpression":
+        return [part for operand in (expr["expr"], *(_value(expr, "other") or []))
+                for part in _conjuncts(operand)]
+    return [expr]
+
+
+def _date_vars(root) -> set[Variable]:
+    """Return the variables a VALUES row or a BIND sets to a date constant."""
+    found = set()
+    for node in _algebra_nodes(root):
+        if node.name == "values":
+            for row in _value(node, "res") or []:
+                found |= {var for var, term in row.items() if _is_date(term)}
+        elif node.name == "Extend" and _is_date(node["expr"]):
+            found.add(node["var"])
+    return found
+
+
+def _is_date(term) -> bool:
+    return isinstance(term, Literal) and str(term.datatype or "") in DATES
+
+
+def _date_upper_bound(expr, date_vars: set[Variable]) -> bool:
+    """Say whether EXPR is ``?x <= date`` or ``date >= ?x``: Virtuoso answers it from an
+    index that loses every solution once the bound is below the greatest stored value
+    (measured on 7.2; a cast, ``<`` or ``!(?x > date)`` are evaluated row by row)."""
+    if not isinstance(expr, CompValue) or expr.name != "RelationalExpression":
+        return False
+    op = str(_value(expr, "op"))
+    if op not in ("<=", ">="):
+        return False
+    low, high = expr["expr"], expr["other"]
+    variable, bound = (low, high) if op == "<=" else (high, low)
+    return isinstance(variable, Variable) and (
+        _is_date(bound) or (isinstance(bound, Variable) and bound in date_vars))
 
 
 def _expression_vars(expr) -> set[Variable]:

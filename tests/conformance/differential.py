@@ -427,8 +427,15 @@ class EngineData:
 VirtuosoData = EngineData
 
 
-def corpus_cases(dist: Path) -> list[Case]:
-    """Return our own example and indicator queries as cases over the build in DIST."""
+#: About forty queries over the project's own vocabulary (aggregates, paths, MINUS,
+#: language tags, dates, typed literals), written the way a researcher would: the
+#: external replay of issue 25, run over the same build as our queries.
+REPLAY_DIR = Path(__file__).parent / "replay"
+
+
+def corpus_cases(dist: Path, queries: Path = QUERIES_DIR,
+                 folder: str = "our queries") -> list[Case]:
+    """Return the queries in QUERIES (ours by default) as cases over the build in DIST."""
     from sparql_endpoint.backends.dist import read_build
 
     build = read_build(dist)
@@ -438,10 +445,10 @@ def corpus_cases(dist: Path) -> list[Case]:
         with open_rdf(path) as stream:
             triples += [q.triple if isinstance(q, ox.Quad) else q
                         for q in ox.parse(stream, format=rdf_format(path))]
-    cases = [Case("our queries", path.stem, path.read_text(encoding="utf-8"),
+    cases = [Case(folder, path.stem, path.read_text(encoding="utf-8"),
                   "https://example.org/sparql", triples=triples)
-             for path in sorted(QUERIES_DIR.glob("*.rq"))]
-    assert cases, f"no query in {QUERIES_DIR}"
+             for path in sorted(queries.glob("*.rq"))]
+    assert cases, f"no query in {queries}"
     return cases
 
 
@@ -453,7 +460,7 @@ def table_lines() -> list[str]:
     if not TABLE:
         return []
     backends = [b for b in BACKENDS if any(key[0] == b for key in TABLE)]
-    folders = sorted({key[1] for key in TABLE}, key=lambda f: (f == "our queries", f))
+    folders = sorted({key[1] for key in TABLE}, key=lambda f: (f in ("our queries", "replay"), f))
     width = max(len(f) for f in folders) + 2
     lines = ["same / loud / not applicable (+ silent, failed), per folder and backend",
              "folder".ljust(width) + "".join(b.rjust(18) for b in backends)]
