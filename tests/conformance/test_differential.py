@@ -21,6 +21,7 @@ import os
 
 import pytest
 from differential import (
+    REPLAY_DIR,
     TABLE,
     W3C,
     EngineData,
@@ -28,7 +29,6 @@ from differential import (
     corpus_cases,
     embedded_backend,
     expected_answer,
-    REPLAY_DIR,
     oxigraph_env,
     query_form,
     run_layer,
