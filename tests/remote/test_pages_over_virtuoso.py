@@ -27,7 +27,10 @@ pytestmark = [
 ]
 PAGES = ("/", "/doc/instrument/achat-innovant", "/instruments",
          "/query?example=07-legal-basis", "/query?example=04-instruments-by-objective",
-         "/query?example=decp-instrument-usage")
+         "/query?example=decp-instrument-usage",
+         "/guide?nature=services&amount=80000&date=2026-06-01&innovative=yes&aims=social",
+         "/guide?nature=travaux&amount=3000000&date=2025-03-01&buyer=central-government-authority",
+         "/kit/123456789")
 
 
 class _Text(HTMLParser):
