@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -129,9 +130,17 @@ def error_place(query: str, message: str) -> dict | None:
             "after": text[at + 1:end] + ("…" if end < len(text) else "")}
 
 
+#: Statuses the editor's script may meet, explained to the reader in the page's language.
+SCRIPT_STATUSES = (400, 403, 406, 413, 429, 503)
+
+
 def _context() -> dict:
+    lang = choose_language()
+    words = {str(status): error_text(status, lang) for status in SCRIPT_STATUSES}
+    words["other"] = error_text(0, lang)
     return {"endpoint": site_root() + "sparql",
-            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
+            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file(),
+            "script_errors": json.dumps(words, ensure_ascii=False)}
 
 
 @bp.get("/editor/yasgui/<name>")
