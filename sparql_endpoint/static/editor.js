@@ -68,8 +68,8 @@
       code.appendChild(element("mark", where.at));
       code.appendChild(document.createTextNode(where.after));
       box.appendChild(element("pre", undefined, { "class": "wrap error-place" })).appendChild(code);
+      box.appendChild(element("p", root.dataset.parserMessage));
     }
-    box.appendChild(element("p", root.dataset.parserMessage));
     box.appendChild(element("pre", problem.message || error.text, { "class": "wrap", lang: "en" }));
     return box;
   }
