@@ -49,12 +49,26 @@ NARROW_CELLS = """() => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (node.parentElement.closest('code') || !node.parentElement.checkVisibility()) continue;
-      ruler.font = getComputedStyle(node.parentElement).font;
+      // From the longhands: the shorthand reads empty under font-variant-numeric.
+      const font = getComputedStyle(node.parentElement);
+      ruler.font = `${font.fontStyle} ${font.fontWeight} ${font.fontSize} ${font.fontFamily}`;
       for (const word of node.data.split(/\\s+|(?<=-)/).filter(Boolean)) {
         const width = ruler.measureText(word).width;
         if (width > room + 1) out.push(`${word}: ${Math.round(width)} px in ${Math.round(room)}`);
       }
     }
+  }
+  return out;
+}"""
+#: Text shown outside "All data" and the query editor that carries a datatype tag.
+TAGGED_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('.all-data, #yasgui, #form-section, pre')) continue;
+    if (!parent.checkVisibility()) continue;
+    if (node.data.includes('^^')) out.push(node.data.trim().slice(0, 80));
   }
   return out;
 }"""
@@ -135,6 +149,7 @@ def check(page, what: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= screen, f"{what} is {width} px wide on a {screen} px screen"
     assert page.evaluate(NARROW_CELLS) == [], what
+    assert page.evaluate(TAGGED_TEXT) == [], what
     if page.locator("svg.chart text").count():
         assert page.evaluate(CHART_TEXT_JS) >= CHART_TEXT, what
     if screen < 600:
@@ -210,6 +225,7 @@ def test_walks(server, browser, lang, screen):
                       f"?contracts) {{ (2019 1234) }} }}')")
         page.evaluate(f"{yasqe}.query().catch(() => null)")
         page.wait_for_selector(".yasr table tbody tr >> text=2019", timeout=15000)
+        check(page, "query results")
         assert "^^" not in page.inner_text(".yasr table")
         page.evaluate(f"{yasqe}.setValue('SELECT ?s WHERE {{\\n  ?s ?p }}')")
         page.evaluate(f"{yasqe}.query().catch(() => null)")
@@ -220,6 +236,12 @@ def test_walks(server, browser, lang, screen):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= SCREENS[screen]["width"], f"query results: {width} px"
 
+        page.goto(f"{root}/doc/location/code-region-53?lang={lang}")
+        assert page.locator(".card table tbody tr").count() >= 1
+        check(page, "region")
+        page.goto(f"{root}/dumps/?lang={lang}")
+        assert page.locator("main a[href$='.ttl']").count() >= 1
+        check(page, "downloads")
         page.goto(f"{root}/catalog?lang={lang}")
         assert page.locator("main a[download]").count() >= 1
         check(page, "catalogue")
