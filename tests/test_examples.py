@@ -101,7 +101,7 @@ def test_form_runs_an_example_and_renders_a_table(client):
     response = client.get("/query", query_string={"query": example.query})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<table class=\"results\">" in html and "<td>" in html
+    assert "<table class=\"results cards\">" in html and "<td data-label=" in html
     assert "/query.csv?query=" in html and "format=json" in html
     assert "/doc/instrument/" in html          # IRIs link to their pages
 
@@ -166,7 +166,7 @@ def test_a_chosen_example_runs_and_its_results_come_before_the_code(client):
     html = client.get("/query", query_string={"example": example.name, "lang": "en"}
                       ).get_data(as_text=True)
     assert f"<h1>{example.title['en']}</h1>" in html
-    assert html.index('<table class="results">') < html.index("<textarea")
+    assert html.index('<table class="results cards">') < html.index("<textarea")
     textarea = html[html.index("<textarea"):html.index("</textarea>")]
     assert "legalBasis" in textarea                     # the editor opens on that example
     assert 'aria-current="page"' in html
@@ -174,7 +174,7 @@ def test_a_chosen_example_runs_and_its_results_come_before_the_code(client):
 
 def test_the_query_page_runs_the_first_example_and_groups_the_examples(client):
     html = client.get("/query?lang=en").get_data(as_text=True)
-    assert '<table class="results">' in html
+    assert '<table class="results cards">' in html
     assert "<h3 id=\"ex-law\">Which instrument, on what basis?</h3>" in html
     assert html.count('<ul class="questions"') == 3
     assert client.get("/query?example=nope").status_code == 404

@@ -21,6 +21,7 @@ from sparql_endpoint.pages import (
     freshness,
     guide,
     home,
+    icons,
     kit,
     lists,
     search,
@@ -53,6 +54,7 @@ bp.register_blueprint(lists.bp)
 bp.register_blueprint(guide.bp)
 bp.register_blueprint(contribute.bp)
 bp.register_blueprint(kit.bp)
+bp.register_blueprint(icons.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from achat_core.iris import ADMS, APG, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
+from sparql_endpoint.pages.layout_words import LAYOUT_WORDS
 from sparql_endpoint.protocol.words import EDITOR_WORDS
 
 #: key -> (French, English)
@@ -248,6 +249,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "This page needs more work than the time limit allows; query the SPARQL "
                      "endpoint or download the data."),
     **EDITOR_WORDS,
+    **LAYOUT_WORDS,
 }
 
 

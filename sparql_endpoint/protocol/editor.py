@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -31,6 +33,12 @@ YASGUI_HINT = ("The query editor's JavaScript is missing: run `npm ci` in the pr
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map")
 #: Rows shown in the HTML table; downloads carry up to the app's MAX_ROWS.
 SHOWN_ROWS = 1000
+#: pyparsing (rdflib's SPARQL parser) ends a syntax error with where it stopped.
+_WHERE = re.compile(r"\(line:(\d+), col:(\d+)\)\s*$")
+#: Characters of the faulty line shown either side of where the parser stopped.
+EXCERPT = 60
+#: Columns whose integers are years, written without a thousands separator.
+_YEAR = re.compile(r"year|ann[eé]e|^an$", re.IGNORECASE)
 
 
 def _register(state) -> None:
@@ -77,11 +85,12 @@ def query_page():
         result = user_query.run(query, max_rows=SHOWN_ROWS)
     except user_query.QueryError as error:
         return render("query.html", status=error.status, query=query, error=str(error),
-                      error_explanation=error_text(error.status, lang), **context)
+                      error_explanation=error_text(error.status, lang),
+                      error_place=error_place(query, str(error)), **context)
     # Every IRI shown is named in one bounded query, not one query per cell.
     labeller().fetch((term.value for row in result.rows for term in row.values()
                       if isinstance(term, ox.NamedNode)), batch=SHOWN_ROWS * 4)
-    shown = [{v: term_view(row[v], lang) for v in result.variables if v in row}
+    shown = [{v: cell(row[v], v, lang) for v in result.variables if v in row}
              for row in result.rows[:SHOWN_ROWS]]
     return render(
         "query.html", query=query, result=result, shown=shown,
@@ -90,9 +99,48 @@ def query_page():
         csv=query_link(query, "csv"), json=query_link(query, "json"), **context)
 
 
+def cell(term, variable: str, lang: str) -> dict:
+    """Describe one result for a reader: its label or plain value, and the exact term
+    (N-Triples) for the cell's hover; a year column's integers keep their four digits."""
+    view = term_view(term, lang)
+    if (view["kind"] == "literal" and view["datatype"] in ("integer", "int")
+            and _YEAR.search(variable)):
+        view["text"] = view["value"]
+    view["raw"] = str(term)
+    return view
+
+
+def error_place(query: str, message: str) -> dict | None:
+    """Say where a syntax error points: its line and column, read from the parser's
+    message, and that line cut around it (``None`` when the message names no place)."""
+    match = _WHERE.search(message)
+    if not match:
+        return None
+    line, column = int(match[1]), int(match[2])
+    lines = query.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    # The parser counts columns in the line with its tabs expanded.
+    text = lines[line - 1].rstrip("\r").expandtabs()
+    at = min(max(column, 1), len(text) + 1) - 1
+    start, end = max(at - EXCERPT, 0), at + 1 + EXCERPT
+    return {"line": line, "column": column,
+            "before": ("…" if start else "") + text[start:at],
+            "at": text[at:at + 1] or " ",
+            "after": text[at + 1:end] + ("…" if end < len(text) else "")}
+
+
+#: Statuses the editor's script may meet, explained to the reader in the page's language.
+SCRIPT_STATUSES = (400, 403, 406, 413, 429, 503)
+
+
 def _context() -> dict:
+    lang = choose_language()
+    words = {str(status): error_text(status, lang) for status in SCRIPT_STATUSES}
+    words["other"] = error_text(0, lang)
     return {"endpoint": site_root() + "sparql",
-            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file()}
+            "yasgui": (YASGUI_DIR / "yasgui.min.js").is_file(),
+            "script_errors": json.dumps(words, ensure_ascii=False)}
 
 
 @bp.get("/editor/yasgui/<name>")

@@ -15,6 +15,9 @@ EDITOR_WORDS: dict[str, tuple[str, str]] = {
                      "Write a SPARQL query or start from an example. "
                      "The form also works without JavaScript."),
     "query_error": ("La requête n'a pas pu être exécutée", "The query could not be run"),
+    "error_at": ("Ligne {line}, colonne {column}", "Line {line}, column {column}"),
+    "parser_message": ("Message de l'analyseur SPARQL (en anglais)", "The SPARQL parser's message"),
+    "raw_term": ("Terme exact", "Exact term"),
     "truncated_rows": ("Les résultats s'arrêtent ici : la requête en donne davantage. "
                        "Affinez-la (LIMIT, motifs plus précis), ou téléchargez les données "
                        "complètes.",

@@ -117,6 +117,8 @@ def test_officer_path(server, lang, screen):
 
             page.goto(f"{root}/?lang={lang}")
             check(page, "home")
+            if page.locator("details.menu > summary").is_visible():  # a phone's folded menu
+                page.click("details.menu > summary")
             page.fill("#site-search", "achat innovant")
             page.press("#site-search", "Enter")
             page.wait_for_selector("table tbody tr")
