@@ -198,7 +198,7 @@ def test_the_top_buyers_table_and_its_csv_name_the_buyers(client, lang):
 @pytest.mark.parametrize(("lang", "sentence", "kind"), [
     ("fr", "COMMUNE DE RENNES ESSAI a conclu ce contrat le 1er février 2024 avec "
            "LOGICIELS DE L'OUEST", "COMMUNE DE RENNES ESSAI (commune, 10 000 salariés et plus)"),
-    ("en", "COMMUNE DE RENNES ESSAI concluded this contract on 1 February 2024 with "
+    ("en", "COMMUNE DE RENNES ESSAI concluded this contract on February 1, 2024 with "
            "LOGICIELS DE L'OUEST",
      "COMMUNE DE RENNES ESSAI (commune (municipality), 10,000 employees or more)"),
 ])
@@ -282,8 +282,8 @@ def test_ugap_curated_page_meets_its_contracts_from_both_establishments(built, c
 
 @pytest.mark.parametrize(("path", "lang", "since", "wrong"), [
     ("marche-sans-publicite", "fr", "En vigueur depuis le 1er avril 2019", "29 décembre 2025"),
-    ("marche-sans-publicite", "en", "In force since 1 April 2019", "29 December 2025"),
-    ("partenariat-innovation", "en", "Since 26 February 2014", None),
+    ("marche-sans-publicite", "en", "In force since April 1, 2019", "December 29, 2025"),
+    ("partenariat-innovation", "en", "Since February 26, 2014", None),
     ("clauses-sociales-environnementales", "fr", "En vigueur depuis le 1er avril 2019", None),
 ])
 def test_since_is_the_earliest_date_of_the_legal_basis_and_names_it(client, path, lang, since,
@@ -303,8 +303,8 @@ def test_since_is_the_earliest_date_of_the_legal_basis_and_names_it(client, path
 @pytest.mark.parametrize(("lang", "words_"), [
     ("fr", ["Seuils par période", "Période", "depuis le 1er janvier 2020", "40\u202f000",
             "depuis le 1er avril 2026", "60\u202f000"]),
-    ("en", ["Thresholds by period", "Period", "1 January 2020", "€40,000",
-            "since 1 April 2026", "€60,000"]),
+    ("en", ["Thresholds by period", "Period", "January 1, 2020", "€40,000",
+            "since April 1, 2026", "€60,000"]),
 ])
 def test_r2122_8_thresholds_read_as_a_history_by_period(client, lang, words_):
     html = page(client, "/doc/instrument/marche-sans-publicite", lang)

@@ -154,7 +154,8 @@ def test_home_counts_and_questions(client):
     html = client.get("/").get_data(as_text=True)
     assert "88" in html                               # triples in the fixture
     assert "<strong>2</strong> instruments" in html
-    assert "<strong>1</strong> ressources" in html    # a wiki page is a knowledge resource
+    # a wiki page is a knowledge resource; one takes the singular
+    assert "<strong>1</strong> ressource de connaissance" in html
     assert "Quels instruments permettent d&#39;acheter de l&#39;innovation sous un seuil" in html
     assert "Licence Ouverte" in html and "/dumps/" in html and "/search" in html
 

@@ -23,6 +23,7 @@ from sparql_endpoint.pages import (
     home,
     kit,
     lists,
+    numbers,
     search,
 )
 from sparql_endpoint.pages.answers import node
@@ -190,8 +191,11 @@ def figures_about(iri: str, lang: str) -> list[dict]:
             return term_view(chosen[0], lang) if chosen else None
 
         period = [first("periodStart"), first("periodEnd")]
+        value, unit = first("value"), first("unit")
+        if unit and unit["kind"] == "literal":
+            unit["text"] = numbers.unit(unit["value"], value["value"] if value else 2, lang)
         out.append({
-            "term": figure["term"], "value": first("value"), "unit": first("unit"),
+            "term": figure["term"], "value": value, "unit": unit,
             "scope": first("scope"),
             "date": first("observationDate") or (period if all(period) else None),
             "sources": [term_view(s, lang) for s in p.get("source", [])],
@@ -206,7 +210,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     names = labeller()
     title, title_lang = names.label(iri, lang)
     labels = names.labels(iri)
-    types = [term_view(o, lang) for p, o in pairs if p.value == RDF + "type"]
+    # One name once: org:Organization and foaf:Organization both read "organisation".
+    types = list({view["text"]: view for view in (
+        term_view(o, lang) for p, o in pairs if p.value == RDF + "type")}.values())
     checked = [o.value for p, o in pairs if p.value == CHECKED_ON]
     sources = [term_view(o, lang) for p, o in pairs if p.value == SOURCE]
     shown = [(p, o) for p, o in pairs

@@ -18,7 +18,7 @@ from flask import (
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
 from sparql_endpoint.http.language import COOKIE, LANGUAGES, choose_language
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.labels import Labeller
+from sparql_endpoint.pages.labels import Labeller, local_name
 from sparql_endpoint.pages.links import safe_href
 from sparql_endpoint.pages.words import UNKNOWN_NAME_MARKS, text
 
@@ -94,7 +94,7 @@ def term_view(term, lang: str) -> dict:
     if isinstance(term, ox.NamedNode):
         names = labeller()
         label, label_lang = names.label(term.value, lang)
-        described = bool(names.cache.get(term.value))
+        described = bool(names.cache.get(term.value)) and term.value not in names.addresses
         return {
             "kind": "iri", "iri": term.value, "text": label, "lang": label_lang,
             "href": href(term.value, described), "external": is_external(term.value)
@@ -145,6 +145,10 @@ def render(template: str, status: int = 200, **context) -> Response:
     switch = "?" + urlencode(args, quote_via=quote)
     response = make_response(render_template(
         template, lang=lang, other_lang=other, t=t, switch_url=switch, build=build_info(),
+        number=lambda value: numbers.number(value, lang, numbers.places(value)),
+        noun=lambda key, value: numbers.noun(key, value, lang),
+        counted=lambda value, key: numbers.counted(value, key, lang),
+        day=lambda value: numbers.day(value, lang), site=local_name,
         **context,
     ), status)
     if request.args.get("lang") in LANGUAGES:
