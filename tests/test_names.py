@@ -191,8 +191,18 @@ def test_the_top_buyers_table_and_its_csv_name_the_buyers(client, lang):
         "commune, 10 000 salariés et plus" if lang == "fr"
         else "commune (municipality), 10,000 employees or more") + ")" in words(table)
     link = re.search(r'<a class="csv" href="([^"]+)"', table).group(1).replace("&amp;", "&")
-    rows = client.get(link).get_data(as_text=True)
-    assert rows.lstrip("\ufeff").startswith("buyer,name,") and "COMMUNE DE RENNES ESSAI" in rows
+    with client.get(link) as response:
+        rows = response.get_data(as_text=True)
+        # the page's columns in its language, identifiers in columns of their own
+        heading = ("Acheteur,Contrats,Montant HT,Type d'acheteur,Taille,SIRET,IRI"
+                   if lang == "fr" else
+                   "Buyer,Contracts,Amount excl. VAT,Kind of buyer,Size,SIRET,IRI")
+        assert rows.lstrip("\ufeff").startswith(heading + "\r\n")
+        assert response.headers["Content-Disposition"] == 'attachment; filename="{}"'.format(
+            "appel-offres-ouvert-acheteurs.csv" if lang == "fr"
+            else "open-procedure-buyers.csv")
+    line = next(r for r in rows.splitlines() if r.startswith("COMMUNE DE RENNES ESSAI,"))
+    assert "/id/organisation/" in line.rsplit(",", 1)[1]
 
 
 @pytest.mark.parametrize(("lang", "sentence", "kind"), [

@@ -193,8 +193,9 @@ def eu_matches(select: Select, iri: str, lang: str) -> list[dict]:
     return found
 
 
-def usage(select: Select, iri: str, lang: str) -> dict:
-    """Read the builder's indicators about an instrument: totals, per year, regions, buyers."""
+def usage(select: Select, iri: str, lang: str, top: int | None = TOP) -> dict:
+    """Read the builder's indicators about an instrument: totals, per year, regions, buyers
+    (the ``top`` first of each, or all of them)."""
     rows = select(
         f"SELECT ?measure ?value ?start ?end ?subject WHERE {{ "
         f"?f <{APG}aboutInstrument> {node(iri)} ; <{APG}measure> ?measure ; "
@@ -229,7 +230,7 @@ def usage(select: Select, iri: str, lang: str) -> dict:
         year["amount_text"] = numbers.amount(round(year["amount"]), lang)
 
     def ranked(kind: str) -> list[dict]:
-        listed = sorted(subjects[kind].values(), key=lambda e: (-e["contracts"], e["iri"]))[:TOP]
+        listed = sorted(subjects[kind].values(), key=lambda e: (-e["contracts"], e["iri"]))[:top]
         for entry in listed:
             entry["contracts_text"] = numbers.number(entry["contracts"], lang)
             entry["amount_text"] = numbers.amount(round(entry["amount"]), lang)

@@ -25,6 +25,7 @@ from sparql_endpoint.pages import (
     lists,
     numbers,
     search,
+    table_twins,
 )
 from sparql_endpoint.pages.answers import node
 from sparql_endpoint.pages.render import (
@@ -54,6 +55,7 @@ bp.register_blueprint(lists.bp)
 bp.register_blueprint(guide.bp)
 bp.register_blueprint(contribute.bp)
 bp.register_blueprint(kit.bp)
+bp.register_blueprint(table_twins.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 
@@ -220,7 +222,6 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     external = [term_view(o, lang) for p, o in pairs
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
-    term = node(iri)
     template, extra = cards.answer_of(iri, pairs, lang, timed_select, outbound)
     return render(
         template, **extra,
@@ -233,10 +234,8 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
         sources=sources, figures=figures_about(iri, lang), alternates=alternates,
-        properties_csv=query_link(f"SELECT ?property ?value WHERE {{ {term} ?property ?value }}",
-                                  "csv"),
-        inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {term} }}",
-                               "csv"),
+        properties_csv=table_twins.table_link(iri, "properties", "csv", lang),
+        inbound_csv=table_twins.table_link(iri, "inbound", "csv", lang),
     )
 
 

@@ -224,6 +224,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wiki_page": ("Page du wiki", "Wiki page"),
     "read_on": ("lue le", "read on"),
     "csv": ("Tableau en CSV", "Table as CSV"),
+    "table_unknown": ("Cette page n'a pas ce tableau : les tableaux sont proposés en .csv et "
+                      ".json.", "This page has no such table: tables are offered as .csv and "
+                      ".json."),
+    "org_size": ("Taille", "Size"),
+    "siret": ("SIRET", "SIRET"),
+    "language": ("Langue", "Language"),
+    "property_iri": ("IRI de la propriété", "Property IRI"),
+    "value_iri": ("IRI de la valeur", "Value IRI"),
+    "subject_iri": ("IRI du sujet", "Subject IRI"),
     "json": ("Résultats en JSON", "Results as JSON"),
     "not_found": ("Ressource inconnue", "Unknown resource"),
     "not_found_text": ("Aucune donnée sur cette IRI dans le graphe publié.",
@@ -316,6 +325,15 @@ NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 #: A figure's unit as the data writes it (``apg:unit``) -> its noun in ``NOUNS``.
 UNIT_NOUNS = {"EUR": "euros", "percent": "percent", "contracts": "contracts",
               "countries": "countries", "buyers": "buyers"}
+
+#: What a page's table holds, in its file's name (``pages.table_twins``): (French, English).
+TABLE_FILE_WORDS = {
+    "years": ("contrats-par-annee", "contracts-per-year"),
+    "buyers": ("acheteurs", "buyers"),
+    "regions": ("regions", "regions"),
+    "properties": ("proprietes", "properties"),
+    "inbound": ("liens-entrants", "inbound-links"),
+}
 
 #: The lists' titles: list -> (French, English).
 LIST_TITLES = {
