@@ -146,7 +146,9 @@ def test_build_publishes_contracts_indicators_and_the_rejected_report(built, man
         "SELECT ?u WHERE { ?d <http://www.w3.org/ns/dcat#downloadURL> ?u }")}
     assert f"{BASE}dumps/contracts.nt.gz" in urls
     assert f"{BASE}dumps/indicators.nt.gz" in urls
-    assert f"{BASE}dumps/decp-rejected.jsonl" not in urls
+    # every published file is in the catalogue, the reports and the table included
+    assert {f"{BASE}dumps/{name}" for name in ("decp-rejected.jsonl", "contracts.csv.gz",
+                                                "void.ttl")} <= urls
 
 
 def test_build_json_counts_what_the_store_and_an_in_memory_load_hold(built, manifest, store):
