@@ -38,6 +38,7 @@ from sparql_endpoint.pages.render import (
     render,
     term_view,
 )
+from sparql_endpoint.pages.source_links import source_link
 from sparql_endpoint.pages.words import text
 from sparql_endpoint.protocol.documents import (
     DOC_FORMATS,
@@ -234,6 +235,7 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
         sources=sources, figures=figures_about(iri, lang), alternates=alternates,
+        source_link=source_link(pairs, outbound, lang),
         properties_csv=table_twins.table_link(iri, "properties", "csv", lang),
         inbound_csv=table_twins.table_link(iri, "inbound", "csv", lang),
     )

@@ -224,6 +224,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wiki_page": ("Page du wiki", "Wiki page"),
     "read_on": ("lue le", "read on"),
     "csv": ("Tableau en CSV", "Table as CSV"),
+    "source_legal": ("Lire le texte sur {site}", "Read the text on {site}"),
+    "source_own": ("Ouvrir la ressource à son adresse ({site})",
+                   "Open the resource at its address ({site})"),
+    "source_text": ("Identifiant officiel de l'article non confirmé : lire le texte qui le "
+                    "contient sur {site}",
+                    "The article's official identifier is not confirmed: read the text that "
+                    "holds it on {site}"),
+    "source_unconfirmed": ("Aucune adresse officielle n'est confirmée pour ce texte.",
+                           "No official address is confirmed for this text."),
     "table_unknown": ("Cette page n'a pas ce tableau : les tableaux sont proposés en .csv et "
                       ".json.", "This page has no such table: tables are offered as .csv and "
                       ".json."),
