@@ -67,6 +67,8 @@ DEPENDENT_KINDS = ("threshold/", "identifier/", "obligation/", "wiki-text/")
 #: Properties shown first on a page, in this order.
 FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
          DCT + "description", APG + "oneLineDescription")
+#: Properties whose values are code (the SPARQL that computed an indicator).
+CODE_VALUES = (APG + "computedByQuery",)
 #: Links pointing at a thing listed on its page (a sample when there are more).
 INBOUND_LIMIT = 500
 #: Links pointing at a thing counted per property, at most (then "more than").
@@ -158,6 +160,7 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
     for prop, value in pairs:
         group = groups.setdefault(prop.value, {"property": term_view(prop, lang), "values": []})
         view = term_view(value, lang)
+        view["code"] = prop.value in CODE_VALUES  # a query is code, shown as such
         key = local_key(value.value) if isinstance(value, ox.NamedNode) else None
         if nested and key and key.startswith(DEPENDENT_KINDS):
             view["nested"] = _group(outbound(value.value), lang)

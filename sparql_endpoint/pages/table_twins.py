@@ -36,7 +36,7 @@ bp = Blueprint("twins", __name__)
 #: Rows read for a properties or inbound-links file, at most (the page shows fewer).
 ROWS_LIMIT = 5_000
 #: Characters of a thing's name kept in a file name.
-NAME_LENGTH = 60
+NAME_LENGTH = 80
 
 
 @dataclass(frozen=True)
