@@ -14,6 +14,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
@@ -310,3 +311,14 @@ def test_a_link_to_an_official_page_only_with_a_confirmed_identifier():
                     assert official.group(0) in confirmed_ids, record["key"]
             if record.get("official_id_confirmed") is False:
                 assert "legifrance" not in url and "eur-lex" not in url, record["key"]
+
+
+@pytest.mark.parametrize(("lang", "count"), [("fr", f"1{NNBSP}126{NNBSP}337"),
+                                             ("en", "1,126,337")])
+def test_query_results_write_a_year_column_as_a_year_and_group_other_numbers(client, lang,
+                                                                            count):
+    query = "SELECT ?year ?contracts WHERE { BIND(2019 AS ?year) BIND(1126337 AS ?contracts) }"
+    html = get(client, "/query?query=" + quote(query, safe=""), lang)
+    row = html[html.index("<tbody"):html.index("</tbody>")]
+    assert "<span>2019</span>" in row and f"<span>{count}</span>" in row
+    assert numbers.is_year_name("contractYear") and not numbers.is_year_name("yearly")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -86,6 +87,12 @@ def unit(code: str, value, lang: str) -> str:
     with its value; an unknown unit is shown as the data gives it."""
     key = UNIT_NOUNS.get(code)
     return noun(key, value, lang) if key else code
+
+
+def is_year_name(name: str) -> bool:
+    """Tell whether a column or property name says it holds years (``year``, ``annee``,
+    ``contractYear``, ``year_start``)."""
+    return bool(re.search(r"(^|_|[a-z])(Year|year|YEAR|annee|Annee|année)s?($|_|[A-Z])", name))
 
 
 def year(value) -> str:

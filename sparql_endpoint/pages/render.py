@@ -89,8 +89,12 @@ def is_external(iri: str) -> bool:
     )
 
 
-def term_view(term, lang: str) -> dict:
-    """Describe a pyoxigraph term for a template: text, language, link."""
+def term_view(term, lang: str, name: str = "") -> dict:
+    """Describe a pyoxigraph term for a template: text, language, link.
+
+    ``name`` is the column or property it comes from: a whole number in a year's column
+    is written as a year (``2019``, never ``2 019``).
+    """
     if isinstance(term, ox.NamedNode):
         names = labeller()
         label, label_lang = names.label(term.value, lang)
@@ -103,7 +107,9 @@ def term_view(term, lang: str) -> dict:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
         short = datatype.rsplit("#", 1)[-1] if datatype.startswith(PREFIXES["xsd"]) else ""
-        return {"kind": "literal", "text": readable(term.value, short, lang),
+        year = short in ("integer", "int", "long", "decimal") and numbers.is_year_name(name)
+        return {"kind": "literal",
+                "text": numbers.year(term.value) if year else readable(term.value, short, lang),
                 "value": term.value, "lang": term.language or "", "datatype": short}
     return {"kind": "bnode", "text": str(term), "lang": ""}
 

@@ -81,7 +81,7 @@ def query_page():
     # Every IRI shown is named in one bounded query, not one query per cell.
     labeller().fetch((term.value for row in result.rows for term in row.values()
                       if isinstance(term, ox.NamedNode)), batch=SHOWN_ROWS * 4)
-    shown = [{v: term_view(row[v], lang) for v in result.variables if v in row}
+    shown = [{v: term_view(row[v], lang, v) for v in result.variables if v in row}
              for row in result.rows[:SHOWN_ROWS]]
     return render(
         "query.html", query=query, result=result, shown=shown,
