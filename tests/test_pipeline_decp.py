@@ -269,7 +269,8 @@ def test_the_served_pages_show_usage_figures_and_the_proxy_beside_the_eu_figure(
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         figures = html[html.index('id="fig-h"'):]
-        assert "Contracts, inferred (achat-innovant)" in figures
+        # indicators are named by the instrument's name, not its key
+        assert "Contracts, inferred (Innovative-purchase exemption)" in figures
         assert "/doc/indicator/achat-innovant-inferred-contracts" in figures
         page = client.get("/doc/instrument/partenariat-innovation",
                           headers={"Accept": "text/html", "Accept-Language": "en"})
@@ -277,7 +278,10 @@ def test_the_served_pages_show_usage_figures_and_the_proxy_beside_the_eu_figure(
         figures = figures[figures.index('id="fig-h"'):figures.index("</table>",
                                                                    figures.index('id="fig-h"'))]
         assert "Innovation partnerships awarded in the EU" in figures and ">173<" in figures
-        assert re.search(r"Innovative contracts by procedure \([a-z-]+\) — proxy", figures)
+        # ... and by the procedure type's label, not its EU code
+        assert re.search(r"Innovative contracts by procedure \([A-Z][\w ,-]+\) — proxy",
+                         figures)
+        assert not re.search(r"by procedure \([a-z-]+\)", figures)
         with client.get("/dumps/decp-rejected.jsonl") as report:
             assert report.status_code == 200
             assert report.get_data() == (built / "decp-rejected.jsonl").read_bytes()
@@ -329,7 +333,7 @@ def test_without_a_store_the_dumps_alone_serve_the_same_graph(tmp_path, inputs, 
     html = client.get("/doc/instrument/achat-innovant",
                       headers={"Accept": "text/html", "Accept-Language": "en"}).get_data(
         as_text=True)
-    assert "Contracts, inferred (achat-innovant)" in html
+    assert "Contracts, inferred (Innovative-purchase exemption)" in html
 
 
 def test_a_missing_decp_file_is_a_usage_error(tmp_path):

@@ -161,6 +161,8 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
         group = groups.setdefault(prop.value, {"property": term_view(prop, lang), "values": []})
         view = term_view(value, lang)
         view["code"] = prop.value in CODE_VALUES  # a query is code, shown as such
+        if prop.value == APG + "unit" and view["kind"] == "literal":
+            view["text"] = numbers.unit(value.value, 2, lang)  # "contrats", not "contracts"
         key = local_key(value.value) if isinstance(value, ox.NamedNode) else None
         if nested and key and key.startswith(DEPENDENT_KINDS):
             view["nested"] = _group(outbound(value.value), lang)
