@@ -322,3 +322,17 @@ def test_query_results_write_a_year_column_as_a_year_and_group_other_numbers(cli
     row = html[html.index("<tbody"):html.index("</tbody>")]
     assert "<span>2019</span>" in row and f"<span>{count}</span>" in row
     assert numbers.is_year_name("contractYear") and not numbers.is_year_name("yearly")
+
+
+def test_a_party_with_one_contract_reads_in_the_singular(client, store):
+    epo = "http://data.europa.eu/a4g/ontology#"
+    rows = list(store.query(
+        f"SELECT ?org WHERE {{ {{ SELECT ?org ?role (COUNT(DISTINCT ?c) AS ?n) WHERE {{ "
+        f"?c a <{epo}Contract> ; ?role ?b . ?b <{epo}playedBy> ?org "
+        f"VALUES ?role {{ <{epo}bindsBuyer> <{epo}bindsContractor> }} }} GROUP BY ?org ?role }} "
+        f"}} GROUP BY ?org HAVING (MAX(?n) = 1) ORDER BY ?org LIMIT 1"))
+    assert rows, "the generated data has a party with a single contract"
+    path = "/doc/" + rows[0]["org"].value[len(BASE) + 3:]
+    french, english = get(client, path, "fr"), get(client, path, "en")
+    assert "<strong>1</strong> contrat," in french and "<strong>1</strong> contracts" not in french
+    assert "<strong>1</strong> contract," in english
