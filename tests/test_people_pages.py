@@ -336,3 +336,24 @@ def test_a_party_with_one_contract_reads_in_the_singular(client, store):
     french, english = get(client, path, "fr"), get(client, path, "en")
     assert "<strong>1</strong> contrat," in french and "<strong>1</strong> contracts" not in french
     assert "<strong>1</strong> contract," in english
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("kit-776056467-contrats", "kit-776056467-contrats.csv"),
+    ("", "resultats-requete.csv"),
+    ('x"; filename="evil.exe', "resultats-requete.csv"),
+    ("Évil name", "resultats-requete.csv"),
+])
+def test_a_query_table_download_is_named_for_what_it_holds(client, name, expected):
+    query = quote("SELECT ?year WHERE { BIND(2019 AS ?year) }", safe="")
+    with client.get(f"/query.csv?query={query}&name={quote(name)}&lang=fr") as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{expected}"'
+
+
+def test_the_vocabularies_table_downloads_under_its_name(client):
+    html = get(client, "/schemes", "en")
+    link = re.search(r'href="(/query\.csv\?[^"]+)"', html).group(1).replace("&amp;", "&")
+    with client.get(link) as response:
+        assert response.headers["Content-Disposition"] == \
+            'attachment; filename="vocabularies-concepts.csv"'

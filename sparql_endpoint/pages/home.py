@@ -66,4 +66,5 @@ def schemes():
         scheme["concepts"].sort(key=lambda c: c["text"].casefold())
     query = (f"SELECT ?scheme ?concept ?label WHERE {{ ?concept <{SKOS}inScheme> ?scheme ; "
              f"<{SKOS}prefLabel> ?label }} ORDER BY ?scheme ?label")
-    return render("schemes.html", schemes=listed, csv=query_link(query, "csv"))
+    name = "vocabulaires-concepts" if lang == "fr" else "vocabularies-concepts"
+    return render("schemes.html", schemes=listed, csv=query_link(query, "csv", name))

@@ -125,15 +125,17 @@ def readable(value: str, datatype: str, lang: str) -> str:
     return value
 
 
-def query_link(query: str, fmt: str | None = None) -> str:
+def query_link(query: str, fmt: str | None = None, name: str = "") -> str:
     """Return a link that runs a query: as an HTML table, a spreadsheet's CSV, or from ``/sparql``.
 
-    ``"csv"`` is the table for spreadsheets (``tables``); other formats are SPARQL results.
+    ``"csv"`` is the table for spreadsheets (``tables``), downloaded as ``{name}.csv`` (a
+    slug saying what it holds); other formats are SPARQL results.
     """
     if fmt is None:
         return url_for("editor.query_page") + "?query=" + quote(query, safe="")
     if fmt == "csv":
-        return url_for("tables.query_csv") + "?query=" + quote(query, safe="")
+        named = f"&name={quote(name, safe='')}" if name else ""
+        return url_for("tables.query_csv") + "?query=" + quote(query, safe="") + named
     return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"
 
 
