@@ -357,3 +357,25 @@ def test_the_vocabularies_table_downloads_under_its_name(client):
     with client.get(link) as response:
         assert response.headers["Content-Disposition"] == \
             'attachment; filename="vocabularies-concepts.csv"'
+
+
+@pytest.mark.parametrize(("lang", "words"), [("fr", "sur Légifrance"), ("en", "on Légifrance")])
+def test_an_instrument_card_links_a_decree_to_its_confirmed_journal_officiel_page(client, lang,
+                                                                                  words):
+    card = get(client, "/doc/instrument/marche-sans-publicite", lang)
+    basis = card[card.index('<ul class="basis">'):]
+    basis = basis[:basis.index("</ul>")]
+    decree = basis[basis.index("/doc/legal-text/decret-2025-1386"):]
+    decree = decree[:decree.index("</li>")]
+    assert ('<a href="https://www.legifrance.gouv.fr/jorf/id/JORFTEXT000053202067" '
+            f'rel="external">{words}</a>') in decree
+    assert "<time" not in decree  # the title already gives its date
+    # an unconfirmed decree gets no official link
+    unconfirmed = basis[basis.index("/doc/legal-text/decret-2024-1217"):]
+    assert "legifrance" not in unconfirmed[:unconfirmed.index("</li>")]
+
+
+def test_a_title_that_gives_its_date_in_any_form_is_recognised():
+    assert numbers.names_day("Decree no. 2025-1386 of 29 December 2025", "2025-12-29")
+    assert numbers.names_day("Décret n° 2025-1386 du 29 décembre 2025", "2025-12-29")
+    assert not numbers.names_day("Decree no. 2025-1386", "2025-12-29")

@@ -99,3 +99,14 @@ def year(value) -> str:
     """Write a year as its digits: never grouped (``2019``, not ``2 019`` or ``2,019``)."""
     text = str(value).strip()
     return text[:-2] if text.endswith(".0") else text
+
+
+def names_day(text: str, value: str) -> bool:
+    """Tell whether a text already gives an ISO day, in any of the ways titles write it
+    (``29 décembre 2025``, ``29 December 2025``, ``December 29, 2025``)."""
+    try:
+        parsed = date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    british = f"{parsed.day} {MONTHS['en'][parsed.month - 1]} {parsed.year}"
+    return any(form in text for form in (day(value, "fr"), day(value, "en"), british))

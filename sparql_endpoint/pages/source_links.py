@@ -31,6 +31,11 @@ def _site(url: str) -> str:
     return LEGAL_SITES.get(host, host.removeprefix("www."))
 
 
+def official_site(url: str) -> str | None:
+    """Return the name of the official legal site an address is on, or None."""
+    return LEGAL_SITES.get(urlsplit(url).hostname or "")
+
+
 def _first_url(pairs: list) -> str | None:
     urls = sorted(o.value for p, o in pairs
                   if p.value == OFFICIAL_URL and isinstance(o, ox.NamedNode) and safe_href(o.value))

@@ -55,7 +55,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "good_to_know": ("Bon à savoir", "Good to know"),
     "phases": ("Phases", "Phases"),
     "legal_basis": ("Base juridique", "Legal basis"),
-    "on_legifrance": ("sur Légifrance", "on Légifrance"),
+    "on_site": ("sur {site}", "on {site}"),
     "code_on_legifrance": ("le code sur Légifrance", "the code on Légifrance"),
     "since": ("Depuis", "Since"),
     "in_force_since": ("En vigueur depuis le", "In force since"),
