@@ -164,3 +164,29 @@ def test_void_counts_links_to_the_outside_datasets_per_property():
     assert counts == {("wikidata", same.value): 1, ("business-directory", see.value): 2,
                       ("eli", see.value): 1}
     assert g.value(dataset_iri(BASE), VOID.rootResource) == URIRef(BASE)
+
+
+def test_the_catalogue_page_lists_every_file_with_its_name_media_type_and_size(tmp_path):
+    from helpers import SAMPLE_NT, write_dist
+
+    from graph_builder.output.dumps import canonical_triples, turtle_bytes
+    from sparql_endpoint import create_app
+
+    table = FileInfo("contracts.csv.gz", 15_703, "aa" * 32, "text/csv", None, compressed=True)
+    void = FileInfo("void.ttl", 2_048, "bb" * 32, "text/turtle", 40)
+    catalog = catalog_graph(BASE, [DatasetPart("knowledge", (*FILES, void), None),
+                                   DatasetPart("contracts", (CONTRACTS, table), None)],
+                            "2026-01-01")
+    dist = write_dist(tmp_path / "dist", SAMPLE_NT)
+    (dist / "catalog.ttl").write_bytes(turtle_bytes(canonical_triples(catalog)))
+    client = create_app({"DIST": dist, "TESTING": True}).test_client()
+    for lang, title, size in (("fr", "Les contrats en tableau (CSV compressé)", "15,7\u00a0ko"),
+                              ("en", "The contracts as a table (compressed CSV)", "15.7\u00a0kB")):
+        html = client.get(f"/catalog?lang={lang}", headers={"Accept": "text/html"}).get_data(
+            as_text=True)
+        html = html[html.index("<main"):]
+        row = html.split("contracts.csv.gz)")[1].split("</tr>")[0]
+        assert "text/csv" in row and "(gzip)" in row
+        assert f"{title} (contracts.csv.gz)" in html
+        assert "void.ttl" in html
+        assert size in row or size.replace("\u00a0", " ") in row, row

@@ -190,3 +190,25 @@ def test_the_sitemap_is_built_once(client, monkeypatch):
     first, second = client.get("/sitemap.xml"), client.get("/sitemap.xml")
     assert first.status_code == second.status_code == 200
     assert first.get_data() == second.get_data() and built == []
+
+
+def test_the_sitemap_lists_the_lists_and_the_region_pages(tmp_path):
+    location = "http://purl.org/dc/terms/Location"
+    region = "https://w3id.org/achat-public/id/location/code-region-53"
+    place = "https://w3id.org/achat-public/id/location/code-departement-35"
+    data = SAMPLE_NT + (f'<{region}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> '
+                        f'<{location}> .\n<{region}> <http://www.w3.org/2000/01/rdf-schema#label>'
+                        f' "Bretagne"@fr .\n<{place}> '
+                        f'<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{location}> .\n')
+    client = create_app({"DIST": write_dist(tmp_path / "dist", data), "TESTING": True,
+                         "PUBLIC_URL": PUBLIC}).test_client()
+    _, locs = _locs(client, "/sitemap.xml")
+    for path in ("instruments", "organisations", "resources", "regions",
+                 "doc/location/code-region-53"):
+        assert {f"{PUBLIC}{path}?lang=fr", f"{PUBLIC}{path}?lang=en"} <= set(locs), path
+    # a contract's place of performance is shown on the contract's page, not on its own
+    assert not any("code-departement" in loc for loc in locs)
+    for loc in locs:
+        if "/doc/" not in loc:
+            assert client.get(loc[len(PUBLIC) - 1:], headers={"Accept": "text/html"}) \
+                .status_code == 200, loc

@@ -207,9 +207,9 @@ def test_the_resource_page_shows_the_wiki_words_with_a_link_back(seeded_app):
 
 
 @pytest.mark.parametrize(("path", "lang", "words"), [
-    ("instrument/clauses-sociales-environnementales", "en", "since 21 August 2026"),
+    ("instrument/clauses-sociales-environnementales", "en", "since August 21, 2026"),
     ("instrument/clauses-sociales-environnementales", "fr", "depuis le 21 août 2026"),
-    ("instrument/pnad", "en", "until 31 December 2025"),
+    ("instrument/pnad", "en", "until December 31, 2025"),
     ("instrument/marche-sans-publicite", "fr", "depuis le 1er avril 2026"),
 ])
 def test_pages_word_in_force_dates_from_the_build_date(seeded_app, path, lang, words):
@@ -236,8 +236,8 @@ def test_an_empty_field_and_the_image_placeholder_are_left_out():
 
 
 @pytest.mark.parametrize(("prop", "day", "lang", "words"), [
-    (freshness.IN_FORCE_FROM, "2026-08-21", "en", "since 21 August 2026"),
-    (freshness.IN_FORCE_FROM, "2027-04-01", "en", "from 1 April 2027"),
+    (freshness.IN_FORCE_FROM, "2026-08-21", "en", "since August 21, 2026"),
+    (freshness.IN_FORCE_FROM, "2027-04-01", "en", "from April 1, 2027"),
     (freshness.IN_FORCE_FROM, "2027-04-01", "fr", "à partir du 1er avril 2027"),
     (freshness.IN_FORCE_UNTIL, "2025-12-31", "fr", "jusqu'au 31 décembre 2025"),
 ])

@@ -191,14 +191,24 @@ def test_the_top_buyers_table_and_its_csv_name_the_buyers(client, lang):
         "commune, 10 000 salariés et plus" if lang == "fr"
         else "commune (municipality), 10,000 employees or more") + ")" in words(table)
     link = re.search(r'<a class="csv" href="([^"]+)"', table).group(1).replace("&amp;", "&")
-    rows = client.get(link).get_data(as_text=True)
-    assert rows.lstrip("\ufeff").startswith("buyer,name,") and "COMMUNE DE RENNES ESSAI" in rows
+    with client.get(link) as response:
+        rows = response.get_data(as_text=True)
+        # the page's columns in its language, identifiers in columns of their own
+        heading = ("Acheteur,Contrats,Montant HT,Type d'acheteur,Taille,SIRET,IRI"
+                   if lang == "fr" else
+                   "Buyer,Contracts,Amount excl. VAT,Kind of buyer,Size,SIRET,IRI")
+        assert rows.lstrip("\ufeff").startswith(heading + "\r\n")
+        assert response.headers["Content-Disposition"] == 'attachment; filename="{}"'.format(
+            "appel-offres-ouvert-acheteurs.csv" if lang == "fr"
+            else "open-procedure-buyers.csv")
+    line = next(r for r in rows.splitlines() if r.startswith("COMMUNE DE RENNES ESSAI,"))
+    assert "/id/organisation/" in line.rsplit(",", 1)[1]
 
 
 @pytest.mark.parametrize(("lang", "sentence", "kind"), [
     ("fr", "COMMUNE DE RENNES ESSAI a conclu ce contrat le 1er février 2024 avec "
            "LOGICIELS DE L'OUEST", "COMMUNE DE RENNES ESSAI (commune, 10 000 salariés et plus)"),
-    ("en", "COMMUNE DE RENNES ESSAI concluded this contract on 1 February 2024 with "
+    ("en", "COMMUNE DE RENNES ESSAI concluded this contract on February 1, 2024 with "
            "LOGICIELS DE L'OUEST",
      "COMMUNE DE RENNES ESSAI (commune (municipality), 10,000 employees or more)"),
 ])
@@ -282,8 +292,8 @@ def test_ugap_curated_page_meets_its_contracts_from_both_establishments(built, c
 
 @pytest.mark.parametrize(("path", "lang", "since", "wrong"), [
     ("marche-sans-publicite", "fr", "En vigueur depuis le 1er avril 2019", "29 décembre 2025"),
-    ("marche-sans-publicite", "en", "In force since 1 April 2019", "29 December 2025"),
-    ("partenariat-innovation", "en", "Since 26 February 2014", None),
+    ("marche-sans-publicite", "en", "In force since April 1, 2019", "December 29, 2025"),
+    ("partenariat-innovation", "en", "Since February 26, 2014", None),
     ("clauses-sociales-environnementales", "fr", "En vigueur depuis le 1er avril 2019", None),
 ])
 def test_since_is_the_earliest_date_of_the_legal_basis_and_names_it(client, path, lang, since,
@@ -303,8 +313,8 @@ def test_since_is_the_earliest_date_of_the_legal_basis_and_names_it(client, path
 @pytest.mark.parametrize(("lang", "words_"), [
     ("fr", ["Seuils par période", "Période", "depuis le 1er janvier 2020", "40\u202f000",
             "depuis le 1er avril 2026", "60\u202f000"]),
-    ("en", ["Thresholds by period", "Period", "1 January 2020", "€40,000",
-            "since 1 April 2026", "€60,000"]),
+    ("en", ["Thresholds by period", "Period", "January 1, 2020", "€40,000",
+            "since April 1, 2026", "€60,000"]),
 ])
 def test_r2122_8_thresholds_read_as_a_history_by_period(client, lang, words_):
     html = page(client, "/doc/instrument/marche-sans-publicite", lang)

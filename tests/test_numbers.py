@@ -20,5 +20,5 @@ def test_numbers_and_unreadable_values():
 def test_dates_are_written_out():
     assert day("2018-12-24", "fr") == "24 décembre 2018"
     assert day("2019-04-01", "fr") == "1er avril 2019"
-    assert day("2019-04-01", "en") == "1 April 2019"
+    assert day("2019-04-01", "en") == "April 1, 2019"
     assert day("soon", "en") == "soon"

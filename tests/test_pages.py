@@ -120,9 +120,13 @@ def test_html_page_follows_accept_language_and_switch(client):
     assert '<html lang="fr">' in later
 
 
-def test_tables_link_to_csv(client):
+def test_tables_link_to_their_own_csv(client):
     html = client.get(DOC, headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert "/query.csv?query=SELECT" in html
+    link = re.search(r'<a class="csv" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert link.startswith("/tables/instrument/achat-innovant/properties.csv")
+    with client.get(link) as response:
+        assert response.status_code == 200
+        assert "results.csv" not in response.headers["Content-Disposition"]
 
 
 def test_external_links_and_eu_concepts(client):
@@ -154,7 +158,8 @@ def test_home_counts_and_questions(client):
     html = client.get("/").get_data(as_text=True)
     assert "88" in html                               # triples in the fixture
     assert "<strong>2</strong> instruments" in html
-    assert "<strong>1</strong> ressources" in html    # a wiki page is a knowledge resource
+    # a wiki page is a knowledge resource; one takes the singular
+    assert "<strong>1</strong> ressource de connaissance" in html
     assert "Quels instruments permettent d&#39;acheter de l&#39;innovation sous un seuil" in html
     assert "Licence Ouverte" in html and "/dumps/" in html and "/search" in html
 

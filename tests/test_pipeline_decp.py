@@ -146,7 +146,9 @@ def test_build_publishes_contracts_indicators_and_the_rejected_report(built, man
         "SELECT ?u WHERE { ?d <http://www.w3.org/ns/dcat#downloadURL> ?u }")}
     assert f"{BASE}dumps/contracts.nt.gz" in urls
     assert f"{BASE}dumps/indicators.nt.gz" in urls
-    assert f"{BASE}dumps/decp-rejected.jsonl" not in urls
+    # every published file is in the catalogue, the reports and the table included
+    assert {f"{BASE}dumps/{name}" for name in ("decp-rejected.jsonl", "contracts.csv.gz",
+                                                "void.ttl")} <= urls
 
 
 def test_build_json_counts_what_the_store_and_an_in_memory_load_hold(built, manifest, store):
@@ -267,7 +269,8 @@ def test_the_served_pages_show_usage_figures_and_the_proxy_beside_the_eu_figure(
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         figures = html[html.index('id="fig-h"'):]
-        assert "Contracts, inferred (achat-innovant)" in figures
+        # indicators are named by the instrument's name, not its key
+        assert "Contracts, inferred (Innovative-purchase exemption)" in figures
         assert "/doc/indicator/achat-innovant-inferred-contracts" in figures
         page = client.get("/doc/instrument/partenariat-innovation",
                           headers={"Accept": "text/html", "Accept-Language": "en"})
@@ -275,7 +278,10 @@ def test_the_served_pages_show_usage_figures_and_the_proxy_beside_the_eu_figure(
         figures = figures[figures.index('id="fig-h"'):figures.index("</table>",
                                                                    figures.index('id="fig-h"'))]
         assert "Innovation partnerships awarded in the EU" in figures and ">173<" in figures
-        assert re.search(r"Innovative contracts by procedure \([a-z-]+\) — proxy", figures)
+        # ... and by the procedure type's label, not its EU code
+        assert re.search(r"Innovative contracts by procedure \([A-Z][\w ,-]+\) — proxy",
+                         figures)
+        assert not re.search(r"by procedure \([a-z-]+\)", figures)
         with client.get("/dumps/decp-rejected.jsonl") as report:
             assert report.status_code == 200
             assert report.get_data() == (built / "decp-rejected.jsonl").read_bytes()
@@ -327,7 +333,7 @@ def test_without_a_store_the_dumps_alone_serve_the_same_graph(tmp_path, inputs, 
     html = client.get("/doc/instrument/achat-innovant",
                       headers={"Accept": "text/html", "Accept-Language": "en"}).get_data(
         as_text=True)
-    assert "Contracts, inferred (achat-innovant)" in html
+    assert "Contracts, inferred (Innovative-purchase exemption)" in html
 
 
 def test_a_missing_decp_file_is_a_usage_error(tmp_path):

@@ -187,14 +187,20 @@ def test_udata_harvests_every_dataset_distribution_and_the_service(served):
     for node in nodes:
         assert g.value(node, DCTERMS.identifier) is not None, node
         assert g.value(node, DCTERMS.title) is not None, node
-    # 4. Nothing dropped: every published data file is a distribution of a dataset.
+    # 4. Nothing dropped: every published file but the catalogue itself is a distribution of
+    #    a dataset, with its media type and its size in bytes.
     files = json.loads((dist / "build.json").read_text())["files"]
-    data_files = {n for n, f in files.items() if f["triples"] is not None} - {
-        "void.ttl", "validation-report.ttl", "catalog.ttl"}
-    urls = {str(u) for ds in g.subjects(RDF.type, DCAT.Dataset)
-            for d in g.objects(ds, DCAT.distribution) for u in g.objects(d, DCAT.downloadURL)}
-    assert urls == {f"{root}dumps/{name}" for name in data_files}
-    assert {"contracts.nt.gz", "graph.ttl"} <= data_files
+    published = set(files) - {"catalog.ttl"}
+    distributions = [d for ds in g.subjects(RDF.type, DCAT.Dataset)
+                     for d in g.objects(ds, DCAT.distribution)]
+    urls = {str(u) for d in distributions for u in g.objects(d, DCAT.downloadURL)}
+    assert urls == {f"{root}dumps/{name}" for name in published}
+    assert {"contracts.nt.gz", "contracts.csv.gz", "void.ttl", "graph.ttl"} <= published
+    for d in distributions:
+        name = str(g.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]
+        assert int(g.value(d, DCAT.byteSize)) == files[name]["bytes"], name
+        assert str(g.value(d, DCAT.mediaType)).endswith("/" + files[name]["media_type"]), name
+        assert name in str(g.value(d, DCTERMS.title))
 
 
 def _iris(g: rdflib.Graph, root: str) -> set[str]:
@@ -229,7 +235,8 @@ def test_the_catalogue_page_reads_like_a_portal_dataset_page(served):
     status, _, body = _request(root + "catalog?lang=en", headers={"Accept": "text/html"})
     page = body.decode()
     assert status == 200
-    for words in ("Public procurement contracts (DECP) and indicators", "Download graph.ttl",
+    for words in ("Public procurement contracts (DECP) and indicators",
+                  "Download The graph, in Turtle (graph.ttl)",
                   "Economy and finance", "Period covered", "Harvest this catalogue"):
         assert words in page
     assert 'href="/dumps/contracts.nt.gz"' in page

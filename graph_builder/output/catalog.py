@@ -47,6 +47,25 @@ KEYWORDS = (
 LABEL = {"fr": "Licence Ouverte / Etalab 2.0", "en": "Open Licence / Etalab 2.0"}
 
 
+#: What each published file holds, in its distribution's title (the file's name follows).
+FILE_TITLES = {
+    "graph.ttl": ("Le graphe, en Turtle", "The graph, in Turtle"),
+    "graph.nt.gz": ("Le graphe, en N-Triples compressé", "The graph, in compressed N-Triples"),
+    "graph.jsonld": ("Le graphe, en JSON-LD", "The graph, in JSON-LD"),
+    "void.ttl": ("Description VoID du jeu de données", "VoID description of the dataset"),
+    "validation-report.ttl": ("Rapport de validation SHACL", "SHACL validation report"),
+    "search-index.json": ("Index de recherche du site", "The site's search index"),
+    "contracts.nt.gz": ("Les contrats, en N-Triples compressé",
+                        "The contracts, in compressed N-Triples"),
+    "indicators.nt.gz": ("Indicateurs calculés sur les contrats",
+                         "Indicators computed over the contracts"),
+    "contracts.csv.gz": ("Les contrats en tableau (CSV compressé)",
+                         "The contracts as a table (compressed CSV)"),
+    "decp-rejected.jsonl": ("Contrats écartés par les contrôles, avec leurs raisons",
+                            "Contracts the checks set aside, with the reasons"),
+}
+
+
 @dataclass(frozen=True)
 class FileInfo:
     """A published file: name, size, SHA-256, media type, triples (None if not RDF)."""
@@ -464,7 +483,8 @@ def _distribution(g: rdflib.Graph, base: str, ds: URIRef, info: FileInfo, date: 
     g.add((ds, DCAT.distribution, dist))
     g.add((dist, RDF.type, DCAT.Distribution))
     g.add((dist, DCTERMS.identifier, Literal(str(dist))))
-    _texts(g, dist, DCTERMS.title, {"fr": f"Fichier {info.name}", "en": f"File {info.name}"})
+    fr, en = FILE_TITLES.get(info.name, ("Fichier", "File"))
+    _texts(g, dist, DCTERMS.title, {"fr": f"{fr} ({info.name})", "en": f"{en} ({info.name})"})
     g.add((dist, DCAT.accessURL, url))
     g.add((dist, DCAT.downloadURL, url))
     g.add((dist, DCAT.accessService, service_iri(base)))

@@ -183,7 +183,7 @@ class _Build:
             infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
                 self.folder, options, self.curated.created, stats, self.curated.report,
                 self.curated.triples, indicators, self.published, contract_dates,
-                self.organisation_names))
+                self.organisation_names, self.reports))
         infos += self.reports
         self.step()
 

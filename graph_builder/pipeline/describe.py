@@ -98,6 +98,8 @@ class BuildFacts:
     contract_dates: tuple[str, str] | None = None
     #: The names of the contracts' organisations, searchable beside the curated things.
     organisation_names: list[ox.Triple] = field(default_factory=list)
+    #: The contracts' other published files: the quarantine report and the table.
+    reports: list[FileInfo] = field(default_factory=list)
 
 
 def write_descriptions(built: BuildFacts) -> list[FileInfo]:
@@ -114,16 +116,18 @@ def write_descriptions(built: BuildFacts) -> list[FileInfo]:
     write_search_index(chain(built.triples, built.organisation_names),
                        folder / "search-index.json")
     infos.append(files.file_info(folder / "search-index.json", None))
-    catalog = catalog_graph(options.base, _catalog_parts(built), built.created)
+    catalog = catalog_graph(options.base, _catalog_parts(built, infos), built.created)
     infos.append(files.write_checked(dumps.canonical_triples(catalog), folder / "catalog.ttl"))
     return infos
 
 
-def _catalog_parts(built: BuildFacts) -> list[DatasetPart]:
-    """Split the published dumps into the catalogue's datasets: knowledge, then contracts."""
+def _catalog_parts(built: BuildFacts, described: list[FileInfo]) -> list[DatasetPart]:
+    """Split every published file but the catalogue itself into the catalogue's datasets:
+    knowledge (its dumps, VoID, the validation report, the search index), then contracts
+    (their dumps, table and quarantine report)."""
     contract_dumps = (CONTRACTS_DUMP, INDICATORS_DUMP)
-    knowledge = [f for f in built.published if f.name not in contract_dumps]
-    contracts = [f for f in built.published if f.name in contract_dumps]
+    knowledge = [f for f in built.published if f.name not in contract_dumps] + described
+    contracts = [f for f in built.published if f.name in contract_dumps] + built.reports
     parts = [DatasetPart("knowledge", tuple(knowledge), temporal_coverage(built.triples))]
     if contracts:
         parts.append(DatasetPart("contracts", tuple(contracts),

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
-from achat_core.iris import DCT, RDF, RDFS, XSD
+from achat_core.iris import DCT, RDF, RDFS, SKOS, XSD
 from achat_core.resources import QUERIES_DIR
 from graph_builder.namespaces import APG
 from graph_builder.rdf import decp_codes as codes
@@ -101,9 +101,31 @@ def _rows(store: ox.Store, query: str) -> list[dict[str, str | None]]:
     return [{n: _value(s, n) for n in names} for s in solutions]
 
 
+class _Names:
+    """The French and English names of the things an indicator's label names (an instrument,
+    a buyer, a procedure type), read from the store once each: a label says "Procédure
+    adaptée", never the key ``procedure-adaptee`` or the code ``neg-w-call``."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self.known: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, iri: str) -> tuple[str, str]:
+        if iri not in self.known:
+            found: dict[str, str] = {}
+            for row in self.store.query(
+                    f"SELECT ?l WHERE {{ <{iri}> <{RDFS}label>|<{SKOS}prefLabel> ?l }}"):
+                found.setdefault(row["l"].language or "", row["l"].value)
+            fallback = found.get("") or iri.rstrip("/").rsplit("/", 1)[-1]
+            self.known[iri] = (found.get("fr", found.get("en", fallback)),
+                               found.get("en", found.get("fr", fallback)))
+        return self.known[iri]
+
+
 def compute_indicators(store: ox.Store, base: str, source: str | None = None) -> list[ox.Triple]:
     """Run the DECP indicator queries over ``store`` and return ``apg:Indicator`` triples."""
     out = _Writer(base, source)
+    names = _Names(store)
     instrument_prefix = f"{base}id/instrument/"
     france = ("France", "France")
 
@@ -112,19 +134,20 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
         if not row["instrument"].startswith(instrument_prefix):
             continue
         key = row["instrument"][len(instrument_prefix):]
+        fr, en = names(row["instrument"])
         inferred = row["inferred"] == "true"
         how = "inferred" if inferred else "declared"
         how_fr = "déduits" if inferred else "déclarés"
         period = (row["first"], row["last"])
         common = dict(scope=france, period=period, query=query, instrument=row["instrument"])
-        out.add(f"{key}-{how}-contracts", (f"Contrats {how_fr} ({key})",
-                                           f"Contracts, {how} ({key})"),
+        out.add(f"{key}-{how}-contracts", (f"Contrats {how_fr} ({fr})",
+                                           f"Contracts, {how} ({en})"),
                 row["contracts"], "contracts", f"contracts-{how}", **common)
-        out.add(f"{key}-{how}-amount", (f"Montant HT des contrats {how_fr} ({key})",
-                                        f"Amount excluding VAT of contracts, {how} ({key})"),
+        out.add(f"{key}-{how}-amount", (f"Montant HT des contrats {how_fr} ({fr})",
+                                        f"Amount excluding VAT of contracts, {how} ({en})"),
                 row["total"], "EUR", f"amount-{how}", **common)
-        out.add(f"{key}-{how}-buyers", (f"Acheteurs, contrats {how_fr} ({key})",
-                                        f"Buyers, contracts {how} ({key})"),
+        out.add(f"{key}-{how}-buyers", (f"Acheteurs, contrats {how_fr} ({fr})",
+                                        f"Buyers, contracts {how} ({en})"),
                 row["buyers"], "buyers", f"buyers-{how}", **common)
 
     query = read_query("indicators/innovative-per-year")
@@ -157,7 +180,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                      f"Amount of innovative contracts: {name}"),
                     row["total"], "EUR", "innovative-amount", **common)
 
-    _instrument_breakdowns(store, out, instrument_prefix)
+    _instrument_breakdowns(store, out, instrument_prefix, names)
 
     query = read_query("indicators/considerations-share")
     considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
@@ -176,16 +199,18 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
     partnership = f"{instrument_prefix}{codes.PARTNERSHIP_INSTRUMENT}"
     for row in _rows(store, query):
         code = row["procedureType"].removeprefix(PROCEDURE_TYPE)
+        fr, en = names(row["procedureType"])
         period = (row["first"], row["last"])
         out.add(f"innovative-contracts-procedure-{code}",
-                (f"Marchés innovants par procédure ({code}) — indicateur indirect",
-                 f"Innovative contracts by procedure ({code}) — proxy"),
+                (f"Marchés innovants par procédure ({fr}) — indicateur indirect",
+                 f"Innovative contracts by procedure ({en}) — proxy"),
                 row["contracts"], "contracts", "innovative-contracts-by-procedure", france,
                 period, query, partnership, proxy=True)
     return out.triples
 
 
-def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str) -> None:
+def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str,
+                           names: _Names) -> None:
     """Add each instrument's contracts per year, per region and for its most frequent buyers.
 
     The instrument pages read these instead of grouping hundreds of thousands of contracts
@@ -197,16 +222,17 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
         if not row["instrument"].startswith(instrument_prefix) or row["year"] is None:
             continue
         key, year = row["instrument"][len(instrument_prefix):], row["year"]
+        fr, en = names(row["instrument"])
         how = "inferred" if row["inferred"] == "true" else "declared"
         how_fr = "déduits" if how == "inferred" else "déclarés"
         common = dict(scope=france, period=(f"{year}-01-01", f"{year}-12-31"), query=query,
                       instrument=row["instrument"])
         out.add(f"{key}-{how}-contracts-{year}",
-                (f"Contrats {how_fr} en {year} ({key})", f"Contracts, {how}, in {year} ({key})"),
+                (f"Contrats {how_fr} en {year} ({fr})", f"Contracts, {how}, in {year} ({en})"),
                 row["contracts"], "contracts", f"contracts-{how}-per-year", **common)
         out.add(f"{key}-{how}-amount-{year}",
-                (f"Montant HT des contrats {how_fr} en {year} ({key})",
-                 f"Amount excluding VAT of contracts, {how}, in {year} ({key})"),
+                (f"Montant HT des contrats {how_fr} en {year} ({fr})",
+                 f"Amount excluding VAT of contracts, {how}, in {year} ({en})"),
                 row["total"], "EUR", f"amount-{how}-per-year", **common)
 
     query = read_query("indicators/instrument-per-buyer")
@@ -220,13 +246,15 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
         kept[instrument] += 1
         key = instrument[len(instrument_prefix):]
         code = row["organisation"].rsplit("/", 1)[-1]
+        fr, en = names(instrument)
+        buyer_fr, buyer_en = names(row["organisation"])
         common = dict(scope=france, period=(row["first"], row["last"]), query=query,
                       instrument=instrument, subject=row["organisation"])
-        out.add(f"{key}-contracts-buyer-{code}", (f"Contrats de l'acheteur {code} ({key})",
-                                                  f"Contracts of buyer {code} ({key})"),
+        out.add(f"{key}-contracts-buyer-{code}", (f"Contrats de l'acheteur {buyer_fr} ({fr})",
+                                                  f"Contracts of buyer {buyer_en} ({en})"),
                 row["contracts"], "contracts", "contracts-by-buyer", **common)
-        out.add(f"{key}-amount-buyer-{code}", (f"Montant HT, acheteur {code} ({key})",
-                                               f"Amount excluding VAT, buyer {code} ({key})"),
+        out.add(f"{key}-amount-buyer-{code}", (f"Montant HT, acheteur {buyer_fr} ({fr})",
+                                               f"Amount excluding VAT, buyer {buyer_en} ({en})"),
                 row["total"], "EUR", "amount-by-buyer", **common)
 
     query = read_query("indicators/instrument-per-region")
@@ -235,12 +263,13 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
         if not instrument.startswith(instrument_prefix):
             continue
         key, code = instrument[len(instrument_prefix):], row["region"].rsplit("/", 1)[-1]
+        fr, en = names(instrument)
         name = row["name"] or code
         common = dict(scope=(name, name), period=(row["first"], row["last"]), query=query,
                       instrument=instrument, subject=row["region"])
-        out.add(f"{key}-contracts-{code}", (f"Contrats : {name} ({key})",
-                                            f"Contracts: {name} ({key})"),
+        out.add(f"{key}-contracts-{code}", (f"Contrats : {name} ({fr})",
+                                            f"Contracts: {name} ({en})"),
                 row["contracts"], "contracts", "contracts-by-region", **common)
-        out.add(f"{key}-amount-{code}", (f"Montant HT : {name} ({key})",
-                                         f"Amount excluding VAT: {name} ({key})"),
+        out.add(f"{key}-amount-{code}", (f"Montant HT : {name} ({fr})",
+                                         f"Amount excluding VAT: {name} ({en})"),
                 row["total"], "EUR", "amount-by-region", **common)

@@ -11,7 +11,7 @@ from graph_builder.errors import InvalidData, Problem
 
 #: The vocabulary documents, in load order.
 VOCABULARY_FILES = ("achat-public.ttl", "schemes.ttl", "eu-authority.ttl",
-                    "legal-categories.ttl")
+                    "legal-categories.ttl", "epo-labels.ttl")
 #: The shapes documents: blocking rules, then advice.
 SHAPES_FILES = ("violations.ttl", "warnings.ttl")
 

@@ -39,6 +39,10 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 PART_KINDS = ("threshold/", "identifier/", "amount/", "lot/", "contract-term/", "procedure/",
               "procedure-term/", "purpose/", "strategic-procurement/", "buyer/", "winner/",
               "location/")
+#: Places with a page of their own despite PART_KINDS: regions (their figures, ``/regions``).
+PAGE_PLACES = ("location/code-region-",)
+#: The lists to browse (``pages.lists``), by endpoint name.
+LIST_NAMES = ("instruments", "organisations", "resources", "regions")
 SCHEMA = "https://schema.org/"
 #: Our classes (and the outside ones our data uses) -> the closest schema.org type.
 SCHEMA_TYPES = (
@@ -221,8 +225,9 @@ def _page_paths() -> list[str]:
                 f"SELECT DISTINCT ?s WHERE {{ ?s a ?class "
                 f"FILTER(STRSTARTS(STR(?s), {json.dumps(space)})) }}")
             keys |= {r["s"].value[len(space):] for r in rows}
+        paths += [url_for(f"pages.lists.{name}") for name in LIST_NAMES]
         paths += [f"/doc/{key}" for key in sorted(keys)
-                  if key and not key.startswith(PART_KINDS)]
+                  if key and (not key.startswith(PART_KINDS) or key.startswith(PAGE_PLACES))]
         paths += ["/guide", "/contribute"] + [f"/kit/{siren}" for siren in _buyer_sirens()]
         cache["paths"] = paths
     return cache["paths"]

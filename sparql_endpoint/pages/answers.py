@@ -20,7 +20,8 @@ from achat_core import legal_dates
 from achat_core.iris import APG, DCT, DEFAULT_BASE, ELI, EPO, SCHEMA, SKOS
 from sparql_endpoint.pages import freshness, numbers
 from sparql_endpoint.pages.labels import pick
-from sparql_endpoint.pages.words import MATCH_WORDS
+from sparql_endpoint.pages.source_links import official_site
+from sparql_endpoint.pages.words import MATCH_WORDS, text
 
 LEGIFRANCE = "https://www.legifrance.gouv.fr/codes/"
 #: Légifrance addresses by identifier kind: an article, or a whole code.
@@ -128,7 +129,8 @@ def since(select: Select, iri: str, basis: list[dict], lang: str) -> dict | None
         if dated:
             day, in_force, source = min(dated)
             item["dated"] = {"date": day, "date_text": numbers.day(day, lang),
-                             "in_force": in_force, "of_text": source != item["iri"]}
+                             "in_force": in_force, "of_text": source != item["iri"],
+                             "in_title": numbers.names_day(item["title"], day)}
     found = legal_dates.since(rows).get(iri)
     if found is None:
         return None
@@ -157,6 +159,7 @@ def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
         text_ids = sorted({r["textId"].value for r in group if "textId" in r})
         links = [u for u in (legifrance_url(i) for i in ids) if u]
         urls = sorted({r["url"].value for r in group if "url" in r})
+        official = links[0] if links else next((u for u in urls if official_site(u)), None)
         first = group[0]
         out.append({
             "iri": key,
@@ -164,8 +167,10 @@ def legal_basis(select: Select, iri: str, lang: str) -> list[dict]:
             "title": _in(group, "label", lang) or _in(group, "title", lang) or key,
             "date": first["date"].value if "date" in first else None,
             "date_text": numbers.day(first["date"].value, lang) if "date" in first else None,
-            "legifrance": (links[0] if links else None)
-            or next((u for u in urls if u.startswith(LEGIFRANCE)), None),
+            # its page on Légifrance or EUR-Lex, and the words that name the site
+            "legifrance": official,
+            "official_words": text("on_site", lang).format(site=official_site(official))
+            if official else None,
             "code_legifrance": next((legifrance_url(i) for i in text_ids
                                      if legifrance_url(i)), None),
             "url": urls[0] if urls else None,
@@ -193,8 +198,9 @@ def eu_matches(select: Select, iri: str, lang: str) -> list[dict]:
     return found
 
 
-def usage(select: Select, iri: str, lang: str) -> dict:
-    """Read the builder's indicators about an instrument: totals, per year, regions, buyers."""
+def usage(select: Select, iri: str, lang: str, top: int | None = TOP) -> dict:
+    """Read the builder's indicators about an instrument: totals, per year, regions, buyers
+    (the ``top`` first of each, or all of them)."""
     rows = select(
         f"SELECT ?measure ?value ?start ?end ?subject WHERE {{ "
         f"?f <{APG}aboutInstrument> {node(iri)} ; <{APG}measure> ?measure ; "
@@ -229,7 +235,7 @@ def usage(select: Select, iri: str, lang: str) -> dict:
         year["amount_text"] = numbers.amount(round(year["amount"]), lang)
 
     def ranked(kind: str) -> list[dict]:
-        listed = sorted(subjects[kind].values(), key=lambda e: (-e["contracts"], e["iri"]))[:TOP]
+        listed = sorted(subjects[kind].values(), key=lambda e: (-e["contracts"], e["iri"]))[:top]
         for entry in listed:
             entry["contracts_text"] = numbers.number(entry["contracts"], lang)
             entry["amount_text"] = numbers.amount(round(entry["amount"]), lang)

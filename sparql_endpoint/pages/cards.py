@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from achat_core.iris import APG, DCT, EPO, ORG, RDF, RDFS, SKOS
-from sparql_endpoint.pages import answers, charts, feeds, parties
-from sparql_endpoint.pages.answers import Select, node
+from achat_core.iris import APG, DCT, EPO, ORG, RDF
+from sparql_endpoint.pages import answers, charts, feeds, parties, table_twins
+from sparql_endpoint.pages.answers import Select
 from sparql_endpoint.pages.contract_card import contract_card
-from sparql_endpoint.pages.render import backend, labeller, query_link, term_view
+from sparql_endpoint.pages.render import backend, labeller, term_view
 from sparql_endpoint.pages.words import text
 
 CONTRACTS = {EPO + "Contract", EPO + "ConcessionContract"}
@@ -91,22 +91,11 @@ def answer_of(iri: str, pairs: list, lang: str, timed_select: Select,
         [(y["year"], y["contracts"], y["contracts_text"]) for y in usage["years"]],
         text("per_year", lang), "years-chart")
     labeller().fetch(_iris(card))
-    years_query = (
-        f"SELECT ?year ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {node(iri)} ; "
-        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{APG}periodStart> ?start . "
-        f"FILTER(STRENDS(?measure, \"-per-year\")) BIND(YEAR(?start) AS ?year) }} "
-        f"ORDER BY ?year ?measure")
-    buyers_query = (
-        f"SELECT ?buyer ?name ?measure ?value WHERE {{ ?f <{APG}aboutInstrument> {node(iri)} ; "
-        f"<{APG}measure> ?measure ; <{APG}value> ?value ; <{DCT}subject> ?buyer . "
-        f"FILTER(STRENDS(?measure, \"-by-buyer\")) "
-        f"OPTIONAL {{ ?buyer <{RDFS}label>|<{SKOS}prefLabel> ?name "
-        f"FILTER(LANG(?name) IN (\"{lang}\", \"\")) }} }} ORDER BY DESC(?value)")
     return "instrument.html", {
         "answered": True, "card": card, "name_of": name_of(lang), "figures_shown": True,
         "feed_url": feeds.feed_url(iri),
-        "csv_links": {"years": query_link(years_query, "csv"),
-                      "buyers": query_link(buyers_query, "csv")},
-        "json_links": {"years": query_link(years_query, "json"),
-                       "buyers": query_link(buyers_query, "json")},
+        "csv_links": {t: table_twins.table_link(iri, t, "csv", lang)
+                      for t in table_twins.USAGE_TABLES},
+        "json_links": {t: table_twins.table_link(iri, t, "json", lang)
+                       for t in table_twins.USAGE_TABLES},
     }

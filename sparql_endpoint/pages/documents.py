@@ -24,7 +24,9 @@ from sparql_endpoint.pages import (
     icons,
     kit,
     lists,
+    numbers,
     search,
+    table_twins,
 )
 from sparql_endpoint.pages.answers import node
 from sparql_endpoint.pages.render import (
@@ -37,6 +39,7 @@ from sparql_endpoint.pages.render import (
     render,
     term_view,
 )
+from sparql_endpoint.pages.source_links import source_link
 from sparql_endpoint.pages.words import text
 from sparql_endpoint.protocol.documents import (
     DOC_FORMATS,
@@ -55,6 +58,7 @@ bp.register_blueprint(guide.bp)
 bp.register_blueprint(contribute.bp)
 bp.register_blueprint(kit.bp)
 bp.register_blueprint(icons.bp)
+bp.register_blueprint(table_twins.bp)
 bp.add_url_rule("/", "home", home.home)
 bp.add_url_rule("/schemes", "schemes", home.schemes)
 
@@ -65,6 +69,8 @@ DEPENDENT_KINDS = ("threshold/", "identifier/", "obligation/", "wiki-text/")
 #: Properties shown first on a page, in this order.
 FIRST = (RDFS + "label", SKOS + "prefLabel", DCT + "title", SKOS + "definition",
          DCT + "description", APG + "oneLineDescription")
+#: Properties whose values are code (the SPARQL that computed an indicator).
+CODE_VALUES = (APG + "computedByQuery",)
 #: Links pointing at a thing listed on its page (a sample when there are more).
 INBOUND_LIMIT = 500
 #: Links pointing at a thing counted per property, at most (then "more than").
@@ -156,6 +162,9 @@ def _group(pairs, lang: str, nested: bool = False) -> list[dict]:
     for prop, value in pairs:
         group = groups.setdefault(prop.value, {"property": term_view(prop, lang), "values": []})
         view = term_view(value, lang)
+        view["code"] = prop.value in CODE_VALUES  # a query is code, shown as such
+        if prop.value == APG + "unit" and view["kind"] == "literal":
+            view["text"] = numbers.unit(value.value, 2, lang)  # "contrats", not "contracts"
         key = local_key(value.value) if isinstance(value, ox.NamedNode) else None
         if nested and key and key.startswith(DEPENDENT_KINDS):
             view["nested"] = _group(outbound(value.value), lang)
@@ -192,8 +201,11 @@ def figures_about(iri: str, lang: str) -> list[dict]:
             return term_view(chosen[0], lang) if chosen else None
 
         period = [first("periodStart"), first("periodEnd")]
+        value, unit = first("value"), first("unit")
+        if unit and unit["kind"] == "literal":
+            unit["text"] = numbers.unit(unit["value"], value["value"] if value else 2, lang)
         out.append({
-            "term": figure["term"], "value": first("value"), "unit": first("unit"),
+            "term": figure["term"], "value": value, "unit": unit,
             "scope": first("scope"),
             "date": first("observationDate") or (period if all(period) else None),
             "sources": [term_view(s, lang) for s in p.get("source", [])],
@@ -208,7 +220,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     names = labeller()
     title, title_lang = names.label(iri, lang)
     labels = names.labels(iri)
-    types = [term_view(o, lang) for p, o in pairs if p.value == RDF + "type"]
+    # One name once: org:Organization and foaf:Organization both read "organisation".
+    types = list({view["text"]: view for view in (
+        term_view(o, lang) for p, o in pairs if p.value == RDF + "type")}.values())
     checked = [o.value for p, o in pairs if p.value == CHECKED_ON]
     sources = [term_view(o, lang) for p, o in pairs if p.value == SOURCE]
     shown = [(p, o) for p, o in pairs
@@ -216,7 +230,6 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
     external = [term_view(o, lang) for p, o in pairs
                 if isinstance(o, ox.NamedNode) and is_external(o.value)]
     points_here = inbound(iri)
-    term = node(iri)
     template, extra = cards.answer_of(iri, pairs, lang, timed_select, outbound)
     return render(
         template, **extra,
@@ -229,10 +242,9 @@ def document_page(iri: str, alternates: list[dict]) -> Response:
         inbound_truncated=len(points_here) > INBOUND_LIMIT,
         external=list({e["iri"]: e for e in external}.values()),
         sources=sources, figures=figures_about(iri, lang), alternates=alternates,
-        properties_csv=query_link(f"SELECT ?property ?value WHERE {{ {term} ?property ?value }}",
-                                  "csv"),
-        inbound_csv=query_link(f"SELECT ?subject ?property WHERE {{ ?subject ?property {term} }}",
-                               "csv"),
+        source_link=source_link(pairs, outbound, lang),
+        properties_csv=table_twins.table_link(iri, "properties", "csv", lang),
+        inbound_csv=table_twins.table_link(iri, "inbound", "csv", lang),
     )
 
 

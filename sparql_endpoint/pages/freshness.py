@@ -1,7 +1,7 @@
 """Dates worded for the reader, from the build's date, and the wiki's own words of a thing.
 
 The data holds in-force dates as typed values (``apg:inForceFrom``, ``apg:inForceUntil``);
-a page says "since 21 August 2026" or "from 1 April 2027" depending on whether the build's
+a page says "since August 21, 2026" or "from April 1, 2027" depending on whether the build's
 date has reached them, so no sentence in the data goes stale.
 """
 
@@ -32,7 +32,7 @@ def build_date() -> dt.date:
 
 
 def in_force_phrase(prop: str, value: str, today: dt.date, lang: str) -> str | None:
-    """Word an in-force date from a day: "since 21 August 2026", or None if not one."""
+    """Word an in-force date from a day: "since August 21, 2026", or None if not one."""
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:

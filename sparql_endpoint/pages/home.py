@@ -7,10 +7,9 @@ from flask import current_app
 from achat_core.iris import APG, RDFS, SKOS
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.render import backend, labeller, query_link, render, term_view
-from sparql_endpoint.pages.words import COUNT_WORDS
 from sparql_endpoint.protocol import examples
 
-#: Counts on the home page: (key, class IRI); their words are ``words.COUNT_WORDS``.
+#: Counts on the home page: (key, class IRI); their nouns are ``words.NOUNS[key]``.
 COUNTED = (
     ("instruments", APG + "Instrument"),
     ("organisations", APG + "Organisation"),
@@ -31,11 +30,10 @@ def counts() -> list[dict]:
     if "home" not in cache:
         found = []
         for key, cls in COUNTED:
-            fr, en = COUNT_WORDS[key]
             rows = backend().select(
                 f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a/<{RDFS}subClassOf>* <{cls}> }}")
             n = int(rows[0]["n"].value) if rows else 0
-            found.append({"key": key, "fr": fr, "en": en, "count": n, "class": cls})
+            found.append({"key": key, "count": n, "class": cls})
         cache["home"] = (found, backend().triple_count())
     return cache["home"][0]
 
@@ -68,4 +66,5 @@ def schemes():
         scheme["concepts"].sort(key=lambda c: c["text"].casefold())
     query = (f"SELECT ?scheme ?concept ?label WHERE {{ ?concept <{SKOS}inScheme> ?scheme ; "
              f"<{SKOS}prefLabel> ?label }} ORDER BY ?scheme ?label")
-    return render("schemes.html", schemes=listed, csv=query_link(query, "csv"))
+    name = "vocabulaires-concepts" if lang == "fr" else "vocabularies-concepts"
+    return render("schemes.html", schemes=listed, csv=query_link(query, "csv", name))

@@ -100,7 +100,8 @@ def gather(siren: str, lang: str) -> dict | None:
             "PREFIX epo: <http://data.europa.eu/a4g/ontology#>\n"
             f"SELECT ?contract ?date ?amount WHERE {{ {mine.replace('?c ', '?contract ')}"
             "?contract epo:hasContractConclusionDate ?date . OPTIONAL { ?contract "
-            "epo:hasContractValue/epo:hasAmountValue ?amount } } ORDER BY ?date", "csv"),
+            "epo:hasContractValue/epo:hasAmountValue ?amount } } ORDER BY ?date", "csv",
+            f"kit-{siren}-{'contrats' if lang == 'fr' else 'contracts'}"),
     }
 
 

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from achat_core.iris import DCT, RDFS, SKOS
+from achat_core.iris import DCT, EU_AUTHORITY, PREFIXES, RDFS, SCHEMA, SKOS
 from sparql_endpoint.pages.words import TERM_NAMES
 
 LABEL_PATH = f"<{RDFS}label>|<{SKOS}prefLabel>|<{DCT}title>"
+#: Namespaces of vocabulary terms and codes, whose last segment says what they are (a code,
+#: a term); any other web address is named by its host.
+TERM_SPACES = (*PREFIXES.values(), EU_AUTHORITY, "http://data.europa.eu/", "https://w3id.org/")
 
 
 def local_name(iri: str) -> str:
-    """Return the last segment of an IRI, a readable stand-in when nothing names it."""
+    """Return a readable stand-in when nothing names an IRI.
+
+    A web address says where it leads (its host: ``code-commande-publique.com``), not the
+    slug of its last segment; a vocabulary term gives its last segment.
+    """
+    parts = urlsplit(iri)
+    if parts.scheme in ("http", "https") and parts.hostname and not iri.startswith(TERM_SPACES):
+        return parts.hostname.removeprefix("www.")
     tail = re.split(r"[#/]", iri.rstrip("/#"))[-1]
     return tail or iri
 
@@ -36,6 +47,9 @@ class Labeller:
     def __init__(self, backend):
         self.backend = backend
         self.cache: dict[str, dict[str, str]] = {}
+        #: Web addresses named by the resource they are the address of (``schema:url``):
+        #: the store describes the resource, not the address, which stays a plain link.
+        self.addresses: set[str] = set()
 
     def fetch(self, iris: Iterable[str], batch: int = 200) -> None:
         """Load the labels of IRIs not yet known, ``batch`` IRIs per query."""
@@ -46,13 +60,16 @@ class Labeller:
                 self.cache[iri] = {}
             values = " ".join(str(ox.NamedNode(i)) for i in batch_iris)
             rows = self.backend.select(
-                f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s {LABEL_PATH} ?l }}"
+                f"SELECT ?s ?l ?r WHERE {{ VALUES ?s {{ {values} }} {{ ?s {LABEL_PATH} ?l }} "
+                f"UNION {{ ?r <{SCHEMA}url> ?s . ?r {LABEL_PATH} ?l }} }}"
             )
-            for row in rows:
-                label = row["l"]
-                if isinstance(label, ox.Literal):
-                    by_lang = self.cache[row["s"].value]
-                    by_lang.setdefault(label.language or "", label.value)
+            own = {row["s"].value for row in rows if row.get("r") is None}
+            for row in sorted(rows, key=lambda r: r.get("r") is not None):
+                label, iri = row["l"], row["s"].value
+                if isinstance(label, ox.Literal) and (iri not in own or row.get("r") is None):
+                    self.cache[iri].setdefault(label.language or "", label.value)
+                    if iri not in own:
+                        self.addresses.add(iri)
 
     def labels(self, iri: str) -> dict[str, str]:
         """Return every known label of an IRI by language, fallbacks included."""

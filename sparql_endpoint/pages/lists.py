@@ -23,6 +23,7 @@ from achat_core.iris import APG, DCT, EPO, RDF, SCHEMA
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.http.origin import site_root
 from sparql_endpoint.pages import numbers
+from sparql_endpoint.pages.labels import local_name
 from sparql_endpoint.pages.parties import kinds_and_sizes
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
 from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
@@ -150,7 +151,9 @@ def _resources(lang: str) -> list[dict]:
         if "url" in row and row["url"].value.startswith(("http://", "https://")):
             entry["url"] = row["url"].value
     return [{"name": e["name"], "kind": _cell(", ".join(sorted(e["types"]))),
-             "url": _cell(e["url"], e["url"] or None)} for e in found.values()]
+             # the page names the site; the address is the link, and the twins' value
+             "url": _cell(local_name(e["url"]) if e["url"] else "", e["url"] or None)}
+            for e in found.values()]
 
 
 def _regions(lang: str) -> list[dict]:
@@ -287,7 +290,8 @@ def _twin(name: str, lang: str, filters: dict, columns: list[Column], rows: list
         record = {}
         for column in columns:
             cell = row.get(column.key) or _cell("")
-            record[column.key] = cell["sort"] if column.numeric else cell["text"]
+            record[column.key] = cell["sort"] if column.numeric else (
+                (cell["href"] or "") if column.key == "url" else cell["text"])
             if column.key == "name" and cell.get("href"):
                 record["page"] = site_root().rstrip("/") + cell["href"] \
                     if cell["href"].startswith("/") else cell["href"]

@@ -18,7 +18,7 @@ from flask import (
 from achat_core.iris import DEFAULT_BASE, ONTOLOGY_NS, PREFIXES
 from sparql_endpoint.http.language import COOKIE, LANGUAGES, choose_language
 from sparql_endpoint.pages import numbers
-from sparql_endpoint.pages.labels import Labeller
+from sparql_endpoint.pages.labels import Labeller, local_name
 from sparql_endpoint.pages.links import safe_href
 from sparql_endpoint.pages.words import UNKNOWN_NAME_MARKS, text
 
@@ -89,12 +89,16 @@ def is_external(iri: str) -> bool:
     )
 
 
-def term_view(term, lang: str) -> dict:
-    """Describe a pyoxigraph term for a template: text, language, link."""
+def term_view(term, lang: str, name: str = "") -> dict:
+    """Describe a pyoxigraph term for a template: text, language, link.
+
+    ``name`` is the column or property it comes from: a whole number in a year's column
+    is written as a year (``2019``, never ``2 019``).
+    """
     if isinstance(term, ox.NamedNode):
         names = labeller()
         label, label_lang = names.label(term.value, lang)
-        described = bool(names.cache.get(term.value))
+        described = bool(names.cache.get(term.value)) and term.value not in names.addresses
         return {
             "kind": "iri", "iri": term.value, "text": label, "lang": label_lang,
             "href": href(term.value, described), "external": is_external(term.value)
@@ -103,7 +107,9 @@ def term_view(term, lang: str) -> dict:
     if isinstance(term, ox.Literal):
         datatype = term.datatype.value if term.datatype else ""
         short = datatype.rsplit("#", 1)[-1] if datatype.startswith(PREFIXES["xsd"]) else ""
-        return {"kind": "literal", "text": readable(term.value, short, lang),
+        year = short in ("integer", "int", "long", "decimal") and numbers.is_year_name(name)
+        return {"kind": "literal",
+                "text": numbers.year(term.value) if year else readable(term.value, short, lang),
                 "value": term.value, "lang": term.language or "", "datatype": short}
     return {"kind": "bnode", "text": str(term), "lang": ""}
 
@@ -119,15 +125,17 @@ def readable(value: str, datatype: str, lang: str) -> str:
     return value
 
 
-def query_link(query: str, fmt: str | None = None) -> str:
+def query_link(query: str, fmt: str | None = None, name: str = "") -> str:
     """Return a link that runs a query: as an HTML table, a spreadsheet's CSV, or from ``/sparql``.
 
-    ``"csv"`` is the table for spreadsheets (``tables``); other formats are SPARQL results.
+    ``"csv"`` is the table for spreadsheets (``tables``), downloaded as ``{name}.csv`` (a
+    slug saying what it holds); other formats are SPARQL results.
     """
     if fmt is None:
         return url_for("editor.query_page") + "?query=" + quote(query, safe="")
     if fmt == "csv":
-        return url_for("tables.query_csv") + "?query=" + quote(query, safe="")
+        named = f"&name={quote(name, safe='')}" if name else ""
+        return url_for("tables.query_csv") + "?query=" + quote(query, safe="") + named
     return url_for("sparql.endpoint") + "?query=" + quote(query, safe="") + f"&format={fmt}"
 
 
@@ -145,6 +153,10 @@ def render(template: str, status: int = 200, **context) -> Response:
     switch = "?" + urlencode(args, quote_via=quote)
     response = make_response(render_template(
         template, lang=lang, other_lang=other, t=t, switch_url=switch, build=build_info(),
+        number=lambda value: numbers.number(value, lang, numbers.places(value)),
+        noun=lambda key, value: numbers.noun(key, value, lang),
+        counted=lambda value, key: numbers.counted(value, key, lang),
+        day=lambda value: numbers.day(value, lang), site=local_name,
         **context,
     ), status)
     if request.args.get("lang") in LANGUAGES:

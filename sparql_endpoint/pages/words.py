@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from achat_core.iris import ADMS, APG, DCT, ELI, OWL, RDF, RDFS, SCHEMA, SKOS
+from achat_core.iris import (
+    ADMS,
+    APG,
+    DCT,
+    ELI,
+    FOAF,
+    ORG,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+)
 from sparql_endpoint.pages.layout_words import LAYOUT_WORDS
 from sparql_endpoint.protocol.words import EDITOR_WORDS
 
@@ -43,7 +56,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "good_to_know": ("Bon à savoir", "Good to know"),
     "phases": ("Phases", "Phases"),
     "legal_basis": ("Base juridique", "Legal basis"),
-    "on_legifrance": ("sur Légifrance", "on Légifrance"),
+    "on_site": ("sur {site}", "on {site}"),
     "code_on_legifrance": ("le code sur Légifrance", "the code on Légifrance"),
     "since": ("Depuis", "Since"),
     "in_force_since": ("En vigueur depuis le", "In force since"),
@@ -71,8 +84,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "usage": ("Combien de fois il est utilisé", "How often it is used"),
     "usage_none": ("Aucun contrat publié n'utilise cet instrument.",
                    "No published contract uses this instrument."),
-    "usage_total": ("contrats publiés l'utilisent, pour un montant total HT de",
-                    "published contracts use it, for a total amount excluding VAT of"),
     "usage_between": ("conclus entre le", "concluded between"),
     "and": ("et le", "and"),
     "usage_inferred": ("Ces contrats sont déduits des données (marché innovant, sans publicité, "
@@ -172,7 +183,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "site_search": ("Recherche sur tout le site", "Search the whole site"),
     "filter_words": ("Mots", "Words"),
     "all": ("Tous", "All"),
-    "items": ("éléments", "items"),
     "page": ("page", "page"),
     "pages": ("Pages", "Pages"),
     "previous": ("Précédente", "Previous"),
@@ -215,6 +225,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "wiki_page": ("Page du wiki", "Wiki page"),
     "read_on": ("lue le", "read on"),
     "csv": ("Tableau en CSV", "Table as CSV"),
+    "source_legal": ("Lire le texte sur {site}", "Read the text on {site}"),
+    "source_own": ("Ouvrir la ressource à son adresse ({site})",
+                   "Open the resource at its address ({site})"),
+    "source_text": ("Identifiant officiel de l'article non confirmé : lire le texte qui le "
+                    "contient sur {site}",
+                    "The article's official identifier is not confirmed: read the text that "
+                    "holds it on {site}"),
+    "source_unconfirmed": ("Aucune adresse officielle n'est confirmée pour ce texte.",
+                           "No official address is confirmed for this text."),
+    "table_unknown": ("Cette page n'a pas ce tableau : les tableaux sont proposés en .csv et "
+                      ".json.", "This page has no such table: tables are offered as .csv and "
+                      ".json."),
+    "org_size": ("Taille", "Size"),
+    "siret": ("SIRET", "SIRET"),
+    "language": ("Langue", "Language"),
+    "property_iri": ("IRI de la propriété", "Property IRI"),
+    "value_iri": ("IRI de la valeur", "Value IRI"),
+    "subject_iri": ("IRI du sujet", "Subject IRI"),
     "json": ("Résultats en JSON", "Results as JSON"),
     "not_found": ("Ressource inconnue", "Unknown resource"),
     "not_found_text": ("Aucune donnée sur cette IRI dans le graphe publié.",
@@ -276,14 +304,46 @@ MATCH_WORDS = {
     "relatedMatch": ("notion liée", "related notion"),
 }
 
-#: The home page's counts: key -> (French, English).
-COUNT_WORDS = {
-    "instruments": ("instruments d'achat", "procurement instruments"),
-    "organisations": ("organisations", "organisations"),
-    "resources": ("ressources de connaissance", "knowledge resources"),
-    "legal": ("textes juridiques", "legal texts"),
-    "figures": ("chiffres et indicateurs", "figures and indicators"),
-    "concepts": ("concepts de vocabulaire", "vocabulary concepts"),
+#: Nouns written after a count: key -> ((French singular, plural), (English singular, plural)).
+#: French takes the singular for 0 and 1 (``numbers.is_plural``).
+NOUNS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "contracts": (("contrat", "contrats"), ("contract", "contracts")),
+    "innovative_contracts": (("marché innovant", "marchés innovants"),
+                             ("innovative contract", "innovative contracts")),
+    "buyers": (("acheteur", "acheteurs"), ("buyer", "buyers")),
+    "countries": (("pays", "pays"), ("country", "countries")),
+    "euros": (("€", "€"), ("€", "€")),
+    "percent": (("%", "%"), ("%", "%")),
+    "triples": (("triplet", "triplets"), ("triple", "triples")),
+    "items": (("élément", "éléments"), ("item", "items")),
+    "results": (("résultat", "résultats"), ("result", "results")),
+    "instruments": (("instrument d'achat", "instruments d'achat"),
+                    ("procurement instrument", "procurement instruments")),
+    "organisations": (("organisation", "organisations"), ("organisation", "organisations")),
+    "resources": (("ressource de connaissance", "ressources de connaissance"),
+                  ("knowledge resource", "knowledge resources")),
+    "legal": (("texte juridique", "textes juridiques"), ("legal text", "legal texts")),
+    "figures": (("chiffre ou indicateur", "chiffres et indicateurs"),
+                ("figure or indicator", "figures and indicators")),
+    "concepts": (("concept de vocabulaire", "concepts de vocabulaire"),
+                 ("vocabulary concept", "vocabulary concepts")),
+    "usage_total": (("contrat publié l'utilise, pour un montant total HT de",
+                     "contrats publiés l'utilisent, pour un montant total HT de"),
+                    ("published contract uses it, for a total amount excluding VAT of",
+                     "published contracts use it, for a total amount excluding VAT of")),
+}
+
+#: A figure's unit as the data writes it (``apg:unit``) -> its noun in ``NOUNS``.
+UNIT_NOUNS = {"EUR": "euros", "percent": "percent", "contracts": "contracts",
+              "countries": "countries", "buyers": "buyers"}
+
+#: What a page's table holds, in its file's name (``pages.table_twins``): (French, English).
+TABLE_FILE_WORDS = {
+    "years": ("contrats-par-annee", "contracts-per-year"),
+    "buyers": ("acheteurs", "buyers"),
+    "regions": ("regions", "regions"),
+    "properties": ("proprietes", "properties"),
+    "inbound": ("liens-entrants", "inbound-links"),
 }
 
 #: The lists' titles: list -> (French, English).
@@ -323,6 +383,8 @@ MEASURE_WORDS = {
 #: it: ``graph_builder.rdf.contracts.UNKNOWN_NAME``); such a link is marked as no name.
 UNKNOWN_NAME_MARKS = ("(nom inconnu)", "(name unknown)")
 
+
+DCAT, VANN = PREFIXES["dcat"], PREFIXES["vann"]
 
 #: Names for common external terms the store does not describe: IRI -> (fr, en).
 TERM_NAMES: dict[str, tuple[str, str]] = {
@@ -366,6 +428,38 @@ TERM_NAMES: dict[str, tuple[str, str]] = {
     SCHEMA + "image": ("image", "image"),
     ADMS + "identifier": ("identifiant", "identifier"),
     ELI + "date_document": ("date du texte", "date of the text"),
+    ELI + "first_date_entry_in_force": ("entrée en vigueur", "entry into force"),
+    RDF + "value": ("valeur", "value"),
+    SKOS + "Concept": ("concept", "concept"),
+    SKOS + "ConceptScheme": ("vocabulaire", "concept scheme"),
+    OWL + "Class": ("classe", "class"),
+    OWL + "ObjectProperty": ("propriété d'objet", "object property"),
+    OWL + "DatatypeProperty": ("propriété de données", "datatype property"),
+    OWL + "FunctionalProperty": ("propriété fonctionnelle", "functional property"),
+    OWL + "Ontology": ("ontologie", "ontology"),
+    DCT + "Location": ("lieu", "location"),
+    DCT + "subject": ("sujet", "subject"),
+    DCT + "isPartOf": ("fait partie de", "part of"),
+    DCT + "created": ("date de création", "created"),
+    DCT + "contributor": ("contributeur", "contributor"),
+    ORG + "Organization": ("organisation", "organisation"),
+    FOAF + "Organization": ("organisation", "organisation"),
+    FOAF + "Project": ("projet", "project"),
+    FOAF + "name": ("nom", "name"),
+    FOAF + "homepage": ("page d'accueil", "home page"),
+    ADMS + "Identifier": ("identifiant", "identifier"),
+    DCAT + "previousVersion": ("version précédente", "previous version"),
+    SCHEMA + "startDate": ("date de début", "start date"),
+    SCHEMA + "endDate": ("date de fin", "end date"),
+    SCHEMA + "about": ("à propos de", "about"),
+    SCHEMA + "mentions": ("mentionne", "mentions"),
+    VANN + "preferredNamespacePrefix": ("préfixe préféré", "preferred prefix"),
+    VANN + "preferredNamespaceUri": ("espace de noms préféré", "preferred namespace"),
+    # The source the builder cites for every figure it computes from contract data (the
+    # ``$id`` of the DECP v2 schema): named for what it is, not "marches.json".
+    "https://raw.githubusercontent.com/139bercy/format-commande-publique/master/marches.json": (
+        "données essentielles de la commande publique (DECP)",
+        "French public contract data (DECP)"),
 }
 
 

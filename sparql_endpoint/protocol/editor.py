@@ -37,8 +37,6 @@ SHOWN_ROWS = 1000
 _WHERE = re.compile(r"\(line:(\d+), col:(\d+)\)\s*$")
 #: Characters of the faulty line shown either side of where the parser stopped.
 EXCERPT = 60
-#: Columns whose integers are years, written without a thousands separator.
-_YEAR = re.compile(r"year|ann[eé]e|^an$", re.IGNORECASE)
 
 
 def _register(state) -> None:
@@ -100,12 +98,9 @@ def query_page():
 
 
 def cell(term, variable: str, lang: str) -> dict:
-    """Describe one result for a reader: its label or plain value, and the exact term
-    (N-Triples) for the cell's hover; a year column's integers keep their four digits."""
-    view = term_view(term, lang)
-    if (view["kind"] == "literal" and view["datatype"] in ("integer", "int")
-            and _YEAR.search(variable)):
-        view["text"] = view["value"]
+    """Describe one result for a reader: its label or plain value (a year column's
+    numbers as years), and the exact term (N-Triples) for the cell's hover."""
+    view = term_view(term, lang, variable)
     view["raw"] = str(term)
     return view
 

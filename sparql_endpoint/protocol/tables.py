@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -23,6 +24,8 @@ from sparql_endpoint.protocol import user_query
 from sparql_endpoint.protocol.words import EDITOR_WORDS
 
 bp = Blueprint("tables", __name__)
+#: Characters of a download's name, at most.
+NAME_LENGTH = 100
 
 
 def term_text(term) -> str:
@@ -51,6 +54,15 @@ def table(result: user_query.Result, lang: str = "fr") -> str:
     return out.getvalue()
 
 
+def file_name(lang: str) -> str:
+    """Name the download after what it holds: the page's ``name`` (a slug: lower-case ASCII
+    words joined by hyphens, checked whole), else "the query's results" in the language."""
+    name = request.args.get("name", "")
+    if len(name) <= NAME_LENGTH and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name):
+        return name
+    return "resultats-requete" if lang == "fr" else "query-results"
+
+
 @bp.get("/query.csv")
 def query_csv():
     """Run ``query=`` as the ``/query`` form does; answer its results as a CSV download."""
@@ -61,7 +73,8 @@ def query_csv():
         result = user_query.run(query)
     except user_query.QueryError as error:
         return problem(error.status, str(error))
-    response = Response("\ufeff" + table(result, choose_language()), mimetype="text/csv")
+    lang = choose_language()
+    response = Response("\ufeff" + table(result, lang), mimetype="text/csv")
     response.mimetype_params["charset"] = "utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="results.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(lang)}.csv"'
     return response
