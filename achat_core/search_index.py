@@ -77,14 +77,17 @@ def _by_lang(values: dict[str, list[str]]) -> dict[str, list[str]]:
     return {lang: sorted(set(texts)) for lang, texts in sorted(values.items())}
 
 
-def entry(iri: str, labels: dict[str, list[str]], aliases: list[str], types: list[str],
-          texts: dict[str, dict[str, list[str]]] | None = None) -> dict:
-    """Build one index entry: a thing's names by language, aliases, kind and other texts."""
+def entry(iri: str, labels: dict[str, list[str]], aliases: dict[str, list[str]],
+          types: list[str], texts: dict[str, dict[str, list[str]]] | None = None) -> dict:
+    """Build one index entry: a thing's names and aliases by language, kind and other texts.
+
+    A text without a language is listed under ``""``.
+    """
     return {
         "iri": iri,
         "kind": kind_of(iri, types),
         "labels": _by_lang(labels),
-        "aliases": sorted(set(aliases)),
+        "aliases": _by_lang(aliases),
         "texts": {field: _by_lang(by_lang) for field, by_lang in sorted((texts or {}).items())
                   if by_lang},
     }
@@ -93,7 +96,7 @@ def entry(iri: str, labels: dict[str, list[str]], aliases: list[str], types: lis
 def build_entries(triples: Iterable[ox.Triple]) -> list[dict]:
     """Return one entry per labelled IRI subject of the triples, sorted by IRI (one pass)."""
     labels: dict[str, dict[str, list[str]]] = {}
-    aliases: dict[str, list[str]] = {}
+    aliases: dict[str, dict[str, list[str]]] = {}
     types: dict[str, list[str]] = {}
     texts: dict[str, dict[str, dict[str, list[str]]]] = {}
     label_properties, alias_properties = set(LABEL_PROPERTIES), set(ALIAS_PROPERTIES)
@@ -109,11 +112,12 @@ def build_entries(triples: Iterable[ox.Triple]) -> list[dict]:
                 by_lang = labels.setdefault(subject.value, {})
                 by_lang.setdefault(value.language or "", []).append(value.value)
             elif name in alias_properties:
-                aliases.setdefault(subject.value, []).append(value.value)
+                by_lang = aliases.setdefault(subject.value, {})
+                by_lang.setdefault(value.language or "", []).append(value.value)
             elif name in text_fields:
                 by_lang = texts.setdefault(subject.value, {}).setdefault(text_fields[name], {})
                 by_lang.setdefault(value.language or "", []).append(value.value)
-    return [entry(iri, labels[iri], aliases.get(iri, []), types.get(iri, []),
+    return [entry(iri, labels[iri], aliases.get(iri, {}), types.get(iri, []),
                   texts.get(iri)) for iri in sorted(labels)]
 
 

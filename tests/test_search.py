@@ -40,7 +40,7 @@ def test_index_holds_labels_per_language_kind_aliases_and_texts(index_file):
     item = entries[BASE + "id/instrument/achat-innovant"]
     assert item["kind"] == "instrument"
     assert item["labels"]["en"] == ["Innovative-purchase exemption"]
-    assert "Dispositif d'achat innovant" in item["aliases"]
+    assert item["aliases"]["fr"] == ["Dispositif d'achat innovant"]
     assert all(set(texts) <= {"fr", "en", ""} for texts in item["texts"].values())
     assert "Repenser l'achat public" in entries[
         BASE + "id/resource/repenser-l-achat-public"]["labels"]["fr"]

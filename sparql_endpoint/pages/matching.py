@@ -49,7 +49,11 @@ def prepare(item: dict) -> Entry:
     """Return an index entry ready to match: its names and texts as words."""
     names = [Field("label", text, lang, terms(text))
              for lang, texts in item["labels"].items() for text in texts]
-    names += [Field("alias", text, "", terms(text)) for text in item.get("aliases", ())]
+    aliases = item.get("aliases", {})
+    if isinstance(aliases, list):  # an index written before aliases had languages
+        aliases = {"": aliases}
+    names += [Field("alias", text, lang, terms(text))
+              for lang, texts in aliases.items() for text in texts]
     texts = [Field(field, text, lang, terms(text))
              for field, by_lang in item.get("texts", {}).items()
              for lang, values in by_lang.items() for text in values]

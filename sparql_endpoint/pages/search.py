@@ -84,12 +84,13 @@ def _entries_from_store() -> list[dict]:
         f"{{ ?s <{SKOS}altLabel> ?alias }} OPTIONAL {{ ?s a ?type }} FILTER(isIRI(?s)) }}")
     found: dict[str, dict] = {}
     for row in rows:
-        item = found.setdefault(row["s"].value, {"labels": {}, "aliases": [], "types": [],
+        item = found.setdefault(row["s"].value, {"labels": {}, "aliases": {}, "types": [],
                                                  "texts": {}})
         if isinstance(row.get("l"), ox.Literal):
             item["labels"].setdefault(row["l"].language or "", []).append(row["l"].value)
         if isinstance(row.get("alias"), ox.Literal):
-            item["aliases"].append(row["alias"].value)
+            item["aliases"].setdefault(row["alias"].language or "", []).append(
+                row["alias"].value)
         if "type" in row:
             item["types"].append(row["type"].value)
     fields = {prop: field for field, prop in TEXT_PROPERTIES.items()}
