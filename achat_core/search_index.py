@@ -53,7 +53,9 @@ def terms(text: str) -> tuple[str, ...]:
 
     A text made of function words only keeps them (a search for "de" still means "de").
     """
-    words = [_stem(w) for w in fold(_AMPERSAND_WORD.sub(r"\1\2", text)).split()]
+    if "&" in text:
+        text = _AMPERSAND_WORD.sub(r"\1\2", text)
+    words = [_stem(w) for w in fold(text).split()]
     meaningful = tuple(w for w in words if w not in STOP_WORDS)
     return meaningful or tuple(words)
 
@@ -83,7 +85,7 @@ def entry(iri: str, labels: dict[str, list[str]], aliases: dict[str, list[str]],
 
     A text without a language is listed under ``""``.
     """
-    return {
+    item = {
         "iri": iri,
         "kind": kind_of(iri, types),
         "labels": _by_lang(labels),
@@ -91,6 +93,19 @@ def entry(iri: str, labels: dict[str, list[str]], aliases: dict[str, list[str]],
         "texts": {field: _by_lang(by_lang) for field, by_lang in sorted((texts or {}).items())
                   if by_lang},
     }
+    # The words of each text, in the order of ``fields``: the server reads them as they are
+    # instead of splitting every text of a large index when it opens it.
+    item["terms"] = [" ".join(terms(text)) for _, _, text in fields(item)]
+    return item
+
+
+def fields(item: dict) -> list[tuple[str, str, str]]:
+    """Return an entry's texts as (field, language, text): labels, aliases, then the others."""
+    found = [("label", lang, text) for lang, texts in item["labels"].items() for text in texts]
+    found += [("alias", lang, text) for lang, texts in item["aliases"].items() for text in texts]
+    found += [(field, lang, text) for field, by_lang in item["texts"].items()
+              for lang, texts in by_lang.items() for text in texts]
+    return found
 
 
 def build_entries(triples: Iterable[ox.Triple]) -> list[dict]:

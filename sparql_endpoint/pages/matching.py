@@ -10,9 +10,10 @@ query, then to the tighter name, then alphabetically: one query, always one orde
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from achat_core.search_index import terms
+from achat_core.search_index import fields, terms
 from achat_core.text import fold
 
 EXACT, WORDS, PHRASE, TEXT = 4, 3, 2, 1
@@ -20,11 +21,13 @@ EXACT, WORDS, PHRASE, TEXT = 4, 3, 2, 1
 HOW = {EXACT: "exact", WORDS: "all-words", PHRASE: "name-in-query", TEXT: "all-words"}
 #: Kinds that win a tie, in this order; every other kind comes after them.
 PREFERRED_KINDS = ("instrument",)
+#: The fields that name a thing; the others are texts about it.
+NAME_FIELDS = ("label", "alias")
 #: A last word shorter than this must be whole: "r" is no prefix worth following.
 MIN_PREFIX = 2
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Field:
     """One text of an entry: which field it is, its language, its words."""
 
@@ -34,9 +37,9 @@ class Field:
     terms: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
-    """An index entry with its texts split into words once, when the index is read."""
+    """An index entry: its names (labels, aliases) and other texts, as words."""
 
     iri: str
     kind: str
@@ -45,24 +48,28 @@ class Entry:
     texts: tuple[Field, ...]
 
 
-def prepare(item: dict) -> Entry:
-    """Return an index entry ready to match: its names and texts as words."""
-    names = [Field("label", text, lang, terms(text))
-             for lang, texts in item["labels"].items() for text in texts]
-    aliases = item.get("aliases", {})
-    if isinstance(aliases, list):  # an index written before aliases had languages
-        aliases = {"": aliases}
-    names += [Field("alias", text, lang, terms(text))
-              for lang, texts in aliases.items() for text in texts]
-    texts = [Field(field, text, lang, terms(text))
-             for field, by_lang in item.get("texts", {}).items()
-             for lang, values in by_lang.items() for text in values]
+def prepare(item: dict, current: bool = False) -> Entry:
+    """Return an index entry ready to match.
+
+    ``current``: the index was written by this version (``INDEX_VERSION``), so the words
+    it lists for each text are read as they are; otherwise they are found again.
+    """
+    if not current:  # version 1 listed aliases without languages, and no other texts
+        aliases = item.get("aliases") or {}
+        item = {**item, "aliases": {"": aliases} if isinstance(aliases, list) else aliases,
+                "texts": item.get("texts") or {}}
+    listed = fields(item)
+    words = ([tuple(t.split()) for t in item["terms"]] if current
+             else [terms(text) for _, _, text in listed])
+    found = [Field(field, text, lang, w)
+             for (field, lang, text), w in zip(listed, words, strict=True) if w]
     return Entry(item["iri"], item["kind"],
                  {lang: values[0] for lang, values in item["labels"].items() if values},
-                 tuple(f for f in names if f.terms), tuple(f for f in texts if f.terms))
+                 tuple(f for f in found if f.name in NAME_FIELDS),
+                 tuple(f for f in found if f.name not in NAME_FIELDS))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Match:
     """Why an entry matched: the level, the field and how much of the query it explains."""
 
@@ -86,10 +93,9 @@ class Match:
 def _has_all(words: tuple[str, ...], present: tuple[str, ...]) -> bool:
     """Tell whether every word is present; the last one may be the start of a word."""
     *whole, last = words
-    found = set(present)
-    if not all(w in found for w in whole):
+    if whole and not all(w in present for w in whole):
         return False
-    if last in found:
+    if last in present:
         return True
     return len(last) >= MIN_PREFIX and any(p.startswith(last) for p in present)
 
@@ -123,7 +129,34 @@ def match(entry: Entry, words: tuple[str, ...]) -> Match | None:
     return min(found, key=Match.order, default=None)
 
 
-def rank(entries: list[Entry], query: str, label_of) -> list[tuple[Entry, Match]]:
+class Index:
+    """The entries, and which entries hold each word: a query reads only the entries that
+    hold one of its words (every level needs one), not all of them."""
+
+    def __init__(self, entries: list[Entry]):
+        self.entries = entries
+        postings: dict[str, list[int]] = {}
+        for number, entry in enumerate(entries):
+            for word in {t for f in (*entry.names, *entry.texts) for t in f.terms}:
+                postings.setdefault(word, []).append(number)
+        self.postings = postings
+        self.words = sorted(postings)
+
+    def candidates(self, words: tuple[str, ...]) -> list[Entry]:
+        """Return the entries holding a word of the query (the last one as a start)."""
+        numbers: set[int] = set()
+        for word in words:
+            numbers.update(self.postings.get(word, ()))
+        last = words[-1]
+        if len(last) >= MIN_PREFIX:
+            at = bisect_left(self.words, last)
+            while at < len(self.words) and self.words[at].startswith(last):
+                numbers.update(self.postings[self.words[at]])
+                at += 1
+        return [self.entries[n] for n in sorted(numbers)]
+
+
+def rank(index: Index, query: str, label_of) -> list[tuple[Entry, Match]]:
     """Return the entries a query matches with their matches, best first.
 
     ``label_of(entry)`` gives the label a reader sees, for alphabetical ties.
@@ -131,7 +164,7 @@ def rank(entries: list[Entry], query: str, label_of) -> list[tuple[Entry, Match]
     words = terms(query)
     if not words:
         return []
-    hits = [(e, m) for e in entries if (m := match(e, words))]
+    hits = [(e, m) for e in index.candidates(words) if (m := match(e, words))]
 
     def key(hit: tuple[Entry, Match]) -> tuple:
         entry, found = hit
