@@ -130,30 +130,37 @@ def match(entry: Entry, words: tuple[str, ...]) -> Match | None:
 
 
 class Index:
-    """The entries, and which entries hold each word: a query reads only the entries that
-    hold one of its words (every level needs one), not all of them."""
+    """The entries, which entries hold each word, and which entries bear each name: a query
+    reads only the entries that can match it, not all of them."""
 
     def __init__(self, entries: list[Entry]):
         self.entries = entries
         postings: dict[str, list[int]] = {}
+        names: dict[tuple[str, ...], list[int]] = {}
         for number, entry in enumerate(entries):
             for word in {t for f in (*entry.names, *entry.texts) for t in f.terms}:
                 postings.setdefault(word, []).append(number)
-        self.postings = postings
+            for name in {f.terms for f in entry.names}:
+                names.setdefault(name, []).append(number)
+        self.postings, self.names = postings, names
         self.words = sorted(postings)
 
     def candidates(self, words: tuple[str, ...]) -> list[Entry]:
-        """Return the entries holding a word of the query (the last one as a start)."""
-        numbers: set[int] = set()
-        for word in words:
-            numbers.update(self.postings.get(word, ()))
-        last = words[-1]
+        """Return the entries that hold every word of the query (the last one perhaps as
+        the start of a word), and those bearing a name found inside the query."""
+        *whole, last = words
+        ending = set(self.postings.get(last, ()))
         if len(last) >= MIN_PREFIX:
             at = bisect_left(self.words, last)
             while at < len(self.words) and self.words[at].startswith(last):
-                numbers.update(self.postings[self.words[at]])
+                ending.update(self.postings[self.words[at]])
                 at += 1
-        return [self.entries[n] for n in sorted(numbers)]
+        for word in sorted(whole, key=lambda w: len(self.postings.get(w, ()))):
+            ending.intersection_update(self.postings.get(word, ()))
+        for start in range(len(words)):
+            for stop in range(start + 1, len(words) + 1):
+                ending.update(self.names.get(words[start:stop], ()))
+        return [self.entries[n] for n in sorted(ending)]
 
 
 def rank(index: Index, query: str, label_of) -> list[tuple[Entry, Match]]:
