@@ -135,7 +135,7 @@ def _buyers(lang: str, query: str, offset: int, limit: int) -> tuple[list[dict],
         cache["buyer_set"] = frozenset(cache["buyers"])
     chosen = cache["buyers"]
     if query:
-        chosen = [e.iri for e, _ in ranked(query, lang) if e.iri in cache["buyer_set"]]
+        chosen = [e.iri for e, _ in ranked(query, lang, cache["buyer_set"])]
         digits = "".join(query.split())
         if digits.isascii() and digits.isdigit():
             # A SIREN or SIRET: the buyers minted from the contracts carry it in their IRI.
@@ -287,7 +287,8 @@ def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[str]]:
 def _matching(rows: list[dict], query: str, lang: str) -> list[dict]:
     """Keep the rows the search finds, best first, then the rows whose cells hold the words
     (a SIRET, an address): the list's order among those."""
-    place = {entry.iri: n for n, (entry, _) in enumerate(ranked(query, lang))}
+    listed = {r["name"]["iri"] for r in rows if r["name"].get("iri")}
+    place = {entry.iri: n for n, (entry, _) in enumerate(ranked(query, lang, listed))}
     wanted = _fold(query)
     found = [r for r in rows if r["name"].get("iri") in place]
     found.sort(key=lambda r: place[r["name"]["iri"]])

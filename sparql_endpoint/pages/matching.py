@@ -11,6 +11,7 @@ query, then to the tighter name, then alphabetically: one query, always one orde
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from achat_core.search_index import fields, terms
@@ -163,15 +164,20 @@ class Index:
         return [self.entries[n] for n in sorted(ending)]
 
 
-def rank(index: Index, query: str, label_of) -> list[tuple[Entry, Match]]:
+def rank(index: Index, query: str, label_of,
+         among: Collection[str] | None = None) -> list[tuple[Entry, Match]]:
     """Return the entries a query matches with their matches, best first.
 
-    ``label_of(entry)`` gives the label a reader sees, for alphabetical ties.
+    ``label_of(entry)`` gives the label a reader sees, for alphabetical ties; ``among``,
+    the IRIs a list holds, keeps the others out before they are matched.
     """
     words = terms(query)
     if not words:
         return []
-    hits = [(e, m) for e in index.candidates(words) if (m := match(e, words))]
+    candidates = index.candidates(words)
+    if among is not None:
+        candidates = [e for e in candidates if e.iri in among]
+    hits = [(e, m) for e in candidates if (m := match(e, words))]
 
     def key(hit: tuple[Entry, Match]) -> tuple:
         entry, found = hit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Collection
 from contextlib import contextmanager
 
 import pyoxigraph as ox
@@ -147,9 +148,10 @@ def _label(entry: Entry, lang: str) -> tuple[str, str]:
     return pick(entry.labels, lang) or (entry.iri, "")
 
 
-def ranked(query: str, lang: str) -> list[tuple[Entry, Match]]:
-    """Return every entry a query matches, best first (the lists filter by this)."""
-    return rank(index(), query, lambda e: _label(e, lang)[0])
+def ranked(query: str, lang: str, among: Collection[str] | None = None
+           ) -> list[tuple[Entry, Match]]:
+    """Return every entry a query matches, best first, or those among some IRIs (a list's)."""
+    return rank(index(), query, lambda e: _label(e, lang)[0], among)
 
 
 def find(query: str, lang: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list:
