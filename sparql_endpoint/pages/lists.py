@@ -254,7 +254,7 @@ def _asked(name: str, fmt: str | None) -> Asked:
     return Asked(lang, fmt, query, kind, source, _page_number())
 
 
-def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[str]]:
+def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[dict]]:
     """Return the rows to show (one page for HTML, all for a twin), their total, the kinds."""
     html = asked.fmt == "html"
     if name == "organisations" and asked.source == "buyers":
