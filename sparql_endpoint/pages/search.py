@@ -115,14 +115,13 @@ def index() -> Index:
     if "search_index" not in current_app.extensions:
         dist = build_info().get("dist")
         path = dist / "search-index.json" if dist else None
-        if path is not None and path.is_file():
-            with _no_collection():
-                document = json.loads(path.read_text(encoding="utf-8"))
-        else:
-            document = {"version": INDEX_VERSION, "entries": _entries_from_store()}
-        # An index of another version is read for its texts, and split again here.
-        current = document.get("version") == INDEX_VERSION
         with _no_collection():
+            if path is not None and path.is_file():
+                document = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                document = {"version": INDEX_VERSION, "entries": _entries_from_store()}
+            # An index of another version is read for its texts, and split again here.
+            current = document.get("version") == INDEX_VERSION
             current_app.extensions["search_index"] = Index(
                 [prepare(item, current) for item in document["entries"]])
     return current_app.extensions["search_index"]
