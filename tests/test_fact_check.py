@@ -385,7 +385,7 @@ def test_mapa_stays_an_alias_of_the_adapted_procedure(graph):
 def test_search_finds_an_instrument_by_the_words_buyers_use(dist):
     entries = json.loads((dist / "search-index.json").read_text(encoding="utf-8"))["entries"]
     found = {word: {e["iri"].rsplit("/", 1)[1] for e in entries
-                    if word in " ".join(e.get("aliases", ())).lower()}
+                    if word in " ".join(sum(e["aliases"].values(), [])).lower()}
              for word in ("gré à gré", "r&d", "services innovants")}
     assert "marche-sans-publicite" in found["gré à gré"]
     assert "marche-recherche-developpement" in found["r&d"]

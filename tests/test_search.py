@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from achat_core.search_index import tokenize, write_search_index
+from achat_core.search_index import terms, write_search_index
 from achat_core.text import fold
 from graph_builder.output.dumps import canonical_triples
 from sparql_endpoint import create_app
@@ -21,7 +21,10 @@ BASE = "https://w3id.org/achat-public/"
 
 def test_fold_ignores_accents_case_ligatures_and_punctuation():
     assert fold("Sourçage  ÉCONOMIE d'Œuvre") == "sourcage economie d oeuvre"
-    assert tokenize("Partenariat public–communs") == ["partenariat", "public", "communs"]
+    assert terms("Partenariat public–communs") == ("partenariat", "public", "commun")
+    assert terms("R & D") == terms("r&d") == ("rd",)
+    assert terms("Partenariat d’innovation") == terms("partenariats innovation")
+    assert terms("de la") == ("de", "la")  # function words alone still mean something
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +35,13 @@ def index_file(tmp_path_factory) -> Path:
     return path
 
 
-def test_index_holds_labels_per_language_kind_and_tokens(index_file):
+def test_index_holds_labels_per_language_kind_aliases_and_texts(index_file):
     entries = {e["iri"]: e for e in json.loads(index_file.read_text("utf-8"))["entries"]}
     item = entries[BASE + "id/instrument/achat-innovant"]
     assert item["kind"] == "instrument"
     assert item["labels"]["en"] == ["Innovative-purchase exemption"]
-    assert "publicite" in item["tokens"] and "dispositif" in item["tokens"]  # alias included
+    assert item["aliases"]["fr"] == ["Dispositif d'achat innovant"]
+    assert all(set(texts) <= {"fr", "en", ""} for texts in item["texts"].values())
     assert "Repenser l'achat public" in entries[
         BASE + "id/resource/repenser-l-achat-public"]["labels"]["fr"]
 
@@ -65,19 +69,20 @@ def test_search_ignores_accents_and_case(client):
     assert [h["iri"] for h in hits] == [BASE + "id/instrument/achat-innovant"]
 
 
-def test_search_ranks_exact_then_prefix_then_words(client):
+def test_search_ranks_exact_then_all_words(client):
     hits = client.get("/search.json?q=partenariat d'innovation").get_json()["results"]
     assert hits[0]["iri"] == BASE + "id/instrument/partenariat-innovation"
-    assert hits[0]["score"] == 3
+    assert hits[0]["why"]["how"] == "exact"
     hits = client.get("/search.json?q=innovation").get_json()["results"]
     scores = [h["score"] for h in hits]
     assert scores == sorted(scores, reverse=True)
-    assert scores[0] == 3            # the concept "Innovation"
-    by_iri = {h["iri"]: h["score"] for h in hits}
-    assert by_iri[BASE + "id/instrument/partenariat-innovation"] == 2  # "Innovation partnership"
+    assert hits[0]["why"]["how"] == "exact"  # the concept "Innovation"
+    by_iri = {h["iri"]: h["why"] for h in hits}
+    assert by_iri[BASE + "id/instrument/partenariat-innovation"]["how"] == "prefix"
     words = client.get("/search.json?q=partnership innov").get_json()["results"]
-    assert [(h["iri"], h["score"]) for h in words] == [
-        (BASE + "id/instrument/partenariat-innovation", 1)]
+    assert words[0]["iri"] == BASE + "id/instrument/partenariat-innovation"
+    assert words[0]["why"] == {"field": "label", "how": "all-words", "lang": "en",
+                               "text": "Innovation partnership"}
 
 
 def test_search_finds_aliases_and_filters_by_kind(client):

@@ -3,7 +3,9 @@ each with CSV and JSON twins one suffix away (``/instruments.csv``, ``/instrumen
 
 A list is rows of cells; a cell is a text with, for the HTML page, an optional link. The
 twins carry the same rows (every filtered row, not one page) under a file name that says
-what they hold.
+what they hold.  The words filter (``q``) is the site's search (``search.ranked``), so a
+list finds what ``/search`` finds, in either language; the kind filter takes a key that
+does not change with the language, so switching language keeps a filtered list.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import io
 import json
 import unicodedata
 from dataclasses import dataclass
+from itertools import chain
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, request, url_for
@@ -26,6 +29,7 @@ from sparql_endpoint.pages import numbers
 from sparql_endpoint.pages.labels import local_name
 from sparql_endpoint.pages.parties import kinds_and_sizes
 from sparql_endpoint.pages.render import backend, labeller, render, term_view
+from sparql_endpoint.pages.search import ranked
 from sparql_endpoint.pages.words import COLUMN_WORDS, LIST_TITLES, text
 from sparql_endpoint.protocol.documents import twin_format
 
@@ -66,7 +70,13 @@ def _cell(value: str, href: str | None = None, lang: str = "", sort=None) -> dic
 
 def _named(iri: str, lang: str) -> dict:
     view = term_view(ox.NamedNode(iri), lang)
-    return _cell(view["text"], view["href"], view["lang"])
+    return {**_cell(view["text"], view["href"], view["lang"]), "iri": iri}
+
+
+def _kinds(iris: list[str], lang: str) -> dict:
+    """Return a kind cell: the kinds' names, and their keys for the filter (any language)."""
+    names = {local_name(iri): _named(iri, lang)["text"] for iri in iris}
+    return {**_cell(", ".join(sorted(set(names.values())))), "kinds": names}
 
 
 def _instruments(lang: str) -> list[dict]:
@@ -85,7 +95,7 @@ def _instruments(lang: str) -> list[dict]:
         item = row["item"].value
         n = counts.get(item, 0)
         out.append({"name": _named(item, lang),
-                    "kind": _named(row["kind"].value, lang) if "kind" in row else _cell(""),
+                    "kind": _kinds([row["kind"].value] if "kind" in row else [], lang),
                     "contracts": _cell(numbers.number(n, lang), sort=n)})
     return out
 
@@ -101,17 +111,18 @@ def _organisations(lang: str) -> list[dict]:
         entry = found.setdefault(row["item"].value, {
             "name": _named(row["item"].value, lang), "roles": [], "siret": set()})
         if "role" in row:
-            entry["roles"].append(_named(row["role"].value, lang)["text"])
+            entry["roles"].append(row["role"].value)
         if "siret" in row:
             entry["siret"].add(row["siret"].value)
     register = kinds_and_sizes(backend().select, sorted(found), lang)
-    return [{"name": e["name"], "kind": _cell(", ".join(sorted(set(e["roles"])))),
+    return [{"name": e["name"], "kind": _kinds(e["roles"], lang),
              "size": _cell(register.get(item, ("", ""))[1]),
              "siret": _cell(" ".join(sorted(e["siret"])))} for item, e in found.items()]
 
 
-def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
-    """List the buyers of the contract data (tens of thousands): one page, sorted by IRI.
+def _buyers(lang: str, query: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    """List the buyers of the contract data (tens of thousands): one page, sorted by IRI,
+    or by relevance when words filter them (the search knows the buyers' names).
 
     The sorted list is read once per process (the store does not change while the server
     runs): sorting it in the store at each page took seconds at a million contracts.
@@ -121,7 +132,17 @@ def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
         rows = backend().select(f"SELECT DISTINCT ?item WHERE {{ ?b a <{EPO}Buyer> ; "
                                 f"<{EPO}playedBy> ?item }}")
         cache["buyers"] = sorted(r["item"].value for r in rows)
-    listed = cache["buyers"][offset:offset + limit]
+        cache["buyer_set"] = frozenset(cache["buyers"])
+    chosen = cache["buyers"]
+    if query:
+        chosen = [e.iri for e, _ in ranked(query, lang, cache["buyer_set"])]
+        digits = "".join(query.split())
+        if digits.isascii() and digits.isdigit():
+            # A SIREN or SIRET: the buyers minted from the contracts carry it in their IRI.
+            named = set(chosen)
+            chosen += [iri for iri in cache["buyers"] if iri not in named
+                       and iri.rsplit("/", 1)[-1].startswith("siret-" + digits)]
+    listed = chosen[offset:offset + limit]
     sirets: dict[str, str] = {}
     if listed:
         values = " ".join(str(ox.NamedNode(i)) for i in listed)
@@ -134,7 +155,7 @@ def _buyers(lang: str, offset: int, limit: int) -> tuple[list[dict], int]:
     return ([{"name": _named(item, lang),
               "kind": _cell(register.get(item, ("", ""))[0] or buyer),
               "size": _cell(register.get(item, ("", ""))[1]),
-              "siret": _cell(sirets.get(item, ""))} for item in listed], len(cache["buyers"]))
+              "siret": _cell(sirets.get(item, ""))} for item in listed], len(chosen))
 
 
 def _resources(lang: str) -> list[dict]:
@@ -147,10 +168,10 @@ def _resources(lang: str) -> list[dict]:
     for row in rows:
         entry = found.setdefault(row["item"].value, {
             "name": _named(row["item"].value, lang), "types": set(), "url": ""})
-        entry["types"].add(_named(row["type"].value, lang)["text"])
+        entry["types"].add(row["type"].value)
         if "url" in row and row["url"].value.startswith(("http://", "https://")):
             entry["url"] = row["url"].value
-    return [{"name": e["name"], "kind": _cell(", ".join(sorted(e["types"]))),
+    return [{"name": e["name"], "kind": _kinds(sorted(e["types"]), lang),
              # the page names the site; the address is the link, and the twins' value
              "url": _cell(local_name(e["url"]) if e["url"] else "", e["url"] or None)}
             for e in found.values()]
@@ -235,32 +256,49 @@ def _asked(name: str, fmt: str | None) -> Asked:
     return Asked(lang, fmt, query, kind, source, _page_number())
 
 
-def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[str]]:
+def _rows(name: str, asked: Asked) -> tuple[list[dict], int, list[dict]]:
     """Return the rows to show (one page for HTML, all for a twin), their total, the kinds."""
     html = asked.fmt == "html"
     if name == "organisations" and asked.source == "buyers":
         limit = PAGE_SIZE if html else MAX_ROWS
         offset = (asked.page - 1) * PAGE_SIZE if html else 0
-        rows, total = _buyers(asked.lang, offset, limit)
+        rows, total = _buyers(asked.lang, asked.query, offset, limit)
         return rows, total, []
     rows = LISTS[name](asked.lang)
-    kinds = sorted({r["kind"]["text"] for r in rows if "kind" in r and r["kind"]["text"]})
-    if asked.query:
-        wanted = _fold(asked.query)
-        rows = [r for r in rows if any(wanted in _fold(c["text"]) for c in r.values())]
+    found = dict(chain.from_iterable(r["kind"].get("kinds", {}).items() for r in rows
+                                     if "kind" in r))
+    kinds = sorted(({"value": key, "name": text} for key, text in found.items()),
+                   key=lambda k: _fold(k["name"]))
     if asked.kind:
-        rows = [r for r in rows if r.get("kind", {}).get("text") == asked.kind]
+        # A kind's name in the page's language is accepted too: addresses saved before
+        # the filter took keys.
+        rows = [r for r in rows if asked.kind in r.get("kind", {}).get("kinds", {})
+                or asked.kind in r.get("kind", {}).get("kinds", {}).values()]
     columns = COLUMNS[name]
     first = columns[0].key
     numeric = next((c.key for c in columns if c.numeric), None)
     rows.sort(key=lambda r: (-r[numeric]["sort"] if numeric else 0, _fold(r[first]["text"])))
+    if asked.query:
+        rows = _matching(rows, asked.query, asked.lang)
     total = len(rows)
     if html:
         rows = rows[(asked.page - 1) * PAGE_SIZE:asked.page * PAGE_SIZE]
     return rows, total, kinds
 
 
-def _page(name: str, asked: Asked, rows: list[dict], total: int, kinds: list[str]) -> Response:
+def _matching(rows: list[dict], query: str, lang: str) -> list[dict]:
+    """Keep the rows the search finds, best first, then the rows whose cells hold the words
+    (a SIRET, an address): the list's order among those."""
+    listed = {r["name"]["iri"] for r in rows if r["name"].get("iri")}
+    place = {entry.iri: n for n, (entry, _) in enumerate(ranked(query, lang, listed))}
+    wanted = _fold(query)
+    found = [r for r in rows if r["name"].get("iri") in place]
+    found.sort(key=lambda r: place[r["name"]["iri"]])
+    return found + [r for r in rows if r["name"].get("iri") not in place
+                    and any(wanted in _fold(c["text"]) for c in r.values())]
+
+
+def _page(name: str, asked: Asked, rows: list[dict], total: int, kinds: list[dict]) -> Response:
     """Render one page of a list, with links to the pages around it and to its twins."""
     page, lang = asked.page, asked.lang
     pages = max(1, -(-total // PAGE_SIZE))

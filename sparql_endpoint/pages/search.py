@@ -1,25 +1,33 @@
-"""Search over labels in French and English, ignoring accents and case (``/search?q=``)."""
+"""Search over names in French and English (``/search?q=``), and the search the lists filter by.
+
+What matches and how it ranks is ``matching``; how texts are compared is
+``achat_core.search_index.terms``, the same on the builder's side.
+"""
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Collection
+from contextlib import contextmanager
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from achat_core.formats import BY_NAME
 from achat_core.iris import SKOS
-from achat_core.search_index import entry, tokenize
+from achat_core.search_index import INDEX_VERSION, TEXT_PROPERTIES, entry
 from achat_core.text import fold
 from sparql_endpoint.http.errors import problem
 from sparql_endpoint.http.language import choose_language
 from sparql_endpoint.pages.labels import LABEL_PATH, pick
+from sparql_endpoint.pages.matching import Entry, Index, Match, prepare, rank
 from sparql_endpoint.pages.render import backend, build_info, href, render
+from sparql_endpoint.protocol.documents import twin_format
 from sparql_endpoint.protocol.negotiation import negotiate
 
 bp = Blueprint("search", __name__)
 
-EXACT, PREFIX, WORDS = 3, 2, 1
 #: Readable names of the kinds of entries, for the type filter and the results: (fr, en).
 KIND_NAMES = {
     "instrument": ("Instrument d'achat", "Procurement instrument"),
@@ -49,84 +57,135 @@ KIND_NAMES = {
 }
 
 
+#: What a result was found by (the field that matched): (fr, en).
+FIELD_NAMES = {
+    "label": ("son nom", "its name"),
+    "alias": ("un autre nom", "another name"),
+    "definition": ("sa définition", "its definition"),
+    "description": ("sa description", "its description"),
+    "comment": ("son commentaire", "its comment"),
+}
+FOUND_BY = ("Trouvé par", "Found by")
+
+
 def kind_name(kind: str, lang: str) -> str:
     """Return the readable name of a kind of entry in a language (the kind itself if unknown)."""
     names = KIND_NAMES.get(kind)
     return names[lang == "en"] if names else kind
+
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+#: The search page and its twin (``/search.json``).
+SEARCH_FORMATS = (BY_NAME["html"], BY_NAME["json-document"])
 
 
 def _entries_from_store() -> list[dict]:
+    """Build the entries from the store, for a dist written without ``search-index.json``."""
     rows = backend().select(
         f"SELECT ?s ?l ?alias ?type WHERE {{ {{ ?s {LABEL_PATH} ?l }} UNION "
         f"{{ ?s <{SKOS}altLabel> ?alias }} OPTIONAL {{ ?s a ?type }} FILTER(isIRI(?s)) }}")
     found: dict[str, dict] = {}
     for row in rows:
-        item = found.setdefault(row["s"].value, {"labels": {}, "aliases": [], "types": []})
+        item = found.setdefault(row["s"].value, {"labels": {}, "aliases": {}, "types": [],
+                                                 "texts": {}})
         if isinstance(row.get("l"), ox.Literal):
             item["labels"].setdefault(row["l"].language or "", []).append(row["l"].value)
         if isinstance(row.get("alias"), ox.Literal):
-            item["aliases"].append(row["alias"].value)
+            item["aliases"].setdefault(row["alias"].language or "", []).append(
+                row["alias"].value)
         if "type" in row:
             item["types"].append(row["type"].value)
-    return [entry(iri, v["labels"], v["aliases"], v["types"])
+    fields = {prop: field for field, prop in TEXT_PROPERTIES.items()}
+    values = " ".join(f"<{prop}>" for prop in fields)
+    for row in backend().select(f"SELECT ?s ?p ?text WHERE {{ VALUES ?p {{ {values} }} "
+                                f"?s ?p ?text FILTER(isIRI(?s) && isLiteral(?text)) }}"):
+        if row["s"].value in found:
+            texts = found[row["s"].value]["texts"].setdefault(fields[row["p"].value], {})
+            texts.setdefault(row["text"].language or "", []).append(row["text"].value)
+    return [entry(iri, v["labels"], v["aliases"], v["types"], v["texts"])
             for iri, v in sorted(found.items()) if v["labels"]]
 
 
-def index() -> list[dict]:
-    """Return the search entries: ``search-index.json`` of the build, else built from the store."""
+def index() -> Index:
+    """Return the search entries: ``search-index.json`` of the build, else built from the store.
+
+    Read and split into words once per process: the published build does not change under it.
+    """
     if "search_index" not in current_app.extensions:
         dist = build_info().get("dist")
         path = dist / "search-index.json" if dist else None
-        if path is not None and path.is_file():
-            entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-        else:
-            entries = _entries_from_store()
-        current_app.extensions["search_index"] = entries
+        with _no_collection():
+            if path is not None and path.is_file():
+                document = json.loads(path.read_text(encoding="utf-8"))
+            else:
+                document = {"version": INDEX_VERSION, "entries": _entries_from_store()}
+            # An index of another version is read for its texts, and split again here.
+            current = document.get("version") == INDEX_VERSION
+            current_app.extensions["search_index"] = Index(
+                [prepare(item, current) for item in document["entries"]])
     return current_app.extensions["search_index"]
 
 
-def score(item: dict, folded_query: str, words: list[str]) -> int:
-    """Rank an entry for a folded query: exact label, then label prefix, then every word."""
-    if folded_query in item["folded"]:
-        return EXACT
-    if any(label.startswith(folded_query) for label in item["folded"]):
-        return PREFIX
-    tokens = item["tokens"]
-    if words and all(any(t.startswith(w) for t in tokens) for w in words):
-        return WORDS
-    return 0
+@contextmanager
+def _no_collection():
+    """Hold the garbage collector while the index is read, then leave what it read out of
+    its walks (``gc.freeze``): the index makes no cycles and lives as long as the process,
+    and each collection walked all of it again (reading 100 000 names took 6 times as
+    long, and the first searches after it paid the same)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _label(entry: Entry, lang: str) -> tuple[str, str]:
+    return pick(entry.labels, lang) or (entry.iri, "")
+
+
+def ranked(query: str, lang: str, among: Collection[str] | None = None
+           ) -> list[tuple[Entry, Match]]:
+    """Return every entry a query matches, best first, or those among some IRIs (a list's)."""
+    return rank(index(), query, lambda e: _label(e, lang)[0], among)
 
 
 def find(query: str, lang: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list:
-    """Return ranked matches of a query as {iri, label, lang, kind, score}, best first."""
-    folded_query, words = fold(query), tokenize(query)
-    if not folded_query:
-        return []
+    """Return ranked matches of a query as {iri, label, lang, kind, score, why}, best first."""
     hits = []
-    for item in index():
-        if kind and item["kind"] != kind:
+    for item, found in ranked(query, lang):
+        if kind and item.kind != kind:
             continue
-        points = score(item, folded_query, words)
-        if points:
-            labels = {lg: texts[0] for lg, texts in item["labels"].items()}
-            label, label_lang = pick(labels, lang) or (item["iri"], "")
-            hits.append({"iri": item["iri"], "label": label, "lang": label_lang,
-                         "kind": item["kind"], "score": points})
-    hits.sort(key=lambda h: (-h["score"], fold(h["label"]), h["iri"]))
-    return hits[:limit]
+        label, label_lang = _label(item, lang)
+        hits.append({"iri": item.iri, "label": label, "lang": label_lang, "kind": item.kind,
+                     "score": found.level, "why": found.why()})
+        if len(hits) == limit:
+            break
+    return hits
 
 
-@bp.get("/search.json")
-def search_json():
-    """Answer a search as JSON."""
-    return search_page()
+@bp.get("/search.<fmt>")
+def search_twin(fmt: str):
+    """Answer a search in the format its suffix names (``/search.json``)."""
+    chosen = twin_format(fmt, SEARCH_FORMATS)
+    if chosen is None or chosen.name == "html":
+        abort(404, description=f"/search is offered as HTML and .json, not .{fmt}.")
+    return _answer(chosen.name)
 
 
 @bp.get("/search")
 def search_page():
-    """Answer a search as an HTML page or, at ``.json`` or on request, as JSON."""
+    """Answer a search as an HTML page or, on request (``Accept``), as JSON."""
+    chosen = negotiate(request.headers.get("Accept"), SEARCH_FORMATS) or SEARCH_FORMATS[0]
+    response = _answer(chosen.name)
+    response.vary.add("Accept")
+    return response
+
+
+def _answer(fmt: str):
     lang = choose_language()
     query = request.args.get("q", "").strip()
     kind = request.args.get("kind") or None
@@ -137,17 +196,23 @@ def search_page():
         return problem(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, "
                             f"not {raw_limit!r}.")
     hits = find(query, lang, kind, limit)
-    wants_json = request.path.endswith(".json") or negotiate(
-        request.headers.get("Accept"), (BY_NAME["html"], BY_NAME["json"])) == BY_NAME["json"]
-    if wants_json:
-        response = jsonify({"query": query, "kind": kind, "results": [
+    if fmt != "html":
+        return jsonify({"query": query, "kind": kind, "lang": lang, "results": [
             {**h, "page": href(h["iri"], described=True)} for h in hits]})
-        response.vary.add("Accept")
-        return response
     for hit in hits:
         hit["href"] = href(hit["iri"], described=True)
         hit["kind_name"] = kind_name(hit["kind"], lang)
+        why = hit["why"]
+        hit["why_name"] = FIELD_NAMES.get(why["field"], (why["field"],) * 2)[lang == "en"]
+        # A name other than the one shown is quoted; a long text is only named.
+        names = why["field"] in ("label", "alias")
+        hit["why_text"] = why["text"] if names and why["text"] != hit["label"] else ""
     kinds = sorted(({"value": k, "name": kind_name(k, lang)}
-                    for k in {item["kind"] for item in index() if item["kind"]}),
+                    for k in {item.kind for item in index().entries if item.kind}),
                    key=lambda k: fold(k["name"]))
-    return render("search.html", query=query, hits=hits, kinds=kinds, kind=kind)
+    # The twin carries every parameter of this page, read from the parsed request.
+    twin = url_for("pages.search.search_twin", fmt="json",
+                   **{k: v for k, v in request.args.items() if k in ("q", "kind", "limit")},
+                   lang=lang)
+    return render("search.html", query=query, hits=hits, kinds=kinds, kind=kind, twin=twin,
+                  found_by=FOUND_BY[lang == "en"])
