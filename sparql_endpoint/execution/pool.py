@@ -10,11 +10,19 @@ touches the store, so nothing of RocksDB is shared across a fork.  Query process
 take one job at a time (``runner.serve``); the zygote kills one on request, and a
 fresh one replaces it.
 
-Two lanes keep pages answering while slow user queries run: ``queries`` for
-``/sparql`` and the form, ``pages`` for the trusted queries of pages, search, labels
-and ``/health``.  Each lane has ``size`` processes and a bounded number of waiting
-places; a request finding none free is refused at once (``PoolBusy``: 503 with
-Retry-After), and one waiting past its deadline gets ``PoolTimeout``.
+Lanes keep pages answering while slow user queries run: ``queries`` for ``/sparql``
+and the form, ``pages`` for the trusted queries of pages, search and labels, one
+process for ``/health``, and ``long`` for user queries that outlive a short budget.
+Each lane has ``size`` processes and a bounded number of waiting places; a request
+finding none free is refused at once (``PoolBusy``: 503 with Retry-After), and one
+waiting past its deadline gets ``PoolTimeout``.
+
+A user query still computing after ``budget`` seconds moves, process and all, from
+``queries`` to ``long`` (nothing is re-run): the short lane's slot is free again at
+once, so short queries never queue behind slow ones.  Its text's hash is remembered
+(a bounded set), and the next time it starts in ``long``, waiting there behind slow
+queries only.  A query that outlives its budget while ``long`` is full is stopped
+then (503, Retry-After).
 """
 
 from __future__ import annotations
@@ -78,6 +86,17 @@ class PoolTimeout(BackendError, TimeoutError):
         return "The store did not answer in time; try again in a moment."
 
 
+class LongLaneFull(PoolBusy):
+    """A query outlived its short budget while every slow-query process was taken (503)."""
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return ("This query runs longer than most, and every process for long queries is "
+                f"taken; try again in {RETRY_AFTER} s, or narrow it (LIMIT, more specific "
+                "patterns).")
+
+
 class PoolUnavailable(BackendError):
     """No query process could be had (the zygote died, a fork failed): 503, try again soon.
 
@@ -115,6 +134,8 @@ class PoolSettings:
     queue: int = SERVE.queue
     memory: int | None = SERVE.query_memory_bytes
     isolate: bool = not SERVE.allow_unisolated
+    #: Seconds a user query may compute in the ``queries`` lane before it moves to ``long``.
+    budget: float = SERVE.short_query_budget
 
 
 class Process:
@@ -302,6 +323,26 @@ class Lane:
             raise
         return lease
 
+    def adopt(self) -> bool:
+        """Count in one more running process, moved here from another lane, if a slot is free."""
+        if not self.places.acquire(blocking=False):
+            return False
+        if not self.free.acquire(blocking=False):
+            self.places.release()
+            return False
+        with self.lock:
+            self.started += 1
+            self.leased += 1
+        return True
+
+    def release(self) -> None:
+        """Count out a leased process that moved to another lane: its slot is free again."""
+        with self.lock:
+            self.leased -= 1
+            self.started -= 1
+        self.free.release()
+        self.places.release()
+
     def _idle_alive(self) -> Process | None:
         """Pop a live idle process, or count a new one to spawn (None); drop dead ones."""
         with self.lock:
@@ -352,6 +393,36 @@ class Lease:
         self.deadline = self.started + timeout
         self.process: Process | None = None
         self.generation = 0
+        #: (lane, seconds, what to call) to move to that lane past that budget; None: stay.
+        self.promotion: tuple[Lane, float, Callable[[], None]] | None = None
+
+    def frame(self) -> tuple[bytes, bytes]:
+        """Return the job's next frame (TimeoutError past the deadline, EOFError).
+
+        Past its budget, a job with a promotion moves to the other lane first, or
+        raises LongLaneFull when that lane has no slot free.
+        """
+        if self.promotion is not None:
+            lane, budget, moved = self.promotion
+            self.promotion = None
+            until = self.started + budget
+            if until < self.deadline:
+                try:
+                    return self.process.frame(until)
+                except TimeoutError:
+                    pass  # what arrived stays buffered in the process's end
+                moved()
+                if not self._move(lane):
+                    raise LongLaneFull(f"{lane.name}: no slot for a query past its budget")
+        return self.process.frame(self.deadline)
+
+    def _move(self, lane: Lane) -> bool:
+        """Move the running process to LANE's count; False when it has no slot free."""
+        if self.generation != self.lane.generation or not lane.adopt():
+            return False
+        self.lane.release()
+        self.lane, self.generation = lane, lane.generation
+        return True
 
     def end(self, healthy: bool) -> None:
         """Give the process back (once): reused if the job ended cleanly, else killed."""
@@ -376,6 +447,8 @@ class PoolBackend:
     CHECKED_BYTES = 4_000_000
     #: Processes and waiting places of the lane of ``/health``, which never waits behind pages.
     HEALTH_SIZE, HEALTH_QUEUE = 1, 16
+    #: Hashes of queries that outlived their budget, kept (32 bytes each, oldest dropped).
+    SLOW = 4096
 
     def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
                  remote=None):
@@ -383,7 +456,10 @@ class PoolBackend:
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
         self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
         self.health = Lane("health", self.zygote, self.HEALTH_SIZE, self.HEALTH_QUEUE)
-        self.lanes = (self.queries, self.pages, self.health)
+        self.long = Lane("long", self.zygote, settings.size, settings.queue)
+        self.lanes = (self.queries, self.pages, self.health, self.long)
+        self.budget = settings.budget
+        self._slow: dict[bytes, None] = {}  # text hashes, oldest first
         self.timeout = timeout
         self.remote = remote
         self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
@@ -398,8 +474,8 @@ class PoolBackend:
     def start(self) -> None:
         """Start the zygote and every query process (in a web worker, before its threads)."""
         self.zygote.start()
-        for lane in self.lanes:
-            lane.fill()
+        for lane in (self.queries, self.pages, self.health):
+            lane.fill()  # ``long`` takes processes over from ``queries``, or forks on demand
 
     def stop(self) -> None:
         """End the zygote and the query processes; ``start`` may be called again afterwards."""
@@ -488,8 +564,13 @@ class PoolBackend:
         """Run a checked user query with a deadline; return its outcome (streamed results)."""
         if self.remote is not None:
             return self._run_remote(job, timeout)
+        key = _text_key(job.query, job.base_iri)
+        with self._checked_lock:
+            slow = key in self._slow
         try:
-            lease = self.queries.take(timeout)
+            lease = (self.long if slow else self.queries).take(timeout)
+            if not slow:
+                lease.promotion = (self.long, self.budget, lambda: self._remember_slow(key))
         except PoolBusy as busy:
             return runner.Outcome(503, busy.client_message, outcome="busy",
                                   headers=busy.headers)
@@ -499,6 +580,18 @@ class PoolBackend:
             return runner.Outcome(error.status, error.client_message, outcome="error",
                                   headers=dict(getattr(error, "headers", {})))
         return runner.read_run(lease, job, timeout)
+
+    def _remember_slow(self, key: bytes) -> None:
+        """Remember a query that outlived its budget: it starts in ``long`` from now on."""
+        with self._checked_lock:
+            self._slow[key] = None
+            if len(self._slow) > self.SLOW:
+                self._slow.pop(next(iter(self._slow)))
+
+    def slow(self, query: str, base_iri: str | None = None) -> bool:
+        """Say whether QUERY is remembered as slow (it starts in the ``long`` lane)."""
+        with self._checked_lock:
+            return _text_key(query, base_iri) in self._slow
 
     def _run_remote(self, job: runner.Job, timeout: float) -> runner.Outcome:
         buffer = io.BytesIO()

@@ -24,6 +24,7 @@ class ServeSettings:
     queue: int = 64                    # requests waiting for a user-query process (pages: 4x)
     query_memory_mb: int = 2048        # memory a query process may add to its store (0: none)
     query_timeout: float = 10.0        # seconds
+    short_query_budget: float = 1.0    # seconds a user query computes among short ones
     max_content_length: int = 1_000_000  # request body cap, bytes
     max_rows: int = 100_000            # result rows cap
     max_result_bytes: int = 16_000_000  # result size cap, bytes (about: rows are measured whole)
@@ -50,7 +51,8 @@ class ServeSettings:
         """Return these settings as the app's config keys (``DIST``, ``QUERY_TIMEOUT``...)."""
         config = {name.upper(): value for name, value in asdict(self).items()
                   if name not in ("host", "port", "workers", "threads", "query_processes",
-                                  "queue", "query_memory_mb", "follow")}
+                                  "queue", "query_memory_mb", "follow",
+                                  "short_query_budget")}
         config.update(QUERY_PROCESSES=self.processes, QUERY_QUEUE=self.queue,
                       QUERY_MEMORY_MB=self.query_memory_mb)
         return config
