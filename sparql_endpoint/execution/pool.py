@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from sparql_endpoint.backends.remote import refusal as remote_refusal
 from sparql_endpoint.backends.store import BackendError
 from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.execution.results import ResultCache, key_of
 from sparql_endpoint.http.settings import DEFAULTS as SERVE
 from sparql_endpoint.protocol.query_check import QueryRefused
 
@@ -136,6 +137,8 @@ class PoolSettings:
     isolate: bool = not SERVE.allow_unisolated
     #: Seconds a user query may compute in the ``queries`` lane before it moves to ``long``.
     budget: float = SERVE.short_query_budget
+    #: Bytes of whole answers kept for repeated queries (``results``; 0: none).
+    results: int = SERVE.result_cache_bytes
 
 
 class Process:
@@ -460,6 +463,7 @@ class PoolBackend:
         self.lanes = (self.queries, self.pages, self.health, self.long)
         self.budget = settings.budget
         self._slow: dict[bytes, None] = {}  # text hashes, oldest first
+        self.results = ResultCache(settings.results)
         self.timeout = timeout
         self.remote = remote
         self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
@@ -564,6 +568,10 @@ class PoolBackend:
         """Run a checked user query with a deadline; return its outcome (streamed results)."""
         if self.remote is not None:
             return self._run_remote(job, timeout)
+        answer_key = key_of(job)
+        kept = self.results.answer(answer_key)
+        if kept is not None:
+            return kept
         key = _text_key(job.query, job.base_iri)
         with self._checked_lock:
             slow = key in self._slow
@@ -579,7 +587,9 @@ class PoolBackend:
         except BackendError as error:
             return runner.Outcome(error.status, error.client_message, outcome="error",
                                   headers=dict(getattr(error, "headers", {})))
-        return runner.read_run(lease, job, timeout)
+        outcome = runner.read_run(lease, job, timeout)
+        self.results.record(answer_key, outcome)
+        return outcome
 
     def _remember_slow(self, key: bytes) -> None:
         """Remember a query that outlived its budget: it starts in ``long`` from now on."""

@@ -65,8 +65,8 @@ class Outcome:
 
     ``rows``, ``truncated`` and ``outcome`` are final once ``chunks`` is exhausted
     (outcome: ``ok``, ``truncated``, ``timeout``, ``cut``, ``aborted``, ``bad-query``,
-    ``error``, ``busy``, ``head``: a HEAD request, stopped once the first results proved
-    the query runs).
+    ``error``, ``busy``, ``head``: a HEAD request, not run; ``cached``: answered from the
+    kept answers of ``results``).
     """
 
     status: int

@@ -1,0 +1,89 @@
+"""Answers to user queries kept for the build they were computed on, bounded in bytes.
+
+A build never changes once served (a new build is a new app, with a new pool), so the
+same query over the same dataset, in the same format and under the same caps, always
+has the same answer: a repeated query is answered from here without a query process.
+Only whole answers are kept (status 200, neither truncated nor cut), each at most
+``capacity // 32`` bytes, all together at most ``capacity`` bytes, the least recently
+used dropped first; keys are hashes, never a client's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from sparql_endpoint.execution import runner
+
+#: Share of the capacity one answer may take.
+ENTRY_SHARE = 32
+#: Bytes counted for each answer besides its body (its key, the tuple, the dict's slot).
+OVERHEAD = 256
+
+
+def key_of(job: runner.Job) -> bytes:
+    """Return the hash naming JOB's answer: its text, base, format, dataset and caps."""
+    dataset = job.dataset
+    parts = (job.query, job.base_iri or "", job.fmt.name, repr(dataset.default_graphs),
+             repr(dataset.named_graphs), dataset.ours or "", str(job.max_rows),
+             str(job.max_bytes))
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).digest()
+
+
+class ResultCache:
+    """Whole answers by key, at most ``capacity`` bytes in all (0: nothing is kept)."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.entry = capacity // ENTRY_SHARE
+        self.size = 0
+        self._answers: OrderedDict[bytes, tuple[bytes, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def answer(self, key: bytes) -> runner.Outcome | None:
+        """Return a kept answer as an outcome (``cached``), or None."""
+        with self._lock:
+            kept = self._answers.get(key)
+            if kept is None:
+                return None
+            self._answers.move_to_end(key)
+        body, rows = kept
+        return runner.Outcome(200, chunks=iter((body,)), rows=rows, outcome="cached")
+
+    def record(self, key: bytes, outcome: runner.Outcome) -> None:
+        """Let OUTCOME's chunks through, keeping a copy of a whole answer once it is sent."""
+        if self.entry == 0 or outcome.chunks is None:
+            return
+        outcome.chunks = self._recording(key, outcome, outcome.chunks)
+
+    def _recording(self, key: bytes, outcome: runner.Outcome,
+                   chunks: Iterator[bytes]) -> Iterator[bytes]:
+        kept: list[bytes] | None = []
+        size = 0
+        try:
+            for chunk in chunks:
+                if kept is not None:
+                    size += len(chunk)
+                    if size > self.entry:
+                        kept = None  # too large to keep: stream it only
+                    else:
+                        kept.append(chunk)
+                yield chunk
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # a client gone mid-stream ends the query's process now
+        if kept is not None and outcome.outcome == "ok":
+            self._keep(key, b"".join(kept), outcome.rows)
+
+    def _keep(self, key: bytes, body: bytes, rows: int) -> None:
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = (body, rows)
+            self.size += len(body) + OVERHEAD
+            while self.size > self.capacity:
+                _, (dropped, _) = self._answers.popitem(last=False)
+                self.size -= len(dropped) + OVERHEAD
