@@ -39,7 +39,9 @@ def test_a_repeated_query_is_answered_without_a_query_process():
                       runner.Job(job.query, "SELECT", BY_NAME["csv"], max_rows=2),
                       runner.Job(job.query, "SELECT", BY_NAME["csv"],
                                  Dataset(("http://ex/g",), ()))):
-            assert pool.run(other, 5).outcome != "cached"
+            outcome = pool.run(other, 5)
+            b"".join(outcome.chunks)
+            assert outcome.outcome != "cached"
     finally:
         pool.stop()
 
