@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -230,8 +231,11 @@ def test_a_query_past_its_budget_moves_to_the_long_lane_and_frees_its_slot():
             time.sleep(0.02)
         # The runaway now counts in ``long``; the short lane's only slot is free again.
         assert pool.long.leased == 1 and pool.queries.leased == 0
+        # It runs at the long lane's lower priority; the short lane's processes do not.
+        assert _priorities(pool) == [PoolBackend.LONG_NICE]
         short = pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), timeout=2)
         assert short.status == 200 and _body(short) == b'{"head":{},"boolean":true}'
+        assert _priorities(pool) == [0, PoolBackend.LONG_NICE]
         thread.join()
         assert results[0].status == 503 and results[0].outcome == "timeout"
         assert pool.slow(RUNAWAY) and not pool.slow("ASK {}")
@@ -284,6 +288,13 @@ def test_remembered_slow_queries_are_bounded_hashes(monkeypatch):
         assert pool.slow("SELECT * { ?s ?p 4 }") and not pool.slow("SELECT * { ?s ?p 0 }")
     finally:
         pool.stop()
+
+
+def _priorities(pool: PoolBackend) -> list[int]:
+    """Return the scheduling priorities of the pool's query processes, lowest first."""
+    children = Path(f"/proc/{pool.zygote.pid}/task/{pool.zygote.pid}/children")
+    return sorted(os.getpriority(os.PRIO_PROCESS, int(pid))
+                  for pid in children.read_text().split())
 
 
 def _key(query: str) -> bytes:

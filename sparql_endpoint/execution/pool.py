@@ -148,6 +148,7 @@ class Process:
         self.pid, self.sock = pid, sock
         self.buffer = bytearray()
         self.jobs = 0
+        self.lowered = False  # its priority lowered (``Lane.lower``)
 
     def __del__(self) -> None:
         # A lease dropped unread (an answer never closed): our end closes, so the query
@@ -271,11 +272,23 @@ class Zygote:
 
 
 class Lane:
-    """``size`` query processes and ``queue`` waiting places, taken in turn by requests."""
+    """``size`` query processes and ``queue`` waiting places, taken in turn by requests.
 
-    def __init__(self, name: str, zygote: Zygote, size: int, queue: int):
+    ``nice`` above 0 lowers the scheduling priority of the lane's processes: slow queries
+    get the CPU the short ones, pages and the web worker leave.
+    """
+
+    def __init__(self, name: str, zygote: Zygote, size: int, queue: int, nice: int = 0):
         self.name, self.zygote, self.size, self.queue = name, zygote, size, queue
+        self.nice = nice
         self.reset()
+
+    def lower(self, process: Process) -> None:
+        """Give PROCESS this lane's priority (once: a process never leaves ``long``)."""
+        if self.nice and not process.lowered:
+            process.lowered = True
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, self.nice)
 
     def reset(self) -> None:
         """Forget every process (after the zygote stopped): the lane starts empty."""
@@ -314,6 +327,7 @@ class Lane:
             try:
                 process = self._idle_alive()
                 lease.process = process or self.zygote.spawn()
+                self.lower(lease.process)
                 with self.lock:
                     self.leased += 1
             except BaseException:
@@ -425,6 +439,7 @@ class Lease:
             return False
         self.lane.release()
         self.lane, self.generation = lane, lane.generation
+        lane.lower(self.process)
         return True
 
     def end(self, healthy: bool) -> None:
@@ -452,6 +467,8 @@ class PoolBackend:
     HEALTH_SIZE, HEALTH_QUEUE = 1, 16
     #: Hashes of queries that outlived their budget, kept (32 bytes each, oldest dropped).
     SLOW = 4096
+    #: The scheduling priority of the long lane's processes (``nice``: 19 is the lowest).
+    LONG_NICE = 10
 
     def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
                  remote=None):
@@ -459,7 +476,8 @@ class PoolBackend:
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
         self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
         self.health = Lane("health", self.zygote, self.HEALTH_SIZE, self.HEALTH_QUEUE)
-        self.long = Lane("long", self.zygote, settings.size, settings.queue)
+        self.long = Lane("long", self.zygote, max(1, settings.size // 2), settings.queue,
+                         nice=self.LONG_NICE)
         self.lanes = (self.queries, self.pages, self.health, self.long)
         self.budget = settings.budget
         self._slow: dict[bytes, None] = {}  # text hashes, oldest first
