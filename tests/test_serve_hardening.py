@@ -327,8 +327,8 @@ def test_short_queries_never_wait_behind_runaways(served):
     assert outcomes == ["busy", "busy", "busy", "timeout"]
 
 
-def test_a_query_once_slow_starts_in_the_long_lane(served):
-    """A remembered slow text waits for the long lane only, never for the short one."""
+def test_a_query_once_slow_starts_in_the_slow_lane(served):
+    """A remembered slow text waits for the slow lane only, never for the short one."""
     server, _, log_path = served
     slow = f"{RUNAWAY} # remembered {time.time_ns()}"
     assert _get(server, slow)[0] == 503  # moved to the long lane past its budget, stopped
@@ -338,8 +338,8 @@ def test_a_query_once_slow_starts_in_the_long_lane(served):
     status, running = _while_crowd_runs(crowd, server, 0.5)
     assert status == 200 and running >= 1
     assert answers == [503] * 4
-    # One ran and three waited in the long lane to their deadline; none was moved there
-    # past its budget and found it full (``busy``), as a query not remembered would be.
+    # One ran and three waited in the slow lane to their deadline; none was moved to the
+    # long lane past its budget and found it full (``busy``), as one not remembered would.
     assert _outcomes(log_path, slow) == ["timeout"] * 5
 
 

@@ -12,7 +12,8 @@ fresh one replaces it.
 
 Lanes keep pages answering while slow user queries run: ``queries`` for ``/sparql``
 and the form, ``pages`` for the trusted queries of pages, search and labels, one
-process for ``/health``, and ``long`` for user queries that outlive a short budget.
+process for ``/health``, ``long`` for user queries that outlive a short budget and
+``slow`` for the texts remembered as slow.
 Each lane has ``size`` processes and a bounded number of waiting places; a request
 finding none free is refused at once (``PoolBusy``: 503 with Retry-After), and one
 waiting past its deadline gets ``PoolTimeout``.
@@ -20,9 +21,11 @@ waiting past its deadline gets ``PoolTimeout``.
 A user query still computing after ``budget`` seconds moves, process and all, from
 ``queries`` to ``long`` (nothing is re-run): the short lane's slot is free again at
 once, so short queries never queue behind slow ones.  Its text's hash is remembered
-(a bounded set), and the next time it starts in ``long``, waiting there behind slow
-queries only.  A query that outlives its budget while ``long`` is full is stopped
-then (503, Retry-After).
+(a bounded set), and the next time it starts in ``slow``, waiting there behind slow
+queries only; ``long`` has no waiting places, so a query that outlives its budget
+while ``long`` is full is stopped then (503, Retry-After), and remembered runaways
+waiting in ``slow`` never take the room of a query seen slow for the first time.
+Both lanes run at a lower scheduling priority.
 """
 
 from __future__ import annotations
@@ -467,7 +470,7 @@ class PoolBackend:
     HEALTH_SIZE, HEALTH_QUEUE = 1, 16
     #: Hashes of queries that outlived their budget, kept (32 bytes each, oldest dropped).
     SLOW = 4096
-    #: The scheduling priority of the long lane's processes (``nice``: 19 is the lowest).
+    #: The scheduling priority of the long and slow lanes' processes (19 is the lowest).
     LONG_NICE = 10
 
     def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
@@ -476,9 +479,10 @@ class PoolBackend:
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
         self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
         self.health = Lane("health", self.zygote, self.HEALTH_SIZE, self.HEALTH_QUEUE)
-        self.long = Lane("long", self.zygote, max(1, settings.size // 2), settings.queue,
-                         nice=self.LONG_NICE)
-        self.lanes = (self.queries, self.pages, self.health, self.long)
+        half = max(1, settings.size // 2)
+        self.long = Lane("long", self.zygote, half, 0, nice=self.LONG_NICE)
+        self.slow = Lane("slow", self.zygote, half, settings.queue, nice=self.LONG_NICE)
+        self.lanes = (self.queries, self.pages, self.health, self.long, self.slow)
         self.budget = settings.budget
         self._slow: dict[bytes, None] = {}  # text hashes, oldest first
         self.results = ResultCache(settings.results)
@@ -497,7 +501,7 @@ class PoolBackend:
         """Start the zygote and every query process (in a web worker, before its threads)."""
         self.zygote.start()
         for lane in (self.queries, self.pages, self.health):
-            lane.fill()  # ``long`` takes processes over from ``queries``, or forks on demand
+            lane.fill()  # ``long`` takes processes over from ``queries``; ``slow`` forks them
 
     def stop(self) -> None:
         """End the zygote and the query processes; ``start`` may be called again afterwards."""
@@ -594,7 +598,7 @@ class PoolBackend:
         with self._checked_lock:
             slow = key in self._slow
         try:
-            lease = (self.long if slow else self.queries).take(timeout)
+            lease = (self.slow if slow else self.queries).take(timeout)
             if not slow:
                 lease.promotion = (self.long, self.budget, lambda: self._remember_slow(key))
         except PoolBusy as busy:
@@ -610,14 +614,14 @@ class PoolBackend:
         return outcome
 
     def _remember_slow(self, key: bytes) -> None:
-        """Remember a query that outlived its budget: it starts in ``long`` from now on."""
+        """Remember a query that outlived its budget: it starts in ``slow`` from now on."""
         with self._checked_lock:
             self._slow[key] = None
             if len(self._slow) > self.SLOW:
                 self._slow.pop(next(iter(self._slow)))
 
-    def slow(self, query: str, base_iri: str | None = None) -> bool:
-        """Say whether QUERY is remembered as slow (it starts in the ``long`` lane)."""
+    def known_slow(self, query: str, base_iri: str | None = None) -> bool:
+        """Say whether QUERY is remembered as slow (it starts in the ``slow`` lane)."""
         with self._checked_lock:
             return _text_key(query, base_iri) in self._slow
 
