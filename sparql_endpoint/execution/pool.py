@@ -20,12 +20,12 @@ waiting past its deadline gets ``PoolTimeout``.
 
 A user query still computing after ``budget`` seconds moves, process and all, from
 ``queries`` to ``long`` (nothing is re-run): the short lane's slot is free again at
-once, so short queries never queue behind slow ones.  Its text's hash is remembered
-(a bounded set), and the next time it starts in ``slow``, waiting there behind slow
-queries only; ``long`` has no waiting places, so a query that outlives its budget
-while ``long`` is full is stopped then (503, Retry-After), and remembered runaways
-waiting in ``slow`` never take the room of a query seen slow for the first time.
-Both lanes run at a lower scheduling priority.
+once, so short queries never queue behind slow ones.  ``long`` has no waiting
+places: a query that outlives its budget while ``long`` is full is stopped then (503,
+Retry-After).  A query stopped at its deadline or out of memory is a runaway: its
+text's hash is remembered (a bounded set), and the next time it starts in ``slow``,
+waiting there behind runaways only, so queued runaways never take the room of slow
+queries that finish.  Both lanes run at a lower scheduling priority.
 """
 
 from __future__ import annotations
@@ -413,8 +413,8 @@ class Lease:
         self.deadline = self.started + timeout
         self.process: Process | None = None
         self.generation = 0
-        #: (lane, seconds, what to call) to move to that lane past that budget; None: stay.
-        self.promotion: tuple[Lane, float, Callable[[], None]] | None = None
+        #: (lane, seconds) to move to that lane past that budget; None: stay.
+        self.promotion: tuple[Lane, float] | None = None
 
     def frame(self) -> tuple[bytes, bytes]:
         """Return the job's next frame (TimeoutError past the deadline, EOFError).
@@ -423,7 +423,7 @@ class Lease:
         raises LongLaneFull when that lane has no slot free.
         """
         if self.promotion is not None:
-            lane, budget, moved = self.promotion
+            lane, budget = self.promotion
             self.promotion = None
             until = self.started + budget
             if until < self.deadline:
@@ -431,7 +431,6 @@ class Lease:
                     return self.process.frame(until)
                 except TimeoutError:
                     pass  # what arrived stays buffered in the process's end
-                moved()
                 if not self._move(lane):
                     raise LongLaneFull(f"{lane.name}: no slot for a query past its budget")
         return self.process.frame(self.deadline)
@@ -600,7 +599,7 @@ class PoolBackend:
         try:
             lease = (self.slow if slow else self.queries).take(timeout)
             if not slow:
-                lease.promotion = (self.long, self.budget, lambda: self._remember_slow(key))
+                lease.promotion = (self.long, self.budget)
         except PoolBusy as busy:
             return runner.Outcome(503, busy.client_message, outcome="busy",
                                   headers=busy.headers)
@@ -610,11 +609,14 @@ class PoolBackend:
             return runner.Outcome(error.status, error.client_message, outcome="error",
                                   headers=dict(getattr(error, "headers", {})))
         outcome = runner.read_run(lease, job, timeout)
+        if outcome.status == 503 and outcome.outcome in ("timeout", "error"):
+            # Stopped at its deadline, out of memory, or its process died: a runaway.
+            self._remember_slow(key)
         self.results.record(answer_key, outcome)
         return outcome
 
     def _remember_slow(self, key: bytes) -> None:
-        """Remember a query that outlived its budget: it starts in ``slow`` from now on."""
+        """Remember a query that ran out of time or memory: it starts in ``slow`` from now on."""
         with self._checked_lock:
             self._slow[key] = None
             if len(self._slow) > self.SLOW:
