@@ -415,6 +415,14 @@ def main() -> None:
             print(f"server log: {log.count('Traceback')} tracebacks, "
                   f"{log.count('outcome=cut')} responses cut while streaming, "
                   f"{log.count('outcome=timeout')} queries stopped at the time limit")
+            outcomes: dict[str, int] = {}
+            for line in log.splitlines():
+                if " outcome=" in line:
+                    status = line.split(" status=", 1)[1].split()[0]
+                    outcome = line.split(" outcome=", 1)[1].split()[0]
+                    outcomes[f"{status} {outcome}"] = outcomes.get(f"{status} {outcome}", 0) + 1
+            print("queries by status and outcome: " + ", ".join(
+                f"{name}: {n}" for name, n in sorted(outcomes.items())))
             print("soak:", "held" if held else "FAILED", f"(exit code {process.returncode})")
             sys.exit(0 if held and process.returncode == 0 else 1)
         print(f"graph: {count} triples; {args.clients} clients; {rounds} rounds of "
