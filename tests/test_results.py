@@ -1,5 +1,8 @@
 """Whole answers kept for repeated queries: bounded in bytes, keyed by hashes, only whole."""
 
+import threading
+import time
+
 import pyoxigraph as ox
 
 from achat_core.formats import BY_NAME
@@ -95,3 +98,43 @@ def test_the_cache_stays_within_its_bytes_and_drops_the_least_recently_used():
         assert cache.size <= cache.capacity
     assert cache.answer(keys[1]) is not None and cache.answer(keys[2]) is None
     assert cache.answer(keys[-1]) is not None
+
+
+def test_the_same_query_asked_at_once_is_computed_once():
+    cache = ResultCache(1_000_000)
+    key = key_of(runner.Job("ASK {}", "ASK", BY_NAME["json"]))
+    first, token = cache.claim(key, time.monotonic() + 5, 5)
+    assert first is None and token is not None  # the first one computes it
+    answers = []
+
+    def wait():
+        answers.append(cache.claim(key, time.monotonic() + 5, 5))
+
+    waiters = [threading.Thread(target=wait) for _ in range(3)]
+    for thread in waiters:
+        thread.start()
+    time.sleep(0.2)
+    assert not answers  # they wait for the first one's answer
+    outcome = runner.Outcome(200, chunks=iter((b'{"head":{},"boolean":true}',)), rows=1)
+    cache.record(key, outcome, token)
+    assert b"".join(outcome.chunks) == b'{"head":{},"boolean":true}'
+    for thread in waiters:
+        thread.join()
+    assert [(kept.outcome, token) for kept, token in answers] == [("cached", None)] * 3
+
+
+def test_waiters_go_on_when_the_first_answer_cannot_be_kept():
+    cache = ResultCache(1_000_000)
+    key = key_of(runner.Job("ASK {}", "ASK", BY_NAME["json"]))
+    _, token = cache.claim(key, time.monotonic() + 5, 5)
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(
+        cache.claim(key, time.monotonic() + 5, 5)))
+    waiter.start()
+    cache.record(key, runner.Outcome(503, "stopped"), token)  # failed: nothing to keep
+    waiter.join()
+    assert answers == [(None, None)]  # it computes the query itself
+    # A waiter's own deadline comes first, whatever the first computation does.
+    _, token = cache.claim(key, time.monotonic() + 5, 5)
+    assert cache.claim(key, time.monotonic() + 0.1, 5) == (None, None)
+    cache.release(key, token)

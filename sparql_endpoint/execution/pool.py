@@ -590,14 +590,28 @@ class PoolBackend:
         if self.remote is not None:
             return self._run_remote(job, timeout)
         answer_key = key_of(job)
-        kept = self.results.answer(answer_key)
+        asked = time.monotonic()
+        kept, token = self.results.claim(answer_key, asked + timeout, timeout)
         if kept is not None:
             return kept
+        try:
+            # Time spent waiting for the same query's answer counts against the deadline.
+            outcome = self._run_here(job, timeout, timeout - (time.monotonic() - asked))
+        except BaseException:
+            self.results.release(answer_key, token)
+            raise
+        self.results.record(answer_key, outcome, token)
+        return outcome
+
+    def _run_here(self, job: runner.Job, timeout: float, left: float) -> runner.Outcome:
+        """Run JOB within LEFT seconds in ``queries``, or in ``slow`` when it ran away before."""
         key = _text_key(job.query, job.base_iri)
         with self._checked_lock:
             slow = key in self._slow
         try:
-            lease = (self.slow if slow else self.queries).take(timeout)
+            if left <= 0:
+                raise PoolTimeout("the deadline passed waiting for the same query's answer")
+            lease = (self.slow if slow else self.queries).take(left)
             if not slow:
                 lease.promotion = (self.long, self.budget)
         except PoolBusy as busy:
@@ -612,7 +626,6 @@ class PoolBackend:
         if outcome.status == 503 and outcome.outcome in ("timeout", "error"):
             # Stopped at its deadline, out of memory, or its process died: a runaway.
             self._remember_slow(key)
-        self.results.record(answer_key, outcome)
         return outcome
 
     def _remember_slow(self, key: bytes) -> None:

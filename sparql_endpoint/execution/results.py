@@ -6,12 +6,17 @@ has the same answer: a repeated query is answered from here without a query proc
 Only whole answers are kept (status 200, neither truncated nor cut), each at most
 ``capacity // 32`` bytes, all together at most ``capacity`` bytes, the least recently
 used dropped first; keys are hashes, never a client's text.
+
+The same query asked by many clients at once is computed once: while one computes
+it, the others wait for its answer (within their own deadline), then read it here;
+if it could not be kept, they compute it themselves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 
@@ -41,6 +46,41 @@ class ResultCache:
         self.size = 0
         self._answers: OrderedDict[bytes, tuple[bytes, int]] = OrderedDict()
         self._lock = threading.Lock()
+        #: Answers being computed: key -> (set once it ends, when it started).
+        self._computing: dict[bytes, tuple[threading.Event, float]] = {}
+
+    def claim(self, key: bytes, deadline: float,
+              stale: float) -> tuple[runner.Outcome | None, threading.Event | None]:
+        """Return the kept answer, waiting until DEADLINE for one being computed.
+
+        Else (None, token): the caller computes it, and passes the token to ``record``
+        or ``release``; the token is None when another computation could not be waited
+        for or kept, and the caller computes it alongside.  A computation older than
+        STALE seconds is not waited for (its client went away before reading).
+        """
+        if self.entry == 0:
+            return None, None
+        kept = self.answer(key)
+        if kept is not None:
+            return kept, None
+        now = time.monotonic()
+        with self._lock:
+            computing = self._computing.get(key)
+            if computing is None or now - computing[1] > stale:
+                token = threading.Event()
+                self._computing[key] = (token, now)
+                return None, token
+        computing[0].wait(max(0.0, deadline - now))
+        return self.answer(key), None
+
+    def release(self, key: bytes, token: threading.Event | None) -> None:
+        """Say the computation TOKEN stands for ended (kept or not): its waiters go on."""
+        if token is None:
+            return
+        with self._lock:
+            if self._computing.get(key, (None,))[0] is token:
+                del self._computing[key]
+        token.set()
 
     def answer(self, key: bytes) -> runner.Outcome | None:
         """Return a kept answer as an outcome (``cached``), or None."""
@@ -52,14 +92,16 @@ class ResultCache:
         body, rows = kept
         return runner.Outcome(200, chunks=iter((body,)), rows=rows, outcome="cached")
 
-    def record(self, key: bytes, outcome: runner.Outcome) -> None:
+    def record(self, key: bytes, outcome: runner.Outcome,
+               token: threading.Event | None = None) -> None:
         """Let OUTCOME's chunks through, keeping a copy of a whole answer once it is sent."""
         if self.entry == 0 or outcome.chunks is None:
+            self.release(key, token)
             return
-        outcome.chunks = self._recording(key, outcome, outcome.chunks)
+        outcome.chunks = self._recording(key, outcome, outcome.chunks, token)
 
-    def _recording(self, key: bytes, outcome: runner.Outcome,
-                   chunks: Iterator[bytes]) -> Iterator[bytes]:
+    def _recording(self, key: bytes, outcome: runner.Outcome, chunks: Iterator[bytes],
+                   token: threading.Event | None) -> Iterator[bytes]:
         kept: list[bytes] | None = []
         size = 0
         try:
@@ -67,7 +109,8 @@ class ResultCache:
                 if kept is not None:
                     size += len(chunk)
                     if size > self.entry:
-                        kept = None  # too large to keep: stream it only
+                        kept = None  # too large to keep: stream it only, and say so now
+                        self.release(key, token)
                     else:
                         kept.append(chunk)
                 yield chunk
@@ -75,8 +118,9 @@ class ResultCache:
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()  # a client gone mid-stream ends the query's process now
-        if kept is not None and outcome.outcome == "ok":
-            self._keep(key, b"".join(kept), outcome.rows)
+            if kept is not None and outcome.outcome == "ok":
+                self._keep(key, b"".join(kept), outcome.rows)
+            self.release(key, token)
 
     def _keep(self, key: bytes, body: bytes, rows: int) -> None:
         with self._lock:
