@@ -425,7 +425,7 @@ class Lease:
         if self.promotion is not None:
             lane, budget = self.promotion
             self.promotion = None
-            until = self.started + budget
+            until = time.monotonic() + budget  # the job was just sent: waiting is not counted
             if until < self.deadline:
                 try:
                     return self.process.frame(until)
