@@ -33,7 +33,8 @@ def _store():
 @pytest.fixture
 def pool():
     backend = _store()
-    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1), timeout=5.0)
+    # Answers not kept: every job runs and streams from its process.
+    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1, results=0), timeout=5.0)
     yield pool
     pool.stop()
 

@@ -50,19 +50,26 @@ def test_a_repeated_query_is_answered_without_a_query_process():
 
 
 def test_truncated_and_unread_answers_are_not_kept():
-    pool = _pool(1_000_000)
+    pool = _pool(32 * 1000)  # answers of up to 1 000 bytes are kept
     try:
         cut = runner.Job("SELECT ?s { ?s ?p ?o }", "SELECT", BY_NAME["json"], max_rows=10)
         for _ in range(2):
             outcome = pool.run(cut, 5)
             b"".join(outcome.chunks)
             assert outcome.outcome == "truncated"  # run again: a cut answer is not kept
-        whole = runner.Job("SELECT ?s { ?s ?p ?o }", "SELECT", BY_NAME["json"])
-        left = pool.run(whole, 5)
+        large = runner.Job("CONSTRUCT { ?s ?p ?o . ?s <http://ex/pad> ?pad } WHERE { ?s ?p ?o "
+                           f"BIND('{'x' * 5000}' AS ?pad) }}", "CONSTRUCT", BY_NAME["ntriples"])
+        left = pool.run(large, 5)  # too large to keep: it streams from its process
+        assert pool.queries.leased == 1
         next(left.chunks)
         left.chunks.close()  # the client went away: its process ends, nothing is kept
         assert left.outcome == "aborted" and pool.queries.leased == 0
         assert pool.results.size == 0
+        small = runner.Job("ASK {}", "ASK", BY_NAME["json"])
+        unread = pool.run(small, 5)  # read whole from its process at once, and kept
+        assert pool.queries.leased == 0 and pool.results.size > 0
+        unread.close()
+        assert pool.run(small, 5).outcome == "cached"
     finally:
         pool.stop()
 

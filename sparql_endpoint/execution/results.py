@@ -94,32 +94,29 @@ class ResultCache:
 
     def record(self, key: bytes, outcome: runner.Outcome,
                token: threading.Event | None = None) -> None:
-        """Let OUTCOME's chunks through, keeping a copy of a whole answer once it is sent."""
-        if self.entry == 0 or outcome.chunks is None:
-            self.release(key, token)
-            return
-        outcome.chunks = self._recording(key, outcome, outcome.chunks, token)
+        """Read up to one answer's worth of OUTCOME's chunks now; keep the answer if whole.
 
-    def _recording(self, key: bytes, outcome: runner.Outcome, chunks: Iterator[bytes],
-                   token: threading.Event | None) -> Iterator[bytes]:
-        kept: list[bytes] | None = []
-        size = 0
+        The answer is kept (and its waiters let go) as soon as the query process has
+        sent it, whatever the client's pace; one too large to keep streams on as it came.
+        """
         try:
-            for chunk in chunks:
-                if kept is not None:
+            if self.entry == 0 or outcome.chunks is None:
+                return
+            chunks, head, size = outcome.chunks, [], 0
+            try:
+                for chunk in chunks:
+                    head.append(chunk)
                     size += len(chunk)
                     if size > self.entry:
-                        kept = None  # too large to keep: stream it only, and say so now
-                        self.release(key, token)
-                    else:
-                        kept.append(chunk)
-                yield chunk
+                        outcome.chunks = _then(head, chunks)  # too large to keep
+                        return
+            except runner.StreamCut as cut:
+                outcome.chunks = _then(head, _raise(cut))
+                return
+            if outcome.outcome == "ok":
+                self._keep(key, b"".join(head), outcome.rows)
+            outcome.chunks = iter(head)
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()  # a client gone mid-stream ends the query's process now
-            if kept is not None and outcome.outcome == "ok":
-                self._keep(key, b"".join(kept), outcome.rows)
             self.release(key, token)
 
     def _keep(self, key: bytes, body: bytes, rows: int) -> None:
@@ -131,3 +128,19 @@ class ResultCache:
             while self.size > self.capacity:
                 _, (dropped, _) = self._answers.popitem(last=False)
                 self.size -= len(dropped) + OVERHEAD
+
+
+def _then(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    """Yield HEAD, then REST; closing it closes REST (a client gone ends the process)."""
+    try:
+        yield from head
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
+
+
+def _raise(error: Exception) -> Iterator[bytes]:
+    raise error
+    yield b""  # a generator: the error comes where streaming stops
