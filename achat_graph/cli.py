@@ -194,6 +194,9 @@ def check_record(file, kind, data_dir, base, as_json, max_memory):
               help="MB of memory a query process may add to the store (0: no limit).")
 @click.option("--max-result-bytes", type=click.IntRange(1000), default=SERVE.max_result_bytes,
               show_default=True, help="Results are cut (and marked) past about this size.")
+@click.option("--result-cache-mb", type=click.IntRange(0), default=SERVE.result_cache_mb,
+              show_default=True,
+              help="Whole answers each worker keeps for repeated queries, MB (0: none).")
 @click.option("--allow-unisolated", is_flag=True,
               help="Serve even where query processes cannot be cut off the network.")
 @click.option("--store", default=SERVE.store, show_default=True,

@@ -9,7 +9,12 @@ rdflib-endpoint's, p50 <= 2x Oxigraph's, a full-scan COUNT <= 1.2x Oxigraph's.
 
     python benchmarks/serve.py          # short run, about 20 k triples
     python benchmarks/serve.py --full   # at least 200 k triples
-    python benchmarks/serve.py --soak 600   # 50 clients for 10 min against ours only
+    python benchmarks/serve.py --soak 600 --triples 1000000   # 50 clients for 10 min, ours only
+
+Our server's answers to repeated queries are kept (``--result-cache-mb``); the speed
+runs turn that off, so both servers compute every answer (``--cache`` keeps it on).
+Beside each run: the load average, and the CPU time our server and Oxigraph's spend
+per query (every process of each), which a loaded machine disturbs less than q/s.
 
 The soak's clients think 0.5-2 s between requests; a monitor asks ``/health`` each
 second. It mixes queries, pages, search and dump downloads with 1 % runaway queries,
@@ -161,11 +166,16 @@ def ask(url: str, query: str, timeout: float) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, clients: int, rounds: int, mix: dict | None = None) -> dict:
-    """Run the query mix ``rounds`` times from ``clients`` threads; return timings."""
+def measure(url: str, clients: int, rounds: int, mix: dict | None = None,
+            process: subprocess.Popen | None = None) -> dict:
+    """Run the query mix ``rounds`` times from ``clients`` threads; return timings.
+
+    With ``process`` (the server), also the CPU seconds its processes spent per query.
+    """
     mix = mix or QUERIES
     latencies: dict[str, list[float]] = {name: [] for name in mix}
     jobs = [(name, query) for _ in range(rounds) for name, query in mix.items()]
+    cpu_before = cpu_of_tree(process.pid) if process is not None else {}
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(clients) as pool:
         futures = {pool.submit(ask, url, query, 120): name for name, query in jobs}
@@ -173,8 +183,39 @@ def measure(url: str, clients: int, rounds: int, mix: dict | None = None) -> dic
             latencies[futures[future]].append(future.result())
     elapsed = time.perf_counter() - started
     every = sorted(x for values in latencies.values() for x in values)
+    cpu = None
+    if process is not None:
+        after = cpu_of_tree(process.pid)
+        cpu = sum(seconds - cpu_before.get(pid, 0.0) for pid, seconds in after.items()) \
+            / len(every)
     return {"throughput": len(every) / elapsed, "p50": _pct(every, 50), "p99": _pct(every, 99),
-            "per_query": {n: statistics.median(v) for n, v in latencies.items()}}
+            "per_query": {n: statistics.median(v) for n, v in latencies.items()}, "cpu": cpu}
+
+
+def _tree_of(pid: int) -> set[int]:
+    """Return PID and every process below it."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        frontier = [p for p, parent in parents.items() if parent in frontier]
+        tree.update(frontier)
+    return tree
+
+
+def cpu_of_tree(pid: int) -> dict[int, float]:
+    """Return {pid: CPU seconds so far} for PID and every process below it."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    spent = {}
+    for member in _tree_of(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            spent[member] = (int(fields[11]) + int(fields[12])) / ticks
+    return spent
 
 
 def _pct(values: list[float], p: int) -> float:
@@ -188,18 +229,8 @@ def rss_of_tree(pid: int) -> int:
     processes share the memory store with their parents, and RSS would count it once
     per process.
     """
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = (entry / "stat").read_text()
-                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        frontier = [p for p, parent in parents.items() if parent in frontier]
-        tree.update(frontier)
     total = 0
-    for member in tree:
+    for member in _tree_of(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
@@ -351,6 +382,10 @@ def main() -> None:
     """Run the benchmark and print the table and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="pad the graph to 200 k triples")
+    parser.add_argument("--triples", type=int, default=None,
+                        help="pad the graph to this many triples instead")
+    parser.add_argument("--cache", action="store_true",
+                        help="keep our server's answers to repeated queries in the speed runs")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=None, help="query mix repetitions")
     parser.add_argument("--workers", type=int, default=None,
@@ -361,7 +396,7 @@ def main() -> None:
                         help="an extra option for our serve command (repeatable)")
     args = parser.parse_args()
     EXTRA_SERVE_ARGS.extend(args.serve_arg)
-    size = 200_000 if args.full else 20_000
+    size = args.triples or (200_000 if args.full else 20_000)
     rounds = args.rounds or (10 if args.full else 6)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -380,10 +415,22 @@ def main() -> None:
             print(f"server log: {log.count('Traceback')} tracebacks, "
                   f"{log.count('outcome=cut')} responses cut while streaming, "
                   f"{log.count('outcome=timeout')} queries stopped at the time limit")
+            outcomes: dict[str, int] = {}
+            for line in log.splitlines():
+                if " outcome=" in line:
+                    status = line.split(" status=", 1)[1].split()[0]
+                    outcome = line.split(" outcome=", 1)[1].split()[0]
+                    outcomes[f"{status} {outcome}"] = outcomes.get(f"{status} {outcome}", 0) + 1
+            print("queries by status and outcome: " + ", ".join(
+                f"{name}: {n}" for name, n in sorted(outcomes.items())))
             print("soak:", "held" if held else "FAILED", f"(exit code {process.returncode})")
             sys.exit(0 if held and process.returncode == 0 else 1)
         print(f"graph: {count} triples; {args.clients} clients; {rounds} rounds of "
-              f"{len(QUERIES)} queries")
+              f"{len(QUERIES)} queries; our answers to repeated queries "
+              + ("kept" if args.cache else "not kept (--result-cache-mb 0)"))
+        print("load average before: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+        if not args.cache:
+            EXTRA_SERVE_ARGS.append("--result-cache-mb=0")
         servers = start_servers(folder, nt, dist, args.workers)
         results, short = {}, {}
         try:
@@ -396,7 +443,7 @@ def main() -> None:
                     ask(url, query, 120)
                 results[name] = measure(url, args.clients, n)
                 if name != "rdflib-endpoint":
-                    short[name] = measure(url, args.clients, 10 * n, SHORT)
+                    short[name] = measure(url, args.clients, 10 * n, SHORT, process)
         finally:
             for _, process in servers.values():
                 if process is None:
@@ -435,6 +482,11 @@ def main() -> None:
                         f"{r['p99'] * 1000:8.1f}")
                 print(head + "  " + " ".join(f"{r['per_query'][n] * 1000:10.1f}ms"
                                              for n in SHORT))
+        for name, r in short.items():
+            if r["cpu"] is not None:
+                print(f"{name}: {r['cpu'] * 1000:.2f} ms of CPU per short query "
+                      "(all its processes)")
+        print("load average after: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
         if "oxigraph server" in short:
             ours_short, peer = short["this endpoint"], short["oxigraph server"]
             print(f"short queries, throughput vs oxigraph server: "

@@ -122,7 +122,8 @@ def _pool_settings(config) -> PoolSettings:
     memory = config["QUERY_MEMORY_MB"]
     return PoolSettings(size=config["QUERY_PROCESSES"], queue=config["QUERY_QUEUE"],
                         memory=ServeSettings(query_memory_mb=memory or 0).query_memory_bytes,
-                        isolate=not config["ALLOW_UNISOLATED"])
+                        isolate=not config["ALLOW_UNISOLATED"],
+                        results=config["RESULT_CACHE_BYTES"])
 
 
 def _attach_store(app: Flask) -> None:

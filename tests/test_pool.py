@@ -4,6 +4,9 @@ the deadline and are replaced, with a bounded queue and row and byte caps."""
 import json
 import os
 import socket
+import threading
+import time
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -30,7 +33,8 @@ def _store():
 @pytest.fixture
 def pool():
     backend = _store()
-    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1), timeout=5.0)
+    # Answers not kept: every job runs and streams from its process.
+    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1, results=0), timeout=5.0)
     yield pool
     pool.stop()
 
@@ -209,3 +213,96 @@ def test_a_reading_crosses_back_from_its_process_whole():
     info = check_query('SELECT (CONCAT(?a, "x") AS ?c) (?a < 2 AS ?b) { ?s ?p ?a }')
     assert info.constructs and info.result_types
     assert decode(*encode(info)) == info
+
+
+def _slow_pool(size: int = 1) -> PoolBackend:
+    backend = _store()
+    return PoolBackend(lambda: backend, PoolSettings(size=size, queue=2, budget=0.3), timeout=5.0)
+
+
+def test_a_query_past_its_budget_moves_to_the_long_lane_and_frees_its_slot():
+    pool = _slow_pool()
+    try:
+        runaway = runner.Job(RUNAWAY, "SELECT", BY_NAME["json"])
+        results = []
+        thread = threading.Thread(target=lambda: results.append(pool.run(runaway, timeout=3)))
+        thread.start()
+        deadline = time.monotonic() + 2.5
+        while pool.long.leased == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # The runaway now counts in ``long``; the short lane's only slot is free again.
+        assert pool.long.leased == 1 and pool.queries.leased == 0
+        # It runs at the long lane's lower priority; the short lane's processes do not.
+        assert _priorities(pool) == [PoolBackend.LONG_NICE]
+        short = pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), timeout=2)
+        assert short.status == 200 and _body(short) == b'{"head":{},"boolean":true}'
+        assert _priorities(pool) == [0, PoolBackend.LONG_NICE]
+        thread.join()
+        assert results[0].status == 503 and results[0].outcome == "timeout"
+        assert pool.known_slow(RUNAWAY) and not pool.known_slow("ASK {}")
+        assert pool.long.leased == 0 and pool.long.started == 0  # killed at its deadline
+    finally:
+        pool.stop()
+
+
+def test_a_remembered_slow_query_starts_in_the_slow_lane():
+    pool = _slow_pool()
+    try:
+        pool._remember_slow(pool_key := _key(RUNAWAY))
+        assert pool_key in pool._slow
+        held = pool.slow.take(5)  # the only slow process, as another slow query holds it
+        try:
+            outcome = pool.run(runner.Job(RUNAWAY, "SELECT", BY_NAME["json"]), timeout=0.5)
+            # It waited for ``slow`` (its deadline passed there), never for ``queries``.
+            assert outcome.status == 503 and outcome.outcome == "timeout"
+            assert pool.queries.started == pool.queries.leased == 0
+        finally:
+            held.end(healthy=True)
+    finally:
+        pool.stop()
+
+
+def test_a_query_past_its_budget_with_the_long_lane_full_is_a_503_with_retry_after():
+    pool = _slow_pool()
+    try:
+        held = pool.long.take(5)
+        waiting = pool.slow.take(5)  # a remembered runaway holds ``slow``: no matter
+        try:
+            outcome = pool.run(runner.Job(RUNAWAY, "SELECT", BY_NAME["json"]), timeout=3)
+        finally:
+            held.end(healthy=True)
+            waiting.end(healthy=True)
+        assert outcome.status == 503 and outcome.outcome == "busy"
+        assert outcome.headers["Retry-After"] and "long" in outcome.message
+        assert outcome.duration < 2.5  # stopped at its budget, not at its deadline
+        assert not pool.known_slow(RUNAWAY)  # it may finish another time: not a runaway yet
+        assert pool.queries.leased == 0 and pool.queries.started == 0
+    finally:
+        pool.stop()
+
+
+def test_remembered_slow_queries_are_bounded_hashes(monkeypatch):
+    pool = _slow_pool()
+    monkeypatch.setattr(PoolBackend, "SLOW", 3)
+    try:
+        for i in range(5):
+            pool._remember_slow(_key(f"SELECT * {{ ?s ?p {i} }}"))
+        assert len(pool._slow) == 3
+        assert all(isinstance(key, bytes) and len(key) == 32 for key in pool._slow)
+        assert pool.known_slow("SELECT * { ?s ?p 4 }")
+        assert not pool.known_slow("SELECT * { ?s ?p 0 }")
+    finally:
+        pool.stop()
+
+
+def _priorities(pool: PoolBackend) -> list[int]:
+    """Return the scheduling priorities of the pool's query processes, lowest first."""
+    children = Path(f"/proc/{pool.zygote.pid}/task/{pool.zygote.pid}/children")
+    return sorted(os.getpriority(os.PRIO_PROCESS, int(pid))
+                  for pid in children.read_text().split())
+
+
+def _key(query: str) -> bytes:
+    from sparql_endpoint.execution.pool import _text_key
+
+    return _text_key(query)

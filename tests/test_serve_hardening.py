@@ -34,6 +34,8 @@ from helpers import (
     write_dist,
 )
 
+from sparql_endpoint.protocol.query_check import digest
+
 pytestmark = pytest.mark.slow
 
 TIMEOUT = 5  # the server's query deadline in these tests, seconds
@@ -56,7 +58,9 @@ def dist(tmp_path_factory):
 def served(dist):
     base, process, log_path = start_serve(dist, "--query-timeout", str(TIMEOUT),
                                           "--query-processes", "2", "--queue", "16",
-                                          "--max-result-bytes", str(CAP))
+                                          "--max-result-bytes", str(CAP),
+                                          # every query runs: what is tested is the pool
+                                          "--result-cache-mb", "0")
     yield base, process, log_path
     stop_serve(process)
 
@@ -284,6 +288,59 @@ def test_a_killed_query_process_is_a_503_with_retry_after(served):
     thread.join()
     status, headers = answers[0]
     assert status == 503 and "Retry-After" in headers
+
+
+def _outcomes(log_path: Path, query: str) -> list[str]:
+    """Return the logged outcomes of QUERY, in order."""
+    marker = f"query hash={digest(query)} "
+    return [line.rsplit("outcome=", 1)[1].split()[0]
+            for line in log_path.read_text().splitlines() if marker in line]
+
+
+def _while_crowd_runs(crowd: list[threading.Thread], server: str, wait: float) -> tuple[int, int]:
+    """Start CROWD, ask a new short query WAIT s later; return its status and the crowd
+    still running when it answered."""
+    for thread in crowd:
+        thread.start()
+    try:
+        time.sleep(wait)
+        status, _ = _get(server, f"ASK {{ ?s ?p 'short {time.time_ns()}' }}")  # read, run anew
+        return status, sum(thread.is_alive() for thread in crowd)
+    finally:
+        for thread in crowd:
+            thread.join()
+
+
+def test_short_queries_never_wait_behind_runaways(served):
+    """Runaways, twice the lane's processes, leave it past their budget (1 s): one runs on
+    in the long lane (one process), three are stopped there and then (503), and short
+    queries answer."""
+    server, _, log_path = served
+    runaways = [f"{RUNAWAY} # {i} {time.time_ns()}" for i in range(4)]
+    answers: list[int] = []
+    crowd = [threading.Thread(target=lambda q=q: answers.append(_get(server, q)[0]))
+             for q in runaways]
+    status, running = _while_crowd_runs(crowd, server, 2)
+    assert status == 200 and running >= 1  # answered while runaways still ran
+    assert answers == [503] * 4
+    outcomes = sorted(_outcomes(log_path, q)[0] for q in runaways)
+    assert outcomes == ["busy", "busy", "busy", "timeout"]
+
+
+def test_a_query_once_slow_starts_in_the_slow_lane(served):
+    """A remembered slow text waits for the slow lane only, never for the short one."""
+    server, _, log_path = served
+    slow = f"{RUNAWAY} # remembered {time.time_ns()}"
+    assert _get(server, slow)[0] == 503  # moved to the long lane past its budget, stopped
+    answers: list[int] = []
+    crowd = [threading.Thread(target=lambda: answers.append(_get(server, slow)[0]))
+             for _ in range(4)]
+    status, running = _while_crowd_runs(crowd, server, 0.5)
+    assert status == 200 and running >= 1
+    assert answers == [503] * 4
+    # One ran and three waited in the slow lane to their deadline; none was moved to the
+    # long lane past its budget and found it full (``busy``), as one not remembered would.
+    assert _outcomes(log_path, slow) == ["timeout"] * 5
 
 
 # -- 4. /health never waits behind pages -----------------------------------------------

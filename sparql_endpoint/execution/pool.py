@@ -10,11 +10,22 @@ touches the store, so nothing of RocksDB is shared across a fork.  Query process
 take one job at a time (``runner.serve``); the zygote kills one on request, and a
 fresh one replaces it.
 
-Two lanes keep pages answering while slow user queries run: ``queries`` for
-``/sparql`` and the form, ``pages`` for the trusted queries of pages, search, labels
-and ``/health``.  Each lane has ``size`` processes and a bounded number of waiting
-places; a request finding none free is refused at once (``PoolBusy``: 503 with
-Retry-After), and one waiting past its deadline gets ``PoolTimeout``.
+Lanes keep pages answering while slow user queries run: ``queries`` for ``/sparql``
+and the form, ``pages`` for the trusted queries of pages, search and labels, one
+process for ``/health``, ``long`` for user queries that outlive a short budget and
+``slow`` for the texts remembered as slow.
+Each lane has ``size`` processes and a bounded number of waiting places; a request
+finding none free is refused at once (``PoolBusy``: 503 with Retry-After), and one
+waiting past its deadline gets ``PoolTimeout``.
+
+A user query still computing after ``budget`` seconds moves, process and all, from
+``queries`` to ``long`` (nothing is re-run): the short lane's slot is free again at
+once, so short queries never queue behind slow ones.  ``long`` has no waiting
+places: a query that outlives its budget while ``long`` is full is stopped then (503,
+Retry-After).  A query stopped at its deadline or out of memory is a runaway: its
+text's hash is remembered (a bounded set), and the next time it starts in ``slow``,
+waiting there behind runaways only, so queued runaways never take the room of slow
+queries that finish.  Both lanes run at a lower scheduling priority.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from dataclasses import dataclass
 from sparql_endpoint.backends.remote import refusal as remote_refusal
 from sparql_endpoint.backends.store import BackendError
 from sparql_endpoint.execution import isolation, runner
+from sparql_endpoint.execution.results import ResultCache, key_of
 from sparql_endpoint.http.settings import DEFAULTS as SERVE
 from sparql_endpoint.protocol.query_check import QueryRefused
 
@@ -76,6 +88,17 @@ class PoolTimeout(BackendError, TimeoutError):
     def client_message(self) -> str:
         """Return what the client reads."""
         return "The store did not answer in time; try again in a moment."
+
+
+class LongLaneFull(PoolBusy):
+    """A query outlived its short budget while every slow-query process was taken (503)."""
+
+    @property
+    def client_message(self) -> str:
+        """Return what the client reads."""
+        return ("This query runs longer than most, and every process for long queries is "
+                f"taken; try again in {RETRY_AFTER} s, or narrow it (LIMIT, more specific "
+                "patterns).")
 
 
 class PoolUnavailable(BackendError):
@@ -115,6 +138,10 @@ class PoolSettings:
     queue: int = SERVE.queue
     memory: int | None = SERVE.query_memory_bytes
     isolate: bool = not SERVE.allow_unisolated
+    #: Seconds a user query may compute in the ``queries`` lane before it moves to ``long``.
+    budget: float = SERVE.short_query_budget
+    #: Bytes of whole answers kept for repeated queries (``results``; 0: none).
+    results: int = SERVE.result_cache_bytes
 
 
 class Process:
@@ -124,6 +151,7 @@ class Process:
         self.pid, self.sock = pid, sock
         self.buffer = bytearray()
         self.jobs = 0
+        self.lowered = False  # its priority lowered (``Lane.lower``)
 
     def __del__(self) -> None:
         # A lease dropped unread (an answer never closed): our end closes, so the query
@@ -247,11 +275,23 @@ class Zygote:
 
 
 class Lane:
-    """``size`` query processes and ``queue`` waiting places, taken in turn by requests."""
+    """``size`` query processes and ``queue`` waiting places, taken in turn by requests.
 
-    def __init__(self, name: str, zygote: Zygote, size: int, queue: int):
+    ``nice`` above 0 lowers the scheduling priority of the lane's processes: slow queries
+    get the CPU the short ones, pages and the web worker leave.
+    """
+
+    def __init__(self, name: str, zygote: Zygote, size: int, queue: int, nice: int = 0):
         self.name, self.zygote, self.size, self.queue = name, zygote, size, queue
+        self.nice = nice
         self.reset()
+
+    def lower(self, process: Process) -> None:
+        """Give PROCESS this lane's priority (once: a process never leaves ``long``)."""
+        if self.nice and not process.lowered:
+            process.lowered = True
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, self.nice)
 
     def reset(self) -> None:
         """Forget every process (after the zygote stopped): the lane starts empty."""
@@ -290,6 +330,7 @@ class Lane:
             try:
                 process = self._idle_alive()
                 lease.process = process or self.zygote.spawn()
+                self.lower(lease.process)
                 with self.lock:
                     self.leased += 1
             except BaseException:
@@ -301,6 +342,26 @@ class Lane:
             self.places.release()
             raise
         return lease
+
+    def adopt(self) -> bool:
+        """Count in one more running process, moved here from another lane, if a slot is free."""
+        if not self.places.acquire(blocking=False):
+            return False
+        if not self.free.acquire(blocking=False):
+            self.places.release()
+            return False
+        with self.lock:
+            self.started += 1
+            self.leased += 1
+        return True
+
+    def release(self) -> None:
+        """Count out a leased process that moved to another lane: its slot is free again."""
+        with self.lock:
+            self.leased -= 1
+            self.started -= 1
+        self.free.release()
+        self.places.release()
 
     def _idle_alive(self) -> Process | None:
         """Pop a live idle process, or count a new one to spawn (None); drop dead ones."""
@@ -352,6 +413,36 @@ class Lease:
         self.deadline = self.started + timeout
         self.process: Process | None = None
         self.generation = 0
+        #: (lane, seconds) to move to that lane past that budget; None: stay.
+        self.promotion: tuple[Lane, float] | None = None
+
+    def frame(self) -> tuple[bytes, bytes]:
+        """Return the job's next frame (TimeoutError past the deadline, EOFError).
+
+        Past its budget, a job with a promotion moves to the other lane first, or
+        raises LongLaneFull when that lane has no slot free.
+        """
+        if self.promotion is not None:
+            lane, budget = self.promotion
+            self.promotion = None
+            until = time.monotonic() + budget  # the job was just sent: waiting is not counted
+            if until < self.deadline:
+                try:
+                    return self.process.frame(until)
+                except TimeoutError:
+                    pass  # what arrived stays buffered in the process's end
+                if not self._move(lane):
+                    raise LongLaneFull(f"{lane.name}: no slot for a query past its budget")
+        return self.process.frame(self.deadline)
+
+    def _move(self, lane: Lane) -> bool:
+        """Move the running process to LANE's count; False when it has no slot free."""
+        if self.generation != self.lane.generation or not lane.adopt():
+            return False
+        self.lane.release()
+        self.lane, self.generation = lane, lane.generation
+        lane.lower(self.process)
+        return True
 
     def end(self, healthy: bool) -> None:
         """Give the process back (once): reused if the job ended cleanly, else killed."""
@@ -376,6 +467,10 @@ class PoolBackend:
     CHECKED_BYTES = 4_000_000
     #: Processes and waiting places of the lane of ``/health``, which never waits behind pages.
     HEALTH_SIZE, HEALTH_QUEUE = 1, 16
+    #: Hashes of queries that outlived their budget, kept (32 bytes each, oldest dropped).
+    SLOW = 4096
+    #: The scheduling priority of the long and slow lanes' processes (19 is the lowest).
+    LONG_NICE = 10
 
     def __init__(self, opener: Callable[[], object], settings: PoolSettings, timeout: float,
                  remote=None):
@@ -383,7 +478,13 @@ class PoolBackend:
         self.queries = Lane("queries", self.zygote, settings.size, settings.queue)
         self.pages = Lane("pages", self.zygote, settings.size, 4 * settings.queue)
         self.health = Lane("health", self.zygote, self.HEALTH_SIZE, self.HEALTH_QUEUE)
-        self.lanes = (self.queries, self.pages, self.health)
+        half = max(1, settings.size // 2)
+        self.long = Lane("long", self.zygote, half, 0, nice=self.LONG_NICE)
+        self.slow = Lane("slow", self.zygote, half, settings.queue, nice=self.LONG_NICE)
+        self.lanes = (self.queries, self.pages, self.health, self.long, self.slow)
+        self.budget = settings.budget
+        self._slow: dict[bytes, None] = {}  # text hashes, oldest first
+        self.results = ResultCache(settings.results)
         self.timeout = timeout
         self.remote = remote
         self.isolation = isolation.NETWORK_NAMESPACE if settings.isolate \
@@ -398,8 +499,8 @@ class PoolBackend:
     def start(self) -> None:
         """Start the zygote and every query process (in a web worker, before its threads)."""
         self.zygote.start()
-        for lane in self.lanes:
-            lane.fill()
+        for lane in (self.queries, self.pages, self.health):
+            lane.fill()  # ``long`` takes processes over from ``queries``; ``slow`` forks them
 
     def stop(self) -> None:
         """End the zygote and the query processes; ``start`` may be called again afterwards."""
@@ -488,8 +589,31 @@ class PoolBackend:
         """Run a checked user query with a deadline; return its outcome (streamed results)."""
         if self.remote is not None:
             return self._run_remote(job, timeout)
+        answer_key = key_of(job)
+        asked = time.monotonic()
+        kept, token = self.results.claim(answer_key, asked + timeout, timeout)
+        if kept is not None:
+            return kept
         try:
-            lease = self.queries.take(timeout)
+            # Time spent waiting for the same query's answer counts against the deadline.
+            outcome = self._run_here(job, timeout, timeout - (time.monotonic() - asked))
+        except BaseException:
+            self.results.release(answer_key, token)
+            raise
+        self.results.record(answer_key, outcome, token)
+        return outcome
+
+    def _run_here(self, job: runner.Job, timeout: float, left: float) -> runner.Outcome:
+        """Run JOB within LEFT seconds in ``queries``, or in ``slow`` when it ran away before."""
+        key = _text_key(job.query, job.base_iri)
+        with self._checked_lock:
+            slow = key in self._slow
+        try:
+            if left <= 0:
+                raise PoolTimeout("the deadline passed waiting for the same query's answer")
+            lease = (self.slow if slow else self.queries).take(left)
+            if not slow:
+                lease.promotion = (self.long, self.budget)
         except PoolBusy as busy:
             return runner.Outcome(503, busy.client_message, outcome="busy",
                                   headers=busy.headers)
@@ -498,7 +622,23 @@ class PoolBackend:
         except BackendError as error:
             return runner.Outcome(error.status, error.client_message, outcome="error",
                                   headers=dict(getattr(error, "headers", {})))
-        return runner.read_run(lease, job, timeout)
+        outcome = runner.read_run(lease, job, timeout)
+        if outcome.status == 503 and outcome.outcome in ("timeout", "error"):
+            # Stopped at its deadline, out of memory, or its process died: a runaway.
+            self._remember_slow(key)
+        return outcome
+
+    def _remember_slow(self, key: bytes) -> None:
+        """Remember a query that ran out of time or memory: it starts in ``slow`` from now on."""
+        with self._checked_lock:
+            self._slow[key] = None
+            if len(self._slow) > self.SLOW:
+                self._slow.pop(next(iter(self._slow)))
+
+    def known_slow(self, query: str, base_iri: str | None = None) -> bool:
+        """Say whether QUERY is remembered as slow (it starts in the ``slow`` lane)."""
+        with self._checked_lock:
+            return _text_key(query, base_iri) in self._slow
 
     def _run_remote(self, job: runner.Job, timeout: float) -> runner.Outcome:
         buffer = io.BytesIO()

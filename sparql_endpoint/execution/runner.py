@@ -65,8 +65,8 @@ class Outcome:
 
     ``rows``, ``truncated`` and ``outcome`` are final once ``chunks`` is exhausted
     (outcome: ``ok``, ``truncated``, ``timeout``, ``cut``, ``aborted``, ``bad-query``,
-    ``error``, ``busy``, ``head``: a HEAD request, stopped once the first results proved
-    the query runs).
+    ``error``, ``busy``, ``head``: a HEAD request, not run; ``cached``: answered from the
+    kept answers of ``results``).
     """
 
     status: int
@@ -106,10 +106,17 @@ def time_limit_message(timeout: float) -> str:
 
 def read_run(lease, job: Job, timeout: float) -> Outcome:
     """Send ``job`` on a leased process; return its first answer, then a stream of the rest."""
+    from sparql_endpoint.execution.pool import LongLaneFull
+
     outcome = Outcome(status=200, started=lease.started)
     try:
         lease.process.send(("run", job), lease.deadline)
-        kind, payload = lease.process.frame(lease.deadline)
+        kind, payload = lease.frame()
+    except LongLaneFull as full:
+        lease.end(healthy=False)
+        outcome.status, outcome.outcome = full.status, "busy"
+        outcome.message, outcome.headers = full.client_message, dict(full.headers)
+        return outcome
     except TimeoutError:
         lease.end(healthy=False)
         outcome.status, outcome.outcome = 503, "timeout"
@@ -154,7 +161,7 @@ def _stream(lease, kind: bytes, payload: bytes, outcome: Outcome,
                 lease.end(healthy=True)
                 return
             try:
-                kind, payload = lease.process.frame(lease.deadline)
+                kind, payload = lease.frame()
             except TimeoutError:
                 outcome.outcome = "cut"
                 raise StreamCut("the time limit passed while results were being sent") from None
@@ -181,7 +188,7 @@ def read_answer(lease, job: tuple):
 
     try:
         lease.process.send(job, lease.deadline)
-        kind, payload = lease.process.frame(lease.deadline)
+        kind, payload = lease.frame()
     except TimeoutError:
         lease.end(healthy=False)
         raise PoolTimeout(f"{job[0]} job past its deadline") from None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import ipaddress
 import socket
 import threading
@@ -81,9 +82,9 @@ def _release(sock: TimedSocket) -> None:
                 _open.pop(sock.address, None)
 
 
-def admit(address: str, exempt) -> bool:
-    """Count one more connection from ADDRESS; False when it already holds PER_ADDRESS."""
-    if exempt(address):
+def admit(address: str, exempt: bool) -> bool:
+    """Count one more connection from ADDRESS (not if EXEMPT); False when it holds PER_ADDRESS."""
+    if exempt:
         return True
     with _lock:
         held = _open.get(address, 0)
@@ -106,6 +107,7 @@ class Worker(ThreadWorker):
         proxies = [ipaddress.ip_network(p, strict=False)
                    for p in (self.cfg.forwarded_allow_ips or []) if p and p != "*"]
 
+        @functools.lru_cache(maxsize=4096)  # parsing an address is most of an accept's cost
         def exempt(address: str) -> bool:
             try:
                 ip = ipaddress.ip_address(address)
@@ -125,14 +127,15 @@ class Worker(ThreadWorker):
                 raise
             return
         host = address[0] if isinstance(address, tuple) else ""
-        if not admit(host, self.exempt):
+        exempt = self.exempt(host)
+        if not admit(host, exempt):
             with contextlib.suppress(OSError):
                 client.setblocking(False)
                 client.send(REFUSED)
             client.close()
             return
         sock = TimedSocket(client.family, client.type, client.proto, fileno=client.detach())
-        sock.address, sock.counted = host, not self.exempt(host)
+        sock.address, sock.counted = host, not exempt
         self.nr_conns += 1
         sock.setblocking(True)
         self.enqueue_req(TConn(self.cfg, sock, address, listener.getsockname()))

@@ -24,6 +24,8 @@ class ServeSettings:
     queue: int = 64                    # requests waiting for a user-query process (pages: 4x)
     query_memory_mb: int = 2048        # memory a query process may add to its store (0: none)
     query_timeout: float = 10.0        # seconds
+    short_query_budget: float = 1.0    # seconds a user query computes among short ones
+    result_cache_mb: int = 32          # whole answers kept per worker for repeated queries
     max_content_length: int = 1_000_000  # request body cap, bytes
     max_rows: int = 100_000            # result rows cap
     max_result_bytes: int = 16_000_000  # result size cap, bytes (about: rows are measured whole)
@@ -42,6 +44,11 @@ class ServeSettings:
         return self.query_processes or 2 * (os.cpu_count() or 1)
 
     @property
+    def result_cache_bytes(self) -> int:
+        """Return the bytes of answers a worker keeps for repeated queries."""
+        return self.result_cache_mb * 1_000_000
+
+    @property
     def query_memory_bytes(self) -> int | None:
         """Return the memory cap of a query process in bytes (None: no limit)."""
         return self.query_memory_mb * 1024 * 1024 if self.query_memory_mb else None
@@ -50,8 +57,10 @@ class ServeSettings:
         """Return these settings as the app's config keys (``DIST``, ``QUERY_TIMEOUT``...)."""
         config = {name.upper(): value for name, value in asdict(self).items()
                   if name not in ("host", "port", "workers", "threads", "query_processes",
-                                  "queue", "query_memory_mb", "follow")}
+                                  "queue", "query_memory_mb", "follow",
+                                  "short_query_budget", "result_cache_mb")}
         config.update(QUERY_PROCESSES=self.processes, QUERY_QUEUE=self.queue,
+                      RESULT_CACHE_BYTES=self.result_cache_bytes,
                       QUERY_MEMORY_MB=self.query_memory_mb)
         return config
 
