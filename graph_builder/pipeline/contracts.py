@@ -55,6 +55,7 @@ from graph_builder.rdf.contracts import (
     Rejected,
     unknown_name_lines,
 )
+from graph_builder.rdf.indicator_totals import Totals
 from graph_builder.rdf.indicators import compute_indicators
 from graph_builder.rdf.mapping import Mapped
 from graph_builder.rdf.ntriples import ntriples_bytes
@@ -114,6 +115,8 @@ class DecpResult:
     decp_triples: int = 0
     #: The DECP files read, in order: name and sha256.
     files: list[tuple[str, str]] = field(default_factory=list)
+    #: The indicator figures of every mapped contract, summed as they were mapped.
+    totals: Totals = field(default_factory=Totals)
 
     @property
     def rejected_total(self) -> int:
@@ -274,6 +277,7 @@ class _Run:
             return
         self.seen_keys.add(identity)
         self.result.count(item.kind, mapped)
+        self.result.totals.add(mapped.facts)
         self.note_organisations(mapped)
         self.write(mapped)
         self.sample(mapped)
@@ -375,6 +379,8 @@ class State:
     graph_end: int
     table_end: int
     deferred: list[str]
+    #: The indicator totals of the contracts mapped so far (``Totals.to_json``).
+    totals: dict
 
     COUNTS = ("records_read", "contracts_mapped", "marches", "concessions", "modified_contracts",
               "modifications", "skipped_modifications", "sampled_records", "decp_triples")
@@ -387,7 +393,8 @@ class State:
                    {name: getattr(result, name) for name in cls.COUNTS}, dict(result.rejected),
                    list(result.empty_files), run.neighbour_wanted, sorted(run.seen_keys),
                    sorted(run.seen_shared), sorted(run.sirets), sorted(run.buyers),
-                   result.graph_end, result.table_end, sorted(run.deferred))
+                   result.graph_end, result.table_end, sorted(run.deferred),
+                   result.totals.to_json())
 
     def write(self, path: Path) -> None:
         """Write the state (gzip JSON, no time in it)."""
@@ -415,6 +422,7 @@ class State:
         result.empty_files += self.empty_files
         result.files += self.files
         result.graph_end, result.table_end = self.graph_end, self.table_end
+        result.totals = Totals.from_json(self.totals)
         run.neighbour_wanted = self.neighbour_wanted
         run.seen_keys.update(self.seen_keys)
         run.seen_shared.update(self.seen_shared)
@@ -570,7 +578,7 @@ def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
                    mapped: Mapped, vocabulary: rdflib.Graph,
                    shapes: tuple[rdflib.Graph, rdflib.Graph]) -> tuple[list[ox.Triple], FileInfo]:
     """Compute the indicators from the contracts in ``store``, check them, dump and load them."""
-    indicators = compute_indicators(store, base, source=DECP_SOURCE)
+    indicators = compute_indicators(store, base, source=DECP_SOURCE, totals=result.totals)
     _builder_checks(mapped, result, indicators, vocabulary, shapes)
     info = files.write_checked(indicators, folder / INDICATORS_DUMP)
     files.load(store, folder / INDICATORS_DUMP)
