@@ -13,6 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from graph_builder.output.catalog import GraphStats
 from graph_builder.pipeline.build import build_and_release
 from graph_builder.pipeline.contracts import DECP_SOURCE, INDICATORS_DUMP, build_contracts
 from graph_builder.pipeline.options import BuildOptions
@@ -23,6 +24,7 @@ from graph_builder.sources.decp_generator import write_decp
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "decp"
 BASE = "https://example.org/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def _same(rows: list[dict]) -> list[dict]:
@@ -77,3 +79,24 @@ def test_a_build_publishes_the_indicators_the_store_computes(tmp_path):
     with gzip.open(out / INDICATORS_DUMP) as dump:
         published = {q.triple for q in ox.parse(dump, format=ox.RdfFormat.N_TRIPLES)}
     assert published == set(compute_indicators(store, options.base, source=DECP_SOURCE))
+
+
+def test_the_statistics_added_up_from_the_parts_are_the_stores(tmp_path):
+    """VoID's counts from the parts as written equal the store's own count, and a part
+    loaded twice (no longer disjoint) makes the store count again."""
+    decp = tmp_path / "decp.json"
+    write_decp(decp, 300, seed=8, skewed=True)
+    out = tmp_path / "contracts.nt"
+    result = build_contracts([decp], out, BASE, {})
+    store = ox.Store()
+    store.load(path=str(out), format=ox.RdfFormat.N_TRIPLES)
+    extra = [ox.Triple(ox.NamedNode(f"{BASE}id/thing/x"), ox.NamedNode(f"{BASE}p"),
+                       ox.NamedNode("http://data.europa.eu/cpv/cpv/03000000")),
+             ox.Triple(ox.NamedNode(f"{BASE}id/thing/x"), ox.NamedNode(RDF_TYPE),
+                       ox.NamedNode(f"{BASE}Thing"))]
+    for triple in extra:
+        store.add(ox.Quad(*triple))
+    space = f"{BASE}id/"
+    parts = [result.counts, GraphStats.of(extra, space)]
+    assert GraphStats.of_parts(store, space, parts) == GraphStats.of_store(store, space)
+    assert GraphStats.of_parts(store, space, [*parts, GraphStats.of(extra, space)]) is None

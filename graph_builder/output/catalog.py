@@ -99,6 +99,10 @@ def link_target(iri: str) -> str | None:
     return next((t.key for t in LINK_TARGETS if t.holds(iri)), None)
 
 
+_TARGET_SPACES = tuple(t.namespace for t in LINK_TARGETS)
+_RDF_TYPE = str(RDF.type)
+
+
 @dataclass
 class GraphStats:
     """Counts VoID needs: triples, entities, instances per class, triples per property."""
@@ -134,12 +138,64 @@ class GraphStats:
                              if isinstance(s, ox.NamedNode) and s.value.startswith(uri_space))
         return stats
 
+    def add_lines(self, lines: Iterable[str]) -> None:
+        """Count N-Triples lines as the mapper writes them: triples, classes, properties, links.
+
+        Not the distinct subjects and objects: those need every part of the graph at once
+        (:meth:`of_parts`).  Subjects and predicates are IRIs, one space apart.
+        """
+        properties, classes, links = self.properties, self.classes, self.links
+        for line in lines:
+            _, predicate, obj = line.split(" ", 2)
+            predicate = predicate[1:-1]
+            properties[predicate] += 1
+            if obj[0] != "<":
+                continue
+            obj = obj[1:obj.rindex(">")]
+            if predicate == _RDF_TYPE:
+                classes[obj] += 1
+            elif obj.startswith(_TARGET_SPACES):
+                target = link_target(obj)
+                if target:
+                    links[target, predicate] += 1
+        self.triples += len(lines)
+
+    def json(self) -> dict:
+        """Return the counts of :meth:`add_lines` as JSON values (sorted)."""
+        return {"triples": self.triples, "classes": sorted(self.classes.items()),
+                "properties": sorted(self.properties.items()),
+                "links": sorted([*k, n] for k, n in self.links.items())}
+
+    @classmethod
+    def from_json(cls, data: dict) -> GraphStats:
+        """Read counts written by :meth:`json`."""
+        return cls(triples=data["triples"], classes=Counter(dict(data["classes"])),
+                   properties=Counter(dict(data["properties"])),
+                   links=Counter({(t, p): n for t, p, n in data["links"]}))
+
+    @classmethod
+    def of_parts(cls, store: ox.Store, uri_space: str, parts: list[GraphStats]
+                 ) -> GraphStats | None:
+        """Add up the counts of the parts ``store`` was loaded from, if they are disjoint.
+
+        Triples, classes, properties and links add up when no triple is in two parts: then
+        the store holds as many triples as the parts together.  Otherwise return None (the
+        store must be counted, :meth:`of_store`).  Distinct subjects and objects span the
+        parts, so the store counts them.
+        """
+        if len(store) != sum(part.triples for part in parts):
+            return None
+        stats = cls(triples=len(store))
+        for part in parts:
+            stats.classes.update(part.classes)
+            stats.properties.update(part.properties)
+            stats.links.update(part.links)
+        stats.subjects, stats.entities, stats.objects = _distinct(store, uri_space)
+        return stats
+
     @classmethod
     def of_store(cls, store: ox.Store, uri_space: str) -> GraphStats:
         """Count the same statistics in a store that holds only a default graph, with SPARQL."""
-        def first(query: str) -> ox.QuerySolution:
-            return next(iter(store.query(query)))
-
         def grouped(query: str) -> Counter:
             return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
 
@@ -154,16 +210,12 @@ class GraphStats:
                     found[target, row["p"].value] += int(row["n"].value)
             return found
 
-        space = ox.Literal(uri_space)
-        distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "
-                         f"STRSTARTS(STR(?s), {space}), 1, 0)) AS ?entities) "
-                         f"WHERE {{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} }}")
-        objects = first("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+        subjects, entities, objects = _distinct(store, uri_space)
         return cls(
             triples=len(store),
-            entities=int(distinct["entities"].value),
-            subjects=int(distinct["subjects"].value),
-            objects=int(objects["n"].value),
+            entities=entities,
+            subjects=subjects,
+            objects=objects,
             classes=grouped(f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?k "
                             f"FILTER isIRI(?k) }} GROUP BY ?k"),
             properties=grouped("SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ?k ?o } GROUP BY ?k"),
@@ -175,6 +227,18 @@ class GraphStats:
         known = set(PREFIXES.values())
         used = set(self.classes) | set(self.properties)
         return sorted(ns for ns in known if any(term.startswith(ns) for term in used))
+
+
+def _distinct(store: ox.Store, uri_space: str) -> tuple[int, int, int]:
+    """Return the distinct subjects of ``store``, those under ``uri_space``, and objects."""
+    def first(query: str) -> int:
+        return int(next(iter(store.query(query)))[0].value)
+
+    space = ox.Literal(uri_space)
+    return (first("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+            first(f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} }}"
+                  f" FILTER(isIRI(?s) && STRSTARTS(STR(?s), {space})) }}"),
+            first("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))
 
 
 def _slug(iri: str) -> str:

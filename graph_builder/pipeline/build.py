@@ -309,11 +309,12 @@ class _Build:
         if decp:
             with self.timings.stage("indicators (compute, check, load)"):
                 indicators, info = self._indicators(store, decp)
-            contract_dates = contracts.contract_dates(store)
-            self.organisation_names = contracts.organisation_names(store)
-            for warning in contracts.predating(store):
-                self.sections.append(warning)
-                print(warning, file=sys.stderr)
+            with self.timings.stage("contracts' dates, names and warnings"):
+                contract_dates = contracts.contract_dates(store)
+                self.organisation_names = contracts.organisation_names(store)
+                for warning in contracts.predating(store):
+                    self.sections.append(warning)
+                    print(warning, file=sys.stderr)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
             self.sections.append(f"DECP: {len(decp.sample)} sampled triples and "
@@ -321,7 +322,14 @@ class _Build:
                                  f"no violation (indicators -> {INDICATORS_DUMP})")
             self.step("describing")
         with self.timings.stage("store statistics"):
-            stats = GraphStats.of_store(store, f"{self.options.base}id/")
+            space = f"{self.options.base}id/"
+            stats = None
+            if decp and not self.options.extra_parts:
+                stats = GraphStats.of_parts(store, space, [
+                    GraphStats.of(self.curated.triples, space), decp.counts,
+                    GraphStats.of(indicators, space)])
+            if stats is None:
+                stats = GraphStats.of_store(store, space)
         return stats, indicators, contract_dates
 
     def _indicators(self, store: ox.Store, decp: DecpResult

@@ -45,7 +45,7 @@ from achat_core.iris import prefix_lines
 from achat_core.spreadsheet import cell
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
-from graph_builder.output.catalog import FileInfo
+from graph_builder.output.catalog import FileInfo, GraphStats
 from graph_builder.pipeline import files
 from graph_builder.pipeline.options import sha256_of
 from graph_builder.rdf.contracts import (
@@ -117,6 +117,8 @@ class DecpResult:
     files: list[tuple[str, str]] = field(default_factory=list)
     #: The indicator figures of every mapped contract, summed as they were mapped.
     totals: Totals = field(default_factory=Totals)
+    #: The contract dump's triples, classes, properties and links, counted as written.
+    counts: GraphStats = field(default_factory=GraphStats)
 
     @property
     def rejected_total(self) -> int:
@@ -335,6 +337,7 @@ class _Run:
     def flush(self) -> None:
         """Write the buffered lines to the graph and the buffered rows to the table."""
         self.result.triples += len(self.buffer)
+        self.result.counts.add_lines(self.buffer)
         self.graph.stream.write("".join(self.buffer).encode("utf-8"))
         self.buffer.clear()
         self.table_file.stream.write(self.rows.getvalue().encode("utf-8"))
@@ -379,8 +382,10 @@ class State:
     graph_end: int
     table_end: int
     deferred: list[str]
-    #: The indicator totals of the contracts mapped so far (``Totals.to_json``).
+    #: The indicator totals of the contracts mapped so far (``Totals.to_json``), and the
+    #: counts of their part of the dump (``GraphStats.json``).
     totals: dict
+    dump_counts: dict
 
     COUNTS = ("records_read", "contracts_mapped", "marches", "concessions", "modified_contracts",
               "modifications", "skipped_modifications", "sampled_records", "decp_triples")
@@ -394,7 +399,7 @@ class State:
                    list(result.empty_files), run.neighbour_wanted, sorted(run.seen_keys),
                    sorted(run.seen_shared), sorted(run.sirets), sorted(run.buyers),
                    result.graph_end, result.table_end, sorted(run.deferred),
-                   result.totals.to_json())
+                   result.totals.to_json(), result.counts.json())
 
     def write(self, path: Path) -> None:
         """Write the state (gzip JSON, no time in it)."""
@@ -423,6 +428,7 @@ class State:
         result.files += self.files
         result.graph_end, result.table_end = self.graph_end, self.table_end
         result.totals = Totals.from_json(self.totals)
+        result.counts = GraphStats.from_json(self.dump_counts)
         run.neighbour_wanted = self.neighbour_wanted
         run.seen_keys.update(self.seen_keys)
         run.seen_shared.update(self.seen_shared)
