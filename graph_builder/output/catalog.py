@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -174,14 +175,14 @@ class GraphStats:
                    links=Counter({(t, p): n for t, p, n in data["links"]}))
 
     @classmethod
-    def of_parts(cls, store: ox.Store, uri_space: str, parts: list[GraphStats]
-                 ) -> GraphStats | None:
+    def of_parts(cls, store: ox.Store, uri_space: str, parts: list[GraphStats],
+                 distinct: Distinct | None = None) -> GraphStats | None:
         """Add up the counts of the parts ``store`` was loaded from, if they are disjoint.
 
         Triples, classes, properties and links add up when no triple is in two parts: then
         the store holds as many triples as the parts together.  Otherwise return None (the
         store must be counted, :meth:`of_store`).  Distinct subjects and objects span the
-        parts, so the store counts them.
+        parts, so the store counts them, unless ``distinct`` kept them up to date.
         """
         if len(store) != sum(part.triples for part in parts):
             return None
@@ -190,7 +191,11 @@ class GraphStats:
             stats.classes.update(part.classes)
             stats.properties.update(part.properties)
             stats.links.update(part.links)
-        stats.subjects, stats.entities, stats.objects = _distinct(store, uri_space)
+        if distinct is None:
+            stats.subjects, stats.entities, stats.objects = _distinct(store, uri_space)
+        else:
+            stats.subjects, stats.entities = distinct.subjects, distinct.entities
+            stats.objects = distinct.objects
         return stats
 
     @classmethod
@@ -227,6 +232,63 @@ class GraphStats:
         known = set(PREFIXES.values())
         used = set(self.classes) | set(self.properties)
         return sorted(ns for ns in known if any(term.startswith(ns) for term in used))
+
+
+@dataclass
+class Distinct:
+    """A store's distinct subjects (those under the URI space: entities) and objects, kept up
+    to date while the store is changed by a difference, as an update changes the released
+    store: counting them again would read every triple of the store.
+
+    Call :meth:`removed` after triples left the store, :meth:`adding` before they enter it.
+    """
+
+    store: ox.Store
+    uri_space: str
+    subjects: int
+    entities: int
+    objects: int
+
+    @classmethod
+    def of_void(cls, store: ox.Store, void: Path, base: str) -> Distinct:
+        """Start from the counts a build's VoID published for the store it was made with."""
+        dataset = ox.NamedNode(str(dataset_iri(base)))
+
+        def number(term: URIRef) -> int:
+            found = list(parsed.quads_for_pattern(dataset, ox.NamedNode(str(term)), None))
+            if len(found) != 1:
+                raise ValueError(f"{void.name}: no single {term}")
+            return int(found[0].object.value)
+
+        parsed = ox.Store()
+        parsed.load(path=str(void), format=ox.RdfFormat.TURTLE)
+        return cls(store, base + "id/", number(VOID.distinctSubjects), number(VOID.entities),
+                   number(VOID.distinctObjects))
+
+    def _in_space(self, term: ox.NamedNode | ox.BlankNode) -> bool:
+        return isinstance(term, ox.NamedNode) and term.value.startswith(self.uri_space)
+
+    def removed(self, triples: Iterable[ox.Triple]) -> None:
+        """Count out the subjects and objects the store no longer has, ``triples`` gone."""
+        triples = list(triples)
+        for subject in {t.subject for t in triples}:
+            if next(self.store.quads_for_pattern(subject, None, None), None) is None:
+                self.subjects -= 1
+                self.entities -= self._in_space(subject)
+        for obj in {t.object for t in triples}:
+            if next(self.store.quads_for_pattern(None, None, obj), None) is None:
+                self.objects -= 1
+
+    def adding(self, triples: Iterable[ox.Triple]) -> None:
+        """Count in the subjects and objects ``triples`` bring, before they enter the store."""
+        new = [t for t in triples if ox.Quad(*t) not in self.store]
+        for subject in {t.subject for t in new}:
+            if next(self.store.quads_for_pattern(subject, None, None), None) is None:
+                self.subjects += 1
+                self.entities += self._in_space(subject)
+        for obj in {t.object for t in new}:
+            if next(self.store.quads_for_pattern(None, None, obj), None) is None:
+                self.objects += 1
 
 
 def _distinct(store: ox.Store, uri_space: str) -> tuple[int, int, int]:

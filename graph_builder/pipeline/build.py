@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.output import dumps, release
-from graph_builder.output.catalog import FileInfo, GraphStats
+from graph_builder.output.catalog import Distinct, FileInfo, GraphStats
 from graph_builder.pipeline import contracts, describe, files
 from graph_builder.pipeline.contracts import (
     CONTRACTS_DUMP,
@@ -159,6 +159,8 @@ class _Build:
     sections: list[str] = field(default_factory=list)
     #: The names of the contracts' organisations (read from the store), for search.
     organisation_names: list[ox.Triple] = field(default_factory=list)
+    #: With ``update``: the store's distinct subjects and objects, kept up to date.
+    distinct: Distinct | None = None
 
     def step(self, name: str | None = None) -> None:
         """Close the current step and name the next one."""
@@ -280,17 +282,22 @@ class _Build:
         state, previous = self.previous
         ox.Store.read_only(str(previous / "store")).backup(str(path))
         store = ox.Store(str(path))
+        self.distinct = distinct = Distinct.of_void(store, previous / "void.ttl",
+                                                    self.options.base)
         files.check(self.folder / GRAPH_DUMPS[0], len(self.curated.triples))
         new_month = _part_lines(self.folder / CONTRACTS_DUMP, state.graph_end, decp.graph_end)
         new_sirene = _part_lines(self.folder / CONTRACTS_DUMP, decp.graph_end)
         kept = _part_lines(self.folder / GRAPH_DUMPS[0], 0) | new_month | new_sirene
         gone = (_part_lines(previous / CONTRACTS_DUMP, state.graph_end)
                 | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
-        for line in sorted(gone):
-            for quad in ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-                store.remove(quad)
+        removed = [quad.triple for quad in ox.parse("".join(sorted(gone)).encode("utf-8"),
+                                                     format=ox.RdfFormat.N_TRIPLES)]
+        for triple in removed:
+            store.remove(ox.Quad(*triple))
+        distinct.removed(removed)
         added = "".join(sorted(new_month | new_sirene)).encode("utf-8")
         try:
+            distinct.adding(q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES))
             store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:
             raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
@@ -327,7 +334,7 @@ class _Build:
             if decp and not self.options.extra_parts:
                 stats = GraphStats.of_parts(store, space, [
                     GraphStats.of(self.curated.triples, space), decp.counts,
-                    GraphStats.of(indicators, space)])
+                    GraphStats.of(indicators, space)], self.distinct)
             if stats is None:
                 stats = GraphStats.of_store(store, space)
         return stats, indicators, contract_dates
@@ -336,7 +343,8 @@ class _Build:
                     ) -> tuple[list[ox.Triple], FileInfo]:
         curated = self.curated
         return contracts.add_indicators(store, self.folder, self.options.base, decp,
-                                        curated.mapped, curated.vocabulary, curated.shapes)
+                                        curated.mapped, curated.vocabulary, curated.shapes,
+                                        self.distinct)
 
 
 def _part_lines(path: Path, start: int, end: int | None = None) -> set[str]:

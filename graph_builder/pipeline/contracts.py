@@ -45,7 +45,7 @@ from achat_core.iris import prefix_lines
 from achat_core.spreadsheet import cell
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
-from graph_builder.output.catalog import FileInfo, GraphStats
+from graph_builder.output.catalog import Distinct, FileInfo, GraphStats
 from graph_builder.pipeline import files
 from graph_builder.pipeline.options import sha256_of
 from graph_builder.rdf.contracts import (
@@ -582,11 +582,17 @@ def predating(store: ox.Store) -> list[str]:
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
                    mapped: Mapped, vocabulary: rdflib.Graph,
-                   shapes: tuple[rdflib.Graph, rdflib.Graph]) -> tuple[list[ox.Triple], FileInfo]:
-    """Compute the indicators from the contracts in ``store``, check them, dump and load them."""
+                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None
+                   ) -> tuple[list[ox.Triple], FileInfo]:
+    """Compute the indicators from the contracts in ``store``, check them, dump and load them.
+
+    ``distinct``, when the store's distinct terms are kept up to date, counts theirs in.
+    """
     indicators = compute_indicators(store, base, source=DECP_SOURCE, totals=result.totals)
     _builder_checks(mapped, result, indicators, vocabulary, shapes)
     info = files.write_checked(indicators, folder / INDICATORS_DUMP)
+    if distinct is not None:
+        distinct.adding(indicators)
     files.load(store, folder / INDICATORS_DUMP)
     return indicators, info
 
