@@ -100,8 +100,8 @@ def link_target(iri: str) -> str | None:
     return next((t.key for t in LINK_TARGETS if t.holds(iri)), None)
 
 
-_TARGET_SPACES = tuple(t.namespace for t in LINK_TARGETS)
-_RDF_TYPE = str(RDF.type)
+_TARGET_TERMS = tuple(f"<{t.namespace}" for t in LINK_TARGETS)
+_RDF_TYPE_TERM = f"<{RDF.type}>"
 
 
 @dataclass
@@ -145,20 +145,24 @@ class GraphStats:
         Not the distinct subjects and objects: those need every part of the graph at once
         (:meth:`of_parts`).  Subjects and predicates are IRIs, one space apart.
         """
-        properties, classes, links = self.properties, self.classes, self.links
+        # Counted by the raw terms first, trimmed once per distinct term.
+        properties, classes, links = Counter(), Counter(), Counter()
         for line in lines:
             _, predicate, obj = line.split(" ", 2)
-            predicate = predicate[1:-1]
             properties[predicate] += 1
-            if obj[0] != "<":
-                continue
-            obj = obj[1:obj.rindex(">")]
-            if predicate == _RDF_TYPE:
-                classes[obj] += 1
-            elif obj.startswith(_TARGET_SPACES):
-                target = link_target(obj)
-                if target:
-                    links[target, predicate] += 1
+            if obj[0] == "<":
+                if predicate == _RDF_TYPE_TERM:
+                    classes[obj] += 1
+                elif obj.startswith(_TARGET_TERMS):
+                    links[predicate, obj] += 1
+        for predicate, n in properties.items():
+            self.properties[predicate[1:-1]] += n
+        for obj, n in classes.items():
+            self.classes[obj[1:obj.rindex(">")]] += n
+        for (predicate, obj), n in links.items():
+            target = link_target(obj[1:obj.rindex(">")])
+            if target:
+                self.links[target, predicate[1:-1]] += n
         self.triples += len(lines)
 
     def json(self) -> dict:

@@ -174,7 +174,8 @@ class _Parts:
     def begin(self) -> None:
         """Start a part."""
         if self.packed:
-            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0)
+            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0,
+                                        compresslevel=6)
 
     def end(self) -> int:
         """End the part; return where it ends in the file."""
@@ -492,7 +493,8 @@ def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
     """
     with gzip.open(source, "rt", encoding="utf-8", newline="") as rows, \
             open(target, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                          compresslevel=6) as packed, \
             io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         for n, row in enumerate(csv.reader(rows)):
