@@ -82,8 +82,9 @@ def test_a_build_publishes_the_indicators_the_store_computes(tmp_path):
 
 
 def test_the_statistics_added_up_from_the_parts_are_the_stores(tmp_path):
-    """VoID's counts from the parts as written equal the store's own count, and a part
-    loaded twice (no longer disjoint) makes the store count again."""
+    """VoID's counts from the parts as written equal the store's own count, with or without
+    the entities known from the parts, and a part loaded twice (no longer disjoint) makes
+    the store count again."""
     decp = tmp_path / "decp.json"
     write_decp(decp, 300, seed=8, skewed=True)
     out = tmp_path / "contracts.nt"
@@ -93,10 +94,16 @@ def test_the_statistics_added_up_from_the_parts_are_the_stores(tmp_path):
     extra = [ox.Triple(ox.NamedNode(f"{BASE}id/thing/x"), ox.NamedNode(f"{BASE}p"),
                        ox.NamedNode("http://data.europa.eu/cpv/cpv/03000000")),
              ox.Triple(ox.NamedNode(f"{BASE}id/thing/x"), ox.NamedNode(RDF_TYPE),
-                       ox.NamedNode(f"{BASE}Thing"))]
+                       ox.NamedNode(f"{BASE}Thing")),
+             ox.Triple(ox.NamedNode(f"{BASE}Thing"), ox.NamedNode(RDF_TYPE),  # not an entity
+                       ox.NamedNode("http://www.w3.org/2002/07/owl#Class"))]
     for triple in extra:
         store.add(ox.Quad(*triple))
     space = f"{BASE}id/"
     parts = [result.counts, GraphStats.of(extra, space)]
-    assert GraphStats.of_parts(store, space, parts) == GraphStats.of_store(store, space)
+    counted = GraphStats.of_store(store, space)
+    assert GraphStats.of_parts(store, space, parts) == counted
+    assert counted.entities < counted.subjects
+    result.counts.outside = None  # a part with subjects outside the space, not counted
+    assert GraphStats.of_parts(store, space, parts) == counted
     assert GraphStats.of_parts(store, space, [*parts, GraphStats.of(extra, space)]) is None

@@ -116,6 +116,8 @@ class GraphStats:
     properties: Counter = field(default_factory=Counter)
     #: Links out: (target key, property IRI) -> triples.
     links: Counter = field(default_factory=Counter)
+    #: Distinct subjects outside the URI space, when known (None: some, not counted).
+    outside: int | None = field(default=0, compare=False)
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple], uri_space: str) -> GraphStats:
@@ -137,18 +139,23 @@ class GraphStats:
         stats.objects = len(objects)
         stats.entities = sum(1 for s in subjects
                              if isinstance(s, ox.NamedNode) and s.value.startswith(uri_space))
+        stats.outside = stats.subjects - stats.entities
         return stats
 
-    def add_lines(self, lines: Iterable[str]) -> None:
+    def add_lines(self, lines: list[str], uri_space: str) -> None:
         """Count N-Triples lines as the mapper writes them: triples, classes, properties, links.
 
         Not the distinct subjects and objects: those need every part of the graph at once
-        (:meth:`of_parts`).  Subjects and predicates are IRIs, one space apart.
+        (:meth:`of_parts`); but whether a subject lies outside ``uri_space``.  Subjects and
+        predicates are IRIs, one space apart.
         """
         # Counted by the raw terms first, trimmed once per distinct term.
         properties, classes, links = Counter(), Counter(), Counter()
+        space = f"<{uri_space}"
         for line in lines:
-            _, predicate, obj = line.split(" ", 2)
+            subject, predicate, obj = line.split(" ", 2)
+            if self.outside == 0 and not subject.startswith(space):
+                self.outside = None
             properties[predicate] += 1
             if obj[0] == "<":
                 if predicate == _RDF_TYPE_TERM:
@@ -167,14 +174,16 @@ class GraphStats:
 
     def json(self) -> dict:
         """Return the counts of :meth:`add_lines` as JSON values (sorted)."""
-        return {"triples": self.triples, "classes": sorted(self.classes.items()),
+        return {"triples": self.triples, "outside": self.outside,
+                "classes": sorted(self.classes.items()),
                 "properties": sorted(self.properties.items()),
                 "links": sorted([*k, n] for k, n in self.links.items())}
 
     @classmethod
     def from_json(cls, data: dict) -> GraphStats:
         """Read counts written by :meth:`json`."""
-        return cls(triples=data["triples"], classes=Counter(dict(data["classes"])),
+        return cls(triples=data["triples"], outside=data["outside"],
+                   classes=Counter(dict(data["classes"])),
                    properties=Counter(dict(data["properties"])),
                    links=Counter({(t, p): n for t, p, n in data["links"]}))
 
@@ -186,7 +195,9 @@ class GraphStats:
         Triples, classes, properties and links add up when no triple is in two parts: then
         the store holds as many triples as the parts together.  Otherwise return None (the
         store must be counted, :meth:`of_store`).  Distinct subjects and objects span the
-        parts, so the store counts them, unless ``distinct`` kept them up to date.
+        parts, so the store counts them, unless ``distinct`` kept them up to date; the
+        subjects under ``uri_space`` are the others but those outside it, when a single
+        part has any.
         """
         if len(store) != sum(part.triples for part in parts):
             return None
@@ -195,8 +206,13 @@ class GraphStats:
             stats.classes.update(part.classes)
             stats.properties.update(part.properties)
             stats.links.update(part.links)
-        if distinct is None:
-            stats.subjects, stats.entities, stats.objects = _distinct(store, uri_space)
+        outside = [part.outside for part in parts]
+        if distinct is None and None not in outside and sum(map(bool, outside)) <= 1:
+            stats.subjects, stats.objects = _distinct(store)
+            stats.entities = stats.subjects - sum(outside)
+        elif distinct is None:
+            stats.subjects, stats.objects = _distinct(store)
+            stats.entities = _entities(store, uri_space)
         else:
             stats.subjects, stats.entities = distinct.subjects, distinct.entities
             stats.objects = distinct.objects
@@ -219,7 +235,8 @@ class GraphStats:
                     found[target, row["p"].value] += int(row["n"].value)
             return found
 
-        subjects, entities, objects = _distinct(store, uri_space)
+        subjects, objects = _distinct(store)
+        entities = _entities(store, uri_space)
         return cls(
             triples=len(store),
             entities=entities,
@@ -295,16 +312,21 @@ class Distinct:
                 self.objects += 1
 
 
-def _distinct(store: ox.Store, uri_space: str) -> tuple[int, int, int]:
-    """Return the distinct subjects of ``store``, those under ``uri_space``, and objects."""
-    def first(query: str) -> int:
-        return int(next(iter(store.query(query)))[0].value)
+def _first(store: ox.Store, query: str) -> int:
+    return int(next(iter(store.query(query)))[0].value)
 
-    space = ox.Literal(uri_space)
-    return (first("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
-            first(f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} }}"
-                  f" FILTER(isIRI(?s) && STRSTARTS(STR(?s), {space})) }}"),
-            first("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))
+
+def _distinct(store: ox.Store) -> tuple[int, int]:
+    """Return the distinct subjects and the distinct objects of ``store``."""
+    return (_first(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+            _first(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))
+
+
+def _entities(store: ox.Store, uri_space: str) -> int:
+    """Return the distinct subjects of ``store`` under ``uri_space`` (each one's IRI read)."""
+    return _first(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ "
+                         f"?s ?p ?o }} }} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
+                         f"{ox.Literal(uri_space)})) }}")
 
 
 def _slug(iri: str) -> str:

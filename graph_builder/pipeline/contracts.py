@@ -338,7 +338,7 @@ class _Run:
     def flush(self) -> None:
         """Write the buffered lines to the graph and the buffered rows to the table."""
         self.result.triples += len(self.buffer)
-        self.result.counts.add_lines(self.buffer)
+        self.result.counts.add_lines(self.buffer, self.mapper.id)
         self.graph.stream.write("".join(self.buffer).encode("utf-8"))
         self.buffer.clear()
         self.table_file.stream.write(self.rows.getvalue().encode("utf-8"))
