@@ -277,7 +277,7 @@ class _Build:
         The released store holds its graph, its contracts (DECP part, then Sirene part) and
         its indicators.  Its indicators and the lines of its Sirene part that this build no
         longer writes (nor the graph, nor the new month) go; the new month's part and the
-        new Sirene part come in, each re-parsed strictly on the way.
+        lines of the new Sirene part it did not have come in, re-parsed strictly on the way.
         """
         state, previous = self.previous
         ox.Store.read_only(str(previous / "store")).backup(str(path))
@@ -288,14 +288,15 @@ class _Build:
         new_month = _part_lines(self.folder / CONTRACTS_DUMP, state.graph_end, decp.graph_end)
         new_sirene = _part_lines(self.folder / CONTRACTS_DUMP, decp.graph_end)
         kept = _part_lines(self.folder / GRAPH_DUMPS[0], 0) | new_month | new_sirene
-        gone = (_part_lines(previous / CONTRACTS_DUMP, state.graph_end)
-                | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
+        old_sirene = _part_lines(previous / CONTRACTS_DUMP, state.graph_end)
+        gone = (old_sirene | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
         removed = [quad.triple for quad in ox.parse("".join(sorted(gone)).encode("utf-8"),
                                                      format=ox.RdfFormat.N_TRIPLES)]
         for triple in removed:
             store.remove(ox.Quad(*triple))
         distinct.removed(removed)
-        added = "".join(sorted(new_month | new_sirene)).encode("utf-8")
+        # The lines of the released Sirene part that this one keeps are in the store still.
+        added = "".join(sorted((new_month | new_sirene) - old_sirene)).encode("utf-8")
         try:
             distinct.adding(q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES))
             store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
