@@ -15,7 +15,14 @@ import pytest
 
 from graph_builder.output.catalog import GraphStats
 from graph_builder.pipeline.build import build_and_release
-from graph_builder.pipeline.contracts import DECP_SOURCE, INDICATORS_DUMP, build_contracts
+from graph_builder.pipeline.contracts import (
+    DECP_SOURCE,
+    INDICATORS_DUMP,
+    STATE_NAME,
+    State,
+    build_contracts,
+    predating,
+)
 from graph_builder.pipeline.options import BuildOptions
 from graph_builder.rdf.indicator_totals import STREAMED, Totals
 from graph_builder.rdf.indicators import _rows, compute_indicators, read_query
@@ -69,7 +76,8 @@ def test_totals_written_and_read_back_are_the_same_totals(tmp_path):
 
 
 def test_a_build_publishes_the_indicators_the_store_computes(tmp_path):
-    """End to end: the released indicators equal the queries run over the released store."""
+    """End to end: the released indicators, and the warnings on contracts that predate their
+    instrument's legal basis, equal the queries run over the released store."""
     decp, sirene, out = tmp_path / "decp.json", tmp_path / "StockUniteLegale.csv", tmp_path / "d"
     write_decp(decp, 800, seed=7, sirene=sirene, skewed=True)
     options = BuildOptions(data_dir=ROOT / "data", out_dir=out, decp_files=(decp,),
@@ -79,6 +87,9 @@ def test_a_build_publishes_the_indicators_the_store_computes(tmp_path):
     with gzip.open(out / INDICATORS_DUMP) as dump:
         published = {q.triple for q in ox.parse(dump, format=ox.RdfFormat.N_TRIPLES)}
     assert published == set(compute_indicators(store, options.base, source=DECP_SOURCE))
+    totals = Totals.from_json(State.read(out / STATE_NAME).totals)
+    warnings = predating(store)
+    assert warnings and predating(store, totals) == warnings
 
 
 def test_the_statistics_added_up_from_the_parts_are_the_stores(tmp_path):

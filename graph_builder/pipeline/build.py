@@ -320,7 +320,7 @@ class _Build:
             with self.timings.stage("contracts' dates, names and warnings"):
                 contract_dates = contracts.contract_dates(store)
                 self.organisation_names = contracts.organisation_names(store)
-                for warning in contracts.predating(store):
+                for warning in contracts.predating(store, decp.totals):
                     self.sections.append(warning)
                     print(warning, file=sys.stderr)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)

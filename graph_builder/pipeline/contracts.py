@@ -549,11 +549,13 @@ def organisation_names(store: ox.Store) -> list[ox.Triple]:
         "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
 
 
-def predating(store: ox.Store) -> list[str]:
+def predating(store: ox.Store, totals: Totals | None = None) -> list[str]:
     """Return a warning per instrument some contracts use before its legal basis is in force.
 
     "Since" is the rule the instrument pages show (``achat_core.legal_dates``): a contract
-    before it is either a data error or a sign that the basis lacks an older text.
+    before it is either a data error or a sign that the basis lacks an older text.  With
+    ``totals`` (the contracts counted per instrument and day as they were mapped), the
+    store is asked only for the legal bases.
     """
     variables = ("instrument", "basis", "inForce", "date", "text", "textInForce", "textDate")
     rows = [{name: row[name].value for name in variables if row[name] is not None}
@@ -561,25 +563,31 @@ def predating(store: ox.Store) -> list[str]:
     since = legal_dates.since(rows)
     if not since:
         return []
+    if totals is not None:
+        found = totals.before({i: day for i, (day, _, _) in since.items()})
+    else:
+        found = _predating_in_store(store, since)
+    warnings = []
+    for instrument, count, first in found:
+        day, _, source = since[instrument]
+        warnings.append(
+            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
+            f"{instrument.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
+            f"before its legal basis is in "
+            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on {first}")
+    return warnings
+
+
+def _predating_in_store(store: ox.Store, since: dict) -> list[tuple[str, int, str]]:
+    """Return, per instrument, its contracts before ``since`` and the first one's date."""
     values = " ".join(f'(<{i}> "{day}"^^<http://www.w3.org/2001/XMLSchema#date>)'
                       for i, (day, _, _) in sorted(since.items()))
     found = store.query(
         prefix_lines("epo", "apg") + f"SELECT ?i (COUNT(?c) AS ?n) (MIN(?d) AS ?first) WHERE {{ "
         f"VALUES (?i ?since) {{ {values} }} ?c apg:usesInstrument|apg:inferredInstrument ?i ; "
         f"epo:hasContractConclusionDate ?d FILTER(?d < ?since) }} GROUP BY ?i ORDER BY ?i")
-    warnings = []
-    for row in found:
-        if row["i"] is None:
-            continue
-        day, _, source = since[row["i"].value]
-        count = int(row["n"].value)
-        warnings.append(
-            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
-            f"{row['i'].value.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
-            f"before its legal basis is in "
-            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on "
-            f"{row['first'].value}")
-    return warnings
+    return [(row["i"].value, int(row["n"].value), row["first"].value)
+            for row in found if row["i"] is not None]
 
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,

@@ -82,6 +82,8 @@ class Totals:
         self.per_region: dict[tuple[str, str, str], _Sum] = defaultdict(_Sum)
         #: contracts, social, green, either; first and last dates.
         self.considerations = [0, 0, 0, 0, "", ""]
+        #: (instrument, day) -> contracts, declared or inferred: which predate a legal basis.
+        self.per_day: dict[tuple[str, str], int] = defaultdict(int)
 
     def add(self, facts: ContractFacts) -> None:
         """Count one contract in every group it belongs to."""
@@ -94,6 +96,7 @@ class Totals:
             self.per_buyer[key[0], facts.organisation].add(amount, day)
             if facts.region:
                 self.per_region[(key[0], *facts.region)].add(amount, day)
+            self.per_day[key[0], day] += 1
         shares = self.considerations
         shares[0] += 1
         shares[1] += facts.social
@@ -130,6 +133,17 @@ class Totals:
                      "first": first, "last": last}]
         raise KeyError(name)
 
+    def before(self, since: dict[str, str]) -> list[tuple[str, int, str]]:
+        """Return, per instrument of ``since`` (instrument -> day), the contracts that use it
+        before that day and the first one's date, as ``contracts.predating`` asks the store."""
+        found: dict[str, list] = {}
+        for (instrument, day), n in self.per_day.items():
+            if instrument in since and day < since[instrument]:
+                count = found.setdefault(instrument, [0, day])
+                count[0] += n
+                count[1] = min(count[1], day)
+        return [(i, n, first) for i, (n, first) in sorted(found.items())]
+
     def to_json(self) -> dict:
         """Return the totals as JSON values, sorted: the same totals give the same text."""
         return {
@@ -139,6 +153,7 @@ class Totals:
             "per_buyer": sorted([*k, *s.json()] for k, s in self.per_buyer.items()),
             "per_region": sorted([*k, *s.json()] for k, s in self.per_region.items()),
             "considerations": list(self.considerations),
+            "per_day": sorted([*k, n] for k, n in self.per_day.items()),
         }
 
     @classmethod
@@ -154,6 +169,7 @@ class Totals:
                 contracts, total, first, last = item[width:]
                 groups[tuple(item[:width])] = _Sum(contracts, Decimal(total), first, last)
         totals.considerations = list(data["considerations"])
+        totals.per_day.update({(i, day): n for i, day, n in data["per_day"]})
         return totals
 
 
