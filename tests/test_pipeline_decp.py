@@ -305,8 +305,9 @@ def test_a_builder_bug_caught_by_the_shapes_stops_the_build(built, inputs, monke
     before = _snapshot(built)
     real = compute_indicators
 
-    def without_units(store, base, source=None):
-        return [t for t in real(store, base, source) if t.predicate.value != f"{APG}unit"]
+    def without_units(store, base, source=None, totals=None):
+        return [t for t in real(store, base, source, totals)
+                if t.predicate.value != f"{APG}unit"]
 
     monkeypatch.setattr("graph_builder.pipeline.contracts.compute_indicators", without_units)
     result = _build(built, inputs["own"])

@@ -11,6 +11,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
@@ -118,6 +119,10 @@ def link_target(iri: str) -> str | None:
     return next((t.key for t in LINK_TARGETS if t.holds(iri)), None)
 
 
+_TARGET_TERMS = tuple(f"<{t.namespace}" for t in LINK_TARGETS)
+_RDF_TYPE_TERM = f"<{RDF.type}>"
+
+
 @dataclass
 class GraphStats:
     """Counts VoID needs: triples, entities, instances per class, triples per property."""
@@ -130,6 +135,8 @@ class GraphStats:
     properties: Counter = field(default_factory=Counter)
     #: Links out: (target key, property IRI) -> triples.
     links: Counter = field(default_factory=Counter)
+    #: Distinct subjects outside the URI space, when known (None: some, not counted).
+    outside: int | None = field(default=0, compare=False)
 
     @classmethod
     def of(cls, triples: Iterable[ox.Triple], uri_space: str) -> GraphStats:
@@ -151,14 +158,88 @@ class GraphStats:
         stats.objects = len(objects)
         stats.entities = sum(1 for s in subjects
                              if isinstance(s, ox.NamedNode) and s.value.startswith(uri_space))
+        stats.outside = stats.subjects - stats.entities
+        return stats
+
+    def add_lines(self, lines: list[str], uri_space: str) -> None:
+        """Count N-Triples lines as the mapper writes them: triples, classes, properties, links.
+
+        Not the distinct subjects and objects: those need every part of the graph at once
+        (:meth:`of_parts`); but whether a subject lies outside ``uri_space``.  Subjects and
+        predicates are IRIs, one space apart.
+        """
+        # Counted by the raw terms first, trimmed once per distinct term.
+        properties, classes, links = Counter(), Counter(), Counter()
+        space = f"<{uri_space}"
+        for line in lines:
+            subject, predicate, obj = line.split(" ", 2)
+            if self.outside == 0 and not subject.startswith(space):
+                self.outside = None
+            properties[predicate] += 1
+            if obj[0] == "<":
+                if predicate == _RDF_TYPE_TERM:
+                    classes[obj] += 1
+                elif obj.startswith(_TARGET_TERMS):
+                    links[predicate, obj] += 1
+        for predicate, n in properties.items():
+            self.properties[predicate[1:-1]] += n
+        for obj, n in classes.items():
+            self.classes[obj[1:obj.rindex(">")]] += n
+        for (predicate, obj), n in links.items():
+            target = link_target(obj[1:obj.rindex(">")])
+            if target:
+                self.links[target, predicate[1:-1]] += n
+        self.triples += len(lines)
+
+    def json(self) -> dict:
+        """Return the counts of :meth:`add_lines` as JSON values (sorted)."""
+        return {"triples": self.triples, "outside": self.outside,
+                "classes": sorted(self.classes.items()),
+                "properties": sorted(self.properties.items()),
+                "links": sorted([*k, n] for k, n in self.links.items())}
+
+    @classmethod
+    def from_json(cls, data: dict) -> GraphStats:
+        """Read counts written by :meth:`json`."""
+        return cls(triples=data["triples"], outside=data["outside"],
+                   classes=Counter(dict(data["classes"])),
+                   properties=Counter(dict(data["properties"])),
+                   links=Counter({(t, p): n for t, p, n in data["links"]}))
+
+    @classmethod
+    def of_parts(cls, store: ox.Store, uri_space: str, parts: list[GraphStats],
+                 distinct: Distinct | None = None) -> GraphStats | None:
+        """Add up the counts of the parts ``store`` was loaded from, if they are disjoint.
+
+        Triples, classes, properties and links add up when no triple is in two parts: then
+        the store holds as many triples as the parts together.  Otherwise return None (the
+        store must be counted, :meth:`of_store`).  Distinct subjects and objects span the
+        parts, so the store counts them, unless ``distinct`` kept them up to date; the
+        subjects under ``uri_space`` are the others but those outside it, when a single
+        part has any.
+        """
+        if len(store) != sum(part.triples for part in parts):
+            return None
+        stats = cls(triples=len(store))
+        for part in parts:
+            stats.classes.update(part.classes)
+            stats.properties.update(part.properties)
+            stats.links.update(part.links)
+        outside = [part.outside for part in parts]
+        if distinct is None and None not in outside and sum(map(bool, outside)) <= 1:
+            stats.subjects, stats.objects = _distinct(store)
+            stats.entities = stats.subjects - sum(outside)
+        elif distinct is None:
+            stats.subjects, stats.objects = _distinct(store)
+            stats.entities = _entities(store, uri_space)
+        else:
+            stats.subjects, stats.entities = distinct.subjects, distinct.entities
+            stats.objects = distinct.objects
         return stats
 
     @classmethod
     def of_store(cls, store: ox.Store, uri_space: str) -> GraphStats:
         """Count the same statistics in a store that holds only a default graph, with SPARQL."""
-        def first(query: str) -> ox.QuerySolution:
-            return next(iter(store.query(query)))
-
         def grouped(query: str) -> Counter:
             return Counter({r["k"].value: int(r["n"].value) for r in store.query(query)})
 
@@ -173,16 +254,13 @@ class GraphStats:
                     found[target, row["p"].value] += int(row["n"].value)
             return found
 
-        space = ox.Literal(uri_space)
-        distinct = first(f"SELECT (COUNT(*) AS ?subjects) (SUM(IF(isIRI(?s) && "
-                         f"STRSTARTS(STR(?s), {space}), 1, 0)) AS ?entities) "
-                         f"WHERE {{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o }} }}")
-        objects = first("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }")
+        subjects, objects = _distinct(store)
+        entities = _entities(store, uri_space)
         return cls(
             triples=len(store),
-            entities=int(distinct["entities"].value),
-            subjects=int(distinct["subjects"].value),
-            objects=int(objects["n"].value),
+            entities=entities,
+            subjects=subjects,
+            objects=objects,
             classes=grouped(f"SELECT ?k (COUNT(*) AS ?n) WHERE {{ ?s <{RDF.type}> ?k "
                             f"FILTER isIRI(?k) }} GROUP BY ?k"),
             properties=grouped("SELECT ?k (COUNT(*) AS ?n) WHERE { ?s ?k ?o } GROUP BY ?k"),
@@ -194,6 +272,80 @@ class GraphStats:
         known = set(PREFIXES.values())
         used = set(self.classes) | set(self.properties)
         return sorted(ns for ns in known if any(term.startswith(ns) for term in used))
+
+
+@dataclass
+class Distinct:
+    """A store's distinct subjects (those under the URI space: entities) and objects, kept up
+    to date while the store is changed by a difference, as an update changes the released
+    store: counting them again would read every triple of the store.
+
+    Call :meth:`removed` after triples left the store, :meth:`adding` before they enter it.
+    """
+
+    store: ox.Store
+    uri_space: str
+    subjects: int
+    entities: int
+    objects: int
+
+    @classmethod
+    def of_void(cls, store: ox.Store, void: Path, base: str) -> Distinct:
+        """Start from the counts a build's VoID published for the store it was made with."""
+        dataset = ox.NamedNode(str(dataset_iri(base)))
+
+        def number(term: URIRef) -> int:
+            found = list(parsed.quads_for_pattern(dataset, ox.NamedNode(str(term)), None))
+            if len(found) != 1:
+                raise ValueError(f"{void.name}: no single {term}")
+            return int(found[0].object.value)
+
+        parsed = ox.Store()
+        parsed.load(path=str(void), format=ox.RdfFormat.TURTLE)
+        return cls(store, base + "id/", number(VOID.distinctSubjects), number(VOID.entities),
+                   number(VOID.distinctObjects))
+
+    def _in_space(self, term: ox.NamedNode | ox.BlankNode) -> bool:
+        return isinstance(term, ox.NamedNode) and term.value.startswith(self.uri_space)
+
+    def removed(self, triples: Iterable[ox.Triple]) -> None:
+        """Count out the subjects and objects the store no longer has, ``triples`` gone."""
+        triples = list(triples)
+        for subject in {t.subject for t in triples}:
+            if next(self.store.quads_for_pattern(subject, None, None), None) is None:
+                self.subjects -= 1
+                self.entities -= self._in_space(subject)
+        for obj in {t.object for t in triples}:
+            if next(self.store.quads_for_pattern(None, None, obj), None) is None:
+                self.objects -= 1
+
+    def adding(self, triples: Iterable[ox.Triple]) -> None:
+        """Count in the subjects and objects ``triples`` bring, before they enter the store."""
+        new = [t for t in triples if ox.Quad(*t) not in self.store]
+        for subject in {t.subject for t in new}:
+            if next(self.store.quads_for_pattern(subject, None, None), None) is None:
+                self.subjects += 1
+                self.entities += self._in_space(subject)
+        for obj in {t.object for t in new}:
+            if next(self.store.quads_for_pattern(None, None, obj), None) is None:
+                self.objects += 1
+
+
+def _first(store: ox.Store, query: str) -> int:
+    return int(next(iter(store.query(query)))[0].value)
+
+
+def _distinct(store: ox.Store) -> tuple[int, int]:
+    """Return the distinct subjects and the distinct objects of ``store``."""
+    return (_first(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
+            _first(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))
+
+
+def _entities(store: ox.Store, uri_space: str) -> int:
+    """Return the distinct subjects of ``store`` under ``uri_space`` (each one's IRI read)."""
+    return _first(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ "
+                         f"?s ?p ?o }} }} FILTER(isIRI(?s) && STRSTARTS(STR(?s), "
+                         f"{ox.Literal(uri_space)})) }}")
 
 
 def _slug(iri: str) -> str:

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.output import dumps, release
-from graph_builder.output.catalog import FileInfo, GraphStats
+from graph_builder.output.catalog import Distinct, FileInfo, GraphStats
 from graph_builder.pipeline import contracts, describe, files
 from graph_builder.pipeline.contracts import (
     CONTRACTS_DUMP,
@@ -159,6 +159,8 @@ class _Build:
     sections: list[str] = field(default_factory=list)
     #: The names of the contracts' organisations (read from the store), for search.
     organisation_names: list[ox.Triple] = field(default_factory=list)
+    #: With ``update``: the store's distinct subjects and objects, kept up to date.
+    distinct: Distinct | None = None
 
     def step(self, name: str | None = None) -> None:
         """Close the current step and name the next one."""
@@ -275,22 +277,28 @@ class _Build:
         The released store holds its graph, its contracts (DECP part, then Sirene part) and
         its indicators.  Its indicators and the lines of its Sirene part that this build no
         longer writes (nor the graph, nor the new month) go; the new month's part and the
-        new Sirene part come in, each re-parsed strictly on the way.
+        lines of the new Sirene part it did not have come in, re-parsed strictly on the way.
         """
         state, previous = self.previous
         ox.Store.read_only(str(previous / "store")).backup(str(path))
         store = ox.Store(str(path))
+        self.distinct = distinct = Distinct.of_void(store, previous / "void.ttl",
+                                                    self.options.base)
         files.check(self.folder / GRAPH_DUMPS[0], len(self.curated.triples))
         new_month = _part_lines(self.folder / CONTRACTS_DUMP, state.graph_end, decp.graph_end)
         new_sirene = _part_lines(self.folder / CONTRACTS_DUMP, decp.graph_end)
         kept = _part_lines(self.folder / GRAPH_DUMPS[0], 0) | new_month | new_sirene
-        gone = (_part_lines(previous / CONTRACTS_DUMP, state.graph_end)
-                | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
-        for line in sorted(gone):
-            for quad in ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-                store.remove(quad)
-        added = "".join(sorted(new_month | new_sirene)).encode("utf-8")
+        old_sirene = _part_lines(previous / CONTRACTS_DUMP, state.graph_end)
+        gone = (old_sirene | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
+        removed = [quad.triple for quad in ox.parse("".join(sorted(gone)).encode("utf-8"),
+                                                     format=ox.RdfFormat.N_TRIPLES)]
+        for triple in removed:
+            store.remove(ox.Quad(*triple))
+        distinct.removed(removed)
+        # The lines of the released Sirene part that this one keeps are in the store still.
+        added = "".join(sorted((new_month | new_sirene) - old_sirene)).encode("utf-8")
         try:
+            distinct.adding(q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES))
             store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:
             raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
@@ -309,11 +317,12 @@ class _Build:
         if decp:
             with self.timings.stage("indicators (compute, check, load)"):
                 indicators, info = self._indicators(store, decp)
-            contract_dates = contracts.contract_dates(store)
-            self.organisation_names = contracts.organisation_names(store)
-            for warning in contracts.predating(store):
-                self.sections.append(warning)
-                print(warning, file=sys.stderr)
+            with self.timings.stage("contracts' dates, names and warnings"):
+                contract_dates = contracts.contract_dates(store)
+                self.organisation_names = contracts.organisation_names(store)
+                for warning in contracts.predating(store, decp.totals):
+                    self.sections.append(warning)
+                    print(warning, file=sys.stderr)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
             self.sections.append(f"DECP: {len(decp.sample)} sampled triples and "
@@ -321,14 +330,22 @@ class _Build:
                                  f"no violation (indicators -> {INDICATORS_DUMP})")
             self.step("describing")
         with self.timings.stage("store statistics"):
-            stats = GraphStats.of_store(store, f"{self.options.base}id/")
+            space = f"{self.options.base}id/"
+            stats = None
+            if decp and not self.options.extra_parts:
+                stats = GraphStats.of_parts(store, space, [
+                    GraphStats.of(self.curated.triples, space), decp.counts,
+                    GraphStats.of(indicators, space)], self.distinct)
+            if stats is None:
+                stats = GraphStats.of_store(store, space)
         return stats, indicators, contract_dates
 
     def _indicators(self, store: ox.Store, decp: DecpResult
                     ) -> tuple[list[ox.Triple], FileInfo]:
         curated = self.curated
         return contracts.add_indicators(store, self.folder, self.options.base, decp,
-                                        curated.mapped, curated.vocabulary, curated.shapes)
+                                        curated.mapped, curated.vocabulary, curated.shapes,
+                                        self.distinct)
 
 
 def _part_lines(path: Path, start: int, end: int | None = None) -> set[str]:

@@ -45,7 +45,7 @@ from achat_core.iris import prefix_lines
 from achat_core.spreadsheet import cell
 from graph_builder.errors import InvalidData, Problem
 from graph_builder.namespaces import APG
-from graph_builder.output.catalog import FileInfo
+from graph_builder.output.catalog import Distinct, FileInfo, GraphStats
 from graph_builder.pipeline import files
 from graph_builder.pipeline.options import sha256_of
 from graph_builder.rdf.contracts import (
@@ -55,6 +55,7 @@ from graph_builder.rdf.contracts import (
     Rejected,
     unknown_name_lines,
 )
+from graph_builder.rdf.indicator_totals import Totals
 from graph_builder.rdf.indicators import compute_indicators
 from graph_builder.rdf.mapping import Mapped
 from graph_builder.rdf.ntriples import ntriples_bytes
@@ -114,6 +115,10 @@ class DecpResult:
     decp_triples: int = 0
     #: The DECP files read, in order: name and sha256.
     files: list[tuple[str, str]] = field(default_factory=list)
+    #: The indicator figures of every mapped contract, summed as they were mapped.
+    totals: Totals = field(default_factory=Totals)
+    #: The contract dump's triples, classes, properties and links, counted as written.
+    counts: GraphStats = field(default_factory=GraphStats)
 
     @property
     def rejected_total(self) -> int:
@@ -169,7 +174,8 @@ class _Parts:
     def begin(self) -> None:
         """Start a part."""
         if self.packed:
-            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0)
+            self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0,
+                                        compresslevel=6)
 
     def end(self) -> int:
         """End the part; return where it ends in the file."""
@@ -274,6 +280,7 @@ class _Run:
             return
         self.seen_keys.add(identity)
         self.result.count(item.kind, mapped)
+        self.result.totals.add(mapped.facts)
         self.note_organisations(mapped)
         self.write(mapped)
         self.sample(mapped)
@@ -331,6 +338,7 @@ class _Run:
     def flush(self) -> None:
         """Write the buffered lines to the graph and the buffered rows to the table."""
         self.result.triples += len(self.buffer)
+        self.result.counts.add_lines(self.buffer, self.mapper.id)
         self.graph.stream.write("".join(self.buffer).encode("utf-8"))
         self.buffer.clear()
         self.table_file.stream.write(self.rows.getvalue().encode("utf-8"))
@@ -375,6 +383,10 @@ class State:
     graph_end: int
     table_end: int
     deferred: list[str]
+    #: The indicator totals of the contracts mapped so far (``Totals.to_json``), and the
+    #: counts of their part of the dump (``GraphStats.json``).
+    totals: dict
+    dump_counts: dict
 
     COUNTS = ("records_read", "contracts_mapped", "marches", "concessions", "modified_contracts",
               "modifications", "skipped_modifications", "sampled_records", "decp_triples")
@@ -387,7 +399,8 @@ class State:
                    {name: getattr(result, name) for name in cls.COUNTS}, dict(result.rejected),
                    list(result.empty_files), run.neighbour_wanted, sorted(run.seen_keys),
                    sorted(run.seen_shared), sorted(run.sirets), sorted(run.buyers),
-                   result.graph_end, result.table_end, sorted(run.deferred))
+                   result.graph_end, result.table_end, sorted(run.deferred),
+                   result.totals.to_json(), result.counts.json())
 
     def write(self, path: Path) -> None:
         """Write the state (gzip JSON, no time in it)."""
@@ -415,6 +428,8 @@ class State:
         result.empty_files += self.empty_files
         result.files += self.files
         result.graph_end, result.table_end = self.graph_end, self.table_end
+        result.totals = Totals.from_json(self.totals)
+        result.counts = GraphStats.from_json(self.dump_counts)
         run.neighbour_wanted = self.neighbour_wanted
         run.seen_keys.update(self.seen_keys)
         run.seen_shared.update(self.seen_shared)
@@ -478,7 +493,8 @@ def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
     """
     with gzip.open(source, "rt", encoding="utf-8", newline="") as rows, \
             open(target, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                          compresslevel=6) as packed, \
             io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         for n, row in enumerate(csv.reader(rows)):
@@ -533,11 +549,13 @@ def organisation_names(store: ox.Store) -> list[ox.Triple]:
         "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
 
 
-def predating(store: ox.Store) -> list[str]:
+def predating(store: ox.Store, totals: Totals | None = None) -> list[str]:
     """Return a warning per instrument some contracts use before its legal basis is in force.
 
     "Since" is the rule the instrument pages show (``achat_core.legal_dates``): a contract
-    before it is either a data error or a sign that the basis lacks an older text.
+    before it is either a data error or a sign that the basis lacks an older text.  With
+    ``totals`` (the contracts counted per instrument and day as they were mapped), the
+    store is asked only for the legal bases.
     """
     variables = ("instrument", "basis", "inForce", "date", "text", "textInForce", "textDate")
     rows = [{name: row[name].value for name in variables if row[name] is not None}
@@ -545,34 +563,46 @@ def predating(store: ox.Store) -> list[str]:
     since = legal_dates.since(rows)
     if not since:
         return []
+    if totals is not None:
+        found = totals.before({i: day for i, (day, _, _) in since.items()})
+    else:
+        found = _predating_in_store(store, since)
+    warnings = []
+    for instrument, count, first in found:
+        day, _, source = since[instrument]
+        warnings.append(
+            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
+            f"{instrument.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
+            f"before its legal basis is in "
+            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on {first}")
+    return warnings
+
+
+def _predating_in_store(store: ox.Store, since: dict) -> list[tuple[str, int, str]]:
+    """Return, per instrument, its contracts before ``since`` and the first one's date."""
     values = " ".join(f'(<{i}> "{day}"^^<http://www.w3.org/2001/XMLSchema#date>)'
                       for i, (day, _, _) in sorted(since.items()))
     found = store.query(
         prefix_lines("epo", "apg") + f"SELECT ?i (COUNT(?c) AS ?n) (MIN(?d) AS ?first) WHERE {{ "
         f"VALUES (?i ?since) {{ {values} }} ?c apg:usesInstrument|apg:inferredInstrument ?i ; "
         f"epo:hasContractConclusionDate ?d FILTER(?d < ?since) }} GROUP BY ?i ORDER BY ?i")
-    warnings = []
-    for row in found:
-        if row["i"] is None:
-            continue
-        day, _, source = since[row["i"].value]
-        count = int(row["n"].value)
-        warnings.append(
-            f"Warning: {count} contract{'s' if count > 1 else ''} using instrument "
-            f"{row['i'].value.rsplit('/', 1)[-1]} {'were' if count > 1 else 'was'} concluded "
-            f"before its legal basis is in "
-            f"force (since {day}, {source.rsplit('/', 1)[-1]}), the first on "
-            f"{row['first'].value}")
-    return warnings
+    return [(row["i"].value, int(row["n"].value), row["first"].value)
+            for row in found if row["i"] is not None]
 
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
                    mapped: Mapped, vocabulary: rdflib.Graph,
-                   shapes: tuple[rdflib.Graph, rdflib.Graph]) -> tuple[list[ox.Triple], FileInfo]:
-    """Compute the indicators from the contracts in ``store``, check them, dump and load them."""
-    indicators = compute_indicators(store, base, source=DECP_SOURCE)
+                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None
+                   ) -> tuple[list[ox.Triple], FileInfo]:
+    """Compute the indicators from the contracts in ``store``, check them, dump and load them.
+
+    ``distinct``, when the store's distinct terms are kept up to date, counts theirs in.
+    """
+    indicators = compute_indicators(store, base, source=DECP_SOURCE, totals=result.totals)
     _builder_checks(mapped, result, indicators, vocabulary, shapes)
     info = files.write_checked(indicators, folder / INDICATORS_DUMP)
+    if distinct is not None:
+        distinct.adding(indicators)
     files.load(store, folder / INDICATORS_DUMP)
     return indicators, info
 

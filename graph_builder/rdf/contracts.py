@@ -42,6 +42,7 @@ from achat_core.spreadsheet import cell
 from graph_builder.limits import MAX_NUMBER_CHARS, plain_length
 from graph_builder.namespaces import ADMS, APG, EPO
 from graph_builder.rdf import decp_codes as codes
+from graph_builder.rdf.indicator_totals import ContractFacts
 from graph_builder.rdf.ntriples import RDF_TYPE, decimal, iri, text, triple, typed
 from graph_builder.slugs import slugify
 from graph_builder.sources.decp import CONCESSION
@@ -105,6 +106,8 @@ class MappedContract:
     skipped_modifications: int = 0
     #: The record as one row of the contracts table (TABLE_COLUMNS), for spreadsheets.
     row: tuple[str, ...] = ()
+    #: What the indicators count of it (``rdf.indicator_totals``).
+    facts: ContractFacts | None = None
 
 
 #: Columns of the contracts table written beside the contract graph (``contracts.csv.gz``).
@@ -192,7 +195,10 @@ class Mapper:
             lines.append(triple(contract, INFERRED, self.instrument[codes.INNOVATIVE_PURCHASE]))
         self._procedure(mapped, eu_type, strategic, codes.contract_nature_of_cpv(cpv), place,
                         cpv)
-        self._parties(mapped, siret, holders)
+        parties = self._parties(mapped, siret, holders)
+        mapped.facts = self._facts(contract, day, amount, parties, uses,
+                                   [codes.INNOVATIVE_PURCHASE] if inferred else [], place,
+                                   social, green)
         used = uses + ([codes.INNOVATIVE_PURCHASE] if inferred else [])
         mapped.row = _table_row(mapped, contract, "marche", amount, procedure, eu_type, used,
                                 innovative, cpv, place, holders, title)
@@ -224,7 +230,9 @@ class Mapper:
             mapped.lines.append(triple(contract, USES, self.instrument[name]))
         self._procedure(mapped, codes.CONCESSION_PROCEDURE_TYPE, strategic,
                         codes.CONCESSION_NATURES.get(nature) if nature else None, None, None)
-        self._parties(mapped, siret, holders)
+        parties = self._parties(mapped, siret, holders)
+        mapped.facts = self._facts(contract, day, amount, parties, used, [], None, social,
+                                   green)
         mapped.row = _table_row(mapped, self._iri("contract", key), "concession", amount,
                                 procedure, codes.CONCESSION_PROCEDURE_TYPE, used, False, None,
                                 None, holders, title)
@@ -233,6 +241,34 @@ class Mapper:
     # -- nodes --------------------------------------------------------------------------------
     def _iri(self, kind: str, key: str) -> str:
         return f"<{self.id}{kind}/{key}>"
+
+    def _facts(self, contract: str, day: str, amount: Decimal | int, parties: tuple[str, str],
+               uses: list[str], inferred: list[str], place: tuple[str, str] | None,
+               social: bool, green: bool) -> ContractFacts:
+        """Return what the indicators count of a contract, as the store would give it."""
+        def keys(names: list[str]) -> tuple[str, ...]:
+            return tuple(self.instrument[name][1:-1] for name in names)
+
+        return ContractFacts(contract[1:-1], day, amount, parties[0][1:-1], parties[1][1:-1],
+                             keys(uses), keys(inferred),
+                             self._region_of_place(*place) if place else None, social, green)
+
+    def _region_of_place(self, type_code: str, code: str) -> tuple[str, str] | None:
+        """Return the region node a place is (or is part of) and its French label.
+
+        As ``?place dcterms:isPartOf? ?region`` with a ``code-region-`` IRI would find it.
+        """
+        region = codes.region_of(type_code, code)
+        if type_code == "Code région" and region:
+            return (f"{self.id}location/code-region-{region.lower()}",
+                    f"Région {codes.REGIONS[region][0]}")
+        location = f"{self.id}location/{codes.PLACE_TYPES[type_code]}-{_slug(code)}"
+        if "/id/location/code-region-" in location:
+            return location, f"{type_code} {code}"
+        if region:
+            return (f"{self.id}location/code-region-{region.lower()}",
+                    f"Région {codes.REGIONS[region][0]}")
+        return None
 
     def _contract(self, mapped: MappedContract, cls: str, record_id: str, title: str | None,
                   day: str, published: str | None, amount: Decimal | int,
@@ -325,7 +361,9 @@ class Mapper:
         ]
         return node
 
-    def _parties(self, mapped: MappedContract, siret: str, holders: list[tuple[str, str]]) -> None:
+    def _parties(self, mapped: MappedContract, siret: str, holders: list[tuple[str, str]]
+                 ) -> tuple[str, str]:
+        """Write the buyer and holders; return the buyer role's and its organisation's IRIs."""
         contract, procedure = self._iri("contract", mapped.key), self._iri("procedure", mapped.key)
         buyer = self._iri("buyer", f"siret-{siret}")
         organisation = self._organisation(mapped, "SIRET", siret)
@@ -337,6 +375,7 @@ class Mapper:
         ]
         mapped.lines.append(triple(contract, _epo("bindsBuyer"), buyer))
         mapped.lines.append(triple(procedure, _epo("involvesBuyer"), buyer))
+        played_by = organisation
         for scheme, number in holders:
             slug = _identifier_slug(scheme, number)
             winner = self._iri("winner", slug)
@@ -349,6 +388,7 @@ class Mapper:
                 triple(winner, _epo("playedBy"), organisation),
             ]
             mapped.lines.append(triple(contract, _epo("bindsContractor"), winner))
+        return buyer, played_by
 
     def _organisation(self, mapped: MappedContract, scheme: str, number: str) -> str:
         slug = _identifier_slug(scheme, number)

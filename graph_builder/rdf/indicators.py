@@ -8,12 +8,18 @@ instead of recomputing it) and, for the innovative-contracts-by-procedure figure
 on the innovation partnership's page,
 ``apg:isProxy true``: DECP has no field for the innovation partnership.
 
+The figures grouped over every contract (per instrument, year, buyer and region, and the
+shares of considerations) come from the totals summed while the contracts were mapped
+(:mod:`~graph_builder.rdf.indicator_totals`) when the build has them; the store answers
+the rest (innovative contracts, a small share of them).
+
 An indicator whose query leaves the value unbound (a sum beyond the store's ``xsd:decimal``
 range, for instance) is left out rather than published with a wrong value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -22,6 +28,7 @@ from achat_core.iris import DCT, RDF, RDFS, SKOS, XSD
 from achat_core.resources import QUERIES_DIR
 from graph_builder.namespaces import APG
 from graph_builder.rdf import decp_codes as codes
+from graph_builder.rdf.indicator_totals import STREAMED, Totals
 
 RDF_TYPE = ox.NamedNode(f"{RDF}type")
 LABEL = ox.NamedNode(f"{RDFS}label")
@@ -122,15 +129,28 @@ class _Names:
         return self.known[iri]
 
 
-def compute_indicators(store: ox.Store, base: str, source: str | None = None) -> list[ox.Triple]:
-    """Run the DECP indicator queries over ``store`` and return ``apg:Indicator`` triples."""
+Rows = Callable[[str, str], list[dict]]
+
+
+def compute_indicators(store: ox.Store, base: str, source: str | None = None,
+                       totals: Totals | None = None) -> list[ox.Triple]:
+    """Run the DECP indicator queries and return ``apg:Indicator`` triples.
+
+    With ``totals``, the queries they answer (``STREAMED``) are read from them, not run
+    over ``store``: the same rows, without grouping the whole store.
+    """
+    def rows(name: str, query: str) -> list[dict]:
+        if totals is not None and name in STREAMED:
+            return totals.rows(name)
+        return _rows(store, query)
+
     out = _Writer(base, source)
     names = _Names(store)
     instrument_prefix = f"{base}id/instrument/"
     france = ("France", "France")
 
     query = read_query("indicators/instrument-usage")
-    for row in _rows(store, query):
+    for row in rows("instrument-usage", query):
         if not row["instrument"].startswith(instrument_prefix):
             continue
         key = row["instrument"][len(instrument_prefix):]
@@ -151,7 +171,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                 row["buyers"], "buyers", f"buyers-{how}", **common)
 
     query = read_query("indicators/innovative-per-year")
-    for row in _rows(store, query):
+    for row in rows("innovative-per-year", query):
         year = row["year"]
         period = (f"{year}-01-01", f"{year}-12-31")
         out.add(f"innovative-contracts-{year}", (f"Marchés innovants en {year}",
@@ -166,7 +186,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
             ("indicators/innovative-per-buyer", "buyer", "label", "buyer-", "organisation"),
             ("indicators/innovative-per-region", "region", "name", "", "region")):
         query = read_query(query_name)
-        for row in _rows(store, query):
+        for row in rows(query_name.removeprefix("indicators/"), query):
             code = row[column].rsplit("/", 1)[-1]
             name = row[name_column] or code
             period = (row["first"], row["last"])
@@ -180,11 +200,11 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
                      f"Amount of innovative contracts: {name}"),
                     row["total"], "EUR", "innovative-amount", **common)
 
-    _instrument_breakdowns(store, out, instrument_prefix, names)
+    _instrument_breakdowns(rows, out, instrument_prefix, names)
 
     query = read_query("indicators/considerations-share")
     considerations = f"{instrument_prefix}{codes.CONSIDERATIONS_INSTRUMENT}"
-    for row in _rows(store, query):
+    for row in rows("considerations-share", query):
         period = (row["first"], row["last"])
         for name, fr, en in (("social", "sociale", "social"),
                              ("green", "environnementale", "environmental"),
@@ -197,7 +217,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
 
     query = read_query("indicators/innovative-by-procedure")
     partnership = f"{instrument_prefix}{codes.PARTNERSHIP_INSTRUMENT}"
-    for row in _rows(store, query):
+    for row in rows("innovative-by-procedure", query):
         code = row["procedureType"].removeprefix(PROCEDURE_TYPE)
         fr, en = names(row["procedureType"])
         period = (row["first"], row["last"])
@@ -209,7 +229,7 @@ def compute_indicators(store: ox.Store, base: str, source: str | None = None) ->
     return out.triples
 
 
-def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str,
+def _instrument_breakdowns(rows: Rows, out: _Writer, instrument_prefix: str,
                            names: _Names) -> None:
     """Add each instrument's contracts per year, per region and for its most frequent buyers.
 
@@ -218,7 +238,8 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
     """
     france = ("France", "France")
     query = read_query("indicators/instrument-per-year")
-    for row in _rows(store, query):
+    found = rows("instrument-per-year", query)
+    for row in found:
         if not row["instrument"].startswith(instrument_prefix) or row["year"] is None:
             continue
         key, year = row["instrument"][len(instrument_prefix):], row["year"]
@@ -236,8 +257,9 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
                 row["total"], "EUR", f"amount-{how}-per-year", **common)
 
     query = read_query("indicators/instrument-per-buyer")
+    found = rows("instrument-per-buyer", query)
     kept: dict[str, int] = {}
-    for row in _rows(store, query):  # most contracts first within each instrument
+    for row in found:  # most contracts first within each instrument
         instrument = row["instrument"]
         if not instrument.startswith(instrument_prefix):
             continue
@@ -258,7 +280,8 @@ def _instrument_breakdowns(store: ox.Store, out: _Writer, instrument_prefix: str
                 row["total"], "EUR", "amount-by-buyer", **common)
 
     query = read_query("indicators/instrument-per-region")
-    for row in _rows(store, query):
+    found = rows("instrument-per-region", query)
+    for row in found:
         instrument = row["instrument"]
         if not instrument.startswith(instrument_prefix):
             continue
