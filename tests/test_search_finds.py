@@ -126,7 +126,7 @@ def rows(html: str) -> list[str]:
 
 
 def total(html: str) -> int:
-    return int(re.search(r"<p>(\d+) ", html).group(1))
+    return int(re.search(r"<p>(\d+)\s", html).group(1))
 
 
 def link(html: str, marker: str) -> str:
