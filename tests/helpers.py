@@ -1,6 +1,6 @@
 """Helpers the tests import: the checkout's folders, a free port, a GET on a real server,
-a published ``dist/`` written from N-Triples, a real ``serve`` started and stopped, and
-the test Virtuoso's settings.
+a published ``dist/`` written from N-Triples, a real ``serve`` started and stopped, the
+test Virtuoso's settings, and the term names no people page may show.
 
 Fixtures stay in ``conftest.py``; what a test module imports by name lives here.
 """
@@ -11,6 +11,7 @@ import contextlib
 import gzip
 import hashlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -25,6 +26,7 @@ import pyoxigraph as ox
 import pytest
 
 from achat_core.manifest import FileEntry, Manifest
+from achat_core.resources import ONTOLOGY_DIR
 
 #: The checkout, and the shared test material beside it.
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +174,15 @@ def serving(dist: Path, *options: str):
         yield root
     finally:
         stop_serve(process)
+
+
+def technical_names(lang: str) -> set[str]:
+    """The local names of the ePO terms and of our properties that no page may show: those
+    that are no word of the language (``bindsBuyer``, ``playedBy``; "Contract" is English)."""
+    text = (ONTOLOGY_DIR / "epo-labels.ttl").read_text(encoding="utf-8")
+    names = set(re.findall(r"^epo:(\w+) ", text, flags=re.M))
+    ontology = (ONTOLOGY_DIR / "achat-public.ttl").read_text(encoding="utf-8")
+    names |= set(re.findall(r"^apg:(\w+) a owl:\w+Property", ontology, flags=re.M))
+    names = {n for n in names if re.search(r".[A-Z]", n)}
+    names |= {"prefLabel", "altLabel", "inScheme", "seeAlso"}
+    return names | ({"Organization", "Contract", "Buyer"} if lang == "fr" else set())

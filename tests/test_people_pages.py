@@ -20,9 +20,9 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
-from helpers import SHARED_DIR
+from helpers import SHARED_DIR, technical_names
 
-from achat_core.resources import DATA_DIR, ONTOLOGY_DIR
+from achat_core.resources import DATA_DIR
 from achat_graph.cli import main
 from graph_builder.sources.decp_generator import write_decp
 from sparql_endpoint import create_app
@@ -97,18 +97,6 @@ def _keys(store, cls: str, limit: int) -> list[str]:
     return [r["s"].value[len(BASE) + 3:] for r in rows]
 
 
-def _local_names(lang: str) -> set[str]:
-    """The local names of the ePO terms and of our properties that no page may show: those
-    that are no word of the language (``bindsBuyer``, ``playedBy``; "Contract" is English)."""
-    text = (ONTOLOGY_DIR / "epo-labels.ttl").read_text(encoding="utf-8")
-    names = set(re.findall(r"^epo:(\w+) ", text, flags=re.M))
-    ontology = (ONTOLOGY_DIR / "achat-public.ttl").read_text(encoding="utf-8")
-    names |= set(re.findall(r"^apg:(\w+) a owl:\w+Property", ontology, flags=re.M))
-    names = {n for n in names if re.search(r".[A-Z]", n)}
-    names |= {"prefLabel", "altLabel", "inScheme", "seeAlso"}
-    return names | ({"Organization", "Contract", "Buyer"} if lang == "fr" else set())
-
-
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_people_pages_show_names_not_iris_keys_local_names_or_datatype_tags(client, store,
                                                                             lang):
@@ -125,7 +113,7 @@ def test_people_pages_show_names_not_iris_keys_local_names_or_datatype_tags(clie
     pages += [f"/doc/{key}" for key in keys]
     # Keys of our things that read as slugs (several words joined by hyphens).
     slugs = {k.split("/", 1)[1] for k in keys if k.split("/", 1)[1].count("-") >= 2}
-    local_names = _local_names(lang)
+    local_names = technical_names(lang)
     problems = []
     for path in pages:
         text = people_text(get(client, path, lang))
