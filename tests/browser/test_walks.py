@@ -64,12 +64,14 @@ NARROW_CELLS = """() => {
 }"""
 #: Text shown outside "All data" and the query editor that reads as data, not words: a
 #: datatype tag, a web address, or a term's local name (``bindsBuyer``), given as words.
+#: An address offered to copy (``code.address``: the catalogue's identifiers, the
+#: endpoint) is meant as one.
 TECHNICAL_TEXT = """(names) => {
   const out = [];
   const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (parent.closest('.all-data, #yasgui, #form-section, pre')) continue;
+    if (parent.closest('.all-data, section.editor, pre, code.address')) continue;
     if (!parent.checkVisibility()) continue;
     const words = node.data.match(/(?<![:\\w])[A-Za-z]+/g) || [];
     if (/\\^\\^|https?:\\/\\//.test(node.data) || words.some(w => names.includes(w)))
