@@ -239,7 +239,8 @@ def rss_of_tree(pid: int) -> int:
 
 
 def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> bool:
-    """Hit our server from CLIENTS threads for SECONDS; print errors and memory; say if it held."""
+    """Hit our server from CLIENTS threads for SECONDS; print errors, latency and memory; say
+    whether every target held."""
     root = url.rsplit("/sparql", 1)[0]
     queries = list(QUERIES.values())
     counts = {"ok": 0, "runaway 503": 0, "errors": 0}
@@ -303,10 +304,13 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
     early, late = statistics.median(warm[:third]), statistics.median(warm[-third:])
     print(f"soak: {seconds:g} s, {clients} clients: {counts['ok']} answered, "
           f"{counts['runaway 503']} runaways stopped (503), {counts['errors']} other errors")
-    if latencies and health:
+    fast = bool(latencies and health)
+    if fast:
+        p99, health_p99 = _pct(sorted(latencies), 99), _pct(sorted(health), 99)
+        fast = p99 < 2.0 and health_p99 < 1.0
         print(f"latency of the other requests: p50 {_pct(sorted(latencies), 50) * 1000:.0f} ms, "
-              f"p99 {_pct(sorted(latencies), 99) * 1000:.0f} ms (target < 2000 ms); /health "
-              f"p99 {_pct(sorted(health), 99) * 1000:.0f} ms (target < 1000 ms)")
+              f"p99 {p99 * 1000:.0f} ms (target < 2000 ms); /health "
+              f"p99 {health_p99 * 1000:.0f} ms (target < 1000 ms)")
     kinds: dict[str, int] = {}
     for line in errors:
         kind = line.split("?")[0]
@@ -321,7 +325,7 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
           f"{early / 2**20:.0f} MB, of the last third {late / 2**20:.0f} MB "
           f"({(late - early) / early * 100:+.1f} %, target within 10 %); "
           f"at start {samples[0][1] / 2**20:.0f} MB")
-    return counts["errors"] == 0 and abs(late - early) <= early * 0.10
+    return counts["errors"] == 0 and fast and abs(late - early) <= early * 0.10
 
 
 #: More ``serve`` options for our server (``--serve-arg``), e.g. ``--query-processes 4``.
