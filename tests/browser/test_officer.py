@@ -8,25 +8,19 @@ no axe violation and be no wider than the screen.
 
 from __future__ import annotations
 
-import json
-import threading
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
-from click.testing import CliRunner
+from browser_site import (
+    ARGS,
+    AXE,
+    CHROMIUM,
+    SCREENS,
+    axe_violations,
+    guarded,
+    innovative_contract,
+    playwright_or_skip,
+    served_build,
+)
 
-from achat_core.resources import DATA_DIR
-from achat_graph.cli import main
-from graph_builder.sources.decp_generator import write_decp
-from sparql_endpoint import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-gpu", "--disable-quic"]
-UGAP_OTHER_SIRET = "77605646700012"
-SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 #: What each step shows, per language.
 WORDS = {
     "fr": {"card": "Quand l'utiliser", "basis": "Base juridique", "usage": "Combien de fois",
@@ -40,52 +34,20 @@ WORDS = {
 pytestmark = pytest.mark.browser
 
 
-def _marche(record_id: str, day: str, amount) -> dict:
-    return {
-        "id": record_id, "acheteur": {"id": UGAP_OTHER_SIRET}, "codeCPV": "72000000-5",
-        "marcheInnovant": True, "dateNotification": day, "montant": amount,
-        "procedure": "Marché passé sans publicité ni mise en concurrence préalable",
-        "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "44306184100047"}}],
-        "lieuExecution": {"code": "35", "typeCode": "Code département"},
-        "objet": f"Logiciel innovant {record_id}",
-    }
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run this test")
-    if not AXE.is_file():
-        pytest.skip(f"{AXE} is missing: run `npm ci` to install axe-core")
-    playwright = pytest.importorskip("playwright.sync_api")
-    from werkzeug.serving import make_server
-
-    folder = tmp_path_factory.mktemp("officer")
-    write_decp(folder / "generated.json.gz", 200, seed=3)
-    (folder / "own.json").write_text(json.dumps({"marches": {"marche": [
-        _marche("UGAP-INNOV-1", "2023-03-14", 64000.5),
-        _marche("UGAP-INNOV-2", "2024-06-30", 80000)]}}, ensure_ascii=False), encoding="utf-8")
-    out = folder / "dist"
-    result = CliRunner().invoke(main, [
-        "build", "--data", str(DATA_DIR), "--out", str(out), "--quiet",
-        "--decp", str(folder / "generated.json.gz"), "--decp", str(folder / "own.json")])
-    assert result.exit_code == 0, result.output
-    app = create_app({"DIST": out, "STORE": str(out / "store")})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", playwright
-    http.shutdown()
-    thread.join(timeout=5)
+    playwright = playwright_or_skip(AXE)
+    records = [innovative_contract(key, day, amount, f"Logiciel innovant {key}") for key, day,
+               amount in (("UGAP-INNOV-1", "2023-03-14", 64000.5),
+                          ("UGAP-INNOV-2", "2024-06-30", 80000))]
+    for root in served_build(
+        tmp_path_factory.mktemp("officer"), 200, 3, records):
+        yield root, playwright
 
 
 def check(page, what: str) -> None:
     """Assert the page has no axe violation and is no wider than the screen."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target)"
-        ".join(' | '))")
+    violations = axe_violations(page)
     assert violations == [], f"{what}: {violations}"
     width = page.evaluate("document.documentElement.scrollWidth")
     screen = page.viewport_size["width"]
@@ -99,19 +61,11 @@ def test_officer_path(server, lang, screen):
     words = WORDS[lang]
     foreign: list[str] = []
 
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:
             context = browser.new_context(viewport=SCREENS[screen], bypass_csp=True)
-            page = context.new_page()
-            page.route("**/*", guard)
+            page = guarded(context, foreign)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
 

@@ -9,26 +9,22 @@ shows what its reader came for. One browser for the whole module.
 
 from __future__ import annotations
 
-import json
-import threading
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
-from click.testing import CliRunner
+from browser_site import (
+    ARGS,
+    AXE,
+    CHROMIUM,
+    SCREENS,
+    axe_violations,
+    guarded,
+    innovative_contract,
+    playwright_or_skip,
+    served_build,
+)
 from helpers import technical_names
 
-from achat_core.resources import DATA_DIR
-from achat_graph.cli import main
-from graph_builder.sources.decp_generator import write_decp
-from sparql_endpoint import create_app
 from sparql_endpoint.protocol.editor import YASGUI_DIR
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-gpu", "--disable-quic"]
-SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 #: The phone's header is one line: the site's name and the menu button.
 PHONE_HEADER = 64
 #: The smallest chart text, in CSS pixels, on any screen.
@@ -91,34 +87,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run this test")
-    if not AXE.is_file() or not (YASGUI_DIR / "yasgui.min.js").is_file():
-        pytest.skip("axe-core or the query editor is missing: run `npm ci`")
-    playwright = pytest.importorskip("playwright.sync_api")
-    from werkzeug.serving import make_server
-
-    folder = tmp_path_factory.mktemp("walks")
-    write_decp(folder / "generated.json.gz", 200, seed=3)
-    (folder / "own.json").write_text(json.dumps({"marches": {"marche": [{
-        "id": "UGAP-WALK-1", "acheteur": {"id": "77605646700012"}, "codeCPV": "72000000-5",
-        "marcheInnovant": True, "dateNotification": "2024-06-30", "montant": 80000,
-        "procedure": "Marché passé sans publicité ni mise en concurrence préalable",
-        "titulaires": [{"titulaire": {"typeIdentifiant": "SIRET", "id": "44306184100047"}}],
-        "lieuExecution": {"code": "35", "typeCode": "Code département"},
-        "objet": "Logiciel innovant"}]}}, ensure_ascii=False), encoding="utf-8")
-    out = folder / "dist"
-    result = CliRunner().invoke(main, ["build", "--data", str(DATA_DIR), "--out", str(out),
-                                       "--quiet", "--decp", str(folder / "generated.json.gz"),
-                                       "--decp", str(folder / "own.json")])
-    assert result.exit_code == 0, result.output
-    app = create_app({"DIST": out, "STORE": str(out / "store")})
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", playwright
-    http.shutdown()
-    thread.join(timeout=5)
+    playwright = playwright_or_skip(AXE, YASGUI_DIR / "yasgui.min.js")
+    for root in served_build(
+        tmp_path_factory.mktemp("walks"), 200, 3,
+        [innovative_contract("UGAP-WALK-1", "2024-06-30", 80000, "Logiciel innovant")]):
+        yield root, playwright
 
 
 @pytest.fixture(scope="module")
@@ -130,27 +103,9 @@ def browser(server):
         browser.close()
 
 
-def guarded(context, foreign: list[str]):
-    """Open a page that may ask nothing of another host."""
-    def guard(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    page = context.new_page()
-    page.route("**/*", guard)
-    return page
-
-
 def check(page, what: str) -> None:
     """Assert the page reads well on this screen: axe, width, cells, charts, header."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => v.id + ': ' + v.help + ' — ' + v.nodes.slice(0, 3).map(n => n.target)"
-        ".join(' | '))")
+    violations = axe_violations(page)
     assert violations == [], f"{what}: {violations}"
     screen = page.viewport_size["width"]
     width = page.evaluate("document.documentElement.scrollWidth")
