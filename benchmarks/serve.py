@@ -245,10 +245,14 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
     queries = list(QUERIES.values())
     counts = {"ok": 0, "runaway 503": 0, "errors": 0}
     latencies: list[float] = []   # every answered request but the runaways and /health
+    by_kind: dict[str, list[float]] = {}  # the same, per path (queries as "/sparql")
+    slowest: list[tuple[float, float, str]] = []  # (latency, when it started, what)
+    runaways: list[float] = []  # when each runaway was sent
     health: list[float] = []      # /health, asked once a second by a monitor of its own
     samples: list[tuple[float, int]] = []
     errors: list[str] = []
     stop = time.monotonic() + seconds
+    begun, begun_perf = time.monotonic(), time.perf_counter()
 
     def monitor() -> None:
         while time.monotonic() < stop:
@@ -272,6 +276,8 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
             else:
                 target = url + "?" + urllib.parse.urlencode({"query": queries[i % len(queries)]})
             request = urllib.request.Request(target, headers={"Accept": "application/json"})
+            if runaway:
+                runaways.append(time.monotonic() - begun)
             try:
                 started = time.perf_counter()
                 with urllib.request.urlopen(request, timeout=60) as response:
@@ -279,6 +285,10 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
                 counts["ok"] += 1
                 if not runaway:
                     latencies.append(time.perf_counter() - started)
+                    kind = target[len(root):].split("?")[0]
+                    by_kind.setdefault(kind, []).append(latencies[-1])
+                    if latencies[-1] > 1.0:
+                        slowest.append((latencies[-1], started - begun_perf, kind))
             except urllib.error.HTTPError as error:
                 if runaway and error.code == 503:
                     counts["runaway 503"] += 1
@@ -311,6 +321,14 @@ def soak(url: str, process: subprocess.Popen, seconds: float, clients: int) -> b
         print(f"latency of the other requests: p50 {_pct(sorted(latencies), 50) * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms (target < 2000 ms); /health "
               f"p99 {health_p99 * 1000:.0f} ms (target < 1000 ms)")
+    slowest.sort(reverse=True)
+    print(f"{len(slowest)} requests over 1 s; the slowest, as (s, started at s, path): "
+          + ", ".join(f"({t:.1f}, {at:.0f}, {k})" for t, at, k in slowest[:12]))
+    print("runaways sent at s: " + " ".join(f"{at:.0f}" for at in sorted(runaways)))
+    for kind, values in sorted(by_kind.items()):
+        values.sort()
+        print(f"  {kind:14} {len(values):6} answered, p50 {_pct(values, 50) * 1000:7.0f} ms, "
+              f"p99 {_pct(values, 99) * 1000:7.0f} ms")
     kinds: dict[str, int] = {}
     for line in errors:
         kind = line.split("?")[0]

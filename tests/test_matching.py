@@ -65,7 +65,7 @@ def test_nothing_but_function_words_still_searches_them():
 
 
 def test_the_why_names_the_field_the_language_and_the_text():
-    found = match(ENTRIES[0], terms("sans mise en concurrence"))
+    found = match(ENTRIES[0], Index(ENTRIES).read(terms("sans mise en concurrence")))
     assert found.why() == {"field": "alias", "how": "exact", "lang": "fr",
                            "text": "sans mise en concurrence"}
 
@@ -97,6 +97,43 @@ def test_the_postings_miss_no_match_a_full_scan_finds(seed):
         query_words = terms(query)
         if not query_words:
             continue
-        scanned = {e.iri for e in entries if match(e, query_words)}
+        scanned = {e.iri for e in entries if _scanned(e, query_words)}
         found = {e.iri for e, _ in rank(index, query, lambda e: e.iri)}
         assert found == scanned, query
+
+
+def _holds(present: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """The rule, read plainly: every word present, the last one perhaps as a start."""
+    *whole, last = words
+    return all(w in present for w in whole) and (
+        last in present or (len(last) >= 2 and any(p.startswith(last) for p in present)))
+
+
+def _scanned(entry, words: tuple[str, ...]) -> bool:
+    """Whether an entry matches, by a scan of its fields that shares no code with the index."""
+    def inside(name):
+        n = len(name)
+        return n < len(words) and any(words[i:i + n] == name for i in range(len(words) - n + 1))
+
+    return (any(f.terms == words or _holds(f.terms, words) or inside(f.terms)
+                for f in entry.names)
+            or any(_holds(f.terms, words) for f in entry.texts))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_best_few_and_the_kept_order_rank_as_a_full_sort_does(seed):
+    rng = random.Random(seed)
+    words = ["commune", "ville", "marché", "achat", "public", "services"]
+    entries = [prepare(entry(f"{EX}thing/t{n:03}",
+                             {"fr": [" ".join(rng.choices(words, k=rng.randint(1, 3)))]},
+                             {}, [], {}), current=True) for n in range(400)]
+    index = Index(entries)
+    label = lambda e: e.labels["fr"]  # noqa: E731
+    for query in ("commune", "march", "ville public", "achat"):
+        full = [(e.iri, m.level) for e, m in rank(index, query, label)]
+        assert len(full) > 20, query  # many ties: the order is the labels' and IRIs'
+        for limit in (1, 7, 20):
+            best = [(e.iri, m.level) for e, m in rank(index, query, label, limit=limit)]
+            assert best == full[:limit], (query, limit)
+        kept = [(e.iri, m.level) for e, m in rank(index, query, label, order="fr")]
+        assert kept == full, query

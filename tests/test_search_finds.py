@@ -184,3 +184,46 @@ def test_a_kind_filter_from_a_saved_address_still_works(client):
     by_key = client.get("/instruments?kind=exemption&lang=fr").get_data(as_text=True)
     by_name = client.get("/instruments?kind=dispense&lang=fr").get_data(as_text=True)
     assert total(by_key) >= 2 and rows(by_name) == rows(by_key)
+
+
+def test_a_repeated_search_answers_as_the_first_time_and_kept_results_stay_bounded(client):
+    from sparql_endpoint.pages import search
+
+    asked = [("recherche", "fr", {}), ("recherche", "fr", {"limit": 2}),
+             ("recherche", "en", {}), ("recherche", "fr", {"kind": "instrument"})]
+    first = [results(client, q, lang, **args) for q, lang, args in asked]
+    assert first[1] == first[0][:2] and first[3] and len(first[3]) < len(first[0])
+    assert [results(client, q, lang, **args) for q, lang, args in asked] == first
+    # Spelled otherwise, the same words: the same answer.
+    assert results(client, "RECHERCHES", "fr") == first[0]
+    found = search._Found()
+    found.BUDGET = 20_000
+    for n in range(200):
+        found.put((("mot", str(n)), "fr", None, 50), [{"iri": f"x{n}", "why": "w" * 300}])
+    assert found._size <= found.BUDGET and len(found._kept) < 200
+    assert found.get((("mot", "199"), "fr", None, 50)) == [{"iri": "x199", "why": "w" * 300}]
+    assert found.get((("mot", "0"), "fr", None, 50)) is None  # the oldest went first
+
+
+def test_a_search_asked_while_it_is_ranked_is_ranked_once():
+    import threading
+    import time
+
+    from sparql_endpoint.pages import search
+
+    found, calls = search._Found(), []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the others to arrive while it ranks
+        return [{"iri": "x"}]
+
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(found.find(("k",), compute)))
+               for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [[{"iri": "x"}]] * 5 and len(calls) == 1
+    assert not found._ranking

@@ -10,8 +10,10 @@ query, then to the tighter name, then alphabetically: one query, always one orde
 
 from __future__ import annotations
 
+import heapq
+from array import array
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from achat_core.search_index import fields, terms
@@ -91,14 +93,21 @@ class Match:
                 len(self.field.terms) - self.covered)
 
 
-def _has_all(words: tuple[str, ...], present: tuple[str, ...]) -> bool:
+@dataclass(slots=True, frozen=True)
+class Query:
+    """A query's words, read once: the whole words, the last one, and the index's words
+    the last one starts (so each entry is tested with set operations, not a scan)."""
+
+    words: tuple[str, ...]
+    whole: frozenset[str]
+    starting: frozenset[str]
+
+
+def _has_all(query: Query, present: tuple[str, ...]) -> bool:
     """Tell whether every word is present; the last one may be the start of a word."""
-    *whole, last = words
-    if whole and not all(w in present for w in whole):
+    if query.whole and not query.whole.issubset(present):
         return False
-    if last in present:
-        return True
-    return len(last) >= MIN_PREFIX and any(p.startswith(last) for p in present)
+    return not query.starting.isdisjoint(present)
 
 
 def _starts(words: tuple[str, ...], name: tuple[str, ...]) -> bool:
@@ -112,21 +121,23 @@ def _inside(name: tuple[str, ...], words: tuple[str, ...]) -> bool:
     return n < len(words) and any(words[i:i + n] == name for i in range(len(words) - n + 1))
 
 
-def _name_match(field: Field, words: tuple[str, ...]) -> Match | None:
+def _name_match(field: Field, query: Query) -> Match | None:
+    words = query.words
     if field.terms == words:
         return Match(EXACT, field, len(words))
-    if _has_all(words, field.terms):
+    if _has_all(query, field.terms):
         return Match(WORDS, field, len(words), _starts(words, field.terms))
     if _inside(field.terms, words):
         return Match(PHRASE, field, len(field.terms))
     return None
 
 
-def match(entry: Entry, words: tuple[str, ...]) -> Match | None:
-    """Return the best match of an entry for a query's words, or None."""
-    found = [m for m in (_name_match(f, words) for f in entry.names) if m]
+def match(entry: Entry, query: Query) -> Match | None:
+    """Return the best match of an entry for a query read by ``Index.read``, or None."""
+    found = [m for m in (_name_match(f, query) for f in entry.names) if m]
     if not found:
-        found = [Match(TEXT, f, len(words)) for f in entry.texts if _has_all(words, f.terms)]
+        found = [Match(TEXT, f, len(query.words)) for f in entry.texts
+                 if _has_all(query, f.terms)]
     return min(found, key=Match.order, default=None)
 
 
@@ -145,45 +156,83 @@ class Index:
                 names.setdefault(name, []).append(number)
         self.postings, self.names = postings, names
         self.words = sorted(postings)
+        self._places: dict[str, array] = {}
 
-    def candidates(self, words: tuple[str, ...]) -> list[Entry]:
-        """Return the entries that hold every word of the query (the last one perhaps as
-        the start of a word), and those bearing a name found inside the query."""
+    def read(self, words: tuple[str, ...]) -> Query:
+        """Return the query's words ready to match, with the index's words its last starts."""
         *whole, last = words
-        ending = set(self.postings.get(last, ()))
+        starting = {last}
         if len(last) >= MIN_PREFIX:
             at = bisect_left(self.words, last)
             while at < len(self.words) and self.words[at].startswith(last):
-                ending.update(self.postings[self.words[at]])
+                starting.add(self.words[at])
                 at += 1
-        for word in sorted(whole, key=lambda w: len(self.postings.get(w, ()))):
+        return Query(words, frozenset(whole), frozenset(starting))
+
+    def candidates(self, query: Query) -> list[int]:
+        """Return the numbers of the entries that hold every word of the query (the last
+        one perhaps as the start of a word), and of those bearing a name inside it."""
+        words = query.words
+        ending: set[int] = set()
+        for word in query.starting:
+            ending.update(self.postings.get(word, ()))
+        for word in sorted(query.whole, key=lambda w: len(self.postings.get(w, ()))):
             ending.intersection_update(self.postings.get(word, ()))
         for start in range(len(words)):
             for stop in range(start + 1, len(words) + 1):
                 ending.update(self.names.get(words[start:stop], ()))
-        return [self.entries[n] for n in sorted(ending)]
+        return sorted(ending)
+
+    def places(self, name: str, label_of: Callable[[Entry], str]) -> array:
+        """Return each entry's place in the alphabetical order of ``label_of`` (folded),
+        computed once per NAME (a language): a tie among many matches (a word most
+        organisations bear) is then broken without folding their labels again."""
+        if name not in self._places:
+            folded: dict[str, str] = {}
+            keys = []
+            for number, entry in enumerate(self.entries):
+                label = label_of(entry)
+                if label not in folded:
+                    folded[label] = fold(label)
+                keys.append((folded[label], entry.iri, number))
+            keys.sort()
+            places = array("l", bytes(array("l").itemsize * len(keys)))
+            for place, (_, _, number) in enumerate(keys):
+                places[number] = place
+            self._places[name] = places
+        return self._places[name]
 
 
-def rank(index: Index, query: str, label_of,
-         among: Collection[str] | None = None) -> list[tuple[Entry, Match]]:
+def rank(index: Index, query: str, label_of: Callable[[Entry], str],
+         among: Collection[str] | None = None, limit: int | None = None,
+         order: str | None = None) -> list[tuple[Entry, Match]]:
     """Return the entries a query matches with their matches, best first.
 
-    ``label_of(entry)`` gives the label a reader sees, for alphabetical ties; ``among``,
-    the IRIs a list holds, keeps the others out before they are matched.
+    ``label_of(entry)`` gives the label a reader sees, for alphabetical ties (with
+    ``order``, the name of that labelling: its order is computed once and kept);
+    ``among``, the IRIs a list holds, keeps the others out before they are matched;
+    ``limit``, how many of the best are wanted (the others are not sorted).
     """
     words = terms(query)
     if not words:
         return []
-    candidates = index.candidates(words)
+    read = index.read(words)
+    entries = index.entries
+    numbers = index.candidates(read)
     if among is not None:
-        candidates = [e for e in candidates if e.iri in among]
-    hits = [(e, m) for e in candidates if (m := match(e, words))]
+        numbers = [n for n in numbers if entries[n].iri in among]
+    hits = [(n, m) for n in numbers if (m := match(entries[n], read))]
+    places = index.places(order, label_of) if order else None
 
-    def key(hit: tuple[Entry, Match]) -> tuple:
-        entry, found = hit
+    def key(hit: tuple[int, Match]) -> tuple:
+        number, found = hit
+        entry = entries[number]
         preferred = (PREFERRED_KINDS.index(entry.kind) if entry.kind in PREFERRED_KINDS
                      else len(PREFERRED_KINDS))
         level, covered, *tighter = found.order()
-        return (level, covered, preferred, *tighter, fold(label_of(entry)), entry.iri)
+        last = (places[number],) if places is not None else (fold(label_of(entry)), entry.iri)
+        return (level, covered, preferred, *tighter, *last)
 
-    return sorted(hits, key=key)
+    best = (heapq.nsmallest(limit, hits, key=key) if limit is not None and limit < len(hits)
+            else sorted(hits, key=key))
+    return [(entries[n], m) for n, m in best]

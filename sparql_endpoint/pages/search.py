@@ -6,9 +6,12 @@ What matches and how it ranks is ``matching``; how texts are compared is
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
-from collections.abc import Collection
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from contextlib import contextmanager
 
 import pyoxigraph as ox
@@ -16,10 +19,10 @@ from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from achat_core.formats import BY_NAME
 from achat_core.iris import SKOS
-from achat_core.search_index import INDEX_VERSION, TEXT_PROPERTIES, entry
+from achat_core.search_index import INDEX_VERSION, TEXT_PROPERTIES, entry, terms
 from achat_core.text import fold
 from sparql_endpoint.http.errors import problem
-from sparql_endpoint.http.language import choose_language
+from sparql_endpoint.http.language import LANGUAGES, choose_language
 from sparql_endpoint.pages.labels import LABEL_PATH, pick
 from sparql_endpoint.pages.matching import Entry, Index, Match, prepare, rank
 from sparql_endpoint.pages.render import backend, build_info, href, render
@@ -122,8 +125,10 @@ def index() -> Index:
                 document = {"version": INDEX_VERSION, "entries": _entries_from_store()}
             # An index of another version is read for its texts, and split again here.
             current = document.get("version") == INDEX_VERSION
-            current_app.extensions["search_index"] = Index(
-                [prepare(item, current) for item in document["entries"]])
+            made = Index([prepare(item, current) for item in document["entries"]])
+            for lang in LANGUAGES:  # each language's alphabetical order, once, before the fork
+                made.places(lang, lambda e, lang=lang: _label(e, lang)[0])
+            current_app.extensions["search_index"] = made
     return current_app.extensions["search_index"]
 
 
@@ -147,16 +152,86 @@ def _label(entry: Entry, lang: str) -> tuple[str, str]:
     return pick(entry.labels, lang) or (entry.iri, "")
 
 
-def ranked(query: str, lang: str, among: Collection[str] | None = None
-           ) -> list[tuple[Entry, Match]]:
-    """Return every entry a query matches, best first, or those among some IRIs (a list's)."""
-    return rank(index(), query, lambda e: _label(e, lang)[0], among)
+def ranked(query: str, lang: str, among: Collection[str] | None = None,
+           limit: int | None = None) -> list[tuple[Entry, Match]]:
+    """Return the entries a query matches, best first, or those among some IRIs (a list's);
+    with LIMIT, only that many of the best."""
+    return rank(index(), query, lambda e: _label(e, lang)[0], among, limit, order=lang)
+
+
+class _Found:
+    """The last searches' results, at most ``BUDGET`` bytes (as JSON): a served build
+    never changes, and a word most organisations bear costs a second to rank.  A search
+    asked again while it is ranked waits for that ranking instead of running alongside
+    (ranking holds the interpreter, and every other request of the worker waits on it)."""
+
+    BUDGET = 4 * 2**20
+    #: How long a search waits for the same one being ranked, seconds.
+    WAIT = 30.0
+
+    def __init__(self):
+        self._kept: OrderedDict[tuple, tuple[list, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self._ranking: dict[tuple, threading.Event] = {}
+
+    def get(self, key: tuple) -> list | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+        return copy.deepcopy(kept[0]) if kept else None  # pages add to the hits they get
+
+    def put(self, key: tuple, hits: list) -> None:
+        size = len(json.dumps(hits)) + sum(map(len, key[0])) + 200
+        if size > self.BUDGET // 16:
+            return
+        with self._lock:
+            if key in self._kept:
+                return
+            self._kept[key] = (copy.deepcopy(hits), size)
+            self._size += size
+            while self._size > self.BUDGET:
+                self._size -= self._kept.popitem(last=False)[1][1]
+
+    def find(self, key: tuple, compute: Callable[[], list]) -> list:
+        """Return the kept hits of KEY, else those another request is ranking, else
+        COMPUTE's (then kept)."""
+        hits = self.get(key)
+        if hits is not None:
+            return hits
+        with self._lock:
+            ranking = self._ranking.get(key)
+            if ranking is None:
+                ranking = self._ranking[key] = threading.Event()
+                mine = True
+            else:
+                mine = False
+        if not mine:
+            ranking.wait(self.WAIT)
+            hits = self.get(key)
+            return hits if hits is not None else compute()
+        try:
+            hits = compute()
+            self.put(key, hits)
+            return hits
+        finally:
+            with self._lock:
+                del self._ranking[key]
+            ranking.set()
 
 
 def find(query: str, lang: str, kind: str | None = None, limit: int = DEFAULT_LIMIT) -> list:
     """Return ranked matches of a query as {iri, label, lang, kind, score, why}, best first."""
+    found = current_app.extensions.get("search_found")
+    if found is None:
+        found = current_app.extensions.setdefault("search_found", _Found())
+    return found.find((terms(query), lang, kind, limit), lambda: _find(query, lang, kind, limit))
+
+
+def _find(query: str, lang: str, kind: str | None, limit: int) -> list:
     hits = []
-    for item, found in ranked(query, lang):
+    for item, found in ranked(query, lang, limit=None if kind else limit):
         if kind and item.kind != kind:
             continue
         label, label_lang = _label(item, lang)
