@@ -281,6 +281,34 @@ def test_a_query_past_its_budget_with_the_long_lane_full_is_a_503_with_retry_aft
         pool.stop()
 
 
+def test_past_its_budget_with_the_long_lane_full_a_query_goes_on_in_half_the_short_lane():
+    pool = _slow_pool(size=2)  # two short processes, one long
+    try:
+        held = pool.long.take(5)
+        results: list = []
+        jobs = [runner.Job(f"{RUNAWAY} # {n}", "SELECT", BY_NAME["json"]) for n in range(2)]
+        first = threading.Thread(target=lambda: results.append(pool.run(jobs[0], timeout=2)))
+        first.start()
+        deadline = time.monotonic() + 1.5
+        while pool.queries.overstaying == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # Past its budget, no room in ``long``: it goes on where it is.
+        assert pool.queries.overstaying == 1 and pool.queries.leased == 1
+        # A second one finds half the short lane so held already: stopped at its budget.
+        second = pool.run(jobs[1], timeout=2)
+        assert second.status == 503 and second.outcome == "busy"
+        assert second.duration < 1.5
+        # Short queries still have the other half.
+        short = pool.run(runner.Job("ASK {}", "ASK", BY_NAME["json"]), timeout=2)
+        assert short.status == 200
+        first.join()
+        held.end(healthy=True)
+        assert results[0].status == 503 and results[0].outcome == "timeout"  # its deadline
+        assert pool.queries.overstaying == 0 and pool.queries.leased == 0
+    finally:
+        pool.stop()
+
+
 def test_remembered_slow_queries_are_bounded_hashes(monkeypatch):
     pool = _slow_pool()
     monkeypatch.setattr(PoolBackend, "SLOW", 3)

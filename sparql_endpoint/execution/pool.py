@@ -21,8 +21,10 @@ waiting past its deadline gets ``PoolTimeout``.
 A user query still computing after ``budget`` seconds moves, process and all, from
 ``queries`` to ``long`` (nothing is re-run): the short lane's slot is free again at
 once, so short queries never queue behind slow ones.  ``long`` has no waiting
-places: a query that outlives its budget while ``long`` is full is stopped then (503,
-Retry-After).  A query stopped at its deadline or out of memory is a runaway: its
+places: a query that outlives its budget while ``long`` is full stays where it is and
+goes on, as long as at most half of ``queries``' processes are so held (its work is
+not thrown away, and short queries keep the other half); past that it is stopped then
+(503, Retry-After).  A query stopped at its deadline or out of memory is a runaway: its
 text's hash is remembered (a bounded set), and the next time it starts in ``slow``,
 waiting there behind runaways only, so queued runaways never take the room of slow
 queries that finish.  Both lanes run at a lower scheduling priority.
@@ -304,6 +306,8 @@ class Lane:
         self.idle: list[Process] = []
         self.started = 0
         self.leased = 0
+        #: Leased processes whose job outlived its budget and found no room to move.
+        self.overstaying = 0
         self.seen = self.zygote.generation
 
     def fill(self) -> None:
@@ -354,6 +358,15 @@ class Lane:
             self.started += 1
             self.leased += 1
         return True
+
+    def overstay(self) -> bool:
+        """Count in one more job past its budget that stays here, if fewer than half of the
+        lane's processes are so held; False otherwise."""
+        with self.lock:
+            if self.overstaying >= self.size // 2:
+                return False
+            self.overstaying += 1
+            return True
 
     def release(self) -> None:
         """Count out a leased process that moved to another lane: its slot is free again."""
@@ -415,6 +428,8 @@ class Lease:
         self.generation = 0
         #: (lane, seconds) to move to that lane past that budget; None: stay.
         self.promotion: tuple[Lane, float] | None = None
+        #: Past its budget with no room to move, it goes on in its lane (``Lane.overstay``).
+        self.overstaying = False
 
     def frame(self) -> tuple[bytes, bytes]:
         """Return the job's next frame (TimeoutError past the deadline, EOFError).
@@ -432,7 +447,9 @@ class Lease:
                 except TimeoutError:
                     pass  # what arrived stays buffered in the process's end
                 if not self._move(lane):
-                    raise LongLaneFull(f"{lane.name}: no slot for a query past its budget")
+                    if self.generation != self.lane.generation or not self.lane.overstay():
+                        raise LongLaneFull(f"{lane.name}: no slot for a query past its budget")
+                    self.overstaying = True
         return self.process.frame(self.deadline)
 
     def _move(self, lane: Lane) -> bool:
@@ -448,6 +465,10 @@ class Lease:
         """Give the process back (once): reused if the job ended cleanly, else killed."""
         process, self.process = self.process, None
         if process is not None:
+            if self.overstaying and self.generation == self.lane.generation:
+                with self.lane.lock:
+                    self.lane.overstaying -= 1
+            self.overstaying = False
             self.lane.give_back(process, healthy, self.generation)
 
 
