@@ -227,3 +227,13 @@ def test_a_search_asked_while_it_is_ranked_is_ranked_once():
         thread.join()
     assert answers == [[{"iri": "x"}]] * 5 and len(calls) == 1
     assert not found._ranking
+
+
+def test_a_kind_filter_keeps_the_best_of_that_kind_and_an_unknown_kind_finds_nothing(client):
+    every = results(client, "recherche", "fr", limit=500)
+    instruments = [hit for hit in every if hit["kind"] == "instrument"]
+    assert instruments and len(instruments) < len(every)
+    assert results(client, "recherche", "fr", kind="instrument", limit=2) == instruments[:2]
+    assert results(client, "recherche", "fr", kind="no-such-kind-" + "x" * 50) == []
+    kinds = client.application.extensions["search_kinds"]
+    assert "instrument" in kinds and not any(k.startswith("no-such-kind") for k in kinds)

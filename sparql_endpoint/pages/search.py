@@ -183,7 +183,7 @@ class _Found:
         return copy.deepcopy(kept[0]) if kept else None  # pages add to the hits they get
 
     def put(self, key: tuple, hits: list) -> None:
-        size = len(json.dumps(hits)) + sum(map(len, key[0])) + 200
+        size = len(json.dumps(hits)) + len(repr(key)) + 200
         if size > self.BUDGET // 16:
             return
         with self._lock:
@@ -231,15 +231,24 @@ def find(query: str, lang: str, kind: str | None = None, limit: int = DEFAULT_LI
 
 def _find(query: str, lang: str, kind: str | None, limit: int) -> list:
     hits = []
-    for item, found in ranked(query, lang, limit=None if kind else limit):
-        if kind and item.kind != kind:
-            continue
+    for item, found in ranked(query, lang, _of_kind(kind) if kind else None, limit):
         label, label_lang = _label(item, lang)
         hits.append({"iri": item.iri, "label": label, "lang": label_lang, "kind": item.kind,
                      "score": found.level, "why": found.why()})
-        if len(hits) == limit:
-            break
     return hits
+
+
+def _of_kind(kind: str) -> frozenset[str]:
+    """Return the IRIs of the index's entries of KIND (grouped once per process: a kind
+    filter is applied before matching, so only that kind is ranked)."""
+    kinds = current_app.extensions.get("search_kinds")
+    if kinds is None:
+        grouped: dict[str, set[str]] = {}
+        for item in index().entries:
+            grouped.setdefault(item.kind, set()).add(item.iri)
+        kinds = current_app.extensions.setdefault(
+            "search_kinds", {k: frozenset(v) for k, v in grouped.items()})
+    return kinds.get(kind, frozenset())  # an unknown kind (a client's) is never kept
 
 
 @bp.get("/search.<fmt>")
