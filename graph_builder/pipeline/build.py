@@ -39,6 +39,7 @@ from graph_builder.pipeline.contracts import (
     State,
 )
 from graph_builder.pipeline.curated import CuratedGraph, curated_graph
+from graph_builder.pipeline.memory import PeakWatch
 from graph_builder.pipeline.options import (
     BuildOptions,
     build_id_of,
@@ -112,30 +113,38 @@ def previous_run(out: Path, options: BuildOptions) -> tuple[State, Path]:
 
 
 class Timings:
-    """How long each stage of a build took, in the order they ran: wall clock and CPU."""
+    """How long each stage of a build took, in the order they ran: wall clock, CPU, and the
+    peak resident memory of the process tree during it (:mod:`~graph_builder.pipeline.memory`).
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, tuple[float, float]] = {}
+        #: Stage -> the peak resident size of the process tree during it, in bytes.
+        self.peaks: dict[str, int] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time the ``with`` block as the stage ``name``."""
+        """Time the ``with`` block as the stage ``name`` and watch its peak memory."""
         wall, cpu = time.perf_counter(), time.process_time()
+        watch = PeakWatch().start()
         try:
             yield
         finally:
+            peak = watch.stop()
             before = self.seconds.get(name, (0.0, 0.0))
             self.seconds[name] = (before[0] + time.perf_counter() - wall,
                                   before[1] + time.process_time() - cpu)
+            self.peaks[name] = max(self.peaks.get(name, 0), peak)
 
     def text(self) -> str:
         """Return the timings as a section of the summary (CPU: every thread of the build)."""
-        lines = ["Stage timings (wall clock, CPU):"]
-        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s  {name}"
-                  for name, (wall, cpu) in self.seconds.items()]
+        lines = ["Stage timings (wall clock, CPU, peak memory of the process tree):"]
+        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s {self.peaks.get(name, 0) / 2**20:>8.0f} MB"
+                  f"  {name}" for name, (wall, cpu) in self.seconds.items()]
         lines.append(f"  {sum(w for w, _ in self.seconds.values()):>9.1f} s "
-                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s  in all, before the "
-                     "release")
+                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s "
+                     f"{max(self.peaks.values(), default=0) / 2**20:>8.0f} MB  in all, before "
+                     "the release")
         return "\n".join(lines)
 
 
