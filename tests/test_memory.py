@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 
-from graph_builder.pipeline.memory import PeakWatch, high_water, tree_rss
+import pytest
+
+from graph_builder.pipeline.memory import PeakWatch, give_back, high_water, tree_rss
 
 MB = 2**20
 
@@ -48,3 +51,21 @@ def test_a_peak_too_short_to_sample_still_counts_when_it_is_the_highest():
     held = b"x" * size
     del held
     assert watch.stop() - before >= size - 16 * MB
+
+
+def test_memory_freed_in_a_thread_is_given_back():
+    kept = []
+
+    def churn() -> None:
+        blocks = [bytearray(4096) for _ in range(40_000)]
+        kept.extend(blocks[::1000])  # a few live blocks: the arena cannot shrink by itself
+        del blocks
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    worker.join()
+    before = tree_rss()
+    if not give_back():
+        pytest.skip("not glibc: no malloc_trim")
+    assert before - tree_rss() > 100 * MB
+    assert len(kept) == 40

@@ -39,7 +39,7 @@ from graph_builder.pipeline.contracts import (
     State,
 )
 from graph_builder.pipeline.curated import CuratedGraph, curated_graph
-from graph_builder.pipeline.memory import PeakWatch
+from graph_builder.pipeline.memory import PeakWatch, give_back
 from graph_builder.pipeline.options import (
     BuildOptions,
     build_id_of,
@@ -130,6 +130,7 @@ class Timings:
         try:
             yield
         finally:
+            give_back()
             peak = watch.stop()
             before = self.seconds.get(name, (0.0, 0.0))
             self.seconds[name] = (before[0] + time.perf_counter() - wall,
@@ -334,7 +335,7 @@ class _Build:
                     print(warning, file=sys.stderr)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
-            self.sections.append(f"DECP: {len(decp.sample)} sampled triples and "
+            self.sections.append(f"DECP: {decp.sample_triples} sampled triples and "
                                  f"{len(indicators)} indicator triples checked with the shapes: "
                                  f"no violation (indicators -> {INDICATORS_DUMP})")
             self.step("describing")

@@ -105,7 +105,9 @@ class DecpResult:
     skipped_modifications: int = 0
     empty_files: list[str] = field(default_factory=list)
     sampled_records: int = 0
-    sample: rdflib.Graph = field(default_factory=rdflib.Graph)
+    #: The sampled records' distinct lines (N-Triples), parsed only for the check: held as
+    #: rdflib terms through the store's bulk load, a national sample costs a gigabyte.
+    sample_lines: str = ""
     #: What the Sirene join did (None without Sirene files).
     sirene: SireneReport | None = None
     #: Where the DECP files' parts end in the dump and in the table (bytes), and the lines
@@ -119,6 +121,19 @@ class DecpResult:
     totals: Totals = field(default_factory=Totals)
     #: The contract dump's triples, classes, properties and links, counted as written.
     counts: GraphStats = field(default_factory=GraphStats)
+
+    @property
+    def sample(self) -> rdflib.Graph:
+        """Return the sampled records as a new rdflib graph."""
+        graph = rdflib.Graph()
+        if self.sample_lines:
+            graph.parse(data=self.sample_lines, format="nt")
+        return graph
+
+    @property
+    def sample_triples(self) -> int:
+        """Return how many distinct triples the sample holds (one line each)."""
+        return self.sample_lines.count("\n")
 
     @property
     def rejected_total(self) -> int:
@@ -142,7 +157,7 @@ class DecpResult:
             lines.append(f"DECP: {name}: no records under marches.marche or "
                          f"marches.contrat-concession")
         lines.append(f"DECP: {self.sampled_records} records sampled for SHACL checks "
-                     f"({len(self.sample)} triples)")
+                     f"({self.sample_triples} triples)")
         if self.sirene is not None:
             lines.append(self.sirene.summary())
         return "\n".join(lines)
@@ -480,8 +495,7 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
             run.join_sirene(sirene_files, base, org_lookup)
     if sirene_files:
         _name_table(unnamed, result.table_path, run.names)
-    if run.sample_lines:
-        result.sample.parse(data="".join(dict.fromkeys(run.sample_lines)), format="nt")
+    result.sample_lines = "".join(dict.fromkeys(run.sample_lines))
     return result
 
 
@@ -614,9 +628,10 @@ def _builder_checks(mapped: Mapped, result: DecpResult, indicators: list[ox.Trip
     The input was already checked record by record, so a Violation here is a builder bug.
     """
     data = rdflib.Graph()
-    for graph in (mapped.graph, result.sample):
-        for triple in graph:
-            data.add(triple)
+    for triple in mapped.graph:
+        data.add(triple)
+    if result.sample_lines:
+        data.parse(data=result.sample_lines, format="nt")
     data.parse(data=ntriples_bytes(indicators), format="nt")
     report = validate_graph(data, shapes, vocabulary, mapped.origins)
     if report.conforms:

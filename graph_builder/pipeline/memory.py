@@ -6,10 +6,17 @@ descendants; sampling misses short peaks, so when the kernel's high-water mark
 (``ru_maxrss``, of the process and of its largest finished child) rose during a stage, that
 mark counts too.  The mark alone would say nothing of a stage that stays below an earlier
 stage's peak.
+
+Memory a stage freed is not always given back: glibc keeps it in the heap, and in the
+arenas of the threads that used it (pyoxigraph's bulk loader leaves most of a gigabyte
+there), where the next stage's own peak stacks on it.  :func:`give_back` returns it at the
+end of each stage.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import resource
 import threading
@@ -18,6 +25,24 @@ from pathlib import Path
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 #: How often the thread samples, in seconds.
 INTERVAL = 0.05
+
+
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to trim this way
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back() -> bool:
+    """Return the heap's free memory to the system; say whether the C library could."""
+    if _TRIM is None:
+        return False
+    _TRIM(0)
+    return True
 
 
 def tree_rss(root: int | None = None) -> int:
