@@ -301,7 +301,8 @@ class _Build:
         old_sirene = _part_lines(previous / CONTRACTS_DUMP, state.graph_end)
         gone = (old_sirene | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
         removed = [quad.triple for quad in ox.parse("".join(sorted(gone)).encode("utf-8"),
-                                                     format=ox.RdfFormat.N_TRIPLES)]
+                                                     format=ox.RdfFormat.N_TRIPLES)
+                   if quad in store]
         for triple in removed:
             store.remove(ox.Quad(*triple))
         distinct.removed(removed)
