@@ -329,7 +329,9 @@ class _Build:
             with self.timings.stage("indicators (compute, check, load)"):
                 indicators, info = self._indicators(store, decp)
             with self.timings.stage("contracts' dates, names and warnings"):
-                contract_dates = contracts.contract_dates(store)
+                contract_dates = (contracts.contract_dates(store) if self.options.extra_parts
+                                  else contracts.contract_dates(store, decp.totals, [
+                                      *self.curated.triples, *indicators]))
                 self.organisation_names = contracts.organisation_names(store)
                 for warning in contracts.predating(store, decp.totals):
                     self.sections.append(warning)

@@ -541,8 +541,21 @@ def load_contracts(store: ox.Store, result: DecpResult) -> None:
             f"{found} triplets distincts relus, {result.triples} écrits", file=CONTRACTS_DUMP)])
 
 
-def contract_dates(store: ox.Store) -> tuple[str, str] | None:
-    """Return the first and last conclusion dates of the contracts in ``store``, if any."""
+_CONCLUSION = ox.NamedNode("http://data.europa.eu/a4g/ontology#hasContractConclusionDate")
+
+
+def contract_dates(store: ox.Store, totals: Totals | None = None,
+                   others: list[ox.Triple] = ()) -> tuple[str, str] | None:
+    """Return the first and last conclusion dates of the contracts in ``store``, if any.
+
+    With ``totals`` (every mapped contract's day, summed while mapping) and ``others``
+    (every other triple of the store), the store is not read: an update would otherwise
+    scan every contract's date again.
+    """
+    if totals is not None:
+        days = [d for d in totals.considerations[4:6] if d]
+        days += [t.object.value for t in others if t.predicate == _CONCLUSION]
+        return (min(days), max(days)) if days else None
     rows = list(store.query(
         prefix_lines("epo") + "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?c "
         "epo:hasContractConclusionDate ?d }"))
