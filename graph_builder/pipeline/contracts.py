@@ -114,6 +114,8 @@ class DecpResult:
     #: the DECP files gave, before the Sirene part.
     graph_end: int = 0
     table_end: int = 0
+    #: Where this run's DECP parts of the table begin and end (bytes), one per file read.
+    table_parts: list[tuple[int, int]] = field(default_factory=list)
     decp_triples: int = 0
     #: The DECP files read, in order: name and sha256.
     files: list[tuple[str, str]] = field(default_factory=list)
@@ -246,6 +248,7 @@ class _Run:
     def read_part(self, path: Path) -> None:
         """Map one DECP file into its own part of the dump and of the table."""
         self.graph.begin()
+        start = self.table_file.raw.tell()
         self.table_file.begin()
         if not self.result.files:
             self.table.writerow(TABLE_COLUMNS)
@@ -253,6 +256,7 @@ class _Run:
         self.flush()
         self.result.graph_end = self.graph.end()
         self.result.table_end = self.table_file.end()
+        self.result.table_parts.append((start, self.result.table_end))
         self.result.decp_triples = self.result.triples
         self.result.files.append((path.name, sha256_of(path).hex()))
 
@@ -495,31 +499,59 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
         if sirene_files:
             run.join_sirene(sirene_files, base, org_lookup)
     if sirene_files:
-        _name_table(unnamed, result.table_path, run.names)
+        _name_table(unnamed, result.table_path, run.names, result.table_parts,
+                    previous[1] / TABLE_NAME if previous is not None else None)
     result.sample_lines = "".join(dict.fromkeys(run.sample_lines))
     return result
 
 
-def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
-    """Copy the contracts table, filling the buyer's and holders' names from the register.
+def _name_table(source: Path, target: Path, names: dict[str, str],
+                parts: list[tuple[int, int]], earlier: Path | None = None) -> None:
+    """Copy the contracts table's ``parts``, filling the buyer's and holders' names from the
+    register; after the named table of the ``earlier`` build, when there is one.
 
     A second pass over the table written while the records streamed: the names are known
-    only once the register was read, after the last record.
+    only once the register was read, after the last record.  Each DECP file's part is named
+    into its own gzip member, so an update copies the earlier members byte for byte (a
+    SIRET's name comes from the register, the same for an update) and names only its month.
     """
-    with gzip.open(source, "rt", encoding="utf-8", newline="") as rows, \
-            open(target, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                          compresslevel=6) as packed, \
-            io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        for n, row in enumerate(csv.reader(rows)):
-            if n:
-                # A register name is text a spreadsheet must not run either.
-                row[_BUYER_NAME] = cell(names.get(row[_BUYER], ""))
-                row[_HOLDER_NAMES] = cell(" | ".join(
-                    names.get(h[6:], "") if h.startswith("SIRET:") else ""
-                    for h in row[_HOLDERS].split()))
-            writer.writerow(row)
+    with open(source, "rb") as raw_source, open(target, "wb") as raw:
+        if earlier is not None:
+            with open(earlier, "rb") as named:
+                shutil.copyfileobj(named, raw, 1 << 20)
+        for start, end in parts:
+            raw_source.seek(start)
+            with gzip.GzipFile(fileobj=io.BufferedReader(_Slice(raw_source, end - start)),
+                               mode="rb") as packed_rows, \
+                    io.TextIOWrapper(packed_rows, encoding="utf-8", newline="") as rows, \
+                    gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                  compresslevel=6) as packed, \
+                    io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                for n, row in enumerate(csv.reader(rows)):
+                    if n or start:  # the first part starts with the header
+                        # A register name is text a spreadsheet must not run either.
+                        row[_BUYER_NAME] = cell(names.get(row[_BUYER], ""))
+                        row[_HOLDER_NAMES] = cell(" | ".join(
+                            names.get(h[6:], "") if h.startswith("SIRET:") else ""
+                            for h in row[_HOLDERS].split()))
+                    writer.writerow(row)
+
+
+class _Slice(io.RawIOBase):
+    """The next ``size`` bytes of an open file, read as a file of their own (one part)."""
+
+    def __init__(self, raw: BinaryIO, size: int) -> None:
+        self.raw, self.left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(min(len(buffer), self.left))
+        self.left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def organisation_lookup(graph: rdflib.Graph) -> dict[str, str]:
