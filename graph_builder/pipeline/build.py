@@ -34,6 +34,7 @@ from graph_builder.pipeline import contracts, describe, files
 from graph_builder.pipeline.contracts import (
     CONTRACTS_DUMP,
     INDICATORS_DUMP,
+    NAMES_NAME,
     STATE_NAME,
     DecpResult,
     State,
@@ -167,8 +168,9 @@ class _Build:
     reports: list[FileInfo] = field(default_factory=list)
     #: More text for the summary (the DECP figures).
     sections: list[str] = field(default_factory=list)
-    #: The names of the contracts' organisations (read from the store), for search.
-    organisation_names: list[ox.Triple] = field(default_factory=list)
+    #: The names of the contracts' organisations (read from the store, or changed by an
+    #: update's difference), for search; None until known.
+    organisation_names: list[ox.Triple] | None = None
     #: With ``update``: the store's distinct subjects and objects, kept up to date.
     distinct: Distinct | None = None
 
@@ -195,7 +197,7 @@ class _Build:
             infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
                 self.folder, options, self.curated.created, stats, self.curated.report,
                 self.curated.triples, indicators, self.published, contract_dates,
-                self.organisation_names, self.reports))
+                self.organisation_names or [], self.reports))
         infos += self.reports
         self.step()
 
@@ -309,11 +311,14 @@ class _Build:
         # The lines of the released Sirene part that this one keeps are in the store still.
         added = "".join(sorted((new_month | new_sirene) - old_sirene)).encode("utf-8")
         try:
-            distinct.adding(q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES))
+            triples = [q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES)]
+            distinct.adding(triples)
             store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:
             raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
                                        file=CONTRACTS_DUMP)]) from error
+        self.organisation_names = contracts.changed_names(
+            store, contracts.read_names(previous / NAMES_NAME), removed, triples)
         return store
 
     def fill(self, store: ox.Store, load: list[str], decp: DecpResult | None
@@ -332,7 +337,9 @@ class _Build:
                 contract_dates = (contracts.contract_dates(store) if self.options.extra_parts
                                   else contracts.contract_dates(store, decp.totals, [
                                       *self.curated.triples, *indicators]))
-                self.organisation_names = contracts.organisation_names(store)
+                if self.organisation_names is None:
+                    self.organisation_names = contracts.organisation_names(store)
+                contracts.write_names(self.organisation_names, self.folder / NAMES_NAME)
                 for warning in contracts.predating(store, decp.totals):
                     self.sections.append(warning)
                     print(warning, file=sys.stderr)

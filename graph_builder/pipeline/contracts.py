@@ -75,6 +75,9 @@ CONTRACTS_DUMP = "contracts.nt.gz"
 INDICATORS_DUMP = "indicators.nt.gz"
 #: Where a build keeps what its DECP run had seen after the last DECP file (``State``).
 STATE_NAME = "decp-state.json.gz"
+#: The names of the contracts' organisations, as the store gave them for the search index,
+#: kept for an update to change by its difference (``changed_names``).
+NAMES_NAME = ".organisation-names.nt.gz"
 #: The source cited by indicators computed from DECP: the ``$id`` the DECP v2 JSON schema
 #: (``schema_decp_v2.0.3.json``) declares for itself.
 DECP_SOURCE = ("https://raw.githubusercontent.com/139bercy/format-commande-publique/master/"
@@ -607,6 +610,47 @@ def organisation_names(store: ox.Store) -> list[ox.Triple]:
         "SELECT ?s ?p ?o WHERE { { ?s a org:Organization . "
         "VALUES ?p { rdfs:label skos:prefLabel apg:legalName } ?s ?p ?o } UNION "
         "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
+
+
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ORGANIZATION = ox.NamedNode("http://www.w3.org/ns/org#Organization")
+_LEGAL_NAME = ox.NamedNode(str(APG.legalName))
+_NAMES = (ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+          ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), _LEGAL_NAME)
+
+
+def write_names(names: list[ox.Triple], path: Path) -> None:
+    """Keep the organisations' names in the build (sorted gzip N-Triples, no time in it)."""
+    lines = sorted(set(ntriples_bytes(list(set(names))).decode("utf-8").splitlines(True)))
+    path.write_bytes(gzip.compress("".join(lines).encode("utf-8"), mtime=0))
+
+
+def read_names(path: Path) -> list[ox.Triple]:
+    """Read the names kept by :func:`write_names`."""
+    return [q.triple for q in ox.parse(gzip.decompress(path.read_bytes()),
+                                       format=ox.RdfFormat.N_TRIPLES)]
+
+
+def changed_names(store: ox.Store, names: list[ox.Triple], removed: list[ox.Triple],
+                  added: list[ox.Triple]) -> list[ox.Triple]:
+    """Return what :func:`organisation_names` gives once ``removed`` left ``store`` and
+    ``added`` entered it, from what it gave before (``names``): an update asks the store
+    only about the organisations its difference touches.
+    """
+    found = set(names).difference(removed)
+    typed = {t.subject for t in (*removed, *added)
+             if t.predicate == _TYPE and t.object == _ORGANIZATION}
+    for t in added:
+        if t.predicate in _NAMES and t.subject not in typed and (
+                t.predicate == _LEGAL_NAME or ox.Quad(t.subject, _TYPE, _ORGANIZATION) in store):
+            found.add(t)
+    if typed:  # an organisation's type came or went: ask the store for its names
+        found = {t for t in found if t.subject not in typed}
+        for subject in typed:
+            organisation = ox.Quad(subject, _TYPE, _ORGANIZATION) in store
+            for predicate in _NAMES if organisation else (_LEGAL_NAME,):
+                found.update(q.triple for q in store.quads_for_pattern(subject, predicate, None))
+    return list(found)
 
 
 def predating(store: ox.Store, totals: Totals | None = None) -> list[str]:
