@@ -395,3 +395,23 @@ def test_names_changed_by_a_difference_are_the_stores_names(tmp_path):
     changed = changed_names(store, read_names(kept), triples(removed_lines), triples(added_lines))
     assert set(changed) == set(organisation_names(store))
     assert {t.object.value for t in changed} == {"One", "Un", "Five", "A place", "Six SARL"}
+
+
+def test_an_update_checks_again_only_the_indicators_that_changed(tmp_path):
+    """An indicator whose triples are all in the released dump is not checked again; one
+    with a triple changed, added or gone is checked whole."""
+    from graph_builder.pipeline.contracts import _changed
+
+    def t(s: str, p: str, o: str) -> ox.Triple:
+        return ox.Triple(ox.NamedNode(f"https://e.org/id/indicator/{s}"),
+                         ox.NamedNode(f"https://e.org/{p}"), ox.Literal(o))
+
+    released = [t("same", "value", "1"), t("same", "label", "Same"), t("more", "value", "2"),
+                t("more", "label", "More"), t("less", "value", "3"), t("less", "note", "x")]
+    dump = tmp_path / "indicators.nt.gz"
+    dump.write_bytes(gzip.compress(ox.serialize(released, format=ox.RdfFormat.N_TRIPLES)))
+    now = [t("same", "value", "1"), t("same", "label", "Same"), t("more", "value", "4"),
+           t("more", "label", "More"), t("less", "value", "3"), t("new", "value", "5")]
+    assert _changed(now, dump) == [t("more", "value", "4"), t("more", "label", "More"),
+                                   t("less", "value", "3"), t("new", "value", "5")]
+    assert _changed(now, None) == now

@@ -332,7 +332,7 @@ class _Build:
         contract_dates = None
         if decp:
             with self.timings.stage("indicators (compute, check, load)"):
-                indicators, info = self._indicators(store, decp)
+                indicators, info, checked = self._indicators(store, decp)
             with self.timings.stage("contracts' dates, names and warnings"):
                 contract_dates = (contracts.contract_dates(store) if self.options.extra_parts
                                   else contracts.contract_dates(store, decp.totals, [
@@ -346,8 +346,10 @@ class _Build:
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
             self.sections.append(f"DECP: {decp.sample_triples} sampled triples and "
-                                 f"{len(indicators)} indicator triples checked with the shapes: "
-                                 f"no violation (indicators -> {INDICATORS_DUMP})")
+                                 f"{checked} indicator triples checked with the shapes: "
+                                 f"no violation (indicators -> {INDICATORS_DUMP}"
+                                 + (f"; {len(indicators) - checked} unchanged since the released "
+                                    "build, checked then)" if checked < len(indicators) else ")"))
             self.step("describing")
         with self.timings.stage("store statistics"):
             space = f"{self.options.base}id/"
@@ -361,11 +363,13 @@ class _Build:
         return stats, indicators, contract_dates
 
     def _indicators(self, store: ox.Store, decp: DecpResult
-                    ) -> tuple[list[ox.Triple], FileInfo]:
+                    ) -> tuple[list[ox.Triple], FileInfo, int]:
         curated = self.curated
         return contracts.add_indicators(store, self.folder, self.options.base, decp,
                                         curated.mapped, curated.vocabulary, curated.shapes,
-                                        self.distinct)
+                                        self.distinct,
+                                        self.previous[1] / INDICATORS_DUMP if self.previous
+                                        else None)
 
 
 def _part_lines(path: Path, start: int, end: int | None = None) -> set[str]:

@@ -696,19 +696,36 @@ def _predating_in_store(store: ox.Store, since: dict) -> list[tuple[str, int, st
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
                    mapped: Mapped, vocabulary: rdflib.Graph,
-                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None
-                   ) -> tuple[list[ox.Triple], FileInfo]:
+                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None,
+                   checked: Path | None = None) -> tuple[list[ox.Triple], FileInfo, int]:
     """Compute the indicators from the contracts in ``store``, check them, dump and load them.
 
     ``distinct``, when the store's distinct terms are kept up to date, counts theirs in.
+    ``checked``, an update's released indicator dump: the indicators it holds unchanged
+    (every triple of theirs the same) passed the same shapes with the same curated graph (an
+    update's context), so only the others are checked again.  Return the indicators, their
+    dump and how many of their triples were checked.
     """
     indicators = compute_indicators(store, base, source=DECP_SOURCE, totals=result.totals)
-    _builder_checks(mapped, result, indicators, vocabulary, shapes)
+    changed = _changed(indicators, checked)
+    _builder_checks(mapped, result, changed, vocabulary, shapes)
     info = files.write_checked(indicators, folder / INDICATORS_DUMP)
     if distinct is not None:
         distinct.adding(indicators)
     files.load(store, folder / INDICATORS_DUMP)
-    return indicators, info
+    return indicators, info, len(changed)
+
+
+def _changed(indicators: list[ox.Triple], checked: Path | None) -> list[ox.Triple]:
+    """Return the triples of the indicators that are not, every triple the same, in
+    ``checked`` (an indicator dump), all of them without one."""
+    if checked is None:
+        return indicators
+    with gzip.open(checked, "rb") as dump:
+        before = {q.triple for q in ox.parse(dump, format=ox.RdfFormat.N_TRIPLES)}
+    now = set(indicators)
+    changed = {t.subject for t in now.symmetric_difference(before)}
+    return [t for t in indicators if t.subject in changed]
 
 
 def _builder_checks(mapped: Mapped, result: DecpResult, indicators: list[ox.Triple],
