@@ -430,7 +430,7 @@ class State:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["seen_keys"] = base64.b64encode(b"".join(self.seen_keys)).decode("ascii")
         body = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        path.write_bytes(gzip.compress(body, mtime=0))
+        path.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
 
     @classmethod
     def read(cls, path: Path) -> State:
@@ -622,7 +622,7 @@ _NAMES = (ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
 def write_names(names: list[ox.Triple], path: Path) -> None:
     """Keep the organisations' names in the build (sorted gzip N-Triples, no time in it)."""
     lines = sorted(set(ntriples_bytes(list(set(names))).decode("utf-8").splitlines(True)))
-    path.write_bytes(gzip.compress("".join(lines).encode("utf-8"), mtime=0))
+    path.write_bytes(gzip.compress("".join(lines).encode("utf-8"), compresslevel=6, mtime=0))
 
 
 def read_names(path: Path) -> list[ox.Triple]:
