@@ -11,7 +11,8 @@ where the time goes.
 
 With ``--contracts N``, the national case instead: N generated DECP contracts and their
 Sirene sample (``decp_generator --sirene``) built by ``achat-graph build`` (on-disk store,
-indicators included), its stage timings from ``summary.txt``, and the limit in the same
+indicators included), its stage timings and each stage's peak memory from ``summary.txt``
+(wall clock, CPU, MB), and the limit in the same
 run: pyoxigraph bulk-loading the build's N-Triples dumps into a fresh on-disk store and
 serialising them as N-Triples.  Peak memory is the whole process tree's (its resident
 sizes summed, sampled every 0.2 s).  With ``--update``, a month of contracts (2 % of N,

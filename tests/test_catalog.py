@@ -190,3 +190,39 @@ def test_the_catalogue_page_lists_every_file_with_its_name_media_type_and_size(t
         assert f"{title} (contracts.csv.gz)" in html
         assert "void.ttl" in html
         assert size in row or size.replace("\u00a0", " ") in row, row
+
+
+def test_distinct_counts_kept_up_to_date_are_the_stores():
+    """Subjects, entities, objects and triples counted through a removal and an addition
+    (with triples already there, and new ones about old subjects) equal the store's."""
+    import pyoxigraph as ox
+
+    from graph_builder.output.catalog import Distinct, GraphStats
+
+    space = "https://e.org/id/"
+
+    def t(s: str, p: str, o: str) -> ox.Triple:
+        obj = ox.NamedNode(space + o[1:]) if o.startswith("@") else ox.Literal(o)
+        return ox.Triple(ox.NamedNode((space if s[0] != "x" else "https://x.org/") + s),
+                         ox.NamedNode("https://e.org/" + p), obj)
+
+    before = [t("a", "p", "1"), t("a", "q", "@b"), t("b", "p", "2"), t("x1", "p", "1"),
+              t("c", "p", "3")]
+    store = ox.Store()
+    for triple in before:
+        store.add(ox.Quad(*triple))
+    counted = GraphStats.of_store(store, space)
+    distinct = Distinct(store, space, counted.subjects, counted.entities, counted.objects,
+                        len(store))
+    gone = [t("c", "p", "3"), t("x1", "p", "1")]
+    for triple in gone:
+        store.remove(ox.Quad(*triple))
+    distinct.removed(gone)
+    added = [t("a", "p", "1"), t("a", "r", "4"), t("d", "p", "@a"), t("d", "p", "@a"),
+             t("x2", "p", "5")]
+    distinct.adding(added)
+    for triple in added:
+        store.add(ox.Quad(*triple))
+    now = GraphStats.of_store(store, space)
+    assert (distinct.subjects, distinct.entities, distinct.objects, distinct.triples) == (
+        now.subjects, now.entities, now.objects, len(store)) == (4, 3, 6, 6)

@@ -21,6 +21,7 @@ from graph_builder.pipeline.contracts import (
     STATE_NAME,
     State,
     build_contracts,
+    contract_dates,
     predating,
 )
 from graph_builder.pipeline.options import BuildOptions
@@ -63,6 +64,24 @@ def test_streamed_totals_answer_the_stores_queries(tmp_path, skewed):
         from_store = _rows(store, read_query(f"indicators/{name}"))
         assert from_store, name
         assert _same(totals.rows(name)) == _same(from_store), name
+
+
+def test_the_first_and_last_days_summed_while_mapping_are_the_stores(tmp_path):
+    """The contracts' first and last conclusion dates from the totals and the other triples
+    equal the store's; a dated contract outside the mapped ones widens them."""
+    decp = tmp_path / "decp.json"
+    write_decp(decp, 300, seed=9, skewed=True)
+    store, totals = _mapped(tmp_path, decp, FIXTURES / "quirks.json")
+    found = contract_dates(store)
+    assert found is not None and found[0] < found[1]
+    assert contract_dates(store, totals) == found
+    older = ox.Triple(ox.NamedNode(f"{BASE}id/contract/curated"), ox.NamedNode(
+        "http://data.europa.eu/a4g/ontology#hasContractConclusionDate"),
+        ox.Literal("1999-12-31", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")))
+    store.add(ox.Quad(*older))
+    assert contract_dates(store) == contract_dates(store, totals, [older]) == ("1999-12-31",
+                                                                                found[1])
+    assert contract_dates(ox.Store(), Totals()) is None is contract_dates(ox.Store())
 
 
 def test_totals_written_and_read_back_are_the_same_totals(tmp_path):

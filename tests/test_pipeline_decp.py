@@ -351,3 +351,67 @@ def test_a_file_that_is_not_decp_json_is_a_usage_error(built, tmp_path, inputs):
     assert result.exit_code == 2, result.output
     assert "notes.json" in result.output and "not a DECP v2 JSON file" in result.output
     assert _snapshot(built) == before
+
+
+def test_names_changed_by_a_difference_are_the_stores_names(tmp_path):
+    """An update's organisation names, changed by the triples it removed and added, are what
+    the store's query gives after the change: names of organisations typed or untyped by
+    the difference, and legal names of anything."""
+    from graph_builder.pipeline.contracts import (
+        changed_names,
+        organisation_names,
+        read_names,
+        write_names,
+    )
+
+    def line(s: str, p: str, o: str) -> str:
+        return f"<https://e.org/id/{s}> <{p}> {o} .\n"
+
+    org = "<http://www.w3.org/ns/org#Organization>"
+    a = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    label = "http://www.w3.org/2000/01/rdf-schema#label"
+    pref = "http://www.w3.org/2004/02/skos/core#prefLabel"
+    legal = "https://w3id.org/achat-public/ontology#legalName"
+    before = [line("o1", a, org), line("o1", label, '"One"'), line("o2", a, org),
+              line("o2", pref, '"Two"@fr'), line("o3", legal, '"Three SA"'),
+              line("p1", label, '"A place"'), line("o4", a, org), line("o4", label, '"Four"')]
+    removed_lines = [line("o2", a, org), line("o3", legal, '"Three SA"'),
+                     line("o4", label, '"Four"')]
+    added_lines = [line("o1", pref, '"Un"@fr'), line("o5", a, org), line("o5", label, '"Five"'),
+                   line("p1", a, org), line("p2", label, '"Not an organisation"'),
+                   line("o6", legal, '"Six SARL"')]
+    store = ox.Store()
+    store.load("".join(before).encode(), format=ox.RdfFormat.N_TRIPLES)
+    kept = tmp_path / "names.nt.gz"
+    write_names(organisation_names(store), kept)
+
+    def triples(lines: list[str]) -> list[ox.Triple]:
+        return [q.triple for q in ox.parse("".join(lines).encode(),
+                                           format=ox.RdfFormat.N_TRIPLES)]
+
+    for t in triples(removed_lines):
+        store.remove(ox.Quad(*t))
+    store.load("".join(added_lines).encode(), format=ox.RdfFormat.N_TRIPLES)
+    changed = changed_names(store, read_names(kept), triples(removed_lines), triples(added_lines))
+    assert set(changed) == set(organisation_names(store))
+    assert {t.object.value for t in changed} == {"One", "Un", "Five", "A place", "Six SARL"}
+
+
+def test_an_update_checks_again_only_the_indicators_that_changed(tmp_path):
+    """An indicator whose triples are all in the released dump is not checked again; one
+    with a triple changed, added or gone is checked whole."""
+    from graph_builder.pipeline.contracts import _changed
+
+    def t(s: str, p: str, o: str) -> ox.Triple:
+        return ox.Triple(ox.NamedNode(f"https://e.org/id/indicator/{s}"),
+                         ox.NamedNode(f"https://e.org/{p}"), ox.Literal(o))
+
+    released = [t("same", "value", "1"), t("same", "label", "Same"), t("more", "value", "2"),
+                t("more", "label", "More"), t("less", "value", "3"), t("less", "note", "x")]
+    dump = tmp_path / "indicators.nt.gz"
+    dump.write_bytes(gzip.compress(ox.serialize(released, format=ox.RdfFormat.N_TRIPLES)))
+    now = [t("same", "value", "1"), t("same", "label", "Same"), t("more", "value", "4"),
+           t("more", "label", "More"), t("less", "value", "3"), t("new", "value", "5")]
+    assert _changed(now, dump) == [t("more", "value", "4"), t("more", "label", "More"),
+                                   t("less", "value", "3"), t("new", "value", "5")]
+    assert _changed(now, None) == now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -54,9 +55,17 @@ def test_an_update_gives_the_full_rebuilds_dumps_byte_for_byte(tmp_path, inputs)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert out.resolve().name == full.resolve().name != released.name  # the same build id
     assert _files(out) == _files(full)
+    # The table's earlier parts are the released table, copied, not named again.
+    assert (out / "contracts.csv.gz").read_bytes().startswith(
+        (released / "contracts.csv.gz").read_bytes())
     assert _triples(out) == _triples(full)
-    assert "contracts to N-Triples (the new month)" in (out / "summary.txt").read_text()
-    assert "Stage timings (wall clock, CPU):" in (full / "summary.txt").read_text()
+    summary = (out / "summary.txt").read_text()
+    assert "contracts to N-Triples (the new month)" in summary
+    assert "unchanged since the released build, checked then" in summary
+    timings = (full / "summary.txt").read_text().split("Stage timings (wall clock, CPU, peak "
+                                                       "memory of the process tree):\n")[1]
+    assert re.search(r"^ +[0-9.]+ s +[0-9.]+ s +[1-9][0-9]* MB  store \(load, check\)$",
+                     timings, re.MULTILINE), timings
 
 
 def test_an_update_over_other_files_is_refused_and_a_failed_one_changes_nothing(

@@ -8,7 +8,7 @@ never itself: it is written last, once every file it describes is final.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,9 +218,10 @@ class GraphStats:
         subjects under ``uri_space`` are the others but those outside it, when a single
         part has any.
         """
-        if len(store) != sum(part.triples for part in parts):
+        triples = len(store) if distinct is None else distinct.triples
+        if triples != sum(part.triples for part in parts):
             return None
-        stats = cls(triples=len(store))
+        stats = cls(triples=triples)
         for part in parts:
             stats.classes.update(part.classes)
             stats.properties.update(part.properties)
@@ -281,6 +282,7 @@ class Distinct:
     store: counting them again would read every triple of the store.
 
     Call :meth:`removed` after triples left the store, :meth:`adding` before they enter it.
+    The triples are counted too: ``len(store)`` reads every triple of an on-disk store.
     """
 
     store: ox.Store
@@ -288,6 +290,7 @@ class Distinct:
     subjects: int
     entities: int
     objects: int
+    triples: int
 
     @classmethod
     def of_void(cls, store: ox.Store, void: Path, base: str) -> Distinct:
@@ -303,14 +306,16 @@ class Distinct:
         parsed = ox.Store()
         parsed.load(path=str(void), format=ox.RdfFormat.TURTLE)
         return cls(store, base + "id/", number(VOID.distinctSubjects), number(VOID.entities),
-                   number(VOID.distinctObjects))
+                   number(VOID.distinctObjects), number(VOID.triples))
 
     def _in_space(self, term: ox.NamedNode | ox.BlankNode) -> bool:
         return isinstance(term, ox.NamedNode) and term.value.startswith(self.uri_space)
 
     def removed(self, triples: Iterable[ox.Triple]) -> None:
-        """Count out the subjects and objects the store no longer has, ``triples`` gone."""
+        """Count out ``triples`` (distinct, each one in the store before it left) and the
+        subjects and objects the store no longer has."""
         triples = list(triples)
+        self.triples -= len(triples)
         for subject in {t.subject for t in triples}:
             if next(self.store.quads_for_pattern(subject, None, None), None) is None:
                 self.subjects -= 1
@@ -321,12 +326,21 @@ class Distinct:
 
     def adding(self, triples: Iterable[ox.Triple]) -> None:
         """Count in the subjects and objects ``triples`` bring, before they enter the store."""
-        new = [t for t in triples if ox.Quad(*t) not in self.store]
-        for subject in {t.subject for t in new}:
+        # Looked up by subject first: a month's triples are mostly about new subjects, whose
+        # triples are all new, so most triples need no lookup of their own.
+        by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+        for t in set(triples):
+            by_subject[t.subject].append(t)
+        objects = set()
+        for subject, some in by_subject.items():
             if next(self.store.quads_for_pattern(subject, None, None), None) is None:
                 self.subjects += 1
                 self.entities += self._in_space(subject)
-        for obj in {t.object for t in new}:
+            else:
+                some = [t for t in some if ox.Quad(*t) not in self.store]
+            self.triples += len(some)
+            objects.update(t.object for t in some)
+        for obj in objects:
             if next(self.store.quads_for_pattern(None, None, obj), None) is None:
                 self.objects += 1
 

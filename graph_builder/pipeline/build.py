@@ -34,11 +34,13 @@ from graph_builder.pipeline import contracts, describe, files
 from graph_builder.pipeline.contracts import (
     CONTRACTS_DUMP,
     INDICATORS_DUMP,
+    NAMES_NAME,
     STATE_NAME,
     DecpResult,
     State,
 )
 from graph_builder.pipeline.curated import CuratedGraph, curated_graph
+from graph_builder.pipeline.memory import PeakWatch, give_back
 from graph_builder.pipeline.options import (
     BuildOptions,
     build_id_of,
@@ -112,30 +114,39 @@ def previous_run(out: Path, options: BuildOptions) -> tuple[State, Path]:
 
 
 class Timings:
-    """How long each stage of a build took, in the order they ran: wall clock and CPU."""
+    """How long each stage of a build took, in the order they ran: wall clock, CPU, and the
+    peak resident memory of the process tree during it (:mod:`~graph_builder.pipeline.memory`).
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, tuple[float, float]] = {}
+        #: Stage -> the peak resident size of the process tree during it, in bytes.
+        self.peaks: dict[str, int] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time the ``with`` block as the stage ``name``."""
+        """Time the ``with`` block as the stage ``name`` and watch its peak memory."""
         wall, cpu = time.perf_counter(), time.process_time()
+        watch = PeakWatch().start()
         try:
             yield
         finally:
+            give_back()
+            peak = watch.stop()
             before = self.seconds.get(name, (0.0, 0.0))
             self.seconds[name] = (before[0] + time.perf_counter() - wall,
                                   before[1] + time.process_time() - cpu)
+            self.peaks[name] = max(self.peaks.get(name, 0), peak)
 
     def text(self) -> str:
         """Return the timings as a section of the summary (CPU: every thread of the build)."""
-        lines = ["Stage timings (wall clock, CPU):"]
-        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s  {name}"
-                  for name, (wall, cpu) in self.seconds.items()]
+        lines = ["Stage timings (wall clock, CPU, peak memory of the process tree):"]
+        lines += [f"  {wall:>9.1f} s {cpu:>9.1f} s {self.peaks.get(name, 0) / 2**20:>8.0f} MB"
+                  f"  {name}" for name, (wall, cpu) in self.seconds.items()]
         lines.append(f"  {sum(w for w, _ in self.seconds.values()):>9.1f} s "
-                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s  in all, before the "
-                     "release")
+                     f"{sum(c for _, c in self.seconds.values()):>9.1f} s "
+                     f"{max(self.peaks.values(), default=0) / 2**20:>8.0f} MB  in all, before "
+                     "the release")
         return "\n".join(lines)
 
 
@@ -157,8 +168,9 @@ class _Build:
     reports: list[FileInfo] = field(default_factory=list)
     #: More text for the summary (the DECP figures).
     sections: list[str] = field(default_factory=list)
-    #: The names of the contracts' organisations (read from the store), for search.
-    organisation_names: list[ox.Triple] = field(default_factory=list)
+    #: The names of the contracts' organisations (read from the store, or changed by an
+    #: update's difference), for search; None until known.
+    organisation_names: list[ox.Triple] | None = None
     #: With ``update``: the store's distinct subjects and objects, kept up to date.
     distinct: Distinct | None = None
 
@@ -185,7 +197,7 @@ class _Build:
             infos = list(self.published) + describe.write_descriptions(describe.BuildFacts(
                 self.folder, options, self.curated.created, stats, self.curated.report,
                 self.curated.triples, indicators, self.published, contract_dates,
-                self.organisation_names, self.reports))
+                self.organisation_names or [], self.reports))
         infos += self.reports
         self.step()
 
@@ -291,18 +303,22 @@ class _Build:
         old_sirene = _part_lines(previous / CONTRACTS_DUMP, state.graph_end)
         gone = (old_sirene | _part_lines(previous / INDICATORS_DUMP, 0)) - kept
         removed = [quad.triple for quad in ox.parse("".join(sorted(gone)).encode("utf-8"),
-                                                     format=ox.RdfFormat.N_TRIPLES)]
+                                                     format=ox.RdfFormat.N_TRIPLES)
+                   if quad in store]
         for triple in removed:
             store.remove(ox.Quad(*triple))
         distinct.removed(removed)
         # The lines of the released Sirene part that this one keeps are in the store still.
         added = "".join(sorted((new_month | new_sirene) - old_sirene)).encode("utf-8")
         try:
-            distinct.adding(q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES))
+            triples = [q.triple for q in ox.parse(added, format=ox.RdfFormat.N_TRIPLES)]
+            distinct.adding(triples)
             store.bulk_load(added, format=ox.RdfFormat.N_TRIPLES)
         except SyntaxError as error:
             raise InvalidData([Problem(f"not valid RDF: {error}", f"RDF invalide : {error}",
                                        file=CONTRACTS_DUMP)]) from error
+        self.organisation_names = contracts.changed_names(
+            store, contracts.read_names(previous / NAMES_NAME), removed, triples)
         return store
 
     def fill(self, store: ox.Store, load: list[str], decp: DecpResult | None
@@ -316,18 +332,24 @@ class _Build:
         contract_dates = None
         if decp:
             with self.timings.stage("indicators (compute, check, load)"):
-                indicators, info = self._indicators(store, decp)
+                indicators, info, checked = self._indicators(store, decp)
             with self.timings.stage("contracts' dates, names and warnings"):
-                contract_dates = contracts.contract_dates(store)
-                self.organisation_names = contracts.organisation_names(store)
+                contract_dates = (contracts.contract_dates(store) if self.options.extra_parts
+                                  else contracts.contract_dates(store, decp.totals, [
+                                      *self.curated.triples, *indicators]))
+                if self.organisation_names is None:
+                    self.organisation_names = contracts.organisation_names(store)
+                contracts.write_names(self.organisation_names, self.folder / NAMES_NAME)
                 for warning in contracts.predating(store, decp.totals):
                     self.sections.append(warning)
                     print(warning, file=sys.stderr)
             load.insert(load.index(CONTRACTS_DUMP) + 1, INDICATORS_DUMP)
             self.published.append(info)
-            self.sections.append(f"DECP: {len(decp.sample)} sampled triples and "
-                                 f"{len(indicators)} indicator triples checked with the shapes: "
-                                 f"no violation (indicators -> {INDICATORS_DUMP})")
+            self.sections.append(f"DECP: {decp.sample_triples} sampled triples and "
+                                 f"{checked} indicator triples checked with the shapes: "
+                                 f"no violation (indicators -> {INDICATORS_DUMP}"
+                                 + (f"; {len(indicators) - checked} unchanged since the released "
+                                    "build, checked then)" if checked < len(indicators) else ")"))
             self.step("describing")
         with self.timings.stage("store statistics"):
             space = f"{self.options.base}id/"
@@ -341,11 +363,13 @@ class _Build:
         return stats, indicators, contract_dates
 
     def _indicators(self, store: ox.Store, decp: DecpResult
-                    ) -> tuple[list[ox.Triple], FileInfo]:
+                    ) -> tuple[list[ox.Triple], FileInfo, int]:
         curated = self.curated
         return contracts.add_indicators(store, self.folder, self.options.base, decp,
                                         curated.mapped, curated.vocabulary, curated.shapes,
-                                        self.distinct)
+                                        self.distinct,
+                                        self.previous[1] / INDICATORS_DUMP if self.previous
+                                        else None)
 
 
 def _part_lines(path: Path, start: int, end: int | None = None) -> set[str]:

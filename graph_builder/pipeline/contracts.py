@@ -31,7 +31,7 @@ import sys
 import zlib
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from hashlib import blake2b
 from pathlib import Path
 from typing import BinaryIO
@@ -75,6 +75,9 @@ CONTRACTS_DUMP = "contracts.nt.gz"
 INDICATORS_DUMP = "indicators.nt.gz"
 #: Where a build keeps what its DECP run had seen after the last DECP file (``State``).
 STATE_NAME = "decp-state.json.gz"
+#: The names of the contracts' organisations, as the store gave them for the search index,
+#: kept for an update to change by its difference (``changed_names``).
+NAMES_NAME = ".organisation-names.nt.gz"
 #: The source cited by indicators computed from DECP: the ``$id`` the DECP v2 JSON schema
 #: (``schema_decp_v2.0.3.json``) declares for itself.
 DECP_SOURCE = ("https://raw.githubusercontent.com/139bercy/format-commande-publique/master/"
@@ -105,13 +108,17 @@ class DecpResult:
     skipped_modifications: int = 0
     empty_files: list[str] = field(default_factory=list)
     sampled_records: int = 0
-    sample: rdflib.Graph = field(default_factory=rdflib.Graph)
+    #: The sampled records' distinct lines (N-Triples), parsed only for the check: held as
+    #: rdflib terms through the store's bulk load, a national sample costs a gigabyte.
+    sample_lines: str = ""
     #: What the Sirene join did (None without Sirene files).
     sirene: SireneReport | None = None
     #: Where the DECP files' parts end in the dump and in the table (bytes), and the lines
     #: the DECP files gave, before the Sirene part.
     graph_end: int = 0
     table_end: int = 0
+    #: Where this run's DECP parts of the table begin and end (bytes), one per file read.
+    table_parts: list[tuple[int, int]] = field(default_factory=list)
     decp_triples: int = 0
     #: The DECP files read, in order: name and sha256.
     files: list[tuple[str, str]] = field(default_factory=list)
@@ -119,6 +126,19 @@ class DecpResult:
     totals: Totals = field(default_factory=Totals)
     #: The contract dump's triples, classes, properties and links, counted as written.
     counts: GraphStats = field(default_factory=GraphStats)
+
+    @property
+    def sample(self) -> rdflib.Graph:
+        """Return the sampled records as a new rdflib graph."""
+        graph = rdflib.Graph()
+        if self.sample_lines:
+            graph.parse(data=self.sample_lines, format="nt")
+        return graph
+
+    @property
+    def sample_triples(self) -> int:
+        """Return how many distinct triples the sample holds (one line each)."""
+        return self.sample_lines.count("\n")
 
     @property
     def rejected_total(self) -> int:
@@ -142,7 +162,7 @@ class DecpResult:
             lines.append(f"DECP: {name}: no records under marches.marche or "
                          f"marches.contrat-concession")
         lines.append(f"DECP: {self.sampled_records} records sampled for SHACL checks "
-                     f"({len(self.sample)} triples)")
+                     f"({self.sample_triples} triples)")
         if self.sirene is not None:
             lines.append(self.sirene.summary())
         return "\n".join(lines)
@@ -231,6 +251,7 @@ class _Run:
     def read_part(self, path: Path) -> None:
         """Map one DECP file into its own part of the dump and of the table."""
         self.graph.begin()
+        start = self.table_file.raw.tell()
         self.table_file.begin()
         if not self.result.files:
             self.table.writerow(TABLE_COLUMNS)
@@ -238,6 +259,7 @@ class _Run:
         self.flush()
         self.result.graph_end = self.graph.end()
         self.result.table_end = self.table_file.end()
+        self.result.table_parts.append((start, self.result.table_end))
         self.result.decp_triples = self.result.triples
         self.result.files.append((path.name, sha256_of(path).hex()))
 
@@ -404,10 +426,11 @@ class State:
 
     def write(self, path: Path) -> None:
         """Write the state (gzip JSON, no time in it)."""
-        data = asdict(self)
+        # Not dataclasses.asdict: it deep-copies every list, a million items at national size.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["seen_keys"] = base64.b64encode(b"".join(self.seen_keys)).decode("ascii")
         body = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        path.write_bytes(gzip.compress(body, mtime=0))
+        path.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
 
     @classmethod
     def read(cls, path: Path) -> State:
@@ -479,32 +502,59 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
         if sirene_files:
             run.join_sirene(sirene_files, base, org_lookup)
     if sirene_files:
-        _name_table(unnamed, result.table_path, run.names)
-    if run.sample_lines:
-        result.sample.parse(data="".join(dict.fromkeys(run.sample_lines)), format="nt")
+        _name_table(unnamed, result.table_path, run.names, result.table_parts,
+                    previous[1] / TABLE_NAME if previous is not None else None)
+    result.sample_lines = "".join(dict.fromkeys(run.sample_lines))
     return result
 
 
-def _name_table(source: Path, target: Path, names: dict[str, str]) -> None:
-    """Copy the contracts table, filling the buyer's and holders' names from the register.
+def _name_table(source: Path, target: Path, names: dict[str, str],
+                parts: list[tuple[int, int]], earlier: Path | None = None) -> None:
+    """Copy the contracts table's ``parts``, filling the buyer's and holders' names from the
+    register; after the named table of the ``earlier`` build, when there is one.
 
     A second pass over the table written while the records streamed: the names are known
-    only once the register was read, after the last record.
+    only once the register was read, after the last record.  Each DECP file's part is named
+    into its own gzip member, so an update copies the earlier members byte for byte (a
+    SIRET's name comes from the register, the same for an update) and names only its month.
     """
-    with gzip.open(source, "rt", encoding="utf-8", newline="") as rows, \
-            open(target, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                          compresslevel=6) as packed, \
-            io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        for n, row in enumerate(csv.reader(rows)):
-            if n:
-                # A register name is text a spreadsheet must not run either.
-                row[_BUYER_NAME] = cell(names.get(row[_BUYER], ""))
-                row[_HOLDER_NAMES] = cell(" | ".join(
-                    names.get(h[6:], "") if h.startswith("SIRET:") else ""
-                    for h in row[_HOLDERS].split()))
-            writer.writerow(row)
+    with open(source, "rb") as raw_source, open(target, "wb") as raw:
+        if earlier is not None:
+            with open(earlier, "rb") as named:
+                shutil.copyfileobj(named, raw, 1 << 20)
+        for start, end in parts:
+            raw_source.seek(start)
+            with gzip.GzipFile(fileobj=io.BufferedReader(_Slice(raw_source, end - start)),
+                               mode="rb") as packed_rows, \
+                    io.TextIOWrapper(packed_rows, encoding="utf-8", newline="") as rows, \
+                    gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                  compresslevel=6) as packed, \
+                    io.TextIOWrapper(packed, encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                for n, row in enumerate(csv.reader(rows)):
+                    if n or start:  # the first part starts with the header
+                        # A register name is text a spreadsheet must not run either.
+                        row[_BUYER_NAME] = cell(names.get(row[_BUYER], ""))
+                        row[_HOLDER_NAMES] = cell(" | ".join(
+                            names.get(h[6:], "") if h.startswith("SIRET:") else ""
+                            for h in row[_HOLDERS].split()))
+                    writer.writerow(row)
+
+
+class _Slice(io.RawIOBase):
+    """The next ``size`` bytes of an open file, read as a file of their own (one part)."""
+
+    def __init__(self, raw: BinaryIO, size: int) -> None:
+        self.raw, self.left = raw, size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(min(len(buffer), self.left))
+        self.left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def organisation_lookup(graph: rdflib.Graph) -> dict[str, str]:
@@ -526,8 +576,21 @@ def load_contracts(store: ox.Store, result: DecpResult) -> None:
             f"{found} triplets distincts relus, {result.triples} écrits", file=CONTRACTS_DUMP)])
 
 
-def contract_dates(store: ox.Store) -> tuple[str, str] | None:
-    """Return the first and last conclusion dates of the contracts in ``store``, if any."""
+_CONCLUSION = ox.NamedNode("http://data.europa.eu/a4g/ontology#hasContractConclusionDate")
+
+
+def contract_dates(store: ox.Store, totals: Totals | None = None,
+                   others: list[ox.Triple] = ()) -> tuple[str, str] | None:
+    """Return the first and last conclusion dates of the contracts in ``store``, if any.
+
+    With ``totals`` (every mapped contract's day, summed while mapping) and ``others``
+    (every other triple of the store), the store is not read: an update would otherwise
+    scan every contract's date again.
+    """
+    if totals is not None:
+        days = [d for d in totals.considerations[4:6] if d]
+        days += [t.object.value for t in others if t.predicate == _CONCLUSION]
+        return (min(days), max(days)) if days else None
     rows = list(store.query(
         prefix_lines("epo") + "SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE { ?c "
         "epo:hasContractConclusionDate ?d }"))
@@ -547,6 +610,47 @@ def organisation_names(store: ox.Store) -> list[ox.Triple]:
         "SELECT ?s ?p ?o WHERE { { ?s a org:Organization . "
         "VALUES ?p { rdfs:label skos:prefLabel apg:legalName } ?s ?p ?o } UNION "
         "{ ?s apg:legalName ?o BIND(apg:legalName AS ?p) } }")]
+
+
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_ORGANIZATION = ox.NamedNode("http://www.w3.org/ns/org#Organization")
+_LEGAL_NAME = ox.NamedNode(str(APG.legalName))
+_NAMES = (ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+          ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"), _LEGAL_NAME)
+
+
+def write_names(names: list[ox.Triple], path: Path) -> None:
+    """Keep the organisations' names in the build (sorted gzip N-Triples, no time in it)."""
+    lines = sorted(set(ntriples_bytes(list(set(names))).decode("utf-8").splitlines(True)))
+    path.write_bytes(gzip.compress("".join(lines).encode("utf-8"), compresslevel=6, mtime=0))
+
+
+def read_names(path: Path) -> list[ox.Triple]:
+    """Read the names kept by :func:`write_names`."""
+    return [q.triple for q in ox.parse(gzip.decompress(path.read_bytes()),
+                                       format=ox.RdfFormat.N_TRIPLES)]
+
+
+def changed_names(store: ox.Store, names: list[ox.Triple], removed: list[ox.Triple],
+                  added: list[ox.Triple]) -> list[ox.Triple]:
+    """Return what :func:`organisation_names` gives once ``removed`` left ``store`` and
+    ``added`` entered it, from what it gave before (``names``): an update asks the store
+    only about the organisations its difference touches.
+    """
+    found = set(names).difference(removed)
+    typed = {t.subject for t in (*removed, *added)
+             if t.predicate == _TYPE and t.object == _ORGANIZATION}
+    for t in added:
+        if t.predicate in _NAMES and t.subject not in typed and (
+                t.predicate == _LEGAL_NAME or ox.Quad(t.subject, _TYPE, _ORGANIZATION) in store):
+            found.add(t)
+    if typed:  # an organisation's type came or went: ask the store for its names
+        found = {t for t in found if t.subject not in typed}
+        for subject in typed:
+            organisation = ox.Quad(subject, _TYPE, _ORGANIZATION) in store
+            for predicate in _NAMES if organisation else (_LEGAL_NAME,):
+                found.update(q.triple for q in store.quads_for_pattern(subject, predicate, None))
+    return list(found)
 
 
 def predating(store: ox.Store, totals: Totals | None = None) -> list[str]:
@@ -592,19 +696,36 @@ def _predating_in_store(store: ox.Store, since: dict) -> list[tuple[str, int, st
 
 def add_indicators(store: ox.Store, folder: Path, base: str, result: DecpResult,
                    mapped: Mapped, vocabulary: rdflib.Graph,
-                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None
-                   ) -> tuple[list[ox.Triple], FileInfo]:
+                   shapes: tuple[rdflib.Graph, rdflib.Graph], distinct: Distinct | None = None,
+                   checked: Path | None = None) -> tuple[list[ox.Triple], FileInfo, int]:
     """Compute the indicators from the contracts in ``store``, check them, dump and load them.
 
     ``distinct``, when the store's distinct terms are kept up to date, counts theirs in.
+    ``checked``, an update's released indicator dump: the indicators it holds unchanged
+    (every triple of theirs the same) passed the same shapes with the same curated graph (an
+    update's context), so only the others are checked again.  Return the indicators, their
+    dump and how many of their triples were checked.
     """
     indicators = compute_indicators(store, base, source=DECP_SOURCE, totals=result.totals)
-    _builder_checks(mapped, result, indicators, vocabulary, shapes)
+    changed = _changed(indicators, checked)
+    _builder_checks(mapped, result, changed, vocabulary, shapes)
     info = files.write_checked(indicators, folder / INDICATORS_DUMP)
     if distinct is not None:
         distinct.adding(indicators)
     files.load(store, folder / INDICATORS_DUMP)
-    return indicators, info
+    return indicators, info, len(changed)
+
+
+def _changed(indicators: list[ox.Triple], checked: Path | None) -> list[ox.Triple]:
+    """Return the triples of the indicators that are not, every triple the same, in
+    ``checked`` (an indicator dump), all of them without one."""
+    if checked is None:
+        return indicators
+    with gzip.open(checked, "rb") as dump:
+        before = {q.triple for q in ox.parse(dump, format=ox.RdfFormat.N_TRIPLES)}
+    now = set(indicators)
+    changed = {t.subject for t in now.symmetric_difference(before)}
+    return [t for t in indicators if t.subject in changed]
 
 
 def _builder_checks(mapped: Mapped, result: DecpResult, indicators: list[ox.Triple],
@@ -614,9 +735,10 @@ def _builder_checks(mapped: Mapped, result: DecpResult, indicators: list[ox.Trip
     The input was already checked record by record, so a Violation here is a builder bug.
     """
     data = rdflib.Graph()
-    for graph in (mapped.graph, result.sample):
-        for triple in graph:
-            data.add(triple)
+    for triple in mapped.graph:
+        data.add(triple)
+    if result.sample_lines:
+        data.parse(data=result.sample_lines, format="nt")
     data.parse(data=ntriples_bytes(indicators), format="nt")
     report = validate_graph(data, shapes, vocabulary, mapped.origins)
     if report.conforms:
