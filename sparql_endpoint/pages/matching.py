@@ -95,8 +95,8 @@ class Match:
 
 @dataclass(slots=True, frozen=True)
 class Query:
-    """A query's words, read once: the whole words, the last one, and the index's words
-    the last one starts (so each entry is tested with set operations, not a scan)."""
+    """A query's words, read once: its whole words, and the index's words its last one
+    starts, itself included (so each entry is tested with set operations, not a scan)."""
 
     words: tuple[str, ...]
     whole: frozenset[str]
