@@ -1,6 +1,8 @@
 """Tests of the streaming DECP reader and of quarantine in the build."""
 
 import gzip
+import io
+import threading
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -8,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from graph_builder.errors import InvalidData
-from graph_builder.pipeline.contracts import NotDecpFile, build_contracts
+from graph_builder.pipeline.contracts import NotDecpFile, _Parts, build_contracts
 from graph_builder.sources.decp import BrokenFile, RawRecord, read_records
 
 FIXTURES = Path(__file__).parent / "fixtures" / "decp"
@@ -141,3 +143,36 @@ def test_gzip_broken_before_the_first_record_is_not_a_decp_file(tmp_path):
     path.write_bytes(gzip.compress(_many_records())[:30])
     with pytest.raises(NotDecpFile, match="head.json.gz"):
         build_contracts([path], tmp_path / "o.nt", BASE, {})
+
+
+def test_parts_are_gzip_members_written_in_order_by_their_thread(tmp_path):
+    path = tmp_path / "parts.gz"
+    with open(path, "wb") as raw, _Parts(raw, packed=True) as parts:
+        ends = []
+        for n in range(3):
+            parts.begin()
+            for i in range(20):  # more chunks than may wait for the writer
+                parts.write(f"part {n} line {i}\n".encode())
+            ends.append(parts.end())
+    data = path.read_bytes()
+    assert ends[-1] == len(data)
+    for n, (start, end) in enumerate(zip([0, *ends], ends)):
+        assert gzip.decompress(data[start:end]).decode() == "".join(
+            f"part {n} line {i}\n" for i in range(20))
+
+
+def test_a_failed_write_is_raised_to_the_mapping_not_lost_in_the_thread(tmp_path):
+    class Full(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    parts = _Parts(Full(), packed=False)
+    with pytest.raises(OSError, match="No space left"):
+        with parts:
+            parts.begin()
+            for _ in range(10):
+                parts.write(b"x" * 1000)
+    assert not [t for t in threading.enumerate() if t.name.startswith("parts")]

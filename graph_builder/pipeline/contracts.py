@@ -29,7 +29,8 @@ import json
 import shutil
 import sys
 import zlib
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from hashlib import blake2b
@@ -83,6 +84,8 @@ NAMES_NAME = ".organisation-names.nt.gz"
 DECP_SOURCE = ("https://raw.githubusercontent.com/139bercy/format-commande-publique/master/"
                "marches.json")
 _FLUSH_EVERY = 2000
+#: Chunks a ``_Parts`` writer may hold before the mapping waits for it.
+_PENDING = 4
 _SAMPLE_SCALE = 1_000_000
 
 
@@ -184,28 +187,69 @@ class _Parts:
     """A file written in parts: with a ``.gz`` name, one gzip member (no name, no time) each.
 
     Parts can be copied byte for byte into a later file: gzip readers read the members
-    one after the other.
+    one after the other.  The file is written and compressed by a thread of its own, in the
+    order asked (zlib lets go of the interpreter while it works, so mapping goes on beside
+    it on another core); at most ``_PENDING`` chunks wait for it.
     """
 
     def __init__(self, raw: BinaryIO, packed: bool):
         self.raw, self.packed = raw, packed
         self.stream: BinaryIO = raw
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parts")
+        self.pending: deque[Future] = deque()
 
-    def begin(self) -> None:
-        """Start a part."""
+    def __enter__(self) -> _Parts:
+        return self
+
+    def __exit__(self, failed, *exc) -> None:
+        try:
+            if failed is None:
+                self._settle()
+        finally:
+            self.writer.shutdown(wait=True, cancel_futures=True)
+
+    def _ask(self, job, *args) -> None:
+        self.pending.append(self.writer.submit(job, *args))
+        while len(self.pending) > _PENDING:
+            self.pending.popleft().result()
+
+    def _settle(self) -> None:
+        """Wait for every write asked so far (raising the first failure)."""
+        while self.pending:
+            self.pending.popleft().result()
+
+    def _begin(self) -> None:
         if self.packed:
             self.stream = gzip.GzipFile(filename="", mode="wb", fileobj=self.raw, mtime=0,
                                         compresslevel=6)
 
-    def end(self) -> int:
-        """End the part; return where it ends in the file."""
+    def _end(self) -> int:
         if self.packed:
             self.stream.close()
         self.stream = self.raw
         return self.raw.tell()
 
+    def begin(self) -> None:
+        """Start a part."""
+        self._ask(self._begin)
+
+    def write(self, data: bytes) -> None:
+        """Add ``data`` to the current part."""
+        self._ask(lambda: self.stream.write(data))
+
+    def end(self) -> int:
+        """End the part; return where it ends in the file."""
+        self._settle()
+        return self.writer.submit(self._end).result()
+
+    def tell(self) -> int:
+        """Where the next part starts (no part open)."""
+        self._settle()
+        return self.raw.tell()
+
     def copy(self, path: Path, end: int) -> None:
         """Copy the first ``end`` bytes of ``path`` (earlier parts) to this file."""
+        self._settle()
         with open(path, "rb") as source:
             remaining = end
             while remaining:
@@ -251,7 +295,7 @@ class _Run:
     def read_part(self, path: Path) -> None:
         """Map one DECP file into its own part of the dump and of the table."""
         self.graph.begin()
-        start = self.table_file.raw.tell()
+        start = self.table_file.tell()
         self.table_file.begin()
         if not self.result.files:
             self.table.writerow(TABLE_COLUMNS)
@@ -361,9 +405,9 @@ class _Run:
         """Write the buffered lines to the graph and the buffered rows to the table."""
         self.result.triples += len(self.buffer)
         self.result.counts.add_lines(self.buffer, self.mapper.id)
-        self.graph.stream.write("".join(self.buffer).encode("utf-8"))
+        self.graph.write("".join(self.buffer).encode("utf-8"))
         self.buffer.clear()
-        self.table_file.stream.write(self.rows.getvalue().encode("utf-8"))
+        self.table_file.write(self.rows.getvalue().encode("utf-8"))
         self.rows.seek(0)
         self.rows.truncate()
 
@@ -482,7 +526,8 @@ def build_contracts(files: list[Path], out_path: Path, base: str, org_lookup: di
         # With Sirene the table is first written without names (UNNAMED_TABLE, kept in the
         # build for an update to copy), then named once the register is read.
         table_path = unnamed if sirene_files else result.table_path
-        graph, table = (_Parts(opened.enter_context(open(path, "wb")), path.name.endswith(".gz"))
+        graph, table = (opened.enter_context(_Parts(opened.enter_context(open(path, "wb")),
+                                                    path.name.endswith(".gz")))
                         for path in (out_path, table_path))
         bar = opened.enter_context(tqdm(desc="contracts", unit=" records",
                                         disable=not progress, file=sys.stderr))
