@@ -2,8 +2,8 @@
 
 import gzip
 import io
-import threading
 import json
+import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -156,7 +156,7 @@ def test_parts_are_gzip_members_written_in_order_by_their_thread(tmp_path):
             ends.append(parts.end())
     data = path.read_bytes()
     assert ends[-1] == len(data)
-    for n, (start, end) in enumerate(zip([0, *ends], ends)):
+    for n, (start, end) in enumerate(zip([0, *ends[:-1]], ends, strict=True)):
         assert gzip.decompress(data[start:end]).decode() == "".join(
             f"part {n} line {i}\n" for i in range(20))
 
@@ -170,9 +170,8 @@ def test_a_failed_write_is_raised_to_the_mapping_not_lost_in_the_thread(tmp_path
             raise OSError(28, "No space left on device")
 
     parts = _Parts(Full(), packed=False)
-    with pytest.raises(OSError, match="No space left"):
-        with parts:
-            parts.begin()
-            for _ in range(10):
-                parts.write(b"x" * 1000)
+    with pytest.raises(OSError, match="No space left"), parts:
+        parts.begin()
+        for _ in range(10):
+            parts.write(b"x" * 1000)
     assert not [t for t in threading.enumerate() if t.name.startswith("parts")]
