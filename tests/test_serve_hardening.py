@@ -292,7 +292,7 @@ def test_a_killed_query_process_is_a_503_with_retry_after(served):
 
 def _outcomes(log_path: Path, query: str) -> list[str]:
     """Return the logged outcomes of QUERY, in order."""
-    marker = f"query hash={digest(query)} "
+    marker = f" hash={digest(query)} form="
     return [line.rsplit("outcome=", 1)[1].split()[0]
             for line in log_path.read_text().splitlines() if marker in line]
 
@@ -411,6 +411,66 @@ def test_a_stalled_request_is_dropped_after_the_read_timeout(server):
 
 
 # -- 5. the Low findings ---------------------------------------------------------------
+
+def test_silent_connections_from_several_addresses_hold_no_thread(server):
+    """Under the per-address cap each, 300 connections that send nothing used to hold
+    every one of the 256 threads for 5 s, waiting for a first byte."""
+    silent = []
+    try:
+        for number in range(300):
+            with contextlib.suppress(OSError):
+                silent.append(socket.create_connection(
+                    _address(server), timeout=5,
+                    source_address=(f"127.0.1.{1 + number % 5}", 0)))
+        assert len(silent) == 300  # none refused: the cap is not what is tested
+        time.sleep(0.3)
+        started = time.monotonic()
+        status, _ = http_get(server + "/health", "application/json")
+        assert status == 200
+        assert time.monotonic() - started < 3  # about 0.01 s; 4.7 s before
+    finally:
+        for sock in silent:
+            sock.close()
+
+
+def test_a_query_writes_one_log_line_and_a_page_its_access_line(served):
+    server, _, log_path = served
+    query = f"ASK {{ ?s ?p 'logged {time.time_ns()}' }}"
+    assert _get(server, query)[0] == 200
+    assert http_get(server + "/health?logged", "application/json")[0] == 200
+    time.sleep(0.5)  # the lines are written after the answers
+    text = log_path.read_text()
+    lines = [line for line in text.splitlines() if f"hash={digest(query)} " in line]
+    assert len(lines) == 1
+    assert "client=127.0.0.1 " in lines[0] and "status=200" in lines[0]
+    assert int(lines[0].split("bytes=")[1].split()[0]) > 0
+    assert "logged+" not in text and "logged%" not in text  # no access line for it
+    assert '"GET /health?logged HTTP/1.1" 200' in text
+
+
+def test_clients_that_read_their_answer_but_never_close_stop_nothing(server):
+    """A closing connection used to wait up to 2 s for the client's own close, on the one
+    thread that accepts connections: ten such clients froze the server for 10 s."""
+    held = []
+    try:
+        for _ in range(12):
+            sock = socket.create_connection(_address(server), timeout=10,
+                                            source_address=("127.0.0.2", 0))
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            held.append(sock)
+        for sock in held:
+            assert sock.recv(1 << 16).startswith(b"HTTP/1.1 200")  # read, never close
+        started = time.monotonic()
+        status, _ = http_get(server + "/health", "application/json")
+        assert status == 200
+        assert time.monotonic() - started < 3  # about 0.01 s; frozen up to 24 s before
+        for sock in held:
+            _, closed = _drain(sock, 3)  # the server closed its side at once
+            assert closed
+    finally:
+        for sock in held:
+            sock.close()
+
 
 def test_the_first_home_pages_answer_together(dist):
     root, process, _ = start_serve(dist)
