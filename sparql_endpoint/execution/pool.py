@@ -151,6 +151,7 @@ class Process:
 
     def __init__(self, pid: int, sock: socket.socket):
         self.pid, self.sock = pid, sock
+        sock.setblocking(False)  # once: waits are ``select``s bounded by each deadline
         self.buffer = bytearray()
         self.jobs = 0
         self.lowered = False  # its priority lowered (``Lane.lower``)
@@ -172,11 +173,17 @@ class Process:
         return bool(ready)
 
     def send(self, job, deadline: float) -> None:
-        """Send one job (pickled), within the deadline."""
+        """Send one job (pickled), within the deadline (TimeoutError past it)."""
         payload = pickle.dumps(job)
         self.jobs += 1
-        self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-        self.sock.sendall(runner.HEADER.pack(b"J", len(payload)) + payload)
+        view = memoryview(runner.HEADER.pack(b"J", len(payload)) + payload)
+        while view:
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                left = max(0.01, deadline - time.monotonic())
+                if not select.select([], [self.sock], [], left)[1]:
+                    raise TimeoutError from None
 
     def frame(self, deadline: float) -> tuple[bytes, bytes]:
         """Return the next (kind, payload) frame; TimeoutError past the deadline, EOFError."""

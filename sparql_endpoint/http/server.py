@@ -33,6 +33,7 @@ from functools import partial
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
 
 from achat_core.engine import without_credentials
 from sparql_endpoint.app import create_app, warm
@@ -48,6 +49,7 @@ from sparql_endpoint.execution import isolation
 from sparql_endpoint.http.origin import parse_origin, parse_proxies
 from sparql_endpoint.http.settings import ServeSettings
 from sparql_endpoint.protocol.editor import YASGUI_DIR, YASGUI_HINT
+from sparql_endpoint.protocol.sparql import LOGGED
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 log = logging.getLogger("sparql_endpoint.server")
@@ -136,6 +138,14 @@ class _Arbiter(Arbiter):
         return signals
 
 
+class AccessLog(Logger):
+    """gunicorn's logger, writing no access line for a query: its query line is one."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not environ.get(LOGGED):
+            super().access(resp, req, environ, request_time)
+
+
 def _start_pool(worker) -> None:
     """Start the worker's query pool while it still has a single thread."""
     worker.wsgi.extensions["backend"].start()
@@ -167,6 +177,7 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int,
         "accesslog": "-",
         "errorlog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
+        "logger_class": "sparql_endpoint.http.server.AccessLog",
         "forwarded_allow_ips": ",".join(trusted_proxies),
         "limit_request_line": 8190,
         "limit_request_fields": 100,

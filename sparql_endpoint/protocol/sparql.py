@@ -35,6 +35,9 @@ log = logging.getLogger("sparql_endpoint.query")
 ALLOW = "GET, HEAD, POST, OPTIONS"
 READ_ONLY = ("This endpoint is read-only: SPARQL Update and graph writes are not accepted; "
              "the data change only through a new build.")
+#: Set in the WSGI environ once the query line is written: it is the request's access
+#: line too (client, status, bytes, duration), and the server writes no second one.
+LOGGED = "achat.query_logged"
 RESULT_FORMATS = of_kind("results")
 GRAPH_FORMATS = of_kind("rdf")
 
@@ -73,7 +76,7 @@ def endpoint():
     except Refusal as refusal:
         return problem(refusal.status, refusal.message, refusal.headers)
     except QueryRefused as refusal:
-        _log_refusal(refusal)
+        _log_refusal(request.environ, refusal)
         return problem(refusal.status, refusal.message)
 
 
@@ -146,15 +149,16 @@ def _answer(query: str, params: MultiDict):
     started = user_query.start(query, fmt_of, dataset_of=dataset_of, base_iri=endpoint_url(),
                                run=not head)
     info, fmt, outcome = started.info, started.fmt, started.outcome
+    environ = request.environ  # the body is sent after the request's context has gone
     if outcome.chunks is None:
-        _log_query(info, fmt, outcome)
+        _log_query(environ, info, fmt, outcome)
         return problem(outcome.status, outcome.message, outcome.headers)
     mimetype = fmt.media_type + ("; charset=utf-8" if fmt.is_text else "")
     headers = {"Content-Type": mimetype, "Vary": "Accept"}
     if head:
-        _log_query(info, fmt, outcome)
+        _log_query(environ, info, fmt, outcome)
         return current_app.response_class((), status=200, headers=headers)
-    logged = []
+    logged, sent = [], [0]
     # Sending counts against the query's deadline: each chunk must leave by then, or the
     # connection is dropped and the query process killed (a client that never reads
     # holds it no longer than a slow query would).
@@ -165,7 +169,7 @@ def _answer(query: str, params: MultiDict):
         outcome.close()  # a body never started (client gone before the first byte) leaves a child
         if not logged:
             logged.append(True)
-            _log_query(info, fmt, outcome)
+            _log_query(environ, info, fmt, outcome, sent[0])
 
     def body():
         try:
@@ -173,6 +177,7 @@ def _answer(query: str, params: MultiDict):
                 if client is not None:
                     client.settimeout(max(0.05, deadline - time.monotonic()))
                 yield chunk
+                sent[0] += len(chunk)
         finally:
             finish()
 
@@ -197,17 +202,22 @@ def _choose_format(kind: str, params: MultiDict, form: str) -> Format:
     return fmt
 
 
-def _log_query(info, fmt: Format, outcome: runner.Outcome) -> None:
-    log.info("query hash=%s form=%s format=%s status=%s outcome=%s rows=%s duration_ms=%.1f",
-             info.digest, info.form, fmt.name, outcome.status, outcome.outcome, outcome.rows,
+def _log_query(environ: dict, info, fmt: Format, outcome: runner.Outcome,
+               sent: int = 0) -> None:
+    environ[LOGGED] = True
+    log.info("query client=%s hash=%s form=%s format=%s status=%s outcome=%s rows=%s "
+             "bytes=%s duration_ms=%.1f", environ.get("REMOTE_ADDR", "-"), info.digest,
+             info.form, fmt.name, outcome.status, outcome.outcome, outcome.rows, sent,
              outcome.duration * 1000)
     if outcome.outcome == "cut":
         log.warning("query hash=%s: the response was cut after streaming had started",
                     info.digest)
 
 
-def _log_refusal(refusal: QueryRefused) -> None:
-    log.info("query refused status=%s reason=%s", refusal.status, refusal.message[:120])
+def _log_refusal(environ: dict, refusal: QueryRefused) -> None:
+    environ[LOGGED] = True
+    log.info("query client=%s refused status=%s reason=%s", environ.get("REMOTE_ADDR", "-"),
+             refusal.status, refusal.message[:120])
 
 
 def service_description_triples(endpoint: str) -> list[ox.Triple]:
