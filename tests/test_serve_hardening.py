@@ -472,6 +472,27 @@ def test_clients_that_read_their_answer_but_never_close_stop_nothing(server):
             sock.close()
 
 
+def test_a_short_answer_goes_whole_with_its_length_and_a_long_one_streams(server):
+    host, port = _address(server)
+    lengths = {}
+    for query in (SMALL, BIG):
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
+                               headers={"Accept": "text/tab-separated-values"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200
+            lengths[query] = (response.getheader("Content-Length"),
+                              response.getheader("Transfer-Encoding"), len(body))
+        finally:
+            connection.close()
+    declared, framing, size = lengths[SMALL]
+    assert framing is None and int(declared) == size
+    declared, framing, size = lengths[BIG]
+    assert declared is None and framing == "chunked" and size > 1_000_000
+
+
 def test_the_first_home_pages_answer_together(dist):
     root, process, _ = start_serve(dist)
     try:

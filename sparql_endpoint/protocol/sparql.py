@@ -12,6 +12,7 @@ one this endpoint writes, and are ignored otherwise.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -38,6 +39,9 @@ READ_ONLY = ("This endpoint is read-only: SPARQL Update and graph writes are not
 #: Set in the WSGI environ once the query line is written: it is the request's access
 #: line too (client, status, bytes, duration), and the server writes no second one.
 LOGGED = "achat.query_logged"
+#: Answers up to this size are read whole before the headers go, and sent with their
+#: length in one piece: no chunked framing, and a cut is a 503, not a dropped connection.
+WHOLE = 64 * 1024
 RESULT_FORMATS = of_kind("results")
 GRAPH_FORMATS = of_kind("rdf")
 
@@ -158,6 +162,21 @@ def _answer(query: str, params: MultiDict):
     if head:
         _log_query(environ, info, fmt, outcome)
         return current_app.response_class((), status=200, headers=headers)
+    first, size = [], 0
+    try:
+        for chunk in outcome.chunks:
+            first.append(chunk)
+            size += len(chunk)
+            if size > WHOLE:
+                break
+        else:
+            _log_query(environ, info, fmt, outcome, size)
+            return current_app.response_class(b"".join(first), status=200, headers=headers)
+    except runner.StreamCut as cut:
+        outcome.close()
+        _log_query(environ, info, fmt, outcome)
+        return problem(503, f"The answer could not be completed: {cut}.", {"Retry-After": "5"})
+    chunks = itertools.chain(first, outcome.chunks)
     logged, sent = [], [0]
     # Sending counts against the query's deadline: each chunk must leave by then, or the
     # connection is dropped and the query process killed (a client that never reads
@@ -173,7 +192,7 @@ def _answer(query: str, params: MultiDict):
 
     def body():
         try:
-            for chunk in outcome.chunks:
+            for chunk in chunks:
                 if client is not None:
                     client.settimeout(max(0.05, deadline - time.monotonic()))
                 yield chunk
