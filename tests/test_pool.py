@@ -334,3 +334,31 @@ def _key(query: str) -> bytes:
     from sparql_endpoint.execution.pool import _text_key
 
     return _text_key(query)
+
+
+class _Leaky(OxigraphBackend):
+    """A store whose count keeps 40 MB it allocated, in the query process that ran it."""
+
+    kept: list = []
+
+    def triple_count(self) -> int:
+        _Leaky.kept.append(bytearray(b"x") * (40 << 20))  # written: resident
+        time.sleep(0.1)  # a heavy job: memory is read right after it
+        return super().triple_count()
+
+
+def test_a_process_stays_warm_until_it_has_grown_past_the_bound():
+    backend = _Leaky(_store().store)
+    pool = PoolBackend(lambda: backend, PoolSettings(size=1, queue=1, results=0), timeout=5.0)
+    try:
+        assert pool.ask("ASK { ?s ?p 'v1' }") is True
+        (warm,) = [process.pid for process in pool.pages.idle]
+        for _ in range(300):  # more jobs than the old rule of 200 allowed a process
+            pool.ask("ASK { ?s ?p 'v1' }")
+        assert [process.pid for process in pool.pages.idle] == [warm]
+        assert pool.triple_count() == 61  # the process grows by 40 MB, and is retired
+        assert warm not in [process.pid for process in pool.pages.idle]
+        assert pool.ask("ASK { ?s ?p 'v2' }") is True  # a fresh one answers
+        assert [process.pid for process in pool.pages.idle] != [warm]
+    finally:
+        pool.stop()

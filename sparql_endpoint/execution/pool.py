@@ -60,9 +60,18 @@ from sparql_endpoint.protocol.query_check import QueryRefused
 
 _COMMAND = struct.Struct(">cq")
 _PR_SET_PDEATHSIG = 1
-#: Jobs a query process runs before a fresh fork replaces it: the heap a query grew
-#: (pyoxigraph's, Python's) is not all given back, so a process only ever grows.
-JOBS_PER_PROCESS = 200
+#: A query process is retired (a fresh fork takes its place) once its resident memory
+#: has grown this much past what it held after its first job: the heap a query grew
+#: (pyoxigraph's, Python's) is not all given back.  Retiring by growth, not by count, keeps
+#: warm processes: a fresh one spends about 20 ms on its first job (its share of the
+#: inherited heap copied on write), which retiring every 200 jobs cost each short query.
+RETIRE_GROWTH = 16 * 1024 * 1024
+#: Memory is read after every job that took this long, and after every RSS_EVERY-th job.
+HEAVY_JOB, RSS_EVERY = 0.05, 16
+#: Jobs after which a process is retired whatever its memory: growth under the bound
+#: does not add up forever.
+JOBS_PER_PROCESS = 10_000
+_PAGE = os.sysconf("SC_PAGE_SIZE")
 #: What a client is told to wait before trying again when the pool is full, seconds.
 RETRY_AFTER = 2
 
@@ -155,11 +164,26 @@ class Process:
         self.buffer = bytearray()
         self.jobs = 0
         self.lowered = False  # its priority lowered (``Lane.lower``)
+        self.floor: int | None = None  # resident bytes after its first job
 
     def __del__(self) -> None:
         # A lease dropped unread (an answer never closed): our end closes, so the query
         # process reads end-of-file and leaves.  Takes no lock: the collector may run anywhere.
         self.sock.close()
+
+    def grown(self, heavy: bool) -> bool:
+        """Say whether the process has grown past RETIRE_GROWTH (read after its first job,
+        a heavy one, and every RSS_EVERY-th: a read is three system calls)."""
+        if not (self.floor is None or heavy or self.jobs % RSS_EVERY == 0):
+            return False
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as statm:
+                resident = int(statm.read().split()[1]) * _PAGE
+        except (OSError, ValueError, IndexError):
+            return True  # gone, or unreadable: a fresh one is the safe choice
+        if self.floor is None:
+            self.floor = resident
+        return resident - self.floor > RETIRE_GROWTH
 
     def dead(self) -> bool:
         """Tell whether an idle process has gone (its end of the socket reads end-of-file).
@@ -402,18 +426,20 @@ class Lane:
             self.started += 1
             return None
 
-    def give_back(self, process: Process, healthy: bool, generation: int) -> None:
+    def give_back(self, process: Process, healthy: bool, generation: int,
+                  heavy: bool = False) -> None:
         """Take a process back: idle again if healthy, else killed (a new one starts on demand).
 
-        A process that ran JOBS_PER_PROCESS jobs is retired the same way; one of a
-        generation before the last ``reset`` is only closed.
+        A process grown past RETIRE_GROWTH (checked at once after a HEAVY job) or that
+        ran JOBS_PER_PROCESS jobs is retired the same way; one of a generation before
+        the last ``reset`` is only closed.
         """
         if generation != self.generation:
             process.sock.close()
             return
         with self.lock:
             self.leased -= 1
-        if healthy and process.jobs < JOBS_PER_PROCESS:
+        if healthy and process.jobs < JOBS_PER_PROCESS and not process.grown(heavy):
             with self.lock:
                 self.idle.append(process)
         else:
@@ -476,7 +502,8 @@ class Lease:
                 with self.lane.lock:
                     self.lane.overstaying -= 1
             self.overstaying = False
-            self.lane.give_back(process, healthy, self.generation)
+            heavy = time.monotonic() - self.started > HEAVY_JOB
+            self.lane.give_back(process, healthy, self.generation, heavy)
 
 
 class PoolBackend:
