@@ -319,6 +319,21 @@ def test_unexpected_errors_give_a_short_500_without_trace(client, caplog, monkey
     assert "unexpected error" in caplog.text
 
 
+def test_a_stream_cut_before_the_headers_is_a_503_not_a_dropped_answer(client, monkeypatch):
+    from sparql_endpoint.execution import runner
+
+    def cut_short(self, job, timeout):
+        def chunks():
+            yield b'{"head":'
+            raise runner.StreamCut("the query process ended before its results were complete")
+        return runner.Outcome(200, chunks=chunks())
+
+    monkeypatch.setattr("sparql_endpoint.execution.pool.PoolBackend.run", cut_short)
+    response = client.get("/sparql", query_string={"query": SELECT_LABELS})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "ended before its results were complete" in response.get_data(as_text=True)
+
+
 def test_queries_are_logged_with_hash_form_outcome_and_duration(client, caplog):
     caplog.set_level("INFO", logger="sparql_endpoint.query")
     client.get("/sparql", query_string={"query": SELECT_LABELS}).get_data()

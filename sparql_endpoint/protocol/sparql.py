@@ -174,6 +174,7 @@ def _answer(query: str, params: MultiDict):
             return current_app.response_class(b"".join(first), status=200, headers=headers)
     except runner.StreamCut as cut:
         outcome.close()
+        outcome.status = 503
         _log_query(environ, info, fmt, outcome)
         return problem(503, f"The answer could not be completed: {cut}.", {"Retry-After": "5"})
     chunks = itertools.chain(first, outcome.chunks)
