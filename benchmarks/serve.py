@@ -468,7 +468,7 @@ def main() -> None:
         if not args.cache:
             EXTRA_SERVE_ARGS.append("--result-cache-mb=0")
         servers = start_servers(folder, nt, dist, args.workers)
-        results, short = {}, {}
+        results, short, alone = {}, {}, {}
         try:
             for name, (url, process) in servers.items():
                 wait_ready(url, process)
@@ -482,6 +482,9 @@ def main() -> None:
                     # Long enough (2 000 queries and more) that start-up and a retired
                     # query process are noise, not the figure.
                     short[name] = measure(url, args.clients, 50 * n, SHORT, process)
+                    # Alone, not beside the mix's aggregates: the engine's scan, not a queue.
+                    alone[name] = statistics.median(ask(url, QUERIES["count"], 120)
+                                                    for _ in range(5))
         finally:
             for _, process in servers.values():
                 if process is None:
@@ -531,8 +534,10 @@ def main() -> None:
                   f"{ours_short['throughput'] / peer['throughput']:.2f}x (target >= 0.8x)")
             print(f"short queries, p50 vs oxigraph server: "
                   f"{ours_short['p50'] / peer['p50']:.2f}x (target <= 1.5x)")
-            count = ours["per_query"]["count"] / results["oxigraph server"]["per_query"]["count"]
-            print(f"full-scan COUNT vs oxigraph server: {count:.2f}x (target <= 1.1x)")
+            count = alone["this endpoint"] / alone["oxigraph server"]
+            print(f"full-scan COUNT alone (median of 5: {alone['this endpoint'] * 1000:.1f} "
+                  f"against {alone['oxigraph server'] * 1000:.1f} ms) vs oxigraph server: "
+                  f"{count:.2f}x (target <= 1.1x)")
         if "virtuoso direct" in results and "this over virtuoso" in results:
             remote, direct = results["this over virtuoso"], results["virtuoso direct"]
             print(f"this endpoint over virtuoso vs virtuoso direct: throughput "

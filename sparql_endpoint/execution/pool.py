@@ -60,11 +60,12 @@ from sparql_endpoint.protocol.query_check import QueryRefused
 
 _COMMAND = struct.Struct(">cq")
 _PR_SET_PDEATHSIG = 1
-#: A query process is retired (a fresh fork takes its place) once its resident memory
-#: has grown this much past what it held after its first job: the heap a query grew
-#: (pyoxigraph's, Python's) is not all given back.  Retiring by growth, not by count, keeps
-#: warm processes: a fresh one spends about 20 ms on its first job (its share of the
-#: inherited heap copied on write), which retiring every 200 jobs cost each short query.
+#: A query process is retired (a fresh fork takes its place) once its mapped or its
+#: resident memory has grown this much past what it was after its first job: the heap a
+#: query grew (pyoxigraph's, Python's) is not all given back, and what stays mapped is
+#: taken from the next query's ``--query-memory``.  Retiring by growth, not by count,
+#: keeps warm processes: a fresh one spends about 20 ms on its first job (its share of
+#: the inherited heap copied on write), which retiring every 200 jobs cost each short query.
 RETIRE_GROWTH = 16 * 1024 * 1024
 #: Memory is read after every job that took this long, and after every RSS_EVERY-th job.
 HEAVY_JOB, RSS_EVERY = 0.05, 16
@@ -164,7 +165,7 @@ class Process:
         self.buffer = bytearray()
         self.jobs = 0
         self.lowered = False  # its priority lowered (``Lane.lower``)
-        self.floor: int | None = None  # resident bytes after its first job
+        self.floor: tuple[int, int] | None = None  # (mapped, resident) after its first job
 
     def __del__(self) -> None:
         # A lease dropped unread (an answer never closed): our end closes, so the query
@@ -178,12 +179,12 @@ class Process:
             return False
         try:
             with open(f"/proc/{self.pid}/statm", "rb") as statm:
-                resident = int(statm.read().split()[1]) * _PAGE
-        except (OSError, ValueError, IndexError):
+                mapped, resident = (int(pages) * _PAGE for pages in statm.read().split()[:2])
+        except (OSError, ValueError):
             return True  # gone, or unreadable: a fresh one is the safe choice
         if self.floor is None:
-            self.floor = resident
-        return resident - self.floor > RETIRE_GROWTH
+            self.floor = (mapped, resident)
+        return max(mapped - self.floor[0], resident - self.floor[1]) > RETIRE_GROWTH
 
     def dead(self) -> bool:
         """Tell whether an idle process has gone (its end of the socket reads end-of-file).
