@@ -50,6 +50,23 @@ def playwright_or_skip(*needed: Path):
     return pytest.importorskip("playwright.sync_api")
 
 
+def read_whole(app):
+    """Wrap APP so each body is read and closed before werkzeug's test server sends it.
+
+    When the browser drops a request (a stylesheet a navigation made useless), that
+    server can fail before closing the body, and the open file it leaves is an
+    unraisable warning, which this suite treats as an error.
+    """
+    def whole(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return whole
+
+
 def served_build(folder: Path, contracts: int, seed: int, records: list[dict]) -> Iterator[str]:
     """Build the curated data with CONTRACTS generated contracts and RECORDS, serve it on
     localhost, and yield its root address (for a module fixture)."""
@@ -63,7 +80,8 @@ def served_build(folder: Path, contracts: int, seed: int, records: list[dict]) -
         "build", "--data", str(DATA_DIR), "--out", str(out), "--quiet",
         "--decp", str(folder / "generated.json.gz"), "--decp", str(folder / "own.json")])
     assert result.exit_code == 0, result.output
-    http = make_server("127.0.0.1", 0, create_app({"DIST": out, "STORE": str(out / "store")}),
+    http = make_server("127.0.0.1", 0,
+                       read_whole(create_app({"DIST": out, "STORE": str(out / "store")})),
                        threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

@@ -93,16 +93,22 @@ DRAIN_ON_CLOSE = 65536
 class TimedConn(TConn):
     """gthread's connection, with a close that never waits and a cheaper wait for data."""
 
+    def __init__(self, cfg, sock, client, server, stopping):
+        super().__init__(cfg, sock, client, server)
+        self.stopping = stopping
+
     def wait_for_data(self, timeout: float) -> bool:
-        """Say whether the client has sent something; never wait (gthread waited 5 s).
+        """Say whether the client has sent something; wait only while the worker stops.
 
         A connection with nothing to read yet goes back to the event loop, which hands
         it to a thread once it is readable: silent connections hold no thread (300 of
-        them from five addresses stopped every thread for 5 s).
+        them from five addresses stopped every thread for 5 s).  A stopping worker's
+        event loop would close it unanswered, so then it waits here, as gthread did.
         """
         if not self.data_ready:
+            wait = timeout if self.stopping() else 0
             try:
-                self.data_ready = bool(select.select([self.sock], [], [], 0)[0])
+                self.data_ready = bool(select.select([self.sock], [], [], wait)[0])
             except (OSError, ValueError):
                 return False
         return self.data_ready
@@ -216,4 +222,8 @@ class Worker(ThreadWorker):
         server = self.addresses.get(listener)
         if server is None:
             server = self.addresses[listener] = listener.getsockname()
-        self.enqueue_req(TimedConn(self.cfg, sock, address, server))
+        self.enqueue_req(TimedConn(self.cfg, sock, address, server, self.stopping))
+
+    def stopping(self) -> bool:
+        """Say whether this worker has begun to stop (it accepts no more connections)."""
+        return not self.alive

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
+from browser_site import read_whole
 
 from sparql_endpoint import create_app
 from sparql_endpoint.backends.store import OxigraphBackend
@@ -34,7 +35,7 @@ def server():
     store.load(path=str(SAMPLE), format=ox.RdfFormat.TURTLE)
     app = create_app({"BACKEND": OxigraphBackend(store),
                       "BUILD": {"base": "https://w3id.org/achat-public/"}})
-    http = make_server("127.0.0.1", 0, app, threaded=False)
+    http = make_server("127.0.0.1", 0, read_whole(app), threaded=False)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}", playwright

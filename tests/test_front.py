@@ -1,0 +1,57 @@
+"""The front's connection, alone: a first byte is never waited for, but by a stopping worker."""
+
+import socket
+import threading
+import time
+
+from gunicorn.config import Config
+
+from sparql_endpoint.http.front import TimedConn, TimedSocket
+
+
+def _connection(stopping: bool):
+    ours, client = socket.socketpair()
+    sock = TimedSocket(ours.family, ours.type, ours.proto, fileno=ours.detach())
+    return TimedConn(Config(), sock, ("127.0.0.1", 1), ("127.0.0.1", 8000),
+                     lambda: stopping), client
+
+
+def _send_later(client: socket.socket, seconds: float) -> None:
+    threading.Timer(seconds, client.sendall, args=(b"GET / HTTP/1.1\r\n",)).start()
+
+
+def test_a_running_worker_never_waits_for_a_first_byte():
+    conn, client = _connection(stopping=False)
+    try:
+        _send_later(client, 0.3)
+        started = time.monotonic()
+        assert conn.wait_for_data(5.0) is False  # back to the event loop, no thread held
+        assert time.monotonic() - started < 0.25
+        time.sleep(0.5)
+        assert conn.wait_for_data(5.0) is True
+    finally:
+        conn.close()
+        client.close()
+
+
+def test_a_stopping_worker_waits_for_it_rather_than_closing_it_unanswered():
+    conn, client = _connection(stopping=True)
+    try:
+        _send_later(client, 0.3)
+        assert conn.wait_for_data(5.0) is True
+    finally:
+        conn.close()
+        client.close()
+
+
+def test_a_close_sends_our_end_and_returns_at_once_while_the_client_keeps_its_socket():
+    conn, client = _connection(stopping=False)
+    try:
+        client.sendall(b"left unread")
+        started = time.monotonic()
+        conn.close(graceful=True)
+        assert time.monotonic() - started < 0.25  # gunicorn waited up to 2 s here
+        client.settimeout(2)
+        assert client.recv(10) == b""  # our side was shut: the client reads its end
+    finally:
+        client.close()
