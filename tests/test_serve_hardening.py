@@ -438,7 +438,9 @@ def test_a_query_writes_one_log_line_and_a_page_its_access_line(served):
     query = f"ASK {{ ?s ?p 'logged {time.time_ns()}' }}"
     assert _get(server, query)[0] == 200
     assert http_get(server + "/health?logged", "application/json")[0] == 200
-    time.sleep(0.5)  # the lines are written after the answers
+    waited = time.monotonic() + 10  # the access line is written after the answer
+    while '"GET /health?logged ' not in log_path.read_text() and time.monotonic() < waited:
+        time.sleep(0.1)
     text = log_path.read_text()
     lines = [line for line in text.splitlines() if f"hash={digest(query)} " in line]
     assert len(lines) == 1
