@@ -164,8 +164,8 @@ def open_connections() -> dict[str, int]:
 
 
 class Worker(ThreadWorker):
-    """gunicorn's threaded worker with a read timeout, a cap per client address and
-    closes that never wait."""
+    """gunicorn's threaded worker with a read timeout, a cap per client address, closes
+    that never wait and no thread for a connection that has sent nothing."""
 
     #: Seconds between two touches of the liveness file and two looks at the parent.
     CHECK_EVERY = 1.0
