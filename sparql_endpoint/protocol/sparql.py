@@ -176,7 +176,7 @@ def _answer(query: str, params: MultiDict):
         outcome.close()
         outcome.status = 503
         _log_query(environ, info, fmt, outcome)
-        return problem(503, f"The answer could not be completed: {cut}.", {"Retry-After": "5"})
+        return problem(503, f"The answer could not be completed: {cut}.")
     chunks = itertools.chain(first, outcome.chunks)
     logged, sent = [], [0]
     # Sending counts against the query's deadline: each chunk must leave by then, or the
