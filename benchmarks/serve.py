@@ -214,7 +214,7 @@ def cpu_of_tree(pid: int) -> dict[int, float]:
     """Return {pid: CPU seconds so far} for PID and every process below it.
 
     A process's count includes its children that ended and were reaped: query
-    processes are retired after 200 jobs, and their CPU must not vanish with them.
+    processes are retired as they grow, and their CPU must not vanish with them.
     """
     ticks = os.sysconf("SC_CLK_TCK")
     spent = {}

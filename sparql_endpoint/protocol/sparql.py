@@ -183,7 +183,7 @@ def _answer(query: str, params: MultiDict):
     # connection is dropped and the query process killed (a client that never reads
     # holds it no longer than a slow query would).
     deadline = outcome.started + current_app.config["QUERY_TIMEOUT"]
-    client = request.environ.get("gunicorn.socket")
+    client = environ.get("gunicorn.socket")
 
     def finish() -> None:
         outcome.close()  # a body never started (client gone before the first byte) leaves a child
