@@ -51,3 +51,10 @@ def test_a_close_sends_our_end_and_returns_at_once_while_the_client_keeps_its_so
         assert time.monotonic() - started < 1  # gunicorn waited 2 s here
         client.settimeout(2)
         assert client.recv(10) == b""  # our side was shut: the client reads its end
+
+
+def test_a_stopping_worker_waits_for_a_silent_connection_once_and_says_so():
+    with _connection(stopping=True) as (conn, _):
+        assert conn.waited is False
+        assert conn.wait_for_data(0.2) is False
+        assert conn.waited is True  # the worker closes it now rather than wait again

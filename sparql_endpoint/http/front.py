@@ -96,6 +96,7 @@ class TimedConn(TConn):
     def __init__(self, cfg, sock, client, server, stopping):
         super().__init__(cfg, sock, client, server)
         self.stopping = stopping
+        self.waited = False  # for a first byte, once, while the worker stopped
 
     def wait_for_data(self, timeout: float) -> bool:
         """Say whether the client has sent something; wait only while the worker stops.
@@ -106,7 +107,8 @@ class TimedConn(TConn):
         event loop would close it unanswered, so then it waits here, as gthread did.
         """
         if not self.data_ready:
-            wait = timeout if self.stopping() else 0
+            self.waited = self.stopping()
+            wait = timeout if self.waited else 0
             try:
                 self.data_ready = bool(select.select([self.sock], [], [], wait)[0])
             except (OSError, ValueError):
@@ -223,6 +225,16 @@ class Worker(ThreadWorker):
         if server is None:
             server = self.addresses[listener] = listener.getsockname()
         self.enqueue_req(TimedConn(self.cfg, sock, address, server, self.stopping))
+
+    def finish_request(self, conn, fs) -> None:
+        """As gthread, but a connection deferred for want of a first byte while this
+        worker began to stop goes back to a thread, which now waits for the byte (once):
+        the event loop of a stopping worker would close it unanswered."""
+        if not self.alive and not conn.initialized and not conn.waited \
+                and not fs.cancelled() and fs.exception() is None:
+            self.enqueue_req(conn)
+            return
+        super().finish_request(conn, fs)
 
     def stopping(self) -> bool:
         """Say whether this worker has begun to stop (it accepts no more connections)."""
